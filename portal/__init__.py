@@ -1,0 +1,25 @@
+"""Portal CRM: the WSGI application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyramid.config import Configurator
+
+STATIC_DIR = str(Path(__file__).resolve().parent.parent / "static")
+
+
+def main(global_config, **settings):
+    """Build the WSGI application from the ini file's settings."""
+    from portal.settings import resolve_env
+
+    settings = resolve_env(settings)
+    with Configurator(settings=settings, root_factory="portal.resources.root_factory") as config:
+        config.include("pyramid_jinja2")
+        config.include("models")
+        config.include("portal.security")
+        config.include("portal.i18n")
+        config.include("workflows")
+        config.include("views")
+        config.add_static_view("static", STATIC_DIR, cache_max_age=3600)
+        config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
+    return config.make_wsgi_app()

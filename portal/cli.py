@@ -1,0 +1,128 @@
+"""The `portal` command: initdb, demo, tick, adduser, serve. Each takes the ini file."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+import threading
+from pathlib import Path
+
+from pyramid.paster import bootstrap, get_appsettings, setup_logging
+
+
+def _alembic_config(ini: str):
+    from alembic.config import Config
+
+    return Config(ini)
+
+
+def cmd_initdb(args) -> None:
+    """Migrate the database to head and add the default roles."""
+    from alembic import command
+
+    Path("var").mkdir(exist_ok=True)
+    command.upgrade(_alembic_config(args.ini), "head")
+    with bootstrap(args.ini) as env, env["request"].tm:
+        from portal.setup_data import seed_roles
+
+        added = seed_roles(env["request"].dbsession)
+    print(f"database ready; {len(added)} default roles added")
+
+
+def cmd_demo(args) -> None:
+    """Fill the database with the demo company (after initdb)."""
+    from portal.demo import DEMO_PASSWORD, make_demo
+
+    with bootstrap(args.ini) as env, env["request"].tm:
+        logins = make_demo(env["request"].dbsession, scale=args.scale)
+    print(f"demo data created ({args.scale}); log in as {logins[0]} / {DEMO_PASSWORD} (administrator)")
+
+
+def cmd_tick(args) -> None:
+    """Run the due background work once (or every minute with --loop)."""
+    from portal.ticker import run_loop, tick
+
+    with bootstrap(args.ini) as env:
+        if args.loop:
+            run_loop(env["registry"], interval=args.interval)
+        else:
+            report = tick(env["registry"])
+            print(" ".join(f"{k}={v}" for k, v in report.items()) or "nothing to do")
+
+
+def cmd_adduser(args) -> None:
+    """Create a user (with --role admin: the first admin of an empty installation)."""
+    from portal.people import UserProblem, create_user
+
+    password = args.password or getpass.getpass("Password: ")
+    with bootstrap(args.ini) as env:
+        request = env["request"]
+        try:
+            with request.tm:
+                user = create_user(request.dbsession, login=args.login, full_name=args.name or args.login,
+                                   email=args.email or "", password=password, roles=args.role or [])
+                login = user.login
+        except UserProblem as problem:
+            sys.exit(f"adduser: {request.localizer.translate(problem.message)}")
+    print(f"user {login} created")
+
+
+def cmd_serve(args) -> None:
+    """Serve the portal with waitress and run the ticker in a background thread."""
+    from waitress import serve
+
+    from portal.ticker import run_loop
+
+    setup_logging(args.ini)
+    with bootstrap(args.ini) as env:
+        app = env["app"]
+        registry = env["registry"]
+    thread = threading.Thread(target=run_loop, args=(registry,), kwargs={"interval": 60},
+                              name="ticker", daemon=True)
+    thread.start()
+    settings = get_appsettings(args.ini)
+    listen = args.listen or "127.0.0.1:6543"
+    print(f"Portal CRM is running at http://{listen}/", flush=True)
+    del settings
+    serve(app, listen=listen, threads=8)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="portal", description="Portal CRM administration")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("initdb", help="migrate the database to head and add default roles")
+    p.add_argument("ini")
+    p.set_defaults(func=cmd_initdb)
+
+    p = sub.add_parser("demo", help="fill the database with the demo company")
+    p.add_argument("ini")
+    p.add_argument("--scale", default="demo", choices=["demo", "small", "large"])
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("tick", help="run due background work (reminders, e-mail, clean-up)")
+    p.add_argument("ini")
+    p.add_argument("--loop", action="store_true", help="keep running, once per --interval")
+    p.add_argument("--interval", type=int, default=60)
+    p.set_defaults(func=cmd_tick)
+
+    p = sub.add_parser("adduser", help="create a user")
+    p.add_argument("ini")
+    p.add_argument("login")
+    p.add_argument("--name", help="full name")
+    p.add_argument("--email")
+    p.add_argument("--password", help="asked for when not given")
+    p.add_argument("--role", action="append", help="a role to grant (repeatable), e.g. admin")
+    p.set_defaults(func=cmd_adduser)
+
+    p = sub.add_parser("serve", help="serve the portal and run the ticker")
+    p.add_argument("ini")
+    p.add_argument("--listen", default="127.0.0.1:6543")
+    p.set_defaults(func=cmd_serve)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

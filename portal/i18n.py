@@ -1,0 +1,63 @@
+"""Translation: the `portal` domain, the locale negotiator and formatting in the user's zone."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo, available_timezones
+
+from babel import dates as babel_dates
+from pyramid.i18n import TranslationStringFactory
+
+_ = TranslationStringFactory("portal")
+
+LANGUAGES = {"en": "English", "ru": "Русский"}
+DEFAULT_TIMEZONE = "Europe/Moscow"
+
+
+def locale_negotiator(request) -> str:
+    """The user's preference, else the language cookie, else Accept-Language, else Russian."""
+    identity = request.identity
+    if identity is not None and identity.user.locale in LANGUAGES:
+        return identity.user.locale
+    cookie = request.cookies.get("_LOCALE_")
+    if cookie in LANGUAGES:
+        return cookie
+    match = request.accept_language.lookup(list(LANGUAGES), default="ru")
+    return match
+
+
+def user_timezone(request) -> ZoneInfo:
+    identity = request.identity
+    name = identity.user.timezone if identity else DEFAULT_TIMEZONE
+    try:
+        return ZoneInfo(name or DEFAULT_TIMEZONE)
+    except (KeyError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def timezone_choices() -> list[str]:
+    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+
+
+def format_datetime(request, value: dt.datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(request.user_timezone)
+    return babel_dates.format_datetime(local, fmt, tzinfo=request.user_timezone,
+                                       locale=request.locale_name)
+
+
+def format_date(request, value: dt.date | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_date(value, fmt, locale=request.locale_name)
+
+
+def local_today(request) -> dt.date:
+    return dt.datetime.now(request.user_timezone).date()
+
+
+def includeme(config) -> None:
+    config.add_translation_dirs("portal:locale/", "deform:locale/", "colander:locale/")
+    config.set_locale_negotiator(locale_negotiator)
+    config.add_request_method(user_timezone, reify=True)
+    config.add_request_method(lambda r: r.localizer.translate, "translate", reify=True)

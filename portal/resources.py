@@ -1,0 +1,119 @@
+"""The resource tree (traversal). Containers load one row by key; rows are the resources."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from pyramid.authorization import DENY_ALL, Allow, Authenticated
+from pyramid.traversal import find_root
+
+from models.people import Department, User
+from models.roles import Role
+from portal.i18n import _
+from portal.security import ADMIN_ACE, container_acl
+
+
+class Container:
+    """A section of the tree. Subclasses set `children` (name → container class) or `load`."""
+
+    children: dict[str, type] = {}
+
+    def __init__(self, parent, name: str):
+        self.__parent__ = parent
+        self.__name__ = name
+
+    @property
+    def request(self):
+        return find_root(self).request
+
+    def load(self, key: str):
+        raise KeyError(key)
+
+    def __getitem__(self, key: str):
+        child = self.children.get(key)
+        if child is not None:
+            return child(self, key)
+        obj = self.load(key)
+        if obj is None:
+            raise KeyError(key)
+        obj.__parent__ = self
+        obj.__name__ = key
+        return obj
+
+
+class AdminOnly(Container):
+    def __acl__(self):
+        return [ADMIN_ACE, DENY_ALL]
+
+
+class People(Container):
+    """/people/{login}: the directory."""
+
+    def __acl__(self):
+        return container_acl(self, "person", ("view",))
+
+    def load(self, key):
+        return self.request.dbsession.scalar(sa.select(User).where(User.login == key))
+
+
+class AdminUsers(AdminOnly):
+    def load(self, key):
+        return self.request.dbsession.get(User, int(key)) if key.isdigit() else None
+
+
+class AdminDepartments(AdminOnly):
+    def load(self, key):
+        return self.request.dbsession.get(Department, int(key)) if key.isdigit() else None
+
+
+class AdminRoles(AdminOnly):
+    def load(self, key):
+        return self.request.dbsession.scalar(sa.select(Role).where(Role.name == key))
+
+
+class Admin(AdminOnly):
+    children = {"users": AdminUsers, "departments": AdminDepartments, "roles": AdminRoles}
+
+
+@dataclass(frozen=True)
+class Section:
+    """A top-level section in the navigation, shown to whoever may `view` its container."""
+
+    name: str
+    title: str
+    icon: str
+
+
+SECTIONS: list[Section] = [
+    Section("", _("My day"), "sun"),
+    Section("people", _("People"), "people"),
+    Section("admin", _("Administration"), "gear"),
+]
+
+
+class Root:
+    __name__ = ""
+    __parent__ = None
+    children: dict[str, type] = {"people": People, "admin": Admin}
+
+    def __init__(self, request):
+        self.request = request
+
+    def __acl__(self):
+        return [ADMIN_ACE, (Allow, Authenticated, "view"), DENY_ALL]
+
+    def __getitem__(self, key: str):
+        return self.children[key](self, key)
+
+    def visible_sections(self) -> list[Section]:
+        request = self.request
+        out = []
+        for section in SECTIONS:
+            context = self if not section.name else self[section.name]
+            if request.has_permission("view", context):
+                out.append(section)
+        return out
+
+
+def root_factory(request) -> Root:
+    return Root(request)

@@ -1,0 +1,49 @@
+from setuptools import setup
+
+REQUIRES = [
+    "pyramid==2.1",
+    "pyramid_tm==2.6",
+    "pyramid_retry==2.1.1",
+    "pyramid_jinja2==2.10.1",
+    "Jinja2==3.1.6",
+    "SQLAlchemy==2.1.9",
+    "zope.sqlalchemy==4.1",
+    "transaction==5.1",
+    "alembic==1.20.1",
+    "SQLAlchemy-Continuum==2.0.0",
+    "deform==3.0.1",
+    "colander==2.0",
+    "Chameleon==4.6.0",
+    "waitress==3.0.2",
+    "WebOb==1.8.11",
+    "argon2-cffi==25.1.0",
+    "psycopg[binary]==3.3.9",
+    "Babel==2.18.0",
+    "PyYAML==6.0.3",
+    "Faker==40.54.0",
+    "plaster_pastedeploy==1.0.1",
+]
+
+TESTS_REQUIRE = [
+    "pytest==9.2.0",
+    "WebTest==3.0.7",
+    "playwright==1.65.2",
+    "hypothesis==6.170.15",
+    "beautifulsoup4==4.15.0",
+]
+
+setup(
+    name="portal-crm",
+    version="0.1.0",
+    description="Portal CRM: the company's intranet portal and CRM",
+    packages=["portal", "models", "models.alembic", "views", "workflows"],
+    include_package_data=True,
+    zip_safe=False,
+    python_requires=">=3.11",
+    install_requires=REQUIRES,
+    extras_require={"test": TESTS_REQUIRE},
+    entry_points={
+        "paste.app_factory": ["main = portal:main"],
+        "console_scripts": ["portal = portal.cli:main"],
+    },
+)

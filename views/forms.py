@@ -1,0 +1,91 @@
+"""Form plumbing over colander/deform: CSRF in every schema, translated widgets, Bootstrap 5."""
+from __future__ import annotations
+
+import colander
+import deform
+from pyramid.csrf import get_csrf_token
+from pyramid.httpexceptions import HTTPFound
+from pyramid.threadlocal import get_current_request
+
+from portal.i18n import _
+
+
+def _deform_translator(term):
+    request = get_current_request()
+    return request.localizer.translate(term) if request is not None else term
+
+
+class CSRFSchema(colander.Schema):
+    """Base of every form schema: carries the request's CSRF token (checked by Pyramid)."""
+
+    csrf_token = colander.SchemaNode(
+        colander.String(), widget=deform.widget.HiddenWidget(), missing=colander.drop,
+    )
+
+    def after_bind(self, node, kw):
+        node["csrf_token"].default = get_csrf_token(kw["request"])
+
+
+class FormView:
+    """A small add/edit view over deform (Kotti's shape).
+
+    Subclasses set `schema_factory` and implement `appstruct()` (the values to show),
+    `save(appstruct)` (apply, return the URL to go to) and optionally `title`.
+    """
+
+    schema_factory: type[colander.Schema]
+    buttons: tuple = (deform.Button("save", _("Save"), css_class="btn-primary"),)
+    template = "forms/form.jinja2"
+    title = ""
+    cancel_url: str | None = None
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+
+    def schema(self):
+        return self.schema_factory().bind(request=self.request, context=self.context)
+
+    def form(self) -> deform.Form:
+        return deform.Form(self.schema(), buttons=self.buttons, formid="form")
+
+    def appstruct(self) -> dict:
+        return {}
+
+    def save(self, appstruct: dict) -> str:
+        raise NotImplementedError
+
+    def render(self, form, **extra):
+        if extra.get("failed"):
+            self.request.response.status_int = 400
+        return {"form": form, "view": self, "title": self.title, **extra}
+
+    def __call__(self):
+        form = self.form()
+        if self.request.method == "POST":
+            controls = list(self.request.POST.items())
+            try:
+                appstruct = form.validate(controls)
+            except deform.ValidationFailure as failure:
+                return self.render(failure.render(), failed=True)
+            try:
+                url = self.save(appstruct)
+            except colander.Invalid as invalid:
+                # Errors found only against the database (duplicates, cycles...). The 400
+                # status makes pyramid_tm's commit veto roll back anything already changed.
+                failure = deform.ValidationFailure(form, form.cstruct, invalid)
+                return self.render(failure.render(), failed=True)
+            return HTTPFound(url)
+        return self.render(form.render(self.appstruct()))
+
+
+def field_error(schema_node, field: str, message) -> colander.Invalid:
+    """An error to show next to `field` of a bound form schema."""
+    error = colander.Invalid(schema_node, _("Please correct the errors below."))
+    error.add(colander.Invalid(schema_node[field], message), schema_node.children.index(schema_node[field]))
+    return error
+
+
+def includeme(config) -> None:
+    search_path = deform.Form.default_renderer.loader.search_path
+    deform.Form.set_zpt_renderer(search_path, translator=_deform_translator)

@@ -1,0 +1,47 @@
+"""My day: the home page."""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from pyramid.view import view_config
+
+from models.notifications import Notification
+from models.people import User
+from portal.i18n import _, local_today
+from portal.resources import Root
+
+
+def birthdays_between(dbsession, start: dt.date, days: int = 7) -> list[User]:
+    """Active people whose birthday falls within `days` days from `start` (year wraps)."""
+    mds = []
+    for i in range(days):
+        day = start + dt.timedelta(days=i)
+        mds.append(day.month * 100 + day.day)
+    users = dbsession.scalars(
+        sa.select(User).where(User.birth_md.in_(mds), User.active).order_by(User.full_name)
+    ).all()
+    order = {md: i for i, md in enumerate(mds)}
+    return sorted(users, key=lambda u: order[u.birth_md])
+
+
+@view_config(context=Root, renderer="home/index.jinja2", permission="view")
+def my_day(request):
+    user = request.identity.user
+    today = local_today(request)
+    notes = request.dbsession.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc()).limit(5)
+    ).all()
+    hour = dt.datetime.now(request.user_timezone).hour
+    greeting = (_("Good morning") if 5 <= hour < 12 else _("Good afternoon") if hour < 18
+                else _("Good evening"))
+    return {
+        "title": _("My day"),
+        "greeting": greeting,
+        "today": today,
+        "birthdays": birthdays_between(request.dbsession, today, 7),
+        "notifications": notes,
+        "departments": user.departments,
+    }

@@ -1,0 +1,29 @@
+"""The account workflow of a person: active ↔ deactivated (admins only)."""
+from models.people import User
+from portal.i18n import _
+from workflows.engine import State, Transition, Workflow, register
+
+
+def _not_yourself(request, user):
+    if request.identity and request.identity.user.id == user.id:
+        return _("You cannot deactivate your own account.")
+    return None
+
+
+ACCOUNT = register(Workflow(
+    name="account",
+    initial="active",
+    type_permissions=("view", "manage"),
+    states={
+        "active": State(_("Active")),
+        "deactivated": State(_("Deactivated")),
+    },
+    transitions=[
+        Transition("deactivate", ("active",), "deactivated", "manage", _("Deactivate"),
+                   guard=_not_yourself),
+        Transition("reactivate", ("deactivated",), "active", "manage", _("Reactivate")),
+    ],
+))
+
+# Person rows follow this workflow: it drives their state and the deactivate/reactivate actions.
+User.workflow = ACCOUNT

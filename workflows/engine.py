@@ -1,0 +1,183 @@
+"""A small declarative workflow engine (DESIGN.md §6).
+
+A workflow is a finite-state machine: states carry permission rules that narrow the role
+matrix for rows in that state, transitions carry the permission (and an optional guard) that a
+user needs to take them. Definitions are checked when registered, so a broken one stops the
+application at start-up, not in production.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# Local-role names a state rule may use besides role names.
+LOCAL_NAMES = frozenset({"Owner", "Assignee", "Author"})
+
+
+class WorkflowError(Exception):
+    """A transition that is unknown, not allowed from this state, or refused by its guard."""
+
+
+class WorkflowDefinitionError(Exception):
+    """A workflow definition that cannot work (raised at start-up)."""
+
+
+@dataclass(frozen=True)
+class State:
+    title: str
+    # permission -> None (matrix as it is), () (nobody but admin) or a tuple of role names.
+    permissions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    from_: tuple[str, ...]
+    to: str
+    permission: str
+    title: str = ""
+    guard: Callable | None = None  # guard(request, obj) -> None or a message why not
+    needs_comment: bool = False
+
+    def __post_init__(self):
+        if isinstance(self.from_, str):
+            object.__setattr__(self, "from_", (self.from_,))
+
+
+@dataclass(frozen=True)
+class Transitioned:
+    """Event sent after a transition: subscribers add notifications, timers, search updates."""
+
+    request: object
+    obj: object
+    workflow: Workflow
+    transition: Transition
+    from_state: str
+    to_state: str
+    comment: str
+
+
+@dataclass
+class Workflow:
+    name: str
+    initial: str
+    states: dict[str, State]
+    transitions: list[Transition]
+    type_permissions: tuple[str, ...] = ()
+    state_attr: str = "state"
+
+    def __post_init__(self):
+        self.check()
+
+    def check(self) -> None:
+        """Refuse unknown or unreachable states and transitions naming unknown permissions."""
+        problems = []
+        if self.initial not in self.states:
+            problems.append(f"initial state {self.initial!r} is not defined")
+        names = set()
+        known_perms = set(self.type_permissions)
+        for t in self.transitions:
+            if t.name in names:
+                problems.append(f"transition {t.name!r} is defined twice")
+            names.add(t.name)
+            for s in (*t.from_, t.to):
+                if s not in self.states:
+                    problems.append(f"transition {t.name!r} names unknown state {s!r}")
+            if known_perms and t.permission not in known_perms:
+                problems.append(f"transition {t.name!r} needs unknown permission {t.permission!r}")
+        for name, state in self.states.items():
+            for perm in state.permissions:
+                if known_perms and perm not in known_perms:
+                    problems.append(f"state {name!r} names unknown permission {perm!r}")
+        reachable, frontier = {self.initial}, [self.initial]
+        while frontier:
+            current = frontier.pop()
+            for t in self.transitions:
+                if current in t.from_ and t.to not in reachable:
+                    reachable.add(t.to)
+                    frontier.append(t.to)
+        for name in self.states:
+            if name not in reachable:
+                problems.append(f"state {name!r} cannot be reached from {self.initial!r}")
+        if problems:
+            raise WorkflowDefinitionError(f"workflow {self.name!r}: " + "; ".join(problems))
+
+    def state_permissions(self, state: str) -> dict[str, tuple[str, ...]]:
+        s = self.states.get(state)
+        return dict(s.permissions) if s else {}
+
+    def get(self, name: str) -> Transition:
+        for t in self.transitions:
+            if t.name == name:
+                return t
+        raise WorkflowError(name)
+
+    def available(self, request, obj) -> list[Transition]:
+        """Transitions from the object's state that this user may take now."""
+        state = getattr(obj, self.state_attr)
+        return [
+            t for t in self.transitions
+            if state in t.from_ and request.has_permission(t.permission, obj)
+            and (t.guard is None or t.guard(request, obj) is None)
+        ]
+
+    def transition(self, request, obj, name: str, comment: str = ""):
+        """Take transition `name`: check permission and guard, set state, write history, notify."""
+        _ = request.localizer.translate
+        from portal.i18n import _ as tr
+
+        try:
+            t = self.get(name)
+        except WorkflowError:
+            raise WorkflowError(_(tr("Unknown action “${name}”.", mapping={"name": name}))) from None
+        from_state = getattr(obj, self.state_attr)
+        if from_state not in t.from_:
+            raise WorkflowError(_(tr(
+                "“${action}” is not possible in the state “${state}”.",
+                mapping={"action": _(tr(t.title or t.name)),
+                         "state": _(tr(self.states[from_state].title))})))
+        if not request.has_permission(t.permission, obj):
+            raise WorkflowError(_(tr("You are not allowed to do “${action}” here.",
+                                     mapping={"action": _(tr(t.title or t.name))})))
+        if t.guard is not None:
+            why = t.guard(request, obj)
+            if why:
+                raise WorkflowError(_(why))
+        if t.needs_comment and not comment.strip():
+            raise WorkflowError(_(tr("Please say why in the comment.")))
+        from models.workflow import WorkflowHistory
+
+        setattr(obj, self.state_attr, t.to)
+        identity = request.identity
+        entry = WorkflowHistory(
+            object_type=obj.security_type, object_id=obj.id, transition=t.name,
+            from_state=from_state, to_state=t.to, comment=comment.strip()[:2000],
+            actor_id=identity.user.id if identity else None,
+        )
+        request.dbsession.add(entry)
+        request.dbsession.flush()
+        request.registry.notify(Transitioned(request, obj, self, t, from_state, t.to, comment))
+        return entry
+
+
+REGISTRY: dict[str, Workflow] = {}
+
+
+def register(workflow: Workflow) -> Workflow:
+    """Add a checked workflow to the registry (done at import of its module)."""
+    workflow.check()
+    REGISTRY[workflow.name] = workflow
+    return workflow
+
+
+def history(dbsession, obj) -> list:
+    import sqlalchemy as sa
+
+    from models.workflow import WorkflowHistory
+
+    return list(dbsession.scalars(
+        sa.select(WorkflowHistory)
+        .where(WorkflowHistory.object_type == obj.security_type,
+               WorkflowHistory.object_id == obj.id)
+        .order_by(WorkflowHistory.at.desc(), WorkflowHistory.id.desc())
+    ))
