@@ -31,6 +31,13 @@ def _translate(ctx, value):
     return ctx["request"].localizer.translate(value)
 
 
+@jinja2.pass_context
+def _workflow_panel(ctx, obj):
+    from views.workflow import workflow_panel
+
+    return workflow_panel(ctx["request"], obj)
+
+
 def _csrf_input(request) -> Markup:
     from pyramid.csrf import get_csrf_token
 
@@ -47,6 +54,7 @@ def includeme(config) -> None:
         env = config.get_jinja2_environment(".jinja2")
         env.filters.update(datetime=_datetime, date=_date, t=_translate)
         env.globals.update(csrf_input=_csrf_input)
+        env.globals.update(workflow_panel=_workflow_panel)
 
     config.action(None, setup_env, order=999)
     config.include("views.forms")

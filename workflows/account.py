@@ -23,7 +23,4 @@ ACCOUNT = register(Workflow(
                    guard=_not_yourself),
         Transition("reactivate", ("deactivated",), "active", "manage", _("Reactivate")),
     ],
-))
-
-# Person rows follow this workflow: it drives their state and the deactivate/reactivate actions.
-User.workflow = ACCOUNT
+), User)

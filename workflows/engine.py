@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from zope.interface import Interface, classImplements
+
 # Local-role names a state rule may use besides role names.
 LOCAL_NAMES = frozenset({"Owner", "Assignee", "Author"})
 
@@ -160,13 +162,20 @@ class Workflow:
         return entry
 
 
+class IWorkflowAware(Interface):
+    """Objects that follow a workflow: the transition view and history panel apply to them."""
+
+
 REGISTRY: dict[str, Workflow] = {}
 
 
-def register(workflow: Workflow) -> Workflow:
-    """Add a checked workflow to the registry (done at import of its module)."""
+def register(workflow: Workflow, *classes) -> Workflow:
+    """Add a checked workflow to the registry and bind it to the model classes that follow it."""
     workflow.check()
     REGISTRY[workflow.name] = workflow
+    for cls in classes:
+        cls.workflow = workflow
+        classImplements(cls, IWorkflowAware)
     return workflow
 
 

@@ -1,0 +1,39 @@
+"""The reusable workflow pieces: a view that runs a transition, and the history panel."""
+from __future__ import annotations
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from views.auth import safe_came_from
+from workflows.engine import IWorkflowAware, WorkflowError, history
+
+
+@view_config(context=IWorkflowAware, name="transition", request_method="POST", permission="view")
+def run_transition(request):
+    """POST name=<transition>, comment=…, came_from=…; the engine checks permission and guard."""
+    obj = request.context
+    came_from = request.POST.get("came_from") or request.resource_path(obj)
+    try:
+        obj.workflow.transition(request, obj, request.POST.get("name", ""),
+                                request.POST.get("comment", ""))
+    except WorkflowError as error:
+        request.session.flash(str(error), "error")
+        request.response.status_int = 409
+        return HTTPSeeOther(safe_came_from(request, came_from))
+    request.session.flash(request.translate(obj.workflow.states[getattr(obj, obj.workflow.state_attr)].title))
+    return HTTPSeeOther(safe_came_from(request, came_from))
+
+
+def workflow_panel(request, obj) -> dict:
+    """What `workflow/panel.jinja2` needs: the state, the transitions offered, the history."""
+    workflow = obj.workflow
+    state = getattr(obj, workflow.state_attr)
+    return {
+        "obj": obj,
+        "state": workflow.states[state],
+        "state_name": state,
+        "transitions": workflow.available(request, obj),
+        "history": history(request.dbsession, obj),
+        "workflow": workflow,
+        "action": request.resource_path(obj, "transition"),
+    }
