@@ -206,3 +206,28 @@ def login_as(testapp, factory):
         return user
 
     return login
+
+
+@pytest.fixture
+def request_for(app, tm, dbsession):
+    """A real Pyramid request acting as `user` (None: anonymous), sharing the test transaction."""
+    from pyramid.scripting import prepare
+
+    closers = []
+
+    def make(user=None, path="/"):
+        from pyramid.request import Request
+
+        request = Request.blank(path, environ={"HTTP_HOST": "example.com", "tm.active": True,
+                                               "tm.manager": tm, "app.dbsession": dbsession})
+        env = prepare(request=request, registry=app.registry)
+        closers.append(env["closer"])
+        request.root = env["root"]
+        if user is not None:
+            request.session["uid"] = user.id
+            request.session["pwd"] = user.password_hash[-16:]
+        return request
+
+    yield make
+    for close in reversed(closers):
+        close()
