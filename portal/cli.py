@@ -10,17 +10,21 @@ from pathlib import Path
 from pyramid.paster import bootstrap, get_appsettings, setup_logging
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
 def _alembic_config(ini: str):
     from alembic.config import Config
 
-    return Config(ini)
+    config = Config(ini)
+    config.set_main_option("script_location", str(ROOT / "models" / "alembic"))
+    return config
 
 
 def cmd_initdb(args) -> None:
     """Migrate the database to head and add the default roles."""
     from alembic import command
 
-    Path("var").mkdir(exist_ok=True)
     command.upgrade(_alembic_config(args.ini), "head")
     with bootstrap(args.ini) as env, env["request"].tm:
         from portal.setup_data import seed_roles
