@@ -1,0 +1,26 @@
+"""My day: greeting, unread notifications, birthdays this week, colleagues."""
+from __future__ import annotations
+
+import datetime as dt
+
+from models.notifications import notify
+
+
+def test_my_day_shows_notifications_birthdays_and_colleagues(testapp, factory, dbsession):
+    dept = factory.department("Бухгалтерия")
+    me = factory.user(departments=[dept], full_name="Орлова Наталья Геннадьевна")
+    colleague = factory.user(departments=[dept], full_name="Богданова Светлана Юрьевна",
+                             birthday=dt.date.today().replace(year=1990) + dt.timedelta(days=2))
+    stranger = factory.user(full_name="Далёкий Человек Иванович",
+                            birthday=dt.date.today().replace(year=1985) + dt.timedelta(days=20))
+    notify(dbsession, me.id, "Отчёт готов", url="/people")
+    dbsession.flush()
+    testapp.login(me.login)
+    page = testapp.get("/")
+    assert "Наталья" in page.text
+    assert "Отчёт готов" in page.text
+    bell = page.html.select_one("#bell-count")
+    assert bell is not None and bell.text.strip() == "1"
+    birthdays = page.html.select_one("#home-birthdays").text
+    assert colleague.full_name in birthdays and stranger.full_name not in birthdays
+    assert colleague.full_name in page.html.select_one("#home-colleagues").text
