@@ -213,7 +213,9 @@ def row_acl(obj) -> list:
             if scope == "all":
                 acl.append((Allow, f"role:{role}", permission))
             elif scope == "department":
+                # Department scope includes one's own rows (scopes nest: own ⊂ department ⊂ all).
                 acl.extend((Allow, f"role:{role}@dept:{d}", permission) for d in departments)
+                acl.extend((Allow, f"role:{role}@user:{u}", permission) for u in owners)
             else:
                 acl.extend((Allow, f"role:{role}@user:{u}", permission) for u in owners)
             acl.append((Allow, f"local:{role}", permission))

@@ -14,7 +14,7 @@ def extracted(tmp_path) -> set[str]:
     pot = tmp_path / "portal.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_",
-         "-k", "gettext", "-k", "ngettext:1,2", "--no-location", "-q", "-o", str(pot),
+         "-k", "gettext", "-k", "ngettext:1,2", "--no-location", "-o", str(pot),
          "portal", "models", "views", "workflows"],
         cwd=ROOT, check=True, capture_output=True,
     )

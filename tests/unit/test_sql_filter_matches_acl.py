@@ -27,7 +27,7 @@ cases = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=cases)
 def test_sql_filter_and_acl_agree(case, dbsession, request_for):
     # Each example adds fresh rows with unique names to the test's doomed transaction.
