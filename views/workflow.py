@@ -1,7 +1,7 @@
 """The reusable workflow pieces: a view that runs a transition, and the history panel."""
 from __future__ import annotations
 
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
 from views.auth import safe_came_from
@@ -13,12 +13,14 @@ def run_transition(request):
     """POST name=<transition>, comment=…, came_from=…; the engine checks permission and guard."""
     obj = request.context
     came_from = request.POST.get("came_from") or request.resource_path(obj)
+    name = request.POST.get("name", "")
+    known = {t.name: t for t in obj.workflow.transitions}
+    if name in known and not request.has_permission(known[name].permission, obj):
+        raise HTTPForbidden()
     try:
-        obj.workflow.transition(request, obj, request.POST.get("name", ""),
-                                request.POST.get("comment", ""))
+        obj.workflow.transition(request, obj, name, request.POST.get("comment", ""))
     except WorkflowError as error:
         request.session.flash(str(error), "error")
-        request.response.status_int = 409
         return HTTPSeeOther(safe_came_from(request, came_from))
     request.session.flash(request.translate(obj.workflow.states[getattr(obj, obj.workflow.state_attr)].title))
     return HTTPSeeOther(safe_came_from(request, came_from))
