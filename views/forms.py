@@ -73,6 +73,7 @@ class FormView:
             except colander.Invalid as invalid:
                 # Errors found only against the database (duplicates, cycles...). The 400
                 # status makes pyramid_tm's commit veto roll back anything already changed.
+                form.widget.handle_error(form, invalid)
                 failure = deform.ValidationFailure(form, form.cstruct, invalid)
                 return self.render(failure.render(), failed=True)
             return HTTPFound(url)
