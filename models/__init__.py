@@ -7,9 +7,9 @@ from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
 from models.meta import Base  # noqa: F401  (make_versioned runs first)
+from models.notifications import Notification  # noqa: F401
 from models.people import ApiToken, Department, LoginAttempt, Membership, User  # noqa: F401
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission  # noqa: F401
-from models.notifications import Notification  # noqa: F401
 from models.workflow import WorkflowHistory  # noqa: F401
 
 # Builds the audit (version) classes and tables; must follow every versioned model.

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from pyramid.paster import bootstrap, get_appsettings, setup_logging
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

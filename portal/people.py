@@ -89,21 +89,32 @@ def set_departments(dbsession, user: User, departments) -> None:
             user.memberships.append(Membership(department=dept))
 
 
-def has_history(dbsession, user: User) -> bool:
-    """Whether anything refers to this person (then they are deactivated, never deleted)."""
+# A person's own settings, removed together with them; rows elsewhere that name them are history.
+SETTINGS_TABLES = frozenset({"users", "memberships", "login_attempts", "role_grants", "local_role_grants"})
+
+
+def history_tables(dbsession, user: User) -> list[str]:
+    """Names of the tables whose rows refer to this person as history (audit, workflow, ...)."""
     from models.meta import Base
 
+    found = []
     for table in Base.metadata.sorted_tables:
-        if table.name in ("users", "memberships", "login_attempts") or table.name.endswith("_version"):
+        if table.name in SETTINGS_TABLES or table.name.endswith("_version"):
             continue
         for fk in table.foreign_keys:
-            if fk.column.table.name == "users":
-                found = dbsession.execute(
-                    sa.select(sa.literal(1)).select_from(table).where(fk.parent == user.id).limit(1)
-                ).first()
-                if found:
-                    return True
-    return False
+            if fk.column.table.name != "users" or table.name in found:
+                continue
+            hit = dbsession.execute(
+                sa.select(sa.literal(1)).select_from(table).where(fk.parent == user.id).limit(1)
+            ).first()
+            if hit:
+                found.append(table.name)
+    return found
+
+
+def has_history(dbsession, user: User) -> bool:
+    """Whether anything refers to this person (then they are deactivated, never deleted)."""
+    return bool(history_tables(dbsession, user))
 
 
 def department_move_problem(dept: Department, new_parent: Department | None):

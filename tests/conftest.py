@@ -19,10 +19,10 @@ from argon2 import PasswordHasher
 
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
-import models  # noqa: E402
-import portal.auth  # noqa: E402
-from portal import main  # noqa: E402
-from tests import pgserver  # noqa: E402
+import models
+import portal.auth
+from portal import main
+from tests import pgserver
 
 REQUIRE_ALL = os.environ.get("PORTAL_REQUIRE_ALL") == "1"
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

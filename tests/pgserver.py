@@ -193,9 +193,9 @@ class ThrowawayPostgres:
                 with self._connect("postgres") as conn:
                     conn.execute("select 1")
                 return
-            except Exception:
+            except Exception as error:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("PostgreSQL did not accept connections" + self._log_tail())
+                    raise RuntimeError("PostgreSQL did not accept connections" + self._log_tail()) from error
                 time.sleep(0.1)
 
     def create_database(self, name: str, extensions=EXTENSIONS) -> str:

@@ -17,7 +17,8 @@ def safe_came_from(request, value: str | None) -> str:
     return request.application_url + "/"
 
 
-@view_config(context=Root, name="login", renderer="auth/login.jinja2", permission="__no_permission_required__")
+@view_config(context=Root, name="login", renderer="auth/login.jinja2",
+             permission="__no_permission_required__")
 def login(request):
     came_from = request.params.get("came_from", "")
     login_value = ""

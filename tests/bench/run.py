@@ -17,11 +17,11 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
-import sqlalchemy as sa  # noqa: E402
-import webtest  # noqa: E402
+import sqlalchemy as sa
+import webtest
 
-import models  # noqa: E402
-from portal import main  # noqa: E402
+import models
+from portal import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALES = {
@@ -62,7 +62,8 @@ def generate(url: str, scale: dict) -> None:
         for i in range(scale["users"]):
             login = "admin" if i == 0 else f"user{i}"
             name = names[i % len(names)]
-            phone = f"+7 9{rnd.randrange(10, 99)} {rnd.randrange(100, 999)}-{rnd.randrange(10, 99)}-{rnd.randrange(10, 99)}"
+            phone = (f"+7 9{rnd.randrange(10, 99)} {rnd.randrange(100, 999)}-"
+                     f"{rnd.randrange(10, 99)}-{rnd.randrange(10, 99)}")
             email = f"{login}@bench.example"
             birthday = fake.date_of_birth(minimum_age=20, maximum_age=65)
             users.append({"id": i + 1, "login": login, "full_name": name, "email": email, "phone": phone,
@@ -98,7 +99,7 @@ def timed(app: webtest.TestApp, path: str, n: int) -> list[float]:
 def report(name: str, samples: list[float], budget: float) -> bool:
     samples = sorted(samples)
     p50 = statistics.median(samples)
-    p95 = samples[max(0, int(round(len(samples) * 0.95)) - 1)]
+    p95 = samples[max(0, round(len(samples) * 0.95) - 1)]
     ok = p95 <= budget
     print(f"bench {name} n={len(samples)} p50={p50:.1f} p95={p95:.1f} budget={budget:.0f} "
           f"{'ok' if ok else 'over'}", flush=True)

@@ -7,8 +7,15 @@ import sqlalchemy as sa
 
 from models.workflow import WorkflowHistory
 from workflows.account import ACCOUNT
-from workflows.engine import (State, Transition, Transitioned, Workflow, WorkflowDefinitionError,
-                              WorkflowError, history)
+from workflows.engine import (
+    State,
+    Transition,
+    Transitioned,
+    Workflow,
+    WorkflowDefinitionError,
+    WorkflowError,
+    history,
+)
 from workflows.task import TASK
 
 
