@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from models.people import Department, Membership, User, digits, fold
 from models.roles import LocalRoleGrant, Role, RoleGrant
+from portal.audit import history_for
 from portal.i18n import _
 from portal.people import department_move_problem, set_departments
 from portal.resources import AdminDepartments
@@ -317,6 +318,7 @@ class DepartmentPage:
             "found": found,
             "picker_limit": PICKER_LIMIT,
             "error": error,
+            "history": history_for(self.db, dept, limit=20),
         }
 
     def refuse(self, message):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from models.people import Department, LoginAttempt, Membership, User
 from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
+from portal.audit import history_for
 from portal.auth import hash_password, password_problem
 from portal.i18n import LANGUAGES, _, timezone_choices
 from portal.people import UserProblem, create_user, history_tables, set_departments, user_field_problems
@@ -404,6 +405,7 @@ class UserPage:
             "blockers": blockers,
             "error": error,
             "reasons": reasons,
+            "history": history_for(self.db, user, limit=20),
         }
 
     @view_config(renderer="admin/users/view.jinja2")

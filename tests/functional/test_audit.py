@@ -236,3 +236,25 @@ def test_undo_that_would_leave_no_administrator_is_refused(testapp, dbsession, a
     testapp.login("successor")
     page = testapp.post_csrf(f"/admin/audit/{granted}/revert", status=400)
     assert "without an active administrator" in page.html.find(id="revert-problem").text
+
+
+def test_person_page_shows_its_change_history_in_words(testapp, factory, login_as, dbsession):
+    from sqlalchemy_continuum import versioning_manager
+
+    login_as("admin")
+    person = factory.user(full_name="Тарасова Ксения", position="Секретарь")
+    dbsession.flush()
+    versioning_manager.clear(dbsession)
+    person.position = "Секретарь руководителя"
+    dbsession.flush()
+    page = testapp.get(f"/admin/users/{person.id}")
+    history = page.html.select_one("#change-history").text
+    assert "Секретарь руководителя" in history and "Тарасова Ксения" in history
+    assert "password_hash" not in page.text
+
+
+def test_department_page_shows_its_change_history(testapp, factory, login_as):
+    login_as("admin")
+    dept = factory.department("Отдел логистики")
+    page = testapp.get(f"/admin/departments/{dept.id}")
+    assert "Отдел логистики" in page.html.select_one("#change-history").text
