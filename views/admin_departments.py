@@ -167,7 +167,7 @@ def _head_widget(node, kw):
 
 class DepartmentSchema(CSRFSchema):
     name = colander.SchemaNode(
-        colander.String(), title=_("Name"),
+        colander.String(), title=_("Department name"),
         validator=colander.Length(max=200, max_err=_("At most 200 characters, please.")),
         missing="",
     )
