@@ -19,19 +19,9 @@ from portal.i18n import _
 from portal.people import department_move_problem, set_departments
 from portal.resources import AdminDepartments
 from portal.setup_data import grant_auto_roles
-from views.forms import CSRFSchema, FormView, field_error
+from views.forms import CSRFSchema, FormView
 
 PICKER_LIMIT = 12
-
-
-def shown(form: deform.Form, error: colander.Invalid) -> colander.Invalid:
-    """Attach a database-time `error` to the form's fields so they render next to them.
-
-    FormView turns an Invalid raised by save() into a ValidationFailure, which renders only
-    the errors already attached to the fields (as form.validate() does for its own errors).
-    """
-    form.widget.handle_error(form, error)
-    return error
 
 
 # --- the tree ------------------------------------------------------------------------------------
@@ -195,12 +185,6 @@ class DepartmentForm(FormView):
     schema_factory = DepartmentSchema
     template = "admin/departments/form.jinja2"
 
-    def form(self) -> deform.Form:
-        self._form = super().form()
-        return self._form
-
-    def invalid(self, field_name: str, message) -> colander.Invalid:
-        return shown(self._form, field_error(self._form.schema, field_name, message))
 
     def _lookup(self, model, value: str):
         if not value:
@@ -212,16 +196,16 @@ class DepartmentForm(FormView):
         """Check every field against the database, then set them (raises colander.Invalid)."""
         name = appstruct["name"].strip()
         if not name:
-            raise self.invalid("name", _("Enter the department's name."))
+            raise self.invalid({"name": _("Enter the department's name.")})
         parent = self._lookup(Department, appstruct["parent"])
         if appstruct["parent"] and parent is None:
-            raise self.invalid("parent", _("That department no longer exists."))
+            raise self.invalid({"parent": _("That department no longer exists.")})
         problem = department_move_problem(dept, parent)
         if problem:
-            raise self.invalid("parent", problem)
+            raise self.invalid({"parent": problem})
         head = self._lookup(User, appstruct["head"])
         if appstruct["head"] and head is None:
-            raise self.invalid("head", _("That person no longer exists."))
+            raise self.invalid({"head": _("That person no longer exists.")})
         dept.name = name
         dept.description = appstruct["description"].strip()
         dept.parent = parent

@@ -17,7 +17,7 @@ from portal.i18n import _
 from portal.people import role_holders
 from portal.resources import AdminRoles
 from portal.setup_data import load_roles_config, resource_types
-from views.forms import CSRFSchema, FormView, field_error
+from views.forms import CSRFSchema, FormView
 
 ROLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 
@@ -110,24 +110,6 @@ def roles_in_order(dbsession, with_permissions: bool = False) -> list[Role]:
     return list(dbsession.scalars(query))
 
 
-class _FormView(FormView):
-    """FormView that shows errors found in `save()` next to their fields.
-
-    views/forms.py builds the ValidationFailure for such errors without marking the fields
-    (deform 3 marks them only inside `validate`), so the message would not show; `refuse`
-    marks the field first.
-    """
-
-    def form(self):
-        self._form = super().form()
-        return self._form
-
-    def refuse(self, field: str, message):
-        error = field_error(self._form.schema, field, message)
-        self._form.widget.handle_error(self._form, error)
-        return error
-
-
 # --- the list -----------------------------------------------------------------------------------
 
 @view_config(context=AdminRoles, renderer="admin/roles/index.jinja2", permission="manage")
@@ -186,7 +168,7 @@ def role_name_problem(dbsession, name: str):
 
 
 @view_config(context=AdminRoles, name="add", renderer="admin/roles/add.jinja2", permission="manage")
-class RoleAdd(_FormView):
+class RoleAdd(FormView):
     schema_factory = RoleAddSchema
     title = _("New role")
     buttons = (deform.Button("save", _("Create role"), css_class="btn-primary"),)
@@ -203,10 +185,10 @@ class RoleAdd(_FormView):
         name = appstruct["name"].strip()
         problem = role_name_problem(db, name)
         if problem:
-            raise self.refuse("name", problem)
+            raise self.invalid({"name": problem})
         title = appstruct["title"].strip()
         if not title:
-            raise self.refuse("title", _("Enter a title."))
+            raise self.invalid({"title": _("Enter a title.")})
         role = Role(name=name, title=title, local_only=appstruct["local_only"])
         source = appstruct.get("copy_from")
         if source:
@@ -268,7 +250,7 @@ def role_holder_rows(dbsession, role: Role) -> dict[str, list]:
 
 
 @view_defaults(context=Role, permission="manage", renderer="admin/roles/edit.jinja2")
-class RoleEdit(_FormView):
+class RoleEdit(FormView):
     schema_factory = RoleEditSchema
 
     @property
@@ -318,13 +300,13 @@ class RoleEdit(_FormView):
         db = self.request.dbsession
         title = appstruct["title"].strip()
         if not title:
-            raise self.refuse("title", _("Enter a title."))
+            raise self.invalid({"title": _("Enter a title.")})
         role.title = title
         if "name" in appstruct and appstruct["name"].strip() != role.name:
             name = appstruct["name"].strip()
             problem = role_name_problem(db, name)
             if problem:
-                raise self.refuse("name", problem)
+                raise self.invalid({"name": problem})
             role.name = name
         if "local_only" in appstruct and role.name != ADMIN_ROLE:
             role.local_only = appstruct["local_only"]

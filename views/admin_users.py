@@ -20,7 +20,7 @@ from portal.auth import hash_password, password_problem
 from portal.i18n import LANGUAGES, _, timezone_choices
 from portal.people import UserProblem, create_user, history_tables, set_departments, user_field_problems
 from portal.resources import AdminUsers
-from views.admin_departments import department_options, people_search_clause, shown
+from views.admin_departments import department_options, people_search_clause
 from views.forms import CSRFSchema, FormView
 
 PAGE_SIZE = 50
@@ -226,20 +226,6 @@ PROFILE_FIELDS = ("login", "full_name", "email", "phone", "position")
 
 class UserForm(FormView):
     template = "admin/users/form.jinja2"
-
-    def form(self) -> deform.Form:
-        self._form = super().form()
-        return self._form
-
-    def invalid(self, problems: dict) -> colander.Invalid:
-        """All `problems` ({field: message}) shown next to their fields."""
-        schema = self._form.schema
-        error = colander.Invalid(schema, _("Please correct the errors below."))
-        for name, message in problems.items():
-            node = schema.get(name)
-            if node is not None:
-                error.add(colander.Invalid(node, message), schema.children.index(node))
-        return shown(self._form, error)
 
     def departments(self, appstruct) -> list[Department]:
         ids = [int(i) for i in appstruct["departments"] if str(i).isdigit()]

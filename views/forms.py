@@ -47,7 +47,18 @@ class FormView:
         return self.schema_factory().bind(request=self.request, context=self.context)
 
     def form(self) -> deform.Form:
-        return deform.Form(self.schema(), buttons=self.buttons, formid="form")
+        self._form = deform.Form(self.schema(), buttons=self.buttons, formid="form")
+        return self._form
+
+    def invalid(self, problems: dict) -> colander.Invalid:
+        """An error for `save()` to raise: each {field: message} shown next to its field."""
+        schema = self._form.schema
+        error = colander.Invalid(schema, _("Please correct the errors below."))
+        for name, message in problems.items():
+            node = schema.get(name)
+            if node is not None:
+                error.add(colander.Invalid(node, message), schema.children.index(node))
+        return error
 
     def appstruct(self) -> dict:
         return {}
@@ -78,13 +89,6 @@ class FormView:
                 return self.render(failure.render(), failed=True)
             return HTTPFound(url)
         return self.render(form.render(self.appstruct()))
-
-
-def field_error(schema_node, field: str, message) -> colander.Invalid:
-    """An error to show next to `field` of a bound form schema."""
-    error = colander.Invalid(schema_node, _("Please correct the errors below."))
-    error.add(colander.Invalid(schema_node[field], message), schema_node.children.index(schema_node[field]))
-    return error
 
 
 def includeme(config) -> None:
