@@ -14,15 +14,15 @@ DEFAULT_TIMEZONE = "Europe/Moscow"
 
 
 def locale_negotiator(request) -> str:
-    """The user's preference, else the language cookie, else Accept-Language, else Russian."""
+    """The user's preference, else the language cookie, else Accept-Language, else the default."""
     identity = request.identity
     if identity is not None and identity.user.locale in LANGUAGES:
         return identity.user.locale
     cookie = request.cookies.get("_LOCALE_")
     if cookie in LANGUAGES:
         return cookie
-    match = request.accept_language.lookup(list(LANGUAGES), default="ru")
-    return match
+    default = request.registry.settings.get("pyramid.default_locale_name") or "ru"
+    return request.accept_language.lookup(list(LANGUAGES), default=default)
 
 
 def user_timezone(request) -> ZoneInfo:

@@ -117,3 +117,14 @@ def test_open_redirect_is_not_followed(testapp, factory):
     res = testapp.post("/login?came_from=//evil.example", {"login": user.login, "password": TEST_PASSWORD,
                                                            "csrf_token": token}, status=303)
     assert res.location == "http://example.com/"
+
+
+def test_login_page_follows_the_browser_language_and_the_switch(testapp):
+    page = testapp.get("/login", headers={"Accept-Language": "ru-RU,ru;q=0.9"})
+    assert '<html lang="ru">' in page.text and "Войти" in page.text
+    page = testapp.get("/login", headers={"Accept-Language": "en-US"})
+    assert '<html lang="en">' in page.text and "Log in" in page.text
+    token = testapp.csrf_token()
+    testapp.post("/language", {"lang": "ru", "came_from": "/login", "csrf_token": token}, status=303)
+    page = testapp.get("/login", headers={"Accept-Language": "en-US"})
+    assert '<html lang="ru">' in page.text
