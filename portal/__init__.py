@@ -14,6 +14,8 @@ def main(global_config, **settings):
 
     settings = resolve_env(settings)
     with Configurator(settings=settings, root_factory="portal.resources.root_factory") as config:
+        # A view that forgets its permission still needs one: nothing is public by accident.
+        config.set_default_permission("view")
         config.include("pyramid_jinja2")
         config.include("models")
         config.include("portal.security")

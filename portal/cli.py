@@ -5,7 +5,11 @@ import argparse
 import getpass
 import sys
 import threading
+import warnings
 from pathlib import Path
+
+# pyramid and deform still import pkg_resources; its deprecation notice is noise for users.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 from pyramid.paster import bootstrap, get_appsettings, setup_logging
 
