@@ -40,6 +40,7 @@ static/vendor/.built: package.json package-lock.json
 	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
 	cp -r node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/
 	touch static/vendor/.built
 
 # Translations: extract → update the catalogs → translate → compile.

@@ -11,7 +11,7 @@ from pathlib import Path
 # pyramid and deform still import pkg_resources; its deprecation notice is noise for users.
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
-from pyramid.paster import bootstrap, get_appsettings, setup_logging
+from pyramid.paster import bootstrap, get_appsettings, setup_logging  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,7 @@ def cmd_initdb(args) -> None:
     """Migrate the database to head and add the default roles."""
     from alembic import command
 
-    command.upgrade(_alembic_config(args.ini), "head")
+    command.upgrade(_alembic_config(args.ini), "heads")
     with bootstrap(args.ini) as env, env["request"].tm:
         from portal.setup_data import seed_roles
 
@@ -41,8 +41,8 @@ def cmd_demo(args) -> None:
     from portal.demo import DEMO_PASSWORD, make_demo
 
     with bootstrap(args.ini) as env, env["request"].tm:
-        logins = make_demo(env["request"].dbsession, scale=args.scale)
-    print(f"demo data created ({args.scale}); log in as {logins[0]} / {DEMO_PASSWORD} (administrator)")
+        logins = make_demo(env["request"].dbsession)
+    print(f"demo data created; log in as {logins[0]} / {DEMO_PASSWORD} (administrator)")
 
 
 def cmd_tick(args) -> None:
@@ -104,7 +104,6 @@ def main(argv=None) -> None:
 
     p = sub.add_parser("demo", help="fill the database with the demo company")
     p.add_argument("ini")
-    p.add_argument("--scale", default="demo", choices=["demo", "small", "large"])
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("tick", help="run due background work (reminders, e-mail, clean-up)")

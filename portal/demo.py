@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 
@@ -65,7 +67,7 @@ def _birthday(spec, today: dt.date) -> dt.date:
     return dt.date.fromisoformat(spec)
 
 
-def make_demo(dbsession, scale: str = "demo") -> list[str]:
+def make_demo(dbsession) -> list[str]:
     """Create the demo company unless it exists; returns the logins (admin first)."""
     seed_roles(dbsession)
     if dbsession.scalar(sa.select(User).where(User.login == "admin")) is not None:
@@ -91,9 +93,24 @@ def make_demo(dbsession, scale: str = "demo") -> list[str]:
     dbsession.add(LocalRoleGrant(container_type="department", container_id=depts["secretariat"].id,
                                  role=dept_head, user=users["vinogradova"]))
     dbsession.flush()
-    if scale != "demo":
-        from portal.demo_scale import make_scale
-
-        make_scale(dbsession, scale, random.Random(7))
+    context = DemoContext(dbsession, depts, users, random.Random(7), today)
+    for step in DEMO_STEPS:
+        importlib.import_module(step).make_demo(context)
     return [p[0] for p in PEOPLE]
+
+
+@dataclass
+class DemoContext:
+    """What each area's demo step gets: the session, departments and people by key, a seeded
+    random generator and today's date."""
+
+    dbsession: object
+    departments: dict
+    users: dict
+    rnd: random.Random
+    today: dt.date
+
+
+# Modules with a `make_demo(context)` that add an area's demo data, in this order.
+DEMO_STEPS: list[str] = []
 

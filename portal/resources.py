@@ -82,13 +82,22 @@ class Section:
     name: str
     title: str
     icon: str
+    order: int = 50
 
 
 SECTIONS: list[Section] = [
-    Section("", _("My day"), "sun"),
-    Section("people", _("People"), "people"),
-    Section("admin", _("Administration"), "gear"),
+    Section("", _("My day"), "sun", 0),
+    Section("people", _("People"), "people", 80),
+    Section("admin", _("Administration"), "gear", 100),
 ]
+
+
+def add_section(name: str, container: type, title, icon: str, order: int) -> None:
+    """Mount `container` at /<name> and show it in the navigation (called by an area's includeme)."""
+    Root.children[name] = container
+    if not any(s.name == name for s in SECTIONS):
+        SECTIONS.append(Section(name, title, icon, order))
+        SECTIONS.sort(key=lambda s: s.order)
 
 
 class Root:

@@ -39,7 +39,7 @@ def missing(what: str):
 
 
 def migrate(engine) -> None:
-    """Alembic upgrade head, then the default roles, committed."""
+    """Alembic upgrade to every head, then the default roles, committed."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy.orm import Session
@@ -49,7 +49,7 @@ def migrate(engine) -> None:
     cfg = Config(os.path.join(HERE, "development.ini"))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, "heads")
     with Session(engine) as session:
         seed_roles(session)
         session.commit()

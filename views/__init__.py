@@ -44,6 +44,9 @@ def _csrf_input(request) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % get_csrf_token(request)
 
 
+AREAS: list[str] = []
+
+
 def includeme(config) -> None:
     settings = config.get_settings()
     settings.setdefault("jinja2.i18n.domain", "portal")
@@ -59,4 +62,7 @@ def includeme(config) -> None:
     config.action(None, setup_env, order=999)
     config.include("views.forms")
     config.include("views.shell")
+    # Areas that mount a section of the tree (portal.resources.add_section) in their includeme.
+    for area in AREAS:
+        config.include(area)
     config.scan("views")

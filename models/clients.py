@@ -1,0 +1,1 @@
+"""Client records: organizations, contact persons, interactions, classifiers (issue 3)."""

@@ -1,0 +1,1 @@
+"""Knowledge base: folders, articles, versions, reading (issue 5)."""
