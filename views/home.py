@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from pyramid.view import view_config
@@ -10,6 +12,26 @@ from models.notifications import Notification
 from models.people import User
 from portal.i18n import _, local_today
 from portal.resources import Root
+
+
+@dataclass
+class DayBlock:
+    """One block of My day: a template rendered with `context`, in the main or side column."""
+
+    template: str
+    context: dict
+    order: int = 50
+    column: str = "main"  # "main" (wide, left) or "side"
+
+
+# Areas add blocks to My day (today's calls, events, tasks...): functions(request) -> DayBlock
+# or None, registered with @day_block. They must be fast: My day is everyone's home page.
+DAY_BLOCKS: list[Callable] = []
+
+
+def day_block(fn: Callable) -> Callable:
+    DAY_BLOCKS.append(fn)
+    return fn
 
 
 def birthdays_between(dbsession, start: dt.date, days: int = 7) -> list[User]:
@@ -45,6 +67,8 @@ def my_day(request):
         "notifications": notes,
         "departments": user.departments,
         "colleagues": colleagues(request.dbsession, user),
+        "blocks": sorted((b for b in (fn(request) for fn in DAY_BLOCKS) if b is not None),
+                         key=lambda b: b.order),
     }
 
 

@@ -24,3 +24,21 @@ def test_my_day_shows_notifications_birthdays_and_colleagues(testapp, factory, d
     birthdays = page.html.select_one("#home-birthdays").text
     assert colleague.full_name in birthdays and stranger.full_name not in birthdays
     assert colleague.full_name in page.html.select_one("#home-colleagues").text
+
+
+def test_areas_add_blocks_to_my_day(testapp, factory):
+    from views.home import DAY_BLOCKS, DayBlock
+
+    def block(request):
+        return DayBlock("home/card_block.jinja2", {
+            "id": "calls-today", "title": "Calls for today", "icon": "telephone", "empty": "",
+            "items": [{"text": "Позвонить в ООО «Ромашка»", "url": "/people", "note": "10:30"}]},
+            column="main")
+
+    DAY_BLOCKS.append(block)
+    try:
+        testapp.login(factory.user().login)
+        page = testapp.get("/")
+        assert "Позвонить в ООО «Ромашка»" in page.html.select_one("#calls-today").text
+    finally:
+        DAY_BLOCKS.remove(block)
