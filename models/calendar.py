@@ -1,0 +1,1 @@
+"""Shared calendar: events, attendees, rooms and equipment, recurrence, ICS feeds (issue 4)."""

@@ -1,0 +1,1 @@
+"""Tasks across departments: tasks, checklists, comments, watchers, recurrence (issue 4)."""
