@@ -41,6 +41,8 @@ static/vendor/.built: package.json package-lock.json
 	cp -r node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/
+	mkdir -p static/vendor/event-calendar
+	cp node_modules/@event-calendar/build/dist/event-calendar.min.js node_modules/@event-calendar/build/dist/event-calendar.min.css static/vendor/event-calendar/
 	touch static/vendor/.built
 
 # Translations: extract → update the catalogs → translate → compile.

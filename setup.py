@@ -22,6 +22,11 @@ REQUIRES = [
     "PyYAML==6.0.3",
     "Faker==40.54.0",
     "plaster_pastedeploy==1.0.1",
+    "icalendar==7.3.0",
+    "python-dateutil==4.0.0",
+    "markdown-it-py==4.3.0",
+    "nh3==0.3.8",
+    "openpyxl==3.1.5",
 ]
 
 TESTS_REQUIRE = [
@@ -30,6 +35,7 @@ TESTS_REQUIRE = [
     "playwright==1.65.2",
     "hypothesis==6.170.15",
     "beautifulsoup4==4.15.0",
+    "aiosmtpd==1.4.6",
 ]
 
 setup(

@@ -1,1 +1,265 @@
-"""Shared calendar: events, attendees, rooms and equipment, recurrence, ICS feeds (issue 4)."""
+"""Shared calendar: events, attendees, rooms and equipment, recurrence, ICS feeds (issue 4).
+
+Times are stored in UTC. An event keeps the IANA zone it was planned in (`timezone`), so a
+weekly 10:00 meeting stays at 10:00 local time across daylight-saving changes, and an all-day
+event is the local midnight-to-midnight span of its zone, shown as dates.
+
+A recurring event is one row (the "master") with an RFC 5545 RRULE that always ends (UNTIL or
+COUNT). Cancelled occurrences are listed in `exdates`; a changed occurrence is a row of its own
+with `series_id` pointing at the master and `recurrence_id` = the original start it replaces.
+`series_end_at` is the end of the last occurrence, so "events in this window" is one range query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.meta import Base, UTCDateTime, utcnow
+from models.people import Department, User
+
+CALENDARS = ("personal", "department", "company")
+VISIBILITIES = ("public", "busy", "private")
+ANSWERS = ("needs_action", "accepted", "tentative", "declined")
+ROOM_KINDS = ("room", "equipment")
+# Kinds of records an event may point at (their areas come with later issues).
+LINK_TYPES = ("client", "ticket", "job")
+# A single event not longer than this is "short": window queries look this far back for it.
+WIDE_AFTER = dt.timedelta(days=1)
+
+
+class Room(Base):
+    """A bookable resource: a meeting room or a piece of equipment (projector, car...)."""
+
+    __tablename__ = "rooms"
+    __versioned__: dict = {}
+    security_type = "room"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20), default="room")
+    location: Mapped[str] = mapped_column(sa.String(200), default="")
+    capacity: Mapped[int | None] = mapped_column(sa.Integer)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __acl__(self):
+        from portal.security import row_acl
+
+        return row_acl(self)
+
+    def security_departments(self) -> list[int]:
+        return []
+
+    def security_owners(self) -> list[int]:
+        return []
+
+    @classmethod
+    def sql_in_departments(cls, ids):
+        return sa.false()
+
+    @classmethod
+    def sql_owned_by(cls, user_id: int):
+        return sa.false()
+
+    def __repr__(self) -> str:
+        return f"<Room {self.id} {self.name}>"
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __versioned__: dict = {}
+    __table_args__ = (
+        # "Events in this window" is two index ranges: short single events by their start,
+        # and the few wide ones (repeating or longer than a day) by the end of their series.
+        sa.Index("ix_events_short", "wide", "start_at"),
+        sa.Index("ix_events_wide", "wide", "series_end_at", "start_at"),
+        sa.Index("ix_events_series", "series_id", "recurrence_id"),
+    )
+    security_type = "event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    location: Mapped[str] = mapped_column(sa.String(200), default="")
+    start_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    all_day: Mapped[bool] = mapped_column(default=False)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Moscow")
+    # RRULE value without the "RRULE:" prefix, e.g. "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10".
+    rrule: Mapped[str] = mapped_column(sa.Text, default="")
+    # Cancelled occurrences: their original starts, UTC ISO strings.
+    exdates: Mapped[list] = mapped_column(sa.JSON, default=list)
+    series_end_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Repeating or longer than WIDE_AFTER (set on every save; see ix_events_short/ix_events_wide).
+    wide: Mapped[bool] = mapped_column(default=False)
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"))
+    recurrence_id: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    organizer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    calendar: Mapped[str] = mapped_column(sa.String(20), default="personal")
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    visibility: Mapped[str] = mapped_column(sa.String(10), default="public")
+    # "confirmed" or "cancelled" (a cancelled event stays, so attendees see what happened).
+    status: Mapped[str] = mapped_column(sa.String(12), default="confirmed")
+    link_type: Mapped[str] = mapped_column(sa.String(20), default="")
+    link_id: Mapped[int | None] = mapped_column(sa.Integer)
+    reminder_minutes: Mapped[int | None] = mapped_column(sa.Integer)
+    ical_uid: Mapped[str] = mapped_column(sa.String(255), index=True)
+    # RFC 5545 SEQUENCE: grows with every change that attendees' calendars must pick up.
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organizer: Mapped[User] = relationship(foreign_keys=[organizer_id])
+    department: Mapped[Department | None] = relationship()
+    attendees: Mapped[list[EventAttendee]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventAttendee.id"
+    )
+    bookings: Mapped[list[EventRoom]] = relationship(
+        back_populates="event", cascade="all, delete-orphan", order_by="EventRoom.id"
+    )
+    series: Mapped[Event | None] = relationship(remote_side=[id], foreign_keys=[series_id])
+
+    @property
+    def rooms(self) -> list[Room]:
+        return [b.room for b in self.bookings]
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rrule)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+    def attendee_for(self, user_id: int) -> EventAttendee | None:
+        for a in self.attendees:
+            if a.user_id == user_id:
+                return a
+        return None
+
+    def participant_ids(self) -> set[int]:
+        return {a.user_id for a in self.attendees if a.user_id} | {self.organizer_id}
+
+    # --- security: the organizer owns it; busy-only and private events narrow `view`
+    def __acl__(self):
+        from portal.security import row_acl
+
+        acl = row_acl(self)
+        if self.visibility == "public":
+            return acl
+        from pyramid.authorization import Allow
+
+        # Only participants and those who may edit it see a busy-only or private event.
+        narrowed = [ace for ace in acl if ace[2] != "view"]
+        editors = [(Allow, ace[1], "view") for ace in acl if ace[0] == Allow and ace[2] == "edit"]
+        people = [(Allow, f"user:{uid}", "view") for uid in sorted(self.participant_ids())]
+        return [narrowed[0], *people, *editors, *narrowed[1:]]
+
+    def security_departments(self) -> list[int]:
+        return [self.department_id] if self.department_id else []
+
+    def security_owners(self) -> list[int]:
+        return [self.organizer_id]
+
+    @classmethod
+    def sql_in_departments(cls, ids):
+        return cls.department_id.in_(ids)
+
+    @classmethod
+    def sql_owned_by(cls, user_id: int):
+        return cls.organizer_id == user_id
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r}>"
+
+
+@sa.event.listens_for(Event, "before_insert")
+@sa.event.listens_for(Event, "before_update")
+def _set_wide(mapper, connection, event: Event) -> None:
+    event.wide = bool(event.rrule) or (event.end_at - event.start_at) > WIDE_AFTER
+
+
+class EventAttendee(Base):
+    """Someone invited: a person (maybe as a member of an invited department) or an outside
+    guest (a client contact, by name and e-mail). The organizer is an attendee too."""
+
+    __tablename__ = "event_attendees"
+    __versioned__: dict = {}
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "user_id"),
+        sa.Index("ix_event_attendees_user_event", "user_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    via_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
+    guest_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    guest_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    contact_id: Mapped[int | None] = mapped_column(sa.Integer)
+    answer: Mapped[str] = mapped_column(sa.String(12), default="needs_action")
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship(back_populates="attendees")
+    user: Mapped[User | None] = relationship()
+    via_department: Mapped[Department | None] = relationship()
+
+    @property
+    def display_name(self) -> str:
+        if self.user is not None:
+            return self.user.full_name
+        return self.guest_name or self.guest_email
+
+
+class EventRoom(Base):
+    """A room or piece of equipment booked by an event."""
+
+    __tablename__ = "event_rooms"
+    __versioned__: dict = {}
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "room_id"),
+        sa.Index("ix_event_rooms_room_event", "room_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    room_id: Mapped[int] = mapped_column(sa.ForeignKey("rooms.id"))
+
+    event: Mapped[Event] = relationship(back_populates="bookings")
+    room: Mapped[Room] = relationship()
+
+
+class EventReminder(Base):
+    """The next reminder due for an event (one row per event with a reminder; not audited).
+
+    `portal tick` claims rows whose `fire_at` has come, notifies, and moves `fire_at` to the
+    next occurrence's reminder (or clears it): a row is fired once per occurrence.
+    """
+
+    __tablename__ = "event_reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"), unique=True)
+    minutes_before: Mapped[int] = mapped_column(sa.Integer)
+    fire_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    occurrence_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    fired_count: Mapped[int] = mapped_column(default=0)
+    last_fired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()
+
+
+class CalendarFeed(Base):
+    """A person's secret ICS feed address (regenerating it retires the old one)."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()

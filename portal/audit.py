@@ -203,6 +203,8 @@ class Names:
 
     @staticmethod
     def _label(kind: str, row):
+        if kind in NAME_LABELS:  # kinds other areas registered (register_name_kind)
+            return NAME_LABELS[kind](row)
         if kind == "user":
             return row.full_name
         if kind == "department":
@@ -225,6 +227,9 @@ class Names:
 
 
 def _want_names(names: Names, table: str, row) -> None:
+    if table in EXTRA_TABLES:
+        EXTRA_TABLES[table].want_names(names, row)
+        return
     if table == "departments":
         names.want("department", row.parent_id)
         names.want("user", row.head_id)
@@ -252,6 +257,10 @@ def _columns(version) -> list[str]:
 
 def _field_value(table: str, column: str, value, names: Names):
     """(value, kind) to show for a column: ids become names, codes become words."""
+    if table in EXTRA_TABLES:
+        shown = EXTRA_TABLES[table].field_value(column, value, names)
+        if shown is not None:
+            return shown
     if column in ("parent_id", "department_id") and table != "local_role_grants":
         return names.department(value), "ref"
     if column == "head_id" or column == "user_id":
@@ -317,6 +326,9 @@ def describe(table: str, version, previous, names: Names) -> Change | None:
         fields = _field_changes(table, previous, version, names)
         if not fields:
             return None  # only bookkeeping columns changed (search text, last use of a token)
+    if table in EXTRA_TABLES:
+        message, target, fields = EXTRA_TABLES[table].describe(version, op, fields, names)
+        return Change(table, version.id, op, message, fields, target)
     target = None
     m: dict[str, Any] = {}
 
@@ -525,6 +537,10 @@ def authors(dbsession) -> list[User]:
 
 def _related(obj) -> dict[str, Any]:
     """WHERE clauses (per table) of the rows whose history belongs on `obj`'s page."""
+    for related in EXTRA_RELATED:
+        clauses = related(obj)
+        if clauses:
+            return clauses
     oid = obj.id
     if isinstance(obj, User):
         return {
@@ -590,6 +606,8 @@ ROW_LABELS = {
 
 def row_label(names: Names, table: str, row) -> TranslationString:
     """A row named in words, e.g. “person Попова Анна”, “grant of role Sales manager to …”."""
+    if table in EXTRA_TABLES:
+        return EXTRA_TABLES[table].row_label(names, row)
     if table == "users":
         m = {"name": row.full_name}
     elif table == "departments":
@@ -621,3 +639,57 @@ def versions_of_transaction(dbsession, transaction_id: int):
     return _versions_for(dbsession, {
         table: (lambda v: v.transaction_id == transaction_id) for table in AUDITED
     })
+
+
+# --- tables of other areas -----------------------------------------------------------------------
+# An area registers its audited tables here (e.g. portal/clients_audit.py), so that the audit log,
+# undo and `history_for` describe them in words like the tables above.
+
+@dataclass
+class AuditedTable:
+    """How to tell one area table's changes.
+
+    describe(version, op, fields, names) -> (message, target, fields): the sentence, the admin
+    page to link (or None) and the field changes to list; field_value(column, value, names) ->
+    (value, kind) or None for the default; want_names(names, row) asks for the names of the ids
+    the row holds; row_label(names, row) names the row ("organization «Ромашка»").
+    """
+
+    model: type
+    label: TranslationString
+    fields: dict[str, TranslationString]
+    describe: Any
+    row_label: Any
+    field_value: Any = lambda column, value, names: None
+    want_names: Any = lambda names, row: None
+
+
+EXTRA_TABLES: dict[str, AuditedTable] = {}
+EXTRA_RELATED: list = []
+NAME_LABELS: dict[str, Any] = {}
+
+
+def register_table(table: str, spec: AuditedTable, hidden: tuple[str, ...] = ()) -> None:
+    """Audit `table` in words; `hidden` columns are bookkeeping, never listed as changes."""
+    AUDITED[table] = spec.model
+    TABLE_LABELS[table] = spec.label
+    FIELD_LABELS[table] = spec.fields
+    EXTRA_TABLES[table] = spec
+    HIDDEN_COLUMNS.update(hidden)
+
+
+def register_related(fn) -> None:
+    """`fn(obj)` -> {table: clause(version_class)} for `history_for(obj)`, or None if not its kind."""
+    if fn not in EXTRA_RELATED:
+        EXTRA_RELATED.append(fn)
+
+
+def register_name_kind(kind: str, model: type, label) -> None:
+    """Let `Names.want(kind, id)` load labels of `model` rows (label(row) -> str)."""
+    Names.MODELS[kind] = model
+    NAME_LABELS[kind] = label
+
+
+def name_of(names: Names, kind: str, id_: int | None):
+    """The label of a row of a registered kind (after `names.load()`), or None."""
+    return names._get(kind, id_)

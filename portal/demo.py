@@ -112,5 +112,5 @@ class DemoContext:
 
 
 # Modules with a `make_demo(context)` that add an area's demo data, in this order.
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = ["portal.demo_clients", "portal.demo_calendar", "portal.demo_tasks", "portal.demo_kb"]
 

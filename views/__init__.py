@@ -44,7 +44,8 @@ def _csrf_input(request) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % get_csrf_token(request)
 
 
-AREAS: list[str] = []
+AREAS: list[str] = ["views.calendar", "views.kb", "views.clients", "views.tasks", "views.interactions",
+                    "views.clients_import", "views.clients_reports"]
 
 
 def includeme(config) -> None:

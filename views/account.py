@@ -201,3 +201,91 @@ def revoke_token(request):
             _("The token “${name}” is revoked: it no longer opens the portal.",
               mapping={"name": token.name})))
     return HTTPSeeOther(request.resource_url(request.root, "preferences", "tokens"))
+
+
+# --- notification preferences ------------------------------------------------------------------
+
+DIGEST_HOURS = tuple(range(24))
+BIRTHDAY_CHOICES = (0, 1, 2, 3, 5, 7, 14)
+
+
+def _notification_context(request, settings, errors=None) -> dict:
+    from models.notifications import CHANNELS, NOTIFICATION_KINDS, mail_enabled
+
+    user = request.identity.user
+    return {
+        "title": _("Notifications"),
+        "kinds": list(NOTIFICATION_KINDS.items()),
+        "channels": CHANNELS,
+        "channel_labels": {"portal": _("In the portal"), "email": _("By e-mail"), "both": _("Both")},
+        "settings": settings,
+        "effective": {kind: settings.channel_for(kind) for kind in NOTIFICATION_KINDS},
+        "digest_hours": DIGEST_HOURS,
+        "birthday_choices": BIRTHDAY_CHOICES,
+        "email": user.email,
+        "mail_on": mail_enabled(request.dbsession),
+        "errors": errors or {},
+    }
+
+
+@view_config(context=Root, name="preferences", path_info=r"^/preferences/notifications/?$",
+             renderer="account/notifications.jinja2", permission="view")
+def notification_preferences(request):
+    """How each kind of notice reaches the person: portal, e-mail or both; digest; birthdays."""
+    from models.notifications import (
+        CHANNELS,
+        NOTIFICATION_KINDS,
+        NotificationSettings,
+        saved_settings,
+        settings_for,
+    )
+
+    db = request.dbsession
+    user = request.identity.user
+    settings = settings_for(db, user.id)
+    if request.method != "POST":
+        return _notification_context(request, settings)
+    post = request.POST
+    errors = {}
+    default = post.get("default_channel", "portal")
+    if default not in CHANNELS:
+        errors["default_channel"] = _("Choose how notifications reach you.")
+    channels = {}
+    for kind in NOTIFICATION_KINDS:
+        value = post.get(f"channel_{kind}", default)
+        if value not in CHANNELS:
+            errors[f"channel_{kind}"] = _("Choose how notifications reach you.")
+        elif value != default:
+            channels[kind] = value
+    hour = post.get("digest_hour", "8")
+    if not hour.isdigit() or int(hour) not in DIGEST_HOURS:
+        errors["digest_hour"] = _("Choose an hour from the list.")
+    ahead = post.get("birthdays_ahead", "3")
+    if not ahead.isdigit() or int(ahead) not in BIRTHDAY_CHOICES:
+        errors["birthdays_ahead"] = _("Choose a number of days from the list.")
+    digest = post.get("digest") == "1"
+    wants_mail = default != "portal" or any(c != "portal" for c in channels.values())
+    if (wants_mail or digest) and not user.email:
+        errors["default_channel"] = _(
+            "You have no e-mail address in the portal, so notices can only reach you here. "
+            "Ask an administrator to add your address.")
+    if errors:
+        request.response.status_int = 400
+        request.session.flash(request.translate(_("Please correct the errors below.")), "error")
+        # What they chose, shown again next to the reasons (nothing is stored).
+        preview = NotificationSettings(
+            user_id=user.id, default_channel=default if default in CHANNELS else "portal",
+            channels=channels, digest=digest,
+            digest_hour=int(hour) if hour.isdigit() and int(hour) < 24 else 8,
+            birthdays_ahead=int(ahead) if ahead.isdigit() and int(ahead) in BIRTHDAY_CHOICES else 3)
+        return _notification_context(request, preview, errors)
+    if saved_settings(db, user.id) is None:
+        db.add(settings)
+    settings.default_channel = default
+    settings.channels = channels
+    settings.digest = digest
+    settings.digest_hour = int(hour)
+    settings.birthdays_ahead = int(ahead)
+    db.flush()
+    request.session.flash(request.translate(_("Your notification preferences have been saved.")))
+    return HTTPSeeOther(request.resource_url(request.root, "preferences", "notifications"))

@@ -1,22 +1,41 @@
-"""The task workflow: open → in progress → done / cancelled, and reopen."""
+"""The task workflow: open → in progress → done / cancelled, and reopen.
+
+Bound to models.tasks.Task: every transition needs `edit` on the task (its author and assignee,
+a department head within the department, a director), which the ACL computes
+(portal/tasks_security.py). A task waiting in a department's queue is taken first (the "Take"
+action), then started.
+"""
+
+from models.tasks import Task
 from portal.i18n import _
 from workflows.engine import State, Transition, Workflow, register
 
-TASK = register(Workflow(
-    name="task",
-    initial="open",
-    type_permissions=("view", "add", "edit", "assign"),
-    states={
-        "open": State(_("Open")),
-        "in_progress": State(_("In progress")),
-        "done": State(_("Done")),
-        "cancelled": State(_("Cancelled")),
-    },
-    transitions=[
-        Transition("start", ("open",), "in_progress", "edit", _("Start")),
-        Transition("finish", ("open", "in_progress"), "done", "edit", _("Mark done")),
-        Transition("cancel", ("open", "in_progress"), "cancelled", "edit", _("Cancel"),
-                   needs_comment=True),
-        Transition("reopen", ("done", "cancelled"), "open", "edit", _("Reopen")),
-    ],
-))
+
+def _needs_assignee(request, task):
+    if task.assignee_id is None:
+        return _("The task is waiting in its department's queue: take it first.")
+    return None
+
+
+TASK = register(
+    Workflow(
+        name="task",
+        initial="open",
+        type_permissions=("view", "add", "edit", "assign"),
+        states={
+            "open": State(_("Open")),
+            "in_progress": State(_("In progress")),
+            "done": State(_("Done")),
+            "cancelled": State(_("Cancelled")),
+        },
+        transitions=[
+            Transition("start", ("open",), "in_progress", "edit", _("Start"), guard=_needs_assignee),
+            Transition("finish", ("open", "in_progress"), "done", "edit", _("Mark done")),
+            Transition(
+                "cancel", ("open", "in_progress"), "cancelled", "edit", _("Cancel"), needs_comment=True
+            ),
+            Transition("reopen", ("done", "cancelled"), "open", "edit", _("Reopen")),
+        ],
+    ),
+    Task,
+)

@@ -1,0 +1,278 @@
+"""The /reports section and the client reports (issue 3, point 11).
+
+/reports                 the reports the person may open (a registry other areas add to)
+/reports/advertising     advertising effectiveness: new clients by advertising source, count and %
+/reports/activity        activity: interactions planned, done and overdue by employee,
+                         organization or kind
+
+Who sees whose figures follows the report's permission and its scope (DESIGN §5):
+report.advertising own → the clients the person is responsible for, department → their
+departments' clients, all → every client; report.activity likewise over interactions (own =
+the person is responsible for or wrote them). Each report is one grouped query.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from pyramid.authorization import DENY_ALL, Allow
+
+from models.clients import INTERACTION_KINDS, Classifier, Interaction, Organization
+from models.meta import utcnow
+from models.people import Department, User
+from models.roles import SCOPE_RANK
+from portal.i18n import _
+from portal.resources import Container
+from portal.security import ADMIN_ACE, sql_filter
+
+# --- the section and its registry ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """A report listed on /reports: opened at /reports/<name> by holders of report.<permission>."""
+
+    name: str
+    title: object
+    description: object
+    icon: str
+    permission: str
+    order: int = 50
+
+
+REPORTS: dict[str, ReportInfo] = {}
+
+
+def register_report(info: ReportInfo) -> None:
+    REPORTS[info.name] = info
+
+
+register_report(ReportInfo(
+    "advertising", _("Advertising effectiveness"),
+    _("How many new clients each advertising source brought in a period, and how many of them buy."),
+    "megaphone", "advertising", 10))
+register_report(ReportInfo(
+    "activity", _("Activity"),
+    _("Calls, meetings, letters and visits planned and done, by employee, organization or kind."),
+    "activity", "activity", 20))
+
+
+class Reports(Container):
+    """/reports: visible to whoever holds the permission of at least one registered report."""
+
+    def __acl__(self):
+        matrix = self.request.role_matrix
+        acl = [ADMIN_ACE]
+        permissions = {info.permission for info in REPORTS.values()}
+        for (type_name, permission), holders in matrix.by_permission.items():
+            if type_name != "report" or permission not in permissions:
+                continue
+            for role, _scope in holders:
+                for principal in (f"role:{role}", f"local:{role}"):
+                    acl.append((Allow, principal, permission))
+                    acl.append((Allow, principal, "view"))
+        acl.append(DENY_ALL)
+        return acl
+
+
+def best_scope(request, permission: str) -> str | None:
+    """The widest scope of report.<permission> among the person's roles ("all" for admins)."""
+    identity = request.identity
+    if identity is None:
+        return None
+    if identity.is_admin:
+        return "all"
+    best = None
+    for role, scope in request.role_matrix.roles_with("report", permission):
+        if role in identity.roles and SCOPE_RANK[scope] > SCOPE_RANK[best]:
+            best = scope
+    return best
+
+
+class ReportScope:
+    """report.<permission> as a filter over `model`'s rows (portal.security.sql_filter's
+    protocol): own = the person's rows, department = their departments' rows."""
+
+    security_type = "report"
+
+    def __init__(self, model):
+        self.model = model
+
+    def sql_in_departments(self, ids):
+        return self.model.sql_in_departments(ids)
+
+    def sql_owned_by(self, user_id: int):
+        return self.model.sql_owned_by(user_id)
+
+
+def period_bounds(start: dt.date, end: dt.date, zone) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in `zone`, as UTC."""
+    lo = dt.datetime.combine(start, dt.time(0), zone).astimezone(dt.UTC)
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), zone).astimezone(dt.UTC)
+    return lo, hi
+
+
+# --- advertising effectiveness ------------------------------------------------------------------
+
+BUYING_STAGES = ("purchase", "loyalty")
+# Who advertising brings: clients and prospects (suppliers and partners come by other ways).
+CLIENT_KINDS = ("client", "prospect")
+
+
+@dataclass
+class SourceRow:
+    source_id: int | None
+    title: str
+    code: str = ""
+    clients: int = 0
+    buying: int = 0
+    share: float = 0.0  # of all new clients in the period, %
+
+    @property
+    def conversion(self) -> float | None:
+        """Of the clients it brought, the % that buy (stage purchase or loyalty)."""
+        return 100 * self.buying / self.clients if self.clients else None
+
+
+def advertising(request, start: dt.date, end: dt.date, *, kind: str = "",
+                department_id: int | None = None,
+                manager_id: int | None = None) -> tuple[list[SourceRow], SourceRow]:
+    """Organizations created in the period, by advertising source (every active source, even
+    with none; retired ones only when they have clients), and the total.
+
+    `kind`: "" = clients and prospects, "all" = every kind, else one kind."""
+    lo, hi = period_bounds(start, end, request.user_timezone)
+    buying = sa.func.sum(sa.case((Organization.stage.in_(BUYING_STAGES), 1), else_=0))
+    stmt = (sa.select(Organization.source_id, sa.func.count(), buying)
+            .where(Organization.created_at >= lo, Organization.created_at < hi,
+                   sql_filter(request, ReportScope(Organization), "advertising"))
+            .group_by(Organization.source_id))
+    if not kind:
+        stmt = stmt.where(Organization.kind.in_(CLIENT_KINDS))
+    elif kind != "all":
+        stmt = stmt.where(Organization.kind == kind)
+    if department_id is not None:
+        ids = request.department_tree.with_descendants([department_id])
+        stmt = stmt.where(Organization.department_id.in_(sorted(ids)))
+    if manager_id is not None:
+        stmt = stmt.where(Organization.manager_id == manager_id)
+    counts = {source: (n, b or 0) for source, n, b in request.dbsession.execute(stmt)}
+    tr = request.localizer.translate
+    rows = []
+    for entry in request.dbsession.scalars(
+            sa.select(Classifier).where(Classifier.list == "source")
+            .order_by(Classifier.sort_order, Classifier.title)):
+        n, b = counts.pop(entry.id, (0, 0))
+        if entry.active or n:
+            rows.append(SourceRow(entry.id, tr(_(entry.title)) if entry.code else entry.title,
+                                  entry.code, n, b))
+    n, b = counts.pop(None, (0, 0))
+    rows.append(SourceRow(None, tr(_("Not specified")), "", n, b))
+    total = SourceRow(None, tr(_("Total")), "", sum(r.clients for r in rows),
+                      sum(r.buying for r in rows))
+    for row in rows:
+        row.share = 100 * row.clients / total.clients if total.clients else 0.0
+    total.share = 100.0 if total.clients else 0.0
+    rows.sort(key=lambda r: (r.source_id is None, -r.clients, r.title))
+    return rows, total
+
+
+# --- activity -----------------------------------------------------------------------------------
+
+GROUPS = ("employee", "organization", "kind")
+ORGANIZATION_ROWS = 100
+
+
+@dataclass
+class ActivityRow:
+    key: object
+    name: str
+    planned: int = 0  # planned in the period
+    done: int = 0  # of those, done
+    overdue: int = 0  # of those, not done and past their time
+    kinds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def open(self) -> int:
+        """Not done yet and not overdue (still ahead)."""
+        return self.planned - self.done - self.overdue
+
+    @property
+    def done_share(self) -> float | None:
+        return 100 * self.done / self.planned if self.planned else None
+
+    def add(self, other: ActivityRow) -> None:
+        self.planned += other.planned
+        self.done += other.done
+        self.overdue += other.overdue
+        for kind, n in other.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + n
+
+
+def activity(request, start: dt.date, end: dt.date, group: str = "employee", *,
+             kind: str = "", department_id: int | None = None, employee_id: int | None = None,
+             now: dt.datetime | None = None) -> tuple[list[ActivityRow], ActivityRow]:
+    """Interactions planned in the period, grouped; each row counts them by kind too."""
+    from portal.clients import INTERACTION_KIND_LABELS
+
+    now = now or utcnow()
+    lo, hi = period_bounds(start, end, request.user_timezone)
+    key = {"employee": Interaction.responsible_id, "organization": Interaction.organization_id,
+           "kind": Interaction.kind}[group]
+    done = sa.func.sum(sa.case((Interaction.done_at.is_not(None), 1), else_=0))
+    overdue = sa.func.sum(sa.case((sa.and_(Interaction.done_at.is_(None),
+                                           Interaction.planned_at < now), 1), else_=0))
+    stmt = (sa.select(key, Interaction.kind, sa.func.count(), done, overdue)
+            .where(Interaction.planned_at >= lo, Interaction.planned_at < hi,
+                   sql_filter(request, ReportScope(Interaction), "activity"))
+            .group_by(key, Interaction.kind))
+    if kind:
+        stmt = stmt.where(Interaction.kind == kind)
+    if department_id is not None:
+        ids = request.department_tree.with_descendants([department_id])
+        stmt = stmt.where(Interaction.department_id.in_(sorted(ids)))
+    if employee_id is not None:
+        stmt = stmt.where(Interaction.responsible_id == employee_id)
+    rows: dict[object, ActivityRow] = {}
+    for group_key, row_kind, n, d, o in request.dbsession.execute(stmt):
+        row = rows.setdefault(group_key, ActivityRow(group_key, ""))
+        row.add(ActivityRow(group_key, "", n, d or 0, o or 0, {row_kind: n}))
+    tr = request.localizer.translate
+    db = request.dbsession
+    ids = [k for k in rows if k is not None]
+    if group == "employee":
+        names = dict(db.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids))).all()) \
+            if ids else {}
+        missing = tr(_("Nobody responsible"))
+    elif group == "organization":
+        names = {}
+        for chunk_start in range(0, len(ids), 900):
+            chunk = ids[chunk_start:chunk_start + 900]
+            names.update(db.execute(sa.select(Organization.id, Organization.name)
+                                    .where(Organization.id.in_(chunk))).all())
+        missing = tr(_("No organization (private persons and internal)"))
+    else:
+        names = {k: tr(INTERACTION_KIND_LABELS.get(k, k)) for k in ids}
+        missing = ""
+    for row in rows.values():
+        row.name = names.get(row.key, missing) if row.key is not None else missing
+    total = ActivityRow(None, tr(_("Total")))
+    for row in rows.values():
+        total.add(row)
+    if group == "kind":
+        ordered = sorted(rows.values(), key=lambda r: INTERACTION_KINDS.index(r.key)
+                         if r.key in INTERACTION_KINDS else 99)
+    else:
+        ordered = sorted(rows.values(), key=lambda r: (r.key is None, -r.planned, r.name))
+    return ordered, total
+
+
+def department_choices(request, scope: str | None) -> list[Department]:
+    """Departments a report can be narrowed to: all for scope all, one's own for department."""
+    if scope not in ("department", "all"):
+        return []
+    stmt = sa.select(Department).order_by(Department.sort_order, Department.name)
+    if scope == "department":
+        stmt = stmt.where(Department.id.in_(sorted(request.identity.dept_scope_ids) or [-1]))
+    return list(request.dbsession.scalars(stmt))

@@ -1,0 +1,598 @@
+"""Articles: writing and saving (every save a version), restoring, related articles, reading,
+feedback and must-read — the business rules behind the knowledge-base pages."""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from pyramid.i18n import make_localizer
+from pyramid.interfaces import ITranslationDirectories
+from sqlalchemy.orm import selectinload
+
+from models.kb import (
+    Article,
+    ArticleFeedback,
+    ArticleRead,
+    ArticleRelation,
+    ArticleTag,
+    ArticleVersion,
+    KbFolder,
+)
+from models.meta import utcnow
+from models.notifications import notify
+from models.people import Membership, User
+from portal.i18n import _
+from portal.kb_folders import TITLE_MAX, free_slug, slug_problem, slug_taken_message, slugify, taken_by
+from portal.kb_markdown import MAX_BODY, render
+from portal.kb_security import article_filter, folder_holders
+
+SUMMARY_MAX = 500
+TAGS_MAX = 15
+TAG_MAX = 40
+RELATED_MAX = 10
+COMMENT_MAX = 300
+TAG_RE = re.compile(r"^[\w][\w .+#&/-]*$", re.UNICODE)
+
+
+# --- addresses ----------------------------------------------------------------------------------
+
+def folder_url(request, folder_id: int | None, *elements, query=None) -> str:
+    """/kb/<folder>/<sub-folder>/… from the request's folder tree (no queries)."""
+    parts = request.kb_tree.path(folder_id) if folder_id is not None else []
+    url = request.application_url + "/kb/" + "".join(f"{p}/" for p in parts)
+    return _finish(url, elements, query)
+
+
+def article_url(request, article: Article, *elements, query=None) -> str:
+    return _finish(folder_url(request, article.folder_id) + article.slug + "/", elements, query)
+
+
+def _finish(url: str, elements, query) -> str:
+    from urllib.parse import quote, urlencode
+
+    url += "/".join(quote(str(e), safe="") for e in elements)
+    if query:
+        url += "?" + urlencode(query)
+    return url
+
+
+def locate(request, article: Article) -> Article:
+    """Give an article loaded by a query its place in the tree (for ACLs and resource_url)."""
+    node = request.root["kb"]
+    for slug in request.kb_tree.path(article.folder_id):
+        node = node[slug]
+    article.__parent__ = node
+    article.__name__ = article.slug
+    return article
+
+
+# --- input ------------------------------------------------------------------------------------
+
+def parse_tags(text: str) -> tuple[list[str], object | None]:
+    """Tags typed as "vpn, удалённая работа" → ["vpn", "удалённая работа"], or a problem."""
+    tags: list[str] = []
+    for raw in re.split(r"[,;\n]", text or ""):
+        tag = " ".join(raw.split()).casefold()
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX:
+            return tags, _("A tag may have at most ${max} characters: “${tag}”.",
+                           mapping={"max": TAG_MAX, "tag": tag[:TAG_MAX] + "…"})
+        if not TAG_RE.match(tag):
+            return tags, _("A tag is a word or a few words: “${tag}” has other signs.",
+                           mapping={"tag": tag})
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > TAGS_MAX:
+        return tags, _("At most ${max} tags, please.", mapping={"max": TAGS_MAX})
+    return tags, None
+
+
+@dataclass
+class ArticleInput:
+    title: str
+    body: str
+    summary: str = ""
+    slug: str = ""
+    tags: list[str] = field(default_factory=list)
+    related_ids: list[int] | None = None
+    comment: str = ""
+    must_read: bool = False
+    must_read_department_id: int | None = None
+
+
+def read_form(post) -> tuple[ArticleInput, dict]:
+    """An ArticleInput from a submitted form, and {field: problem} for what cannot be read."""
+    problems = {}
+    tags, why = parse_tags(post.get("tags", ""))
+    if why:
+        problems["tags"] = why
+    related = []
+    for value in post.getall("related") if hasattr(post, "getall") else post.get("related", []):
+        if str(value).isdigit() and int(value) not in related:
+            related.append(int(value))
+    dept = post.get("must_read_department_id", "")
+    data = ArticleInput(
+        title=" ".join(post.get("title", "").split()),
+        body=post.get("body", "").replace("\r\n", "\n"),
+        summary=" ".join(post.get("summary", "").split()),
+        slug=post.get("slug", "").strip().lower(),
+        tags=tags,
+        related_ids=related,
+        comment=" ".join(post.get("comment", "").split())[:COMMENT_MAX],
+        must_read=post.get("must_read") in ("1", "on", "true"),
+        must_read_department_id=int(dept) if dept.isdigit() else None,
+    )
+    return data, problems
+
+
+def article_problems(request, folder_id: int, data: ArticleInput, article_id: int | None = None) -> dict:
+    """{field: message} for what cannot be saved (as the form shows them next to the fields)."""
+    problems = {}
+    if not data.title:
+        problems["title"] = _("Give the article a title.")
+    elif len(data.title) > TITLE_MAX:
+        problems["title"] = _("At most ${max} characters, please.", mapping={"max": TITLE_MAX})
+    if len(data.summary) > SUMMARY_MAX:
+        problems["summary"] = _("At most ${max} characters, please.", mapping={"max": SUMMARY_MAX})
+    if not data.body.strip():
+        problems["body"] = _("Write the text of the article.")
+    elif len(data.body) > MAX_BODY:
+        problems["body"] = _("The text is too long: ${n} characters, at most ${max} are allowed. "
+                             "Split it into several articles.",
+                             mapping={"n": f"{len(data.body):,}".replace(",", " "),
+                                      "max": f"{MAX_BODY:,}".replace(",", " ")})
+    if data.slug:
+        why = slug_problem(data.slug)
+        if why is None:
+            other = taken_by(request.dbsession, request.kb_tree, folder_id, data.slug,
+                             except_article=article_id)
+            if other is not None:
+                why = slug_taken_message(data.slug, other)
+        if why is not None:
+            problems["slug"] = why
+    if data.related_ids and len(data.related_ids) > RELATED_MAX:
+        problems["related"] = _("At most ${max} related articles, please.", mapping={"max": RELATED_MAX})
+    if data.must_read_department_id is not None:
+        from models.people import Department
+
+        if request.dbsession.get(Department, data.must_read_department_id) is None:
+            problems["must_read"] = _("Choose the department that must read it.")
+    return problems
+
+
+# --- saving, versions ---------------------------------------------------------------------------
+
+def _actor_id(request) -> int | None:
+    identity = request.identity
+    return identity.user.id if identity else None
+
+
+def _set_tags(article: Article, tags: list[str]) -> None:
+    current = {t.tag: t for t in article.tag_rows}
+    article.tag_rows = [current.get(tag) or ArticleTag(tag=tag) for tag in tags]
+
+
+def _snapshot(article: Article, author_id: int | None, comment: str) -> ArticleVersion:
+    return ArticleVersion(article_id=article.id, number=article.version, title=article.title,
+                          summary=article.summary, body=article.body, tags=",".join(article.tags),
+                          author_id=author_id, comment=comment)
+
+
+def create_article(request, folder: KbFolder, data: ArticleInput) -> Article:
+    """A new draft in `folder` by the request's user: version 1."""
+    db = request.dbsession
+    slug = data.slug or free_slug(db, request.kb_tree, folder.id, slugify(data.title))
+    article = Article(folder_id=folder.id, slug=slug, title=data.title, summary=data.summary,
+                      body=data.body, body_html=render(data.body), author_id=_actor_id(request),
+                      state="draft", version=1, must_read=data.must_read,
+                      must_read_department_id=data.must_read_department_id if data.must_read else None)
+    _set_tags(article, data.tags)
+    db.add(article)
+    db.flush()
+    if data.related_ids is not None:
+        set_related(request, article, data.related_ids)
+    db.add(_snapshot(article, article.author_id, data.comment))
+    db.flush()
+    return article
+
+
+def update_article(request, article: Article, data: ArticleInput) -> bool:
+    """Apply an edit; a change of title, summary, text or tags makes a new version. Returns
+    whether a version was made."""
+    db = request.dbsession
+    was_must_read = article.must_read
+    content_changed = (data.title != article.title or data.summary != article.summary
+                       or data.body != article.body or data.tags != article.tags)
+    if data.slug and data.slug != article.slug:
+        article.slug = data.slug
+    article.must_read = data.must_read
+    article.must_read_department_id = data.must_read_department_id if data.must_read else None
+    if data.related_ids is not None:
+        set_related(request, article, data.related_ids)
+    if content_changed:
+        article.title = data.title
+        article.summary = data.summary
+        if data.body != article.body:
+            article.body = data.body
+            article.body_html = render(data.body)
+        _set_tags(article, data.tags)
+        article.version += 1
+        article.updated_at = utcnow()
+        db.flush()
+        db.add(_snapshot(article, _actor_id(request), data.comment))
+    db.flush()
+    if article.must_read and not was_must_read and article.state == "published":
+        notify_must_read(request, article)
+    return content_changed
+
+
+def restore_version(request, article: Article, number: int) -> ArticleVersion | None:
+    """Make the text of version `number` the newest version again (history stays as it was)."""
+    db = request.dbsession
+    old = db.scalar(sa.select(ArticleVersion).where(ArticleVersion.article_id == article.id,
+                                                    ArticleVersion.number == number))
+    if old is None:
+        return None
+    article.title, article.summary, article.body = old.title, old.summary, old.body
+    article.body_html = render(old.body)
+    _set_tags(article, old.tag_list)
+    article.version += 1
+    article.updated_at = utcnow()
+    db.flush()
+    version = _snapshot(article, _actor_id(request), "")
+    version.comment = request.localizer.translate(
+        _("Restored from version ${n}", mapping={"n": number}))[:COMMENT_MAX]
+    db.add(version)
+    db.flush()
+    return version
+
+
+def versions_of(dbsession, article: Article) -> list[ArticleVersion]:
+    return list(dbsession.scalars(
+        sa.select(ArticleVersion).where(ArticleVersion.article_id == article.id)
+        .options(selectinload(ArticleVersion.author)).order_by(ArticleVersion.number.desc())))
+
+
+def version_of(dbsession, article: Article, number: int) -> ArticleVersion | None:
+    return dbsession.scalar(sa.select(ArticleVersion).where(
+        ArticleVersion.article_id == article.id, ArticleVersion.number == number))
+
+
+# --- comparing two versions ------------------------------------------------------------------
+
+EMPTY = Markup("")
+
+
+@dataclass
+class DiffLine:
+    kind: str  # "same", "added", "removed", "changed", "gap"
+    old: Markup = EMPTY
+    new: Markup = EMPTY
+    old_no: int | None = None
+    new_no: int | None = None
+    skipped: int = 0
+
+
+@dataclass
+class VersionDiff:
+    title: tuple[Markup, Markup] | None
+    summary: tuple[Markup, Markup] | None
+    tags_added: list[str]
+    tags_removed: list[str]
+    lines: list[DiffLine]
+    added: int = 0
+    removed: int = 0
+
+    @property
+    def same(self) -> bool:
+        return not (self.title or self.summary or self.tags_added or self.tags_removed
+                    or self.added or self.removed)
+
+
+def _word_diff(a: str, b: str) -> tuple[Markup, Markup]:
+    """Both sides of a changed line with the changed words marked <del>/<ins>."""
+    # Words, spaces and single signs: "vpn-old.example" → "vpn", "-", "old", ".", "example".
+    pattern = r"[^\W_]+|\s+|[\W_]"
+    wa, wb = re.findall(pattern, a), re.findall(pattern, b)
+    old, new = [], []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
+        left, right = escape("".join(wa[i1:i2])), escape("".join(wb[j1:j2]))
+        if op == "equal":
+            old.append(left)
+            new.append(right)
+        else:
+            if left:
+                old.append(Markup("<del>") + left + Markup("</del>"))
+            if right:
+                new.append(Markup("<ins>") + right + Markup("</ins>"))
+    return Markup("").join(old), Markup("").join(new)
+
+
+def compare(old: ArticleVersion, new: ArticleVersion, context: int = 3) -> VersionDiff:
+    """A readable comparison: title, summary, tags, and the text line by line with the changed
+    words marked; long unchanged stretches are folded."""
+    a, b = old.body.splitlines(), new.body.splitlines()
+    lines: list[DiffLine] = []
+    added = removed = 0
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+
+            def same(k, i1=i1, j1=j1):
+                return DiffLine("same", escape(a[i1 + k]), escape(b[j1 + k]), i1 + k + 1, j1 + k + 1)
+
+            n = i2 - i1
+            if n > 2 * context + 1:
+                head = range(0, context) if lines else range(0)
+                tail = range(n - context, n) if i2 < len(a) or j2 < len(b) else range(0)
+                lines.extend(same(k) for k in head)
+                lines.append(DiffLine("gap", skipped=n - len(head) - len(tail)))
+                lines.extend(same(k) for k in tail)
+            else:
+                lines.extend(same(k) for k in range(n))
+            continue
+        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        for k in range(pairs):
+            left, right = _word_diff(a[i1 + k], b[j1 + k])
+            lines.append(DiffLine("changed", left, right, i1 + k + 1, j1 + k + 1))
+            added += 1
+            removed += 1
+        for k in range(i1 + pairs, i2):
+            lines.append(DiffLine("removed", old=escape(a[k]), old_no=k + 1))
+            removed += 1
+        for k in range(j1 + pairs, j2):
+            lines.append(DiffLine("added", new=escape(b[k]), new_no=k + 1))
+            added += 1
+    if lines and lines[-1].kind == "gap":
+        lines.pop()
+    title = _word_diff(old.title, new.title) if old.title != new.title else None
+    summary = _word_diff(old.summary, new.summary) if old.summary != new.summary else None
+    old_tags, new_tags = old.tag_list, new.tag_list
+    return VersionDiff(title, summary, [t for t in new_tags if t not in old_tags],
+                       [t for t in old_tags if t not in new_tags], lines, added, removed)
+
+
+# --- related articles -------------------------------------------------------------------------
+
+def set_related(request, article: Article, ids: list[int]) -> None:
+    """Link `article` to the articles `ids` (shown on both sides); unknown ids are ignored."""
+    db = request.dbsession
+    ids = [i for i in ids if i != article.id][:RELATED_MAX]
+    known = set(db.scalars(sa.select(Article.id).where(Article.id.in_(ids)))) if ids else set()
+    db.execute(sa.delete(ArticleRelation).where(sa.or_(
+        ArticleRelation.article_id == article.id, ArticleRelation.related_id == article.id)))
+    for other in ids:
+        if other in known:
+            db.add(ArticleRelation(article_id=article.id, related_id=other))
+    db.flush()
+
+
+def related_articles(request, article: Article, permission: str = "view") -> list[Article]:
+    """Articles linked to `article` in either direction that the user may see."""
+    db = request.dbsession
+    linked = sa.union(
+        sa.select(ArticleRelation.related_id.label("id")).where(ArticleRelation.article_id == article.id),
+        sa.select(ArticleRelation.article_id.label("id")).where(ArticleRelation.related_id == article.id),
+    ).subquery()
+    return list(db.scalars(sa.select(Article).where(
+        Article.id.in_(sa.select(linked.c.id)), article_filter(request, permission))
+        .order_by(Article.title)))
+
+
+def related_ids(dbsession, article: Article) -> list[int]:
+    rows = dbsession.execute(sa.select(ArticleRelation.article_id, ArticleRelation.related_id).where(
+        sa.or_(ArticleRelation.article_id == article.id, ArticleRelation.related_id == article.id)))
+    return [b if a == article.id else a for a, b in rows]
+
+
+# --- reading and feedback -----------------------------------------------------------------------
+
+def _insert_ignore(dbsession, table, values: dict) -> int:
+    """INSERT … ON CONFLICT DO NOTHING; the number of rows inserted (0 or 1)."""
+    if dbsession.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    # RETURNING tells whether a row went in (rowcount is -1 on PostgreSQL with RETURNING).
+    result = dbsession.execute(insert(table).values(**values).on_conflict_do_nothing()
+                               .returning(table.c.id))
+    return 1 if result.first() is not None else 0
+
+
+def record_read(request, article: Article) -> ArticleRead | None:
+    """Count the user among the article's readers (once per person)."""
+    identity = request.identity
+    if identity is None:
+        return None
+    db = request.dbsession
+    if _insert_ignore(db, ArticleRead.__table__, {"article_id": article.id, "user_id": identity.user.id,
+                                                   "first_read_at": utcnow()}):
+        db.execute(sa.update(Article.__table__).where(Article.__table__.c.id == article.id)
+                   .values(read_count=Article.__table__.c.read_count + 1))
+    return db.scalar(sa.select(ArticleRead).where(ArticleRead.article_id == article.id,
+                                                  ArticleRead.user_id == identity.user.id))
+
+
+def give_feedback(request, article: Article, helpful: bool, comment: str = "") -> ArticleFeedback:
+    """Record (or change) the user's answer to "was this helpful?" and recount."""
+    db = request.dbsession
+    uid = request.identity.user.id
+    feedback = db.scalar(sa.select(ArticleFeedback).where(
+        ArticleFeedback.article_id == article.id, ArticleFeedback.user_id == uid))
+    if feedback is None:
+        feedback = ArticleFeedback(article_id=article.id, user_id=uid, helpful=helpful)
+        db.add(feedback)
+    feedback.helpful = helpful
+    feedback.comment = (comment or "").strip()[:2000]
+    feedback.created_at = utcnow()
+    db.flush()
+    counts = dict(db.execute(sa.select(ArticleFeedback.helpful, sa.func.count()).where(
+        ArticleFeedback.article_id == article.id).group_by(ArticleFeedback.helpful)).all())
+    db.execute(sa.update(Article.__table__).where(Article.__table__.c.id == article.id).values(
+        helpful_yes=counts.get(True, 0), helpful_no=counts.get(False, 0)))
+    db.expire(article, ["helpful_yes", "helpful_no"])
+    return feedback
+
+
+# --- must-read --------------------------------------------------------------------------------
+
+def must_read_audience(request, article: Article) -> sa.Select:
+    """SELECT of the active people who must read `article`: its department (and sub-departments)
+    or everyone — among those who may see it in its folder."""
+    stmt = sa.select(User.id).where(User.active)
+    if article.must_read_department_id is not None:
+        dept_ids = request.department_tree.with_descendants([article.must_read_department_id])
+        stmt = stmt.where(User.id.in_(sa.select(Membership.user_id)
+                                      .where(Membership.department_id.in_(sorted(dept_ids)))))
+    if request.kb_tree.is_restricted(article.folder_id):
+        readers = folder_holders(request, article.folder_id, "article", "view")
+        stmt = stmt.where(User.id.in_(sorted(readers)))
+    return stmt
+
+
+def notify_must_read(request, article: Article) -> int:
+    """Tell everyone concerned who has not confirmed yet; returns how many were told."""
+    db = request.dbsession
+    article.must_read_at = article.must_read_at or utcnow()
+    confirmed = sa.select(ArticleRead.user_id).where(ArticleRead.article_id == article.id,
+                                                     ArticleRead.confirmed_at.is_not(None))
+    ids = list(db.scalars(must_read_audience(request, article).where(User.id.not_in(confirmed))))
+    notify_users(request, ids, _("Must read: ${title}", mapping={"title": article.title}),
+                 _("Please read this article and confirm that you have read it."),
+                 article_url(request, article), "kb_must_read")
+    return len(ids)
+
+
+def confirm_read(request, article: Article) -> ArticleRead:
+    db = request.dbsession
+    read = record_read(request, article)
+    if read.confirmed_at is None:
+        read.confirmed_at = utcnow()
+        read.confirmed_version = article.version
+    db.flush()
+    return read
+
+
+def must_read_pending(request, limit: int = 10) -> list[Article]:
+    """Published must-read articles the user is concerned by and has not confirmed."""
+    identity = request.identity
+    if identity is None:
+        return []
+    db = request.dbsession
+    dept_scope = sorted(_dept_and_parents(request, identity.department_ids))
+    confirmed = sa.select(ArticleRead.article_id).where(ArticleRead.user_id == identity.user.id,
+                                                        ArticleRead.confirmed_at.is_not(None))
+    concerned = sa.or_(Article.must_read_department_id.is_(None),
+                       Article.must_read_department_id.in_(dept_scope))
+    return list(db.scalars(sa.select(Article).where(
+        Article.must_read, Article.state == "published", concerned, Article.id.not_in(confirmed),
+        article_filter(request, "view")).order_by(Article.must_read_at.desc(), Article.id.desc())
+        .limit(limit)))
+
+
+def _dept_and_parents(request, dept_ids) -> set[int]:
+    """A member of a sub-department is concerned by what its parent departments must read."""
+    tree = request.department_tree
+    out = set()
+    for d in dept_ids:
+        node = d
+        while node is not None and node not in out:
+            out.add(node)
+            node = tree.parents.get(node)
+    return out
+
+
+@dataclass
+class ReadersReport:
+    total: int
+    confirmed: int
+    people: list  # [(User, ArticleRead | None)]
+    pages: int
+    page: int
+
+
+def readers_report(request, article: Article, *, show: str = "pending", page: int = 1,
+                   page_size: int = 50, q: str = "") -> ReadersReport:
+    """Who must read the article, and who has confirmed: paginated, pending first."""
+    from models.people import fold
+
+    db = request.dbsession
+    audience = must_read_audience(request, article).subquery()
+    reads = sa.select(ArticleRead).where(ArticleRead.article_id == article.id).subquery()
+    total = db.scalar(sa.select(sa.func.count()).select_from(audience))
+    confirmed = db.scalar(sa.select(sa.func.count()).select_from(audience)
+                          .join(reads, reads.c.user_id == audience.c.id)
+                          .where(reads.c.confirmed_at.is_not(None)))
+    stmt = (sa.select(User, reads.c.confirmed_at, reads.c.first_read_at)
+            .join(audience, audience.c.id == User.id)
+            .outerjoin(reads, reads.c.user_id == User.id))
+    if show == "pending":
+        stmt = stmt.where(reads.c.confirmed_at.is_(None))
+    elif show == "confirmed":
+        stmt = stmt.where(reads.c.confirmed_at.is_not(None))
+    for word in fold(q).split()[:5]:
+        stmt = stmt.where(User.search_text.contains(word, autoescape=True))
+    count = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    pages = max(1, -(-count // page_size))
+    page = min(max(page, 1), pages)
+    rows = db.execute(stmt.options(selectinload(User.memberships).selectinload(Membership.department))
+                      .order_by(User.full_name, User.id)
+                      .offset((page - 1) * page_size).limit(page_size)).all()
+    return ReadersReport(total, confirmed, [(r[0], r[1], r[2]) for r in rows], pages, page)
+
+
+# --- notifications in each recipient's language -------------------------------------------------
+
+def notify_users(request, user_ids, title, body, url: str, kind: str) -> None:
+    """One notification per person, written in their language."""
+    if not user_ids:
+        return
+    db = request.dbsession
+    default = request.registry.settings.get("pyramid.default_locale_name") or "ru"
+    dirs = request.registry.queryUtility(ITranslationDirectories, default=[])
+    localizers = {}
+    for uid, locale in db.execute(sa.select(User.id, User.locale).where(User.id.in_(sorted(set(user_ids))))):
+        locale = locale or default
+        if locale not in localizers:
+            localizers[locale] = make_localizer(locale, dirs)
+        localizer = localizers[locale]
+
+        def tr(text, localizer=localizer):
+            return localizer.translate(text) if hasattr(text, "domain") else (text or "")
+
+        notify(db, uid, tr(title), tr(body), url, kind)
+
+
+def on_transition(event) -> None:
+    """Workflow subscriber: reviewers hear of a submission, the author of a decision, and the
+    readers of a published must-read."""
+    article = event.obj
+    if not isinstance(article, Article):
+        return
+    request = event.request
+    actor = _actor_id(request)
+    url = article_url(request, article)
+    name = event.transition.name
+    if name == "submit":
+        reviewers = folder_holders(request, article.folder_id, "article", "review") - {actor}
+        notify_users(request, reviewers,
+                     _("Waiting for your review: ${title}", mapping={"title": article.title}),
+                     _("Read it, then publish it or send it back to the author with a comment."),
+                     url, "kb_review")
+    elif name == "publish":
+        article.published_at = utcnow()
+        if article.author_id and article.author_id != actor:
+            notify_users(request, [article.author_id],
+                         _("Your article is published: ${title}", mapping={"title": article.title}),
+                         "", url, "kb_published")
+        if article.must_read:
+            notify_must_read(request, article)
+    elif name == "reject" and article.author_id and article.author_id != actor:
+        notify_users(request, [article.author_id],
+                     _("Your article was sent back: ${title}", mapping={"title": article.title}),
+                     event.comment.strip(), url, "kb_rejected")
+

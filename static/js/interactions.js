@@ -1,0 +1,121 @@
+/* Interactions: the organization type-ahead and the contact list that follows it, quick dates
+   of next steps, and htmx showing refused forms (400/409) in place. Everything also works
+   without this file: the server resolves a typed organization name and re-renders forms. */
+(function () {
+  "use strict";
+  if (window.portalInteractions) { return; }
+  window.portalInteractions = true;
+  document.documentElement.classList.add("ix-js");
+
+  // htmx does not swap error responses by default; our forms answer 400/409 with the form
+  // and its messages, which belong on the page.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if ((status === 400 || status === 409) && event.detail.elt.closest("[data-ix], .ix-row")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  // Quick dates of a next step ("Tomorrow", "In 3 days"...).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-ix-date]");
+    if (!button) { return; }
+    var input = document.getElementById(button.getAttribute("data-ix-for"));
+    if (input) {
+      input.value = button.getAttribute("data-ix-date");
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  // A reschedule pop-up closes when clicking elsewhere.
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.ix-resched[open]").forEach(function (d) {
+      if (!d.contains(event.target)) { d.removeAttribute("open"); }
+    });
+  });
+
+  function setupOrganization(input) {
+    var form = input.form;
+    var hidden = form.querySelector("input[name=organization]");
+    var list = document.getElementById(input.getAttribute("aria-controls"));
+    var contact = form.querySelector("select[name=contact]");
+    var url = form.getAttribute("data-organizations-url");
+    var contactsUrl = form.getAttribute("data-contacts-url");
+    var timer = null, items = [], active = -1, chosen = input.value;
+
+    function close() { list.classList.remove("show"); input.setAttribute("aria-expanded", "false"); active = -1; }
+    function highlight(i) {
+      active = i;
+      Array.prototype.forEach.call(list.children, function (el, j) { el.classList.toggle("active", j === i); });
+    }
+    function loadContacts(id) {
+      if (!contact) { return; }
+      fetch(contactsUrl + "?organization=" + encodeURIComponent(id || ""), { credentials: "same-origin" })
+        .then(function (r) { return r.text(); })
+        .then(function (html) { contact.innerHTML = html; });
+    }
+    function choose(i) {
+      var org = items[i];
+      if (!org) { return; }
+      hidden.value = org.id;
+      input.value = chosen = org.name;
+      input.classList.remove("is-invalid");
+      close();
+      loadContacts(org.id);
+    }
+    function render() {
+      list.innerHTML = "";
+      items.forEach(function (org, i) {
+        var a = document.createElement("button");
+        a.type = "button";
+        a.className = "dropdown-item";
+        a.setAttribute("role", "option");
+        a.textContent = org.name;
+        if (org.detail) {
+          var s = document.createElement("small");
+          s.textContent = org.detail;
+          a.appendChild(s);
+        }
+        a.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
+        list.appendChild(a);
+      });
+      list.classList.toggle("show", items.length > 0);
+      input.setAttribute("aria-expanded", items.length > 0 ? "true" : "false");
+      active = -1;
+    }
+    input.addEventListener("input", function () {
+      if (input.value !== chosen) {
+        hidden.value = "";
+        if (chosen) { loadContacts(""); }
+        chosen = "";
+      }
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { items = []; render(); return; }
+      timer = setTimeout(function () {
+        fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin", headers: { "Accept": "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (data) { if (input.value.trim() === q) { items = data; render(); } });
+      }, 180);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (!list.classList.contains("show")) { return; }
+      if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
+      else if (e.key === "Enter" && active >= 0) { e.preventDefault(); choose(active); }
+      else if (e.key === "Escape") { close(); }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+  }
+
+  function init(root) {
+    (root || document).querySelectorAll("input[data-ix-org]").forEach(function (input) {
+      if (!input.dataset.ixReady) { input.dataset.ixReady = "1"; setupOrganization(input); }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { init(); });
+  } else { init(); }
+  document.addEventListener("htmx:load", function (e) { init(e.target); });
+})();

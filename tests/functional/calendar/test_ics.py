@@ -1,0 +1,196 @@
+"""ICS: one event as a file, the secret personal feed (no log-in, regenerable, includes what
+other areas register), importing an .ics file; time zones and recurrence in both directions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import sqlalchemy as sa
+import webtest
+
+from models.calendar import Event
+from portal.calendar_recurrence import utc_stamp
+from tests.functional.calendar.conftest import MONDAY
+
+
+def test_export_one_event_with_its_zone_recurrence_and_exceptions(testapp, factory, cal):
+    me = factory.user()
+    guest = factory.user(email="anna@progress.example", full_name="Анна")
+    series = cal.event(me, "Планёрка", rrule="FREQ=WEEKLY;COUNT=4", user_ids=[guest.id], reminder_minutes=15)
+    series.exdates = [utc_stamp(MONDAY + dt.timedelta(days=14))]
+    testapp.login(me.login)
+    res = testapp.get(f"/calendar/{series.id}/ics")
+    assert res.content_type == "text/calendar"
+    cal_ = icalendar.Calendar.from_ical(res.body)
+    [vevent] = cal_.walk("VEVENT")
+    start = vevent.decoded("dtstart")
+    assert (
+        start == dt.datetime(2031, 3, 3, 10, 0, tzinfo=start.tzinfo) and start.tzinfo.key == "Europe/Moscow"
+    )
+    assert vevent["rrule"].to_ical() == b"FREQ=WEEKLY;COUNT=4"
+    assert [d.dt for d in vevent["exdate"].dts] == [dt.datetime(2031, 3, 17, 10, 0, tzinfo=start.tzinfo)]
+    attendees = vevent.get("attendee")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert "mailto:anna@progress.example" in [str(a) for a in attendees]
+    assert [c.name for c in cal_.walk("VTIMEZONE")] == ["VTIMEZONE"]
+    assert vevent.walk("VALARM")[0].decoded("trigger") == dt.timedelta(minutes=-15)
+
+
+def test_the_feed_works_without_log_in_and_a_new_address_retires_the_old_one(testapp, factory, cal, app):
+    from portal.calendar_ics import ICS_FEED_PROVIDERS
+
+    me = factory.user(full_name="Подписчик")
+    cal.event(me, "Мой отчёт")
+    cal.event(factory.user(), "Чужое событие")
+    testapp.login(me.login)
+    page = testapp.get("/calendar/subscribe")
+    url = page.html.select_one("#feed-url")["value"]
+    path = url.split("example.com", 1)[1]
+
+    def tasks_provider(request, user):
+        todo = icalendar.Todo()
+        todo.add("uid", f"task-1-{user.id}@portal")
+        todo.add("summary", "Сдать отчёт")
+        todo.add("due", dt.datetime(2031, 3, 5, 9, 0, tzinfo=dt.UTC))
+        return [todo]
+
+    ICS_FEED_PROVIDERS.append(tasks_provider)
+    try:
+        anonymous = webtest.TestApp(app, extra_environ=testapp.extra_environ)
+        feed = icalendar.Calendar.from_ical(anonymous.get(path).body)
+    finally:
+        ICS_FEED_PROVIDERS.remove(tasks_provider)
+    assert [str(e["summary"]) for e in feed.walk("VEVENT")] == ["Мой отчёт"]
+    assert [str(t["summary"]) for t in feed.walk("VTODO")] == ["Сдать отчёт"]
+    testapp.post_csrf("/calendar/subscribe", {}, status=303)
+    new_url = testapp.get("/calendar/subscribe").html.select_one("#feed-url")["value"]
+    assert new_url != url
+    anonymous.get(path, status=404)
+    anonymous.get(new_url.split("example.com", 1)[1], status=200)
+    anonymous.get("/calendar/feed/nonsense.ics", status=404)
+
+
+ICS = b"""BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Example//Outlook//EN
+BEGIN:VTIMEZONE
+TZID:Europe/Berlin
+BEGIN:STANDARD
+DTSTART:19701025T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:19700329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:weekly-1@example
+SUMMARY:Jour fixe
+DTSTART;TZID=Europe/Berlin:20310324T100000
+DTEND;TZID=Europe/Berlin:20310324T110000
+RRULE:FREQ=WEEKLY;COUNT=4
+EXDATE;TZID=Europe/Berlin:20310407T100000
+ATTENDEE;CN=Hans Meier:mailto:hans@partner.example
+END:VEVENT
+BEGIN:VEVENT
+UID:weekly-1@example
+RECURRENCE-ID;TZID=Europe/Berlin:20310331T100000
+SUMMARY:Jour fixe (verschoben)
+DTSTART;TZID=Europe/Berlin:20310401T150000
+DTEND;TZID=Europe/Berlin:20310401T160000
+END:VEVENT
+BEGIN:VEVENT
+UID:holiday-1@example
+SUMMARY:Feiertag
+DTSTART;VALUE=DATE:20310401
+DTEND;VALUE=DATE:20310402
+END:VEVENT
+BEGIN:VEVENT
+UID:open-1@example
+SUMMARY:Forever
+DTSTART:20310325T080000Z
+DTEND:20310325T083000Z
+RRULE:FREQ=DAILY
+END:VEVENT
+END:VCALENDAR
+"""
+
+
+def test_import_an_ics_file_with_zones_recurrence_exceptions_and_dates(testapp, factory, dbsession):
+    me = factory.user(timezone="Europe/Moscow")
+    testapp.login(me.login)
+    res = testapp.post(
+        "/calendar/import",
+        {"csrf_token": testapp.csrf_token(), "calendar": "personal", "visibility": "public"},
+        upload_files=[("file", "outlook.ics", ICS)],
+        status=303,
+    )
+    page = testapp.get(res.location)
+    assert "4 new" in page.text and "no end" in page.text
+    items = testapp.get(
+        "/calendar/events.json?start=2031-03-23T00:00:00&end=2031-04-21T00:00:00&src=mine"
+    ).json
+    fixe = [(i["start"], i["title"]) for i in items if i["title"].startswith("Jour fixe")]
+    # 10:00 Berlin is 12:00 Moscow before the clocks change there and 11:00 after.
+    assert fixe == [
+        ("2031-03-24T12:00:00", "Jour fixe"),
+        ("2031-04-01T16:00:00", "Jour fixe (verschoben)"),
+        ("2031-04-14T11:00:00", "Jour fixe"),
+    ]
+    holiday = [i for i in items if i["title"] == "Feiertag"][0]
+    assert holiday["allDay"] is True and holiday["start"] == "2031-04-01"
+    series = dbsession.scalar(
+        sa.select(Event).where(Event.ical_uid == "weekly-1@example", Event.series_id.is_(None))
+    )
+    assert series.timezone == "Europe/Berlin"
+    assert [a.guest_email for a in series.attendees if a.user_id is None] == ["hans@partner.example"]
+    forever = dbsession.scalar(sa.select(Event).where(Event.ical_uid == "open-1@example"))
+    assert "UNTIL=" in forever.rrule
+    # Importing again updates rather than doubles.
+    testapp.post(
+        "/calendar/import",
+        {"csrf_token": testapp.csrf_token(), "calendar": "personal", "visibility": "public"},
+        upload_files=[("file", "outlook.ics", ICS)],
+        status=303,
+    )
+    assert (
+        dbsession.scalar(
+            sa.select(sa.func.count())
+            .select_from(Event)
+            .where(Event.ical_uid == "weekly-1@example", Event.series_id.is_(None))
+        )
+        == 1
+    )
+    # And it goes out again as it came in.
+    exported = icalendar.Calendar.from_ical(testapp.get(f"/calendar/{series.id}/ics").body)
+    master, single = exported.walk("VEVENT")
+    assert master.decoded("dtstart").tzinfo.key == "Europe/Berlin"
+    assert single.decoded("recurrence-id") == dt.datetime(
+        2031, 3, 31, 10, 0, tzinfo=master.decoded("dtstart").tzinfo
+    )
+
+
+def test_a_file_that_is_not_ics_or_is_huge_is_refused(testapp, factory, dbsession, monkeypatch):
+    import portal.calendar_ics
+
+    testapp.login(factory.user().login)
+
+    def upload(content, status=400):
+        return testapp.post(
+            "/calendar/import",
+            {"csrf_token": testapp.csrf_token(), "calendar": "personal", "visibility": "public"},
+            upload_files=[("file", "x.ics", content)],
+            status=status,
+        )
+
+    assert "not an iCalendar" in upload(b"%PDF-1.4 not a calendar").html.select_one("#import-error").text
+    assert "no events" in upload(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n").text
+    monkeypatch.setattr(portal.calendar_ics, "MAX_IMPORT_BYTES", 1000)
+    assert "larger than" in upload(ICS).html.select_one("#import-error").text
+    assert dbsession.scalar(sa.select(sa.func.count()).select_from(Event)) == 0

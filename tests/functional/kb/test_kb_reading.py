@@ -1,0 +1,149 @@
+"""Reading: readers counted once, "was this helpful?", most read and recent lists, must-read
+with notifications, confirmation and the report of who has not read it yet."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from models.kb import ArticleRead
+from models.notifications import Notification
+from tests.functional.kb.conftest import url_of
+
+
+def test_each_reader_is_counted_once(testapp, factory, kb, dbsession):
+    folder = kb.folder("IT", slug="it")
+    article = kb.article(folder, "VPN", slug="vpn")
+    for login in ("ann", "bob"):
+        factory.user(login)
+        testapp.login(login)
+        testapp.get("/kb/it/vpn/")
+        testapp.get("/kb/it/vpn/")
+    dbsession.refresh(article)
+    assert article.read_count == 2
+
+
+def test_was_it_helpful_counts_one_answer_per_person(testapp, factory, kb, dbsession):
+    folder = kb.folder("IT", slug="it")
+    article = kb.article(folder, "VPN", slug="vpn")
+    factory.user("ann")
+    factory.user("bob")
+    testapp.login("ann")
+    testapp.post_csrf("/kb/it/vpn/feedback", {"helpful": "yes"}, status=303)
+    testapp.post_csrf("/kb/it/vpn/feedback", {"helpful": "no"}, status=303)  # changed her mind
+    testapp.login("bob")
+    testapp.post_csrf("/kb/it/vpn/feedback", {"helpful": "no"}, status=303)
+    dbsession.refresh(article)
+    assert (article.helpful_yes, article.helpful_no) == (0, 2)
+    assert "0 found it helpful, 2 did not" in testapp.get("/kb/it/vpn/").text
+
+
+def test_the_home_page_lists_most_read_and_recently_updated(testapp, factory, kb, dbsession):
+    folder = kb.folder("IT", slug="it")
+    popular = kb.article(folder, "Popular one", slug="popular")
+    kb.article(folder, "Quiet one", slug="quiet")
+    kb.article(folder, "Hidden draft", slug="hidden", state="draft", author=factory.user("writer"))
+    popular.read_count = 50
+    dbsession.flush()
+    factory.user("ann")
+    testapp.login("ann")
+    page = testapp.get("/kb/")
+    assert page.html.find(id="popular").find("a").text == "Popular one"
+    recent = page.html.find(id="recent").text
+    assert "Quiet one" in recent and "Hidden draft" not in recent
+
+
+def test_must_read_notifies_the_department_and_reports_who_has_not_confirmed(testapp, factory, kb, dbsession):
+    sales = factory.department("Sales")
+    east = factory.department("Sales East", parent=sales)
+    ann = factory.user("ann", departments=[sales])
+    bob = factory.user("bob", departments=[east])
+    carl = factory.user("carl")  # another department: not concerned
+    author = factory.user("author", departments=[sales])
+    reviewer = factory.user("reviewer")
+    folder = kb.folder("Rules", slug="rules")
+    kb.share(folder, "reviewer", user=reviewer)
+    article = kb.article(folder, "Discount rules", slug="discounts", state="pending", author=author,
+                         must_read=True, must_read_department=sales)
+    testapp.login("reviewer")
+    testapp.post_csrf("/kb/rules/discounts/transition", {"name": "publish"}, status=303)
+    told = set(dbsession.scalars(sa.select(Notification.user_id).where(Notification.kind == "kb_must_read")))
+    assert {ann.id, bob.id, author.id} <= told and carl.id not in told
+
+    testapp.login("bob")
+    page = testapp.get("/kb/rules/discounts/")
+    assert page.html.find(id="must-read-banner") is not None
+    assert "Discount rules" in testapp.get("/kb/").html.find(id="must-read").text
+    testapp.post_csrf("/kb/rules/discounts/confirm", {}, status=303)
+    read = dbsession.scalar(sa.select(ArticleRead).where(ArticleRead.user_id == bob.id))
+    assert read.confirmed_at is not None and read.confirmed_version == article.version
+    assert testapp.get("/kb/rules/discounts/").html.find(id="must-read-done") is not None
+    assert testapp.get("/kb/").html.find(id="must-read") is None
+    testapp.login("carl")
+    assert testapp.get("/kb/rules/discounts/").html.find(id="must-read-banner") is None
+
+    testapp.login("author")
+    report = testapp.get("/kb/rules/discounts/readers")
+    assert report.html.find(id="stat-total").text == "3"
+    assert report.html.find(id="stat-confirmed").text == "1"
+    rows = report.html.find(id="readers").find_all("tr", attrs={"data-login": True})
+    pending = [tr["data-login"] for tr in rows]
+    assert sorted(pending) == ["ann", "author"]
+    confirmed = testapp.get("/kb/rules/discounts/readers", {"show": "confirmed"})
+    assert [tr["data-login"] for tr in confirmed.html.find_all("tr", attrs={"data-login": True})] == ["bob"]
+    # A reminder goes to those who have not confirmed.
+    bobs = sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == bob.id)
+    before = dbsession.scalar(bobs)
+    testapp.post_csrf("/kb/rules/discounts/remind", {}, status=303)
+    after = dbsession.scalar(bobs)
+    assert before == after
+    testapp.login("carl")
+    testapp.get("/kb/rules/discounts/readers", status=403)
+
+
+def test_must_read_for_everyone_in_a_restricted_folder_reaches_only_its_readers(factory, kb, dbsession,
+                                                                                request_for):
+    from portal.kb_articles import notify_must_read
+
+    board = factory.department("Board")
+    member = factory.user("member", departments=[board])
+    outsider = factory.user("outsider")
+    folder = kb.folder("Board", slug="board", restricted=True)
+    kb.share(folder, "reader", department=board)
+    article = kb.article(folder, "Strategy", must_read=True)
+    request = request_for(factory.user("boss", roles=["admin"]))
+    request.root["kb"]
+    notify_must_read(request, article)
+    told = set(dbsession.scalars(sa.select(Notification.user_id).where(Notification.kind == "kb_must_read")))
+    assert member.id in told and outsider.id not in told
+
+
+def test_notifications_are_written_in_the_readers_language(testapp, factory, kb, dbsession, request_for):
+    from portal.kb_articles import notify_must_read
+
+    ru = factory.user("ivan", locale="ru")
+    en = factory.user("john", locale="en")
+    folder = kb.folder("Rules", slug="rules")
+    article = kb.article(folder, "Правила", must_read=True)
+    notify_must_read(request_for(factory.user("boss", roles=["admin"])), article)
+    titles = dict(dbsession.execute(sa.select(Notification.user_id, Notification.title)
+                                    .where(Notification.kind == "kb_must_read")).all())
+    assert titles[en.id] == "Must read: Правила"
+    assert titles[ru.id].endswith(": Правила")  # in Russian once the catalog has it
+    assert url_of(dbsession, article) == "/kb/rules/" + article.slug + "/"
+
+
+def test_my_day_asks_to_read_and_to_review(testapp, factory, kb, dbsession):
+    folder = kb.folder("Rules", slug="rules")
+    reviewer = factory.user("reviewer")
+    kb.share(folder, "reviewer", user=reviewer)
+    kb.article(folder, "Fire safety", slug="fire", must_read=True)
+    kb.article(folder, "Waiting one", slug="waiting", state="pending", author=factory.user("author"))
+    testapp.login("reviewer")
+    block = testapp.get("/").html.find(id="kb-day")
+    assert "Fire safety" in block.text and "Waiting for your review" in block.text
+    testapp.post_csrf("/kb/rules/fire/confirm", {}, status=303)
+    block = testapp.get("/").html.find(id="kb-day")
+    assert "Fire safety" not in block.text
+    factory.user("someone")
+    testapp.login("someone")
+    testapp.post_csrf("/kb/rules/fire/confirm", {}, status=303)
+    assert testapp.get("/").html.find(id="kb-day") is None

@@ -1,0 +1,452 @@
+"""Interactions: calls, meetings, e-mails, faxes, letters and visits with clients (issue 3).
+
+/clients/interactions                  the list: mine, planned by me for others, all I may see
+/clients/interactions/@@add            log what happened (and plan next steps) or plan one
+/clients/interactions/{id}             one interaction: details, its chain of steps, history
+/clients/interactions/{id}/@@edit      change it (a newer save by someone else is not overwritten)
+/clients/interactions/@@settings       my reminders of clients' birthdays and dates
+
+Actions on one (attempts, result + next steps, reschedule) are in views/interactions_actions.py,
+the My day block in views/interactions_day.py, the client card's timeline provider in
+views/interactions_timeline.py, the pickers in views/interactions_pick.py; the rules in
+portal/interactions.py; the reminders job in portal/clients_reminders.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import colander
+import deform
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from models.clients import INTERACTION_KINDS, Contact, Interaction, Organization
+from models.meta import utcnow
+from portal.clients import (
+    COLOR_LABELS,
+    DIRECTION_LABELS,
+    INTERACTION_KIND_ICONS,
+    INTERACTION_KIND_LABELS,
+    REMINDER_DAYS,
+    reminder_days,
+    set_setting,
+)
+from portal.clients_resources import locate as locate_client
+from portal.i18n import _, local_today
+from portal.interactions import (
+    ATTEMPT_ICONS,
+    ATTEMPT_LABELS,
+    Conflict,
+    Interactions,
+    create_interaction,
+    day_bounds,
+    interaction_url,
+    update_interaction,
+)
+from portal.security import sql_filter
+from views.auth import safe_came_from
+from views.forms import CSRFSchema, FormView
+from views.interactions_forms import (
+    blank_step,
+    edit_values,
+    new_values,
+    people_choices,
+    read_form,
+    result_choices,
+)
+
+PAGE_SIZE = 50
+COUNT_CAP = 10000
+TABS = {"mine": _("Mine"), "others": _("Planned by me for others"), "all": _("All I may see")}
+# The default (to do) and "done" run on the index (responsible_id, done_at, planned_at).
+STATES = {"planned": _("To do"), "overdue": _("Overdue"), "done": _("Done"), "all": _("Any state")}
+MAX_STEPS_SHOWN = 10
+
+
+def includeme(config) -> None:
+    from portal import clients_reminders  # noqa: F401  (the `portal tick` job)
+    from portal.clients_resources import Clients
+    from views import interactions_day, interactions_timeline  # noqa: F401  (My day, card)
+
+    Clients.children["interactions"] = Interactions
+
+
+# --- what templates use ---------------------------------------------------------------------------
+
+def helpers(request, now: dt.datetime | None = None) -> dict:
+    """Labels, icons, URLs and time formatting shared by the interaction templates."""
+    now = now or utcnow()
+    today = local_today(request)
+    zone = request.user_timezone
+
+    def when(item: Interaction, fmt: str = "auto") -> str:
+        from portal.i18n import format_date, format_datetime
+
+        at = item.done_at or item.planned_at
+        local = at.astimezone(zone)
+        if fmt == "auto":
+            if local.date() == today:
+                return local.strftime("%H:%M")
+            if abs((local.date() - today).days) < 180:
+                return format_datetime(request, at, "d MMM, HH:mm")
+            return format_date(request, local.date(), "medium")
+        return format_datetime(request, at, fmt)
+
+    def client_url(obj) -> str | None:
+        if obj is None:
+            return None
+        locate_client(request, obj)
+        return request.resource_url(obj) if request.has_permission("view", obj) else None
+
+    def overdue(item: Interaction) -> bool:
+        return not item.done and item.planned_at < now
+
+    def late_day(item: Interaction) -> bool:
+        return not item.done and item.planned_at.astimezone(zone).date() < today
+
+    return {
+        "now": now, "today": today, "dial": dial,
+        "kind_labels": INTERACTION_KIND_LABELS, "kind_icons": INTERACTION_KIND_ICONS,
+        "direction_labels": DIRECTION_LABELS, "color_labels": COLOR_LABELS,
+        "attempt_labels": ATTEMPT_LABELS, "attempt_icons": ATTEMPT_ICONS,
+        "url": lambda item, *el, **kw: interaction_url(request, item, *el, **kw),
+        "section_url": section_url(request),
+        "when": when, "client_url": client_url, "overdue": overdue, "late_day": late_day,
+        "may": lambda perm, obj: request.has_permission(perm, locate(request, obj)),
+    }
+
+
+def section_url(request) -> str:
+    return request.resource_url(request.root["clients"]["interactions"])
+
+
+def dial(number: str) -> str:
+    """A tel: link's number: "+7 (495) 123-45-67 доб. 12" → "+74951234567"."""
+    from models.clients import PHONE_EXTENSION_RE
+
+    main = PHONE_EXTENSION_RE.sub("", number or "")
+    return ("+" if main.strip().startswith("+") else "") + "".join(
+        c for c in main if c.isdigit())
+
+
+def locate(request, obj):
+    from portal.interactions import locate as locate_item
+
+    return locate_item(request, obj) if isinstance(obj, Interaction) else obj
+
+
+def came_from(request, default: str = "") -> str:
+    value = request.params.get("came_from", "")
+    return value if value.startswith("/") and not value.startswith("//") else default
+
+
+def back_to(request, item: Interaction | None, message=None, error: bool = False):
+    """A redirect to where the user came from (else the interaction), with a flash message."""
+    if message is not None:
+        request.session.flash(request.localizer.translate(message), "error" if error else "")
+    target = came_from(request)
+    if target:
+        return HTTPSeeOther(safe_came_from(request, target))
+    return HTTPSeeOther(interaction_url(request, item) if item is not None else
+                        request.resource_url(request.root["clients"]["interactions"]))
+
+
+def step_dates(request) -> list[tuple[str, object]]:
+    """Quick dates for next steps: tomorrow, in 3 days, next Monday, in 2 weeks."""
+    today = local_today(request)
+    monday = today + dt.timedelta(days=7 - today.weekday())
+    return [((today + dt.timedelta(days=1)).isoformat(), _("Tomorrow")),
+            ((today + dt.timedelta(days=3)).isoformat(), _("In 3 days")),
+            (monday.isoformat(), _("Monday")),
+            ((today + dt.timedelta(days=14)).isoformat(), _("In 2 weeks"))]
+
+
+# --- the list ----------------------------------------------------------------------------------------
+
+def _int(value) -> int | None:
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _day(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def list_filters(request, default_state: str = "all") -> dict:
+    """The list's filters from the query string (also read by the export of the list). The page
+    itself opens on what is still to do (`default_state="planned"`)."""
+    get = request.GET
+    tab = get.get("tab") if get.get("tab") in TABS else "mine"
+    return {
+        "tab": tab,
+        "state": get.get("state") if get.get("state") in STATES else default_state,
+        "kind": get.get("kind") if get.get("kind") in INTERACTION_KINDS else "",
+        "responsible": _int(get.get("responsible")) if tab == "all" else None,
+        "organization": _int(get.get("organization")),
+        "start": _day(get.get("start")),
+        "end": _day(get.get("end")),
+        "page": max(1, min(_int(get.get("page")) or 1, 10000)),
+    }
+
+
+def list_query(request, f: dict, now: dt.datetime):
+    me = request.identity.user.id
+    stmt = sa.select(Interaction).where(sql_filter(request, Interaction, "view"))
+    if f["tab"] == "mine":
+        stmt = stmt.where(Interaction.responsible_id == me)
+    elif f["tab"] == "others":
+        stmt = stmt.where(Interaction.author_id == me, Interaction.responsible_id != me)
+    elif f["responsible"]:
+        stmt = stmt.where(Interaction.responsible_id == f["responsible"])
+    if f["state"] in ("planned", "overdue"):
+        stmt = stmt.where(Interaction.done_at.is_(None))
+        if f["state"] == "overdue":
+            stmt = stmt.where(Interaction.planned_at < now)
+    elif f["state"] == "done":
+        stmt = stmt.where(Interaction.done_at.is_not(None))
+    if f["kind"]:
+        stmt = stmt.where(Interaction.kind == f["kind"])
+    if f["organization"]:
+        stmt = stmt.where(Interaction.organization_id == f["organization"])
+    if f["start"]:
+        stmt = stmt.where(Interaction.planned_at >= day_bounds(request, f["start"])[0])
+    if f["end"]:
+        stmt = stmt.where(Interaction.planned_at < day_bounds(request, f["end"])[1])
+    return stmt
+
+
+@view_config(context=Interactions, renderer="interactions/list.jinja2", permission="view")
+def interaction_list(request):
+    now = utcnow()
+    f = list_filters(request, default_state="planned")
+    stmt = list_query(request, f, now)
+    if f["state"] in ("planned", "overdue"):
+        order = (Interaction.planned_at, Interaction.id)
+    elif f["state"] == "done":
+        order = (Interaction.done_at.desc(), Interaction.id.desc())
+    else:
+        order = (Interaction.planned_at.desc(), Interaction.id.desc())
+    offset = (f["page"] - 1) * PAGE_SIZE
+    rows = request.dbsession.scalars(
+        stmt.options(joinedload(Interaction.organization), joinedload(Interaction.contact),
+                     joinedload(Interaction.responsible), joinedload(Interaction.author),
+                     joinedload(Interaction.result))
+        .order_by(*order).offset(offset).limit(PAGE_SIZE + 1)).all()
+    has_next = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    total = request.dbsession.scalar(sa.select(sa.func.count()).select_from(
+        stmt.with_only_columns(Interaction.id).limit(COUNT_CAP + 1).subquery()))
+    organization = request.dbsession.get(Organization, f["organization"]) \
+        if f["organization"] else None
+    query = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.items()
+             if v and k != "page" and not (k == "tab" and v == "mine")
+             and not (k == "state" and v == "planned")}
+
+    def page_url(page: int) -> str:
+        return request.path_url + "?" + urlencode({**query, "page": page})
+
+    def filter_url(**changes) -> str:
+        q = {**query, **changes}
+        return request.path_url + "?" + urlencode({k: v for k, v in q.items() if v})
+
+    exports = []
+    clients = request.root["clients"]
+    if request.has_permission("export", clients):
+        from views.clients_export import export_url
+
+        params = {**query, "state": f["state"]}
+        exports = [(_("Excel"), export_url(request, "interactions", "xlsx", params),
+                    "file-earmark-excel"),
+                   (_("CSV"), export_url(request, "interactions", "csv", params), "filetype-csv")]
+    people = []
+    if f["tab"] == "all":
+        people = people_choices(request, keep_id=f["responsible"])
+    return {
+        "title": _("Interactions"), "rows": rows, "f": f, "total": total,
+        "count_cap": COUNT_CAP, "has_next": has_next, "first": offset + 1 if rows else 0,
+        "last": offset + len(rows), "page_url": page_url, "filter_url": filter_url,
+        "tabs": TABS, "states": STATES, "organization": organization, "people": people,
+        "may_add": request.has_permission("add", request.context), "exports": exports,
+        **helpers(request, now),
+    }
+
+
+# --- one interaction ---------------------------------------------------------------------------------
+
+@view_config(context=Interaction, renderer="interactions/view.jinja2", permission="view")
+def interaction_view(request):
+    from portal.audit import history_for
+
+    item = request.context
+    db = request.dbsession
+    chain = list(db.scalars(
+        sa.select(Interaction).where(Interaction.parent_id == item.id,
+                                     sql_filter(request, Interaction, "view"))
+        .options(joinedload(Interaction.responsible), joinedload(Interaction.result))
+        .order_by(Interaction.planned_at, Interaction.id)))
+    parent = None
+    if item.parent_id:
+        parent = db.scalar(sa.select(Interaction).where(
+            Interaction.id == item.parent_id, sql_filter(request, Interaction, "view")))
+    return {
+        "title": item.subject or INTERACTION_KIND_LABELS[item.kind], "item": item,
+        "follow_ups": chain, "parent": parent,
+        "history": history_for(db, item, limit=20),
+        "may_edit": request.has_permission("edit", item),
+        "may_add": request.has_permission("add", request.root["clients"]["interactions"]),
+        **helpers(request),
+    }
+
+
+# --- add and edit --------------------------------------------------------------------------------------
+
+def form_context(request, values, problems, item: Interaction | None = None,
+                 conflict: Conflict | None = None) -> dict:
+    from views.interactions_pick import organization_contacts
+
+    responsible_id = item.responsible_id if item is not None else None
+    return {
+        "title": _("Edit the interaction") if item is not None else (
+            _("Log a call or a meeting") if values.mode == "log" else _("Plan a call or a meeting")),
+        "item": item, "v": values, "problems": problems, "conflict": conflict,
+        "people": people_choices(request, keep_id=responsible_id),
+        "results": result_choices(request, keep_id=item.result_id if item else None),
+        "contacts": organization_contacts(request, values.organization) if values.organization
+        else _lone_contact(request, values.contact),
+        "step_dates": step_dates(request), "came_from": came_from(request),
+        "kinds": INTERACTION_KINDS,
+        **helpers(request),
+    }
+
+
+def _lone_contact(request, contact_id) -> list:
+    """A private person chosen without an organization: the only choice offered."""
+    contact = request.dbsession.get(Contact, int(contact_id)) if contact_id else None
+    return [contact] if contact is not None else []
+
+
+def _form_response(request, values, problems, item=None, conflict=None, status=400):
+    from pyramid.renderers import render_to_response
+
+    response = render_to_response("interactions/form.jinja2",
+                                  form_context(request, values, problems, item, conflict),
+                                  request=request)
+    response.status_int = status
+    return response
+
+
+@view_config(context=Interactions, name="add", renderer="interactions/form.jinja2",
+             permission="add")
+def interaction_add(request):
+    if request.method != "POST":
+        values = new_values(request, request.GET)
+        if values.contact and not values.organization:
+            contact = request.dbsession.get(Contact, int(values.contact))
+            if contact is not None and contact.organization_id:
+                values.organization = str(contact.organization_id)
+        if values.organization:
+            org = request.dbsession.get(Organization, int(values.organization))
+            values.organization_name = org.name if org is not None else ""
+        context = form_context(request, values, {})
+        if not values.contact and len(context["contacts"]) == 1:
+            values.contact = str(context["contacts"][0].id)  # the only person there
+        return context
+    values, problems, data = read_form(request, request.POST)
+    if "add_step" in request.POST or "remove_step" in request.POST:
+        index = request.POST.get("remove_step", "")
+        if index.isdigit() and int(index) < len(values.steps) and len(values.steps) > 1:
+            values.steps.pop(int(index))
+        elif "add_step" in request.POST and len(values.steps) < MAX_STEPS_SHOWN:
+            values.steps.append(blank_step(request))
+        return _form_response(request, values, {}, status=200)
+    if data is None:
+        return _form_response(request, values, problems)
+    item = create_interaction(request, data)
+    if data.done_at is not None:
+        message = _("Saved.") if not data.follow_ups else _(
+            "Saved, and the next steps are planned.")
+    elif item.responsible_id != request.identity.user.id:
+        message = _("Planned for ${name}; they are notified.",
+                    mapping={"name": item.responsible.full_name})
+    else:
+        message = _("Planned.")
+    return back_to(request, item, message)
+
+
+@view_config(context=Interaction, name="edit", renderer="interactions/form.jinja2",
+             permission="edit")
+def interaction_edit(request):
+    item = request.context
+    if request.method != "POST":
+        return form_context(request, edit_values(request, item), {}, item)
+    values, problems, data = read_form(request, request.POST, item)
+    if data is None:
+        return _form_response(request, values, problems, item)
+    changes = dict(kind=data.kind, direction=data.direction, organization=data.organization,
+                   contact=data.contact, subject=data.subject, text=data.text,
+                   responsible=data.responsible, color=data.color)
+    if item.done:
+        changes.update(done_at=data.done_at, result=data.result, result_text=data.result_text)
+        if item.planned_at > data.done_at:
+            changes["planned_at"] = data.done_at
+    else:
+        changes["planned_at"] = data.planned_at
+    try:
+        changed = update_interaction(request, item, version=values.version, **changes)
+    except Conflict as conflict:
+        values.version = str(item.version)
+        return _form_response(request, values, {}, item, conflict, status=409)
+    except StaleDataError:
+        return conflict_at_once(request, item)
+    return back_to(request, item, _("Saved.") if changed else _("Nothing was changed."))
+
+
+def conflict_at_once(request, item):
+    """Two saves at the same moment: the other one won; nothing of this one is kept."""
+    request.response.status_int = 409
+    from pyramid.renderers import render_to_response
+
+    response = render_to_response("interactions/conflict.jinja2", {
+        "title": _("Saved by someone else at the same moment"),
+        "item_url": request.resource_url(item)}, request=request)
+    response.status_int = 409
+    return response
+
+
+# --- reminder settings ---------------------------------------------------------------------------------
+
+class ReminderSettingsSchema(CSRFSchema):
+    days = colander.SchemaNode(
+        colander.Integer(), title=_("Remind me this many days ahead"),
+        description=_("From 0 (on the day itself) to 60 days."),
+        validator=colander.Range(0, 60, min_err=_("At least 0 days."),
+                                 max_err=_("At most 60 days.")),
+        widget=deform.widget.TextInputWidget(input_type="number", css_class="ix-days-input"))
+
+
+@view_config(context=Interactions, name="settings", renderer="interactions/settings.jinja2",
+             permission="view")
+class ReminderSettings(FormView):
+    schema_factory = ReminderSettingsSchema
+    title = _("Reminders of clients' dates")
+
+    @property
+    def cancel_url(self) -> str:
+        return self.request.application_url + "/"
+
+    def appstruct(self) -> dict:
+        user = self.request.identity.user
+        return {"days": reminder_days(self.request.dbsession, user.id)}
+
+    def save(self, appstruct: dict) -> str:
+        user = self.request.identity.user
+        set_setting(self.request.dbsession, user.id, REMINDER_DAYS, str(appstruct["days"]))
+        self.request.session.flash(self.request.localizer.translate(_("Saved.")))
+        return self.request.application_url + "/"

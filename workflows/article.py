@@ -1,0 +1,44 @@
+"""The article workflow: draft → pending review → published → archived, with retract and reject.
+
+Who sees what (issue 5): a draft — its author and the folder's editors; pending — also the
+reviewers; published — everyone who may view the folder (the role matrix as it is); archived —
+the editors. Authors edit their drafts; once submitted, only editors change the text (the author
+retracts it first). Reviewers publish, reject (saying why) and archive.
+"""
+from models.kb import Article
+from portal.i18n import _
+from workflows.engine import State, Transition, Workflow, register
+
+
+def _author_or_editor(request, article):
+    identity = request.identity
+    if identity is not None and (identity.user.id == article.author_id or identity.is_admin):
+        return None
+    if request.has_permission("edit", article):
+        return None
+    return _("Only the author or an editor can retract this article.")
+
+
+ARTICLE = register(Workflow(
+    name="article",
+    initial="draft",
+    type_permissions=("view", "add", "edit", "review"),
+    states={
+        "draft": State(_("Draft"), {"view": ("Owner", "editor"), "edit": ("Owner", "editor"),
+                                    "review": ()}),
+        "pending": State(_("Pending review"), {"view": ("Owner", "editor", "reviewer"),
+                                               "edit": ("editor",)}),
+        "published": State(_("Published"), {"edit": ("editor",)}),
+        "archived": State(_("Archived"), {"view": ("editor",), "edit": ("editor",), "review": ()}),
+    },
+    transitions=[
+        Transition("submit", ("draft",), "pending", "edit", _("Submit for review")),
+        Transition("publish", ("pending",), "published", "review", _("Publish")),
+        Transition("reject", ("pending",), "draft", "review", _("Send back to the author"),
+                   needs_comment=True),
+        Transition("retract", ("pending", "published"), "draft", "view", _("Retract"),
+                   guard=_author_or_editor),
+        Transition("archive", ("published",), "archived", "review", _("Archive")),
+        Transition("restore", ("archived",), "draft", "edit", _("Return to drafts")),
+    ],
+), Article)
