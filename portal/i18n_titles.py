@@ -4,5 +4,5 @@ from portal.i18n import _
 ROLE_TITLES = [
     _("Administrator"), _("Employee"), _("Sales manager"), _("Department head"), _("Director"),
     _("Secretary"), _("Accountant"), _("Marketing specialist"), _("Supply manager"),
-    _("Support agent"), _("Dispatcher"), _("Technician"), _("Editor"), _("Reviewer"),
+    _("Support agent"), _("Dispatcher"), _("Technician"), _("Editor"), _("Reviewer"), _("Reader"),
 ]

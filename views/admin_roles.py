@@ -24,6 +24,7 @@ ROLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 # The rows of the matrix, in people's words (the codes stay visible in small print).
 TYPE_LABELS = {
     "person": _("People directory"),
+    "kb_folder": _("Knowledge-base folders"),
     "organization": _("Organizations"),
     "contact": _("Contacts"),
     "interaction": _("Calls, meetings and letters"),
@@ -36,6 +37,9 @@ TYPE_LABELS = {
 
 PERMISSION_LABELS = {
     "person.view": _("See colleagues in the directory"),
+    "kb_folder.add": _("Create sub-folders"),
+    "kb_folder.edit": _("Rename, move and delete folders"),
+    "kb_folder.share": _("Share folders (Sharing page)"),
     "organization.view": _("See organizations"),
     "organization.add": _("Add organizations"),
     "organization.edit": _("Edit organizations"),

@@ -1,5 +1,5 @@
 """Workflows of the portal's content types; each module registers its definition."""
-from workflows import account, task  # noqa: F401
+from workflows import account, article, task  # noqa: F401
 from workflows.engine import REGISTRY, Transitioned, Workflow, WorkflowError  # noqa: F401
 
 
