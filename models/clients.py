@@ -450,11 +450,18 @@ class Interaction(Base):
     __versioned__: dict = {}
     security_type = "interaction"
     __table_args__ = (
-        sa.Index("ix_interactions_responsible_day", "responsible_id", "done_at", "planned_at"),
-        sa.Index("ix_interactions_organization_time", "organization_id", "planned_at"),
-        sa.Index("ix_interactions_contact_time", "contact_id", "planned_at"),
+        # My day and the "mine" tab: to do (done_at NULL) by time; `kind` makes My day's
+        # counts by kind index-only.
+        sa.Index("ix_interactions_responsible_day", "responsible_id", "done_at", "planned_at",
+                 "kind"),
+        # The client card's and the contact page's timeline: planned by time, done by done_at.
+        sa.Index("ix_interactions_organization_day", "organization_id", "done_at", "planned_at"),
+        sa.Index("ix_interactions_contact_day", "contact_id", "done_at", "planned_at"),
+        # The "all I may see" tab without a person: to do by time, done newest first.
+        sa.Index("ix_interactions_state_time", "done_at", "planned_at"),
         sa.Index("ix_interactions_department_time", "department_id", "planned_at"),
-        sa.Index("ix_interactions_author_time", "author_id", "planned_at"),
+        # The "planned by me for others" tab.
+        sa.Index("ix_interactions_author_day", "author_id", "done_at", "planned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -363,7 +363,12 @@ def measure(client, scale_name: str, report) -> bool:
                        ("clients_list_sales", "/clients/"),
                        ("clients_list_sales_mine", "/clients/?manager=me&sort=-created"),
                        ("clients_search_sales", f"/clients/search?q={word}"),
-                       ("clients_card_sales", f"/clients/{ids['org']}")]:
+                       ("clients_card_sales", f"/clients/{ids['org']}"),
+                       ("interactions_list_sales", "/clients/interactions/"),
+                       ("interactions_list_sales_done", "/clients/interactions/?state=done"),
+                       ("interactions_list_sales_all", "/clients/interactions/?tab=all"),
+                       ("interactions_list_sales_all_done",
+                        "/clients/interactions/?tab=all&state=done")]:
         ok &= report(name, _timed(app, path, 100), 100)
 
     # Reports over the whole company (no budget in the issue: a second is what people wait).

@@ -125,20 +125,6 @@ def test_my_day_takes_a_fixed_number_of_queries(testapp, dbsession, clients, man
     assert len(statements) <= 10, statements
 
 
-def test_my_day_query_uses_the_responsible_index(dbsession, manager):
-    if dbsession.get_bind().dialect.name != "sqlite":
-        pytest.skip("SQLite's plan")
-    from portal.interactions import DAY_GROUPS
-
-    now = utcnow()
-    plan = dbsession.execute(sa.text(
-        "EXPLAIN QUERY PLAN SELECT id FROM interactions WHERE responsible_id = :me "
-        "AND done_at IS NULL AND planned_at < :end AND kind IN ('call') "
-        "ORDER BY planned_at, id LIMIT 12"), {"me": manager.id, "end": now}).all()
-    assert "ix_interactions_responsible_day" in " ".join(str(r) for r in plan)
-    assert DAY_GROUPS[0].kinds == ("call",)
-
-
 # --- acting from My day ---------------------------------------------------------------------------
 
 def test_call_attempts_are_counted_with_one_click(testapp, dbsession, clients, manager, org):

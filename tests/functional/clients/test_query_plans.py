@@ -1,0 +1,116 @@
+"""The pages that must stay fast with millions of interactions read them through their indexes:
+My day, the client card's and the contact page's timeline, the interactions list's tabs.
+
+Every statement a page runs on `interactions` is captured and explained (SQLite's plan); none
+may walk the whole table, and each uses the index meant for it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import event
+
+from models.meta import utcnow
+
+
+@pytest.fixture
+def sqlite_only(dbsession):
+    if dbsession.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's query plans")
+
+
+@pytest.fixture
+def manager(factory):
+    return factory.user("popova", roles=["sales"], departments=[factory.department("Продажи")],
+                        full_name="Попова Анна")
+
+
+@pytest.fixture
+def busy_org(clients, manager):
+    org = clients.organization("ООО «Вектор»", manager=manager)
+    contact = clients.contact("Сидоров Пётр", organization=org)
+    now = utcnow()
+    for i in range(30):
+        clients.interaction(responsible=manager, organization=org, contact=contact,
+                            kind=("call", "meeting", "email", "visit")[i % 4],
+                            planned_at=now - dt.timedelta(hours=i),
+                            done_at=now - dt.timedelta(hours=i) if i % 3 else None)
+    return org
+
+
+def plans_of(testapp, dbsession, path: str) -> list[tuple[str, str]]:
+    """(statement, plan) of each SELECT on interactions that GET `path` runs."""
+    engine = dbsession.get_bind()
+    seen: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and re.search(
+                r"\b(FROM|JOIN) interactions\b", statement):
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        testapp.get(path, status=200)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    conn = dbsession.connection()
+    out = []
+    for statement, params in seen:
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
+        out.append((statement, " | ".join(str(row[-1]) for row in plan)))
+    assert out, f"{path} read no interactions"
+    return out
+
+
+def assert_indexed(plans, *wanted: str) -> None:
+    used = " ".join(plan for _sql, plan in plans)
+    for statement, plan in plans:
+        assert not re.search(r"\bSCAN interactions\b", plan), (statement, plan)
+    for index in wanted:
+        assert index in used, (index, plans)
+
+
+def test_my_day_reads_only_the_responsible_index(sqlite_only, testapp, dbsession, manager,
+                                                 busy_org):
+    testapp.login(manager.login)
+    plans = plans_of(testapp, dbsession, "/")
+    assert_indexed(plans, "ix_interactions_responsible_day")
+    for statement, plan in plans:
+        if "interactions.id IN" in statement or "interactions.id =" in statement:
+            continue  # the rows themselves, by primary key
+        # Counts and the walk through the day never touch the table.
+        assert "COVERING INDEX ix_interactions_responsible_day" in plan, (statement, plan)
+
+
+def test_the_client_timeline_reads_the_organization_index(sqlite_only, testapp, dbsession,
+                                                          manager, busy_org):
+    testapp.login(manager.login)
+    plans = plans_of(testapp, dbsession, f"/clients/{busy_org.id}")
+    assert_indexed(plans, "ix_interactions_organization_day")
+    timeline = [plan for sql, plan in plans if "interactions.organization_id = " in sql]
+    assert timeline and all("ix_interactions_organization_day (organization_id=? AND done_at"
+                            in plan for plan in timeline), timeline
+
+
+def test_the_contact_timeline_reads_the_contact_index(sqlite_only, testapp, dbsession, manager,
+                                                      busy_org):
+    contact = busy_org.contacts[0]
+    testapp.login(manager.login)
+    plans = plans_of(testapp, dbsession, f"/clients/{busy_org.id}/contacts/{contact.id}")
+    assert_indexed(plans, "ix_interactions_contact_day")
+
+
+@pytest.mark.parametrize("query, index", [
+    ("", "ix_interactions_responsible_day"),
+    ("?state=done", "ix_interactions_responsible_day"),
+    ("?tab=others", "ix_interactions_author_day"),
+    ("?tab=all", "ix_interactions_state_time"),
+    ("?tab=all&state=done", "ix_interactions_state_time"),
+])
+def test_the_interaction_list_tabs_read_an_index(sqlite_only, testapp, dbsession, login_as,
+                                                 manager, busy_org, query, index):
+    login_as("director")  # scope "all": the tabs' own conditions decide the index
+    plans = plans_of(testapp, dbsession, "/clients/interactions/" + query)
+    assert_indexed(plans, index)
