@@ -11,7 +11,7 @@ from pathlib import Path
 # pyramid and deform still import pkg_resources; its deprecation notice is noise for users.
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
-from pyramid.paster import bootstrap, get_appsettings, setup_logging  # noqa: E402
+from pyramid.paster import bootstrap, setup_logging  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,6 +74,14 @@ def cmd_adduser(args) -> None:
     print(f"user {login} created")
 
 
+def _ini_listen(ini: str) -> str:
+    """The `listen` of the ini file's [server:main] section, else 127.0.0.1:6543."""
+    import plaster
+
+    server = plaster.get_loader(ini, protocols=["wsgi"]).get_settings("server:main")
+    return server.get("listen") or "127.0.0.1:6543"
+
+
 def cmd_serve(args) -> None:
     """Serve the portal with waitress and run the ticker in a background thread."""
     from waitress import serve
@@ -87,10 +95,8 @@ def cmd_serve(args) -> None:
     thread = threading.Thread(target=run_loop, args=(registry,), kwargs={"interval": 60},
                               name="ticker", daemon=True)
     thread.start()
-    settings = get_appsettings(args.ini)
-    listen = args.listen or "127.0.0.1:6543"
+    listen = args.listen or _ini_listen(args.ini)
     print(f"Portal CRM is running at http://{listen}/", flush=True)
-    del settings
     serve(app, listen=listen, threads=8)
 
 
@@ -123,7 +129,7 @@ def main(argv=None) -> None:
 
     p = sub.add_parser("serve", help="serve the portal and run the ticker")
     p.add_argument("ini")
-    p.add_argument("--listen", default="127.0.0.1:6543")
+    p.add_argument("--listen", help="host:port (default: the ini file's [server:main] listen)")
     p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)

@@ -46,3 +46,14 @@ def test_initdb_adduser_demo_tick_on_an_empty_install(ini, capsys):
     cli.main(["tick", path])
     assert "login_attempts_purged=0" in capsys.readouterr().out
     engine.dispose()
+
+
+def test_serve_listens_where_the_ini_file_says(tmp_path):
+    from portal.cli import _ini_listen
+
+    ini = tmp_path / "site.ini"
+    ini.write_text("[app:main]\nuse = egg:portal-crm\n\n[server:main]\nuse = egg:waitress#main\n"
+                   "listen = 127.0.0.1:6611\n")
+    assert _ini_listen(str(ini)) == "127.0.0.1:6611"
+    ini.write_text("[app:main]\nuse = egg:portal-crm\n\n[server:main]\nuse = egg:waitress#main\n")
+    assert _ini_listen(str(ini)) == "127.0.0.1:6543"
