@@ -179,7 +179,10 @@ class Event(Base):
 @sa.event.listens_for(Event, "before_insert")
 @sa.event.listens_for(Event, "before_update")
 def _set_wide(mapper, connection, event: Event) -> None:
-    event.wide = bool(event.rrule) or (event.end_at - event.start_at) > WIDE_AFTER
+    wide = bool(event.rrule) or (event.end_at - event.start_at) > WIDE_AFTER
+    # Assigned only when it changes: an assignment alone makes the audit record an update.
+    if event.wide is not wide:
+        event.wide = wide
 
 
 class EventAttendee(Base):

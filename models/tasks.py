@@ -209,10 +209,12 @@ class Task(Base):
 
 class TaskWatcher(Base):
     __tablename__ = "task_watchers"
+    __versioned__: dict = {}
     __table_args__ = (sa.UniqueConstraint("task_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    # Indexed for the audit: the version table (no unique constraint there) is read by task.
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
 
     task: Mapped[Task] = relationship(back_populates="watchers")
@@ -221,6 +223,7 @@ class TaskWatcher(Base):
 
 class TaskChecklistItem(Base):
     __tablename__ = "task_checklist_items"
+    __versioned__: dict = {}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
@@ -235,13 +238,15 @@ class TaskChecklistItem(Base):
 
 
 class TaskComment(Base):
-    """A comment, or (kind "change") a line of the task's activity told in words."""
+    """A comment, or (kind "change") a line of the task's activity told in words (audited;
+    the audit log leaves the "change" lines out, as the task's own versions tell them)."""
 
     __tablename__ = "task_comments"
-    __table_args__ = (sa.Index("ix_task_comments_task", "task_id", "created_at"),)
+    __versioned__: dict = {}
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"))
+    # A single-column index, so that the audit's version table gets one too.
+    task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(10), default="comment")
     body: Mapped[str] = mapped_column(sa.Text, default="")
@@ -256,6 +261,7 @@ class TaskAttachment(Base):
     a view that checks the task's `view` permission."""
 
     __tablename__ = "task_attachments"
+    __versioned__: dict = {}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(sa.ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

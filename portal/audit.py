@@ -328,6 +328,8 @@ def describe(table: str, version, previous, names: Names) -> Change | None:
             return None  # only bookkeeping columns changed (search text, last use of a token)
     if table in EXTRA_TABLES:
         message, target, fields = EXTRA_TABLES[table].describe(version, op, fields, names)
+        if message is None:  # bookkeeping rows an area leaves out of the log
+            return None
         return Change(table, version.id, op, message, fields, target)
     target = None
     m: dict[str, Any] = {}

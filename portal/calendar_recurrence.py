@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from dateutil import rrule as du
+from pyramid.i18n import TranslationString
 
 from portal.i18n import _
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DAY_NAMES = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 MAX_COUNT = 1000
 MAX_YEARS = 10
 UTC = dt.UTC
@@ -137,13 +139,11 @@ class Recurrence:
                     "until", _("A series may run at most ${years} years.", mapping={"years": MAX_YEARS})
                 )
 
-    def describe(self, localizer, locale: str) -> str:
-        """A short sentence such as "Weekly on Mon, Wed, 10 times"."""
-        from babel.dates import format_date, get_day_names
-
-        t = localizer.translate
+    def words(self, until_text=None):
+        """The rule as a translation string ("Every week: Mon, Wed, 10 times"); `until_text`
+        formats the last date (default: ISO)."""
         if not self.freq:
-            return ""
+            return None
         n = {"n": self.interval}
         if self.freq == "DAILY":
             phrase = _("Every day") if self.interval == 1 else _("Every ${n} days", mapping=n)
@@ -153,17 +153,36 @@ class Recurrence:
             phrase = _("Every month") if self.interval == 1 else _("Every ${n} months", mapping=n)
         else:
             phrase = _("Every year") if self.interval == 1 else _("Every ${n} years", mapping=n)
-        text = t(phrase)
+        parts = [phrase]
+        template = "${p0}"
         if self.weekdays:
-            names = get_day_names("abbreviated", locale=locale)
-            text += ": " + ", ".join(names[WEEKDAYS.index(d)] for d in WEEKDAYS if d in self.weekdays)
+            days = [DAY_NAMES[WEEKDAYS.index(d)] for d in WEEKDAYS if d in self.weekdays]
+            template += ": " + ", ".join(f"${{p{len(parts) + i}}}" for i in range(len(days)))
+            parts.extend(days)
         if self.count:
-            text += ", " + t(_("${n} times", mapping={"n": self.count}))
+            template += f", ${{p{len(parts)}}}"
+            parts.append(_("${n} times", mapping={"n": self.count}))
         elif self.until:
-            text += ", " + t(
-                _("until ${date}", mapping={"date": format_date(self.until, "medium", locale=locale)})
-            )
-        return text
+            template += f", ${{p{len(parts)}}}"
+            date = until_text(self.until) if until_text else self.until.isoformat()
+            parts.append(_("until ${date}", mapping={"date": date}))
+        # A join of translated parts, itself not translated (no msgid of its own).
+        return TranslationString(template, mapping={f"p{i}": p for i, p in enumerate(parts)})
+
+    def describe(self, localizer, locale: str) -> str:
+        """A short sentence such as "Every week: Mon, Wed, 10 times"."""
+        from babel.dates import format_date
+
+        words = self.words(lambda d: format_date(d, "medium", locale=locale))
+        return translate_all(localizer, words) if words is not None else ""
+
+
+def translate_all(localizer, value) -> str:
+    """Translate a translation string whose mapping holds translation strings too."""
+    if isinstance(value, TranslationString):
+        mapping = value.mapping and {k: translate_all(localizer, v) for k, v in value.mapping.items()}
+        return localizer.translate(TranslationString(value, domain=value.domain, mapping=mapping or None))
+    return "" if value is None else str(value)
 
 
 # --- occurrences -----------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ class CalendarSection(Container):
 
 def includeme(config) -> None:
     add_section("calendar", CalendarSection, _("Calendar"), "calendar3", 20)
+    import portal.calendar_audit
     import portal.calendar_reminders  # noqa: F401  (registers the tick job)
 
 

@@ -9,6 +9,8 @@ from pyramid.view import view_config
 from sqlalchemy.orm import object_session
 
 from models.calendar import Event
+from portal.audit import history_for
+from portal.calendar_audit import is_answer
 from portal.calendar_changes import (
     SCOPES,
     answer_invitation,
@@ -56,6 +58,21 @@ def _occurrence(request, event: Event):
     if found is None:
         raise HTTPNotFound()
     return stamp if event.rrule else None, found
+
+
+def visible_history(request, event: Event, show_answers: bool, limit: int = 30):
+    """The event's change history; others' answers only for those who see the answers."""
+    entries = history_for(request.dbsession, event, limit=limit)
+    if show_answers:
+        return entries
+    me = request.identity.user.id
+    out = []
+    for entry in entries:
+        mine = entry.author is not None and entry.author.id == me
+        entry.changes = [c for c in entry.changes if mine or not is_answer(c)]
+        if entry.changes:
+            out.append(entry)
+    return out
 
 
 def _form_page(request, form, event=None, stamp=None, scope="all", status=200):
@@ -149,6 +166,7 @@ def event_page(request):
     etz = zone(event.timezone)
     attendees = sorted(event.attendees, key=lambda a: (a.user_id != event.organizer_id, a.display_name))
     series = event.series if event.series_id else None
+    show_answers = may_edit or me.id == event.organizer_id
     return {
         "title": event.title,
         "event": event,
@@ -167,7 +185,8 @@ def event_page(request):
         "attendees": attendees,
         "mine": mine,
         "may_edit": may_edit,
-        "show_answers": may_edit or me.id == event.organizer_id,
+        "show_answers": show_answers,
+        "history": visible_history(request, event, show_answers),
         "answer_labels": ANSWER_LABELS,
         "visibility_labels": VISIBILITY_LABELS,
         "link_labels": LINK_LABELS,

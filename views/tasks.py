@@ -13,6 +13,7 @@ from pyramid.view import view_config
 
 from models.meta import utcnow
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskWatcher
+from portal.audit import history_for
 from portal.i18n import _, local_today
 from portal.resources import add_section
 from portal.tasks_activity import PRIORITY_LABELS, PRIORITY_STYLES, activity, due_text, reminder_text
@@ -51,7 +52,7 @@ STATE_ICONS = {
 def includeme(config) -> None:
     # Their `portal tick` jobs run in import order: task notices first, then the e-mail they make.
     from portal import tasks_jobs  # noqa: F401,I001
-    from portal import mail, tasks_ics  # noqa: F401
+    from portal import mail, tasks_audit, tasks_ics  # noqa: F401
     from portal.tasks_service import on_person_deactivated, on_transition
     from views import tasks_day  # noqa: F401  (My day blocks)
     from workflows.engine import Transitioned
@@ -222,6 +223,7 @@ def task_view(request):
         "reminder": reminder_text(request, task.remind_before) if task.remind_before is not None else None,
         "list_url": request.resource_url(request.root["tasks"]),
         "comment_max": 10000,
+        "history": history_for(request.dbsession, task, limit=30),
         **task_helpers(request),
     }
 
