@@ -31,6 +31,7 @@ PHONE_KINDS = ("work", "mobile", "fax", "home", "other")
 EMAIL_KINDS = ("work", "personal", "billing", "other")
 ADDRESS_KINDS = ("legal", "actual", "postal", "delivery")
 INTERACTION_KINDS = ("call", "meeting", "email", "fax", "letter", "visit")
+ATTEMPT_OUTCOMES = ("no_answer", "could_not_talk", "talked")
 DIRECTIONS = ("out", "in")
 COLORS = ("", "red", "orange", "yellow", "green", "blue", "purple")
 # Admin-editable lists (Classifier.list); seeded from config/classifiers.yaml.
@@ -478,10 +479,6 @@ class Interaction(Base):
     responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # The organization's department if any, else the responsible person's (security scope).
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
-    # Today's call attempts.
-    no_answer: Mapped[int] = mapped_column(default=0)
-    could_not_talk: Mapped[int] = mapped_column(default=0)
-    talked: Mapped[int] = mapped_column(default=0)
     result_id: Mapped[int | None] = mapped_column(sa.ForeignKey("classifiers.id"), index=True)
     result_text: Mapped[str] = mapped_column(sa.Text, default="")
     color: Mapped[str] = mapped_column(sa.String(20), default="")
@@ -500,14 +497,14 @@ class Interaction(Base):
     parent: Mapped[Interaction | None] = relationship(remote_side=[id], back_populates="follow_ups")
     follow_ups: Mapped[list[Interaction]] = relationship(back_populates="parent",
                                                          order_by="Interaction.planned_at")
+    # Every call attempt, oldest first (today's counts: portal.interactions.attempt_counts).
+    attempts: Mapped[list[InteractionAttempt]] = relationship(
+        back_populates="interaction", order_by="InteractionAttempt.at, InteractionAttempt.id",
+        cascade="all, delete-orphan", passive_deletes=True)
 
     @property
     def done(self) -> bool:
         return self.done_at is not None
-
-    @property
-    def attempts(self) -> int:
-        return self.no_answer + self.could_not_talk + self.talked
 
     def __acl__(self):
         from portal.security import row_acl
@@ -529,6 +526,29 @@ class Interaction(Base):
 
     def __repr__(self) -> str:
         return f"<Interaction {self.id} {self.kind}>"
+
+
+class InteractionAttempt(Base):
+    """One attempt to get through on a call: no answer, could not talk, or talked; who, when.
+
+    The counters people see ("no answer: 2") are today's, in their time zone; the rows stay,
+    so the interaction's page and the client's timeline show every attempt of every day.
+    Written once and never changed: an attempt is its own record of who did what when.
+    """
+
+    __tablename__ = "interaction_attempts"
+    __table_args__ = (sa.Index("ix_interaction_attempts_interaction_at", "interaction_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    interaction_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("interactions.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # models.clients.ATTEMPT_OUTCOMES
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    interaction: Mapped[Interaction] = relationship(back_populates="attempts")
+    user: Mapped[User | None] = relationship()
 
 
 class ClientMerge(Base):

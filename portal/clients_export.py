@@ -200,17 +200,34 @@ def interactions_sheet(request, params) -> Sheet:
     widths = [17, 17, 14, 12, 12, 34, 28, 34, 50, 24, 40, 26, 26, 10, 10, 10]
     states = {"done": tr(_("Done")), "planned": tr(_("Planned")), "overdue": tr(_("Overdue"))}
 
+    def chunks():
+        chunk = []
+        for item in _streamed(request.dbsession, stmt):
+            chunk.append(item)
+            if len(chunk) >= YIELD:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
     def rows():
-        for i in _streamed(request.dbsession, stmt):
-            state = "done" if i.done_at else ("overdue" if i.planned_at < now else "planned")
-            yield [_local(request, i.planned_at), _local(request, i.done_at), states[state],
-                   tr(INTERACTION_KIND_LABELS.get(i.kind, i.kind)),
-                   tr(DIRECTION_LABELS.get(i.direction, i.direction)),
-                   i.organization.name if i.organization else "",
-                   i.contact.full_name if i.contact else "", i.subject, i.text,
-                   names.classifiers.get(i.result_id, ""), i.result_text,
-                   names.people.get(i.responsible_id, ""), names.people.get(i.author_id, ""),
-                   i.no_answer, i.could_not_talk, i.talked]
+        from portal.interactions import attempt_counts
+
+        for chunk in chunks():
+            # Every call attempt, all days: one query per chunk of rows.
+            tried = attempt_counts(request.dbsession, [i.id for i in chunk if i.kind == "call"])
+            for i in chunk:
+                state = "done" if i.done_at else ("overdue" if i.planned_at < now else "planned")
+                counts = tried.get(i.id, {})
+                yield [_local(request, i.planned_at), _local(request, i.done_at), states[state],
+                       tr(INTERACTION_KIND_LABELS.get(i.kind, i.kind)),
+                       tr(DIRECTION_LABELS.get(i.direction, i.direction)),
+                       i.organization.name if i.organization else "",
+                       i.contact.full_name if i.contact else "", i.subject, i.text,
+                       names.classifiers.get(i.result_id, ""), i.result_text,
+                       names.people.get(i.responsible_id, ""), names.people.get(i.author_id, ""),
+                       counts.get("no_answer", 0), counts.get("could_not_talk", 0),
+                       counts.get("talked", 0)]
 
     return Sheet("interactions", tr(_("Interactions")), [tr(h) for h in headers], rows(), widths)
 

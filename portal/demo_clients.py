@@ -26,6 +26,7 @@ from models.clients import (
     Email,
     ImportantDate,
     Interaction,
+    InteractionAttempt,
     Organization,
     Phone,
     contact_document,
@@ -170,10 +171,11 @@ def make_demo(context) -> None:
     T = SimpleNamespace(org=Organization.__table__, contact=Contact.__table__,
                         phone=Phone.__table__, email=Email.__table__, address=Address.__table__,
                         job=ContactEmployment.__table__, date=ImportantDate.__table__,
-                        interaction=Interaction.__table__)
+                        interaction=Interaction.__table__, attempt=InteractionAttempt.__table__)
     ids = _Ids(conn, T.org, T.contact, T.interaction)
     rows = {name: [] for name in ("org", "contact", "phone", "email", "address", "job", "date",
-                                  "interaction")}
+                                  "interaction", "attempt")}
+    day_start = _local(today, 0)
     docs_org, docs_contact = {}, {}
     used_inns, used_names = set(), set()
 
@@ -390,12 +392,28 @@ def make_demo(context) -> None:
                     today_call: bool = False) -> int:
         item_id = ids(T.interaction)
         result = _pick(rnd, RESULTS) if done else None
-        no_answer = could_not = talked = 0
-        if kind == "call" and (done or today_call):
-            no_answer = rnd.choice([0, 0, 0, 1, 2]) if today_call or rnd.random() < .3 else 0
-            could_not = 1 if rnd.random() < .1 else 0
-            talked = 1 if done else 0
         done_at = planned + dt.timedelta(minutes=rnd.randint(0, 240)) if done else None
+        if done_at is not None and planned <= now < done_at:
+            done_at = now  # done today, a little while ago
+        if kind == "call" and (done or today_call):
+            # Attempts before getting through: at the planned time, then every few minutes
+            # (today's ones before now); then the conversation when it was done.
+            at = planned if done else max(day_start, now - dt.timedelta(minutes=40))
+            outcomes = ["no_answer"] * (rnd.choice([0, 0, 0, 1, 2]) if today_call
+                                        or rnd.random() < .3 else 0)
+            if rnd.random() < .1:
+                outcomes.append("could_not_talk")
+            if today_call and not outcomes:
+                outcomes = ["no_answer"]
+            for outcome in outcomes:
+                if done_at is not None and at >= done_at:
+                    break
+                rows["attempt"].append({"interaction_id": item_id, "at": at, "outcome": outcome,
+                                        "user_id": users[responsible].id})
+                at += dt.timedelta(minutes=rnd.randint(3, 12))
+            if done_at is not None:
+                rows["attempt"].append({"interaction_id": item_id, "at": done_at,
+                                        "outcome": "talked", "user_id": users[responsible].id})
         rows["interaction"].append({
             "id": item_id, "kind": kind, "direction": "in" if rnd.random() < .2 else "out",
             "planned_at": planned, "done_at": done_at,
@@ -404,7 +422,6 @@ def make_demo(context) -> None:
             "text": "" if rnd.random() < .6 else rnd.choice(NOTES[:-1]),
             "author_id": users[author or responsible].id, "responsible_id": users[responsible].id,
             "department_id": org[5] if org else dept_of[responsible],
-            "no_answer": no_answer, "could_not_talk": could_not, "talked": talked,
             "result_id": results.get(result) if result else None,
             "result_text": RESULT_TEXTS.get(result, "") if result and rnd.random() < .6 else "",
             "color": rnd.choice(["", "", "", "", "", "red", "green", "yellow"]) if not done else "",
@@ -472,7 +489,8 @@ def make_demo(context) -> None:
     # --- write everything, in batches
     for key, table in (("org", T.org), ("contact", T.contact), ("job", T.job),
                        ("phone", T.phone), ("email", T.email), ("address", T.address),
-                       ("date", T.date), ("interaction", T.interaction)):
+                       ("date", T.date), ("interaction", T.interaction),
+                       ("attempt", T.attempt)):
         batch = rows[key]
         if key == "interaction":
             batch.sort(key=lambda r: r["id"])

@@ -3,7 +3,8 @@ pages, the API and the CLI.
 
 - `create_interaction` writes one down: planned (to do) or done (logged as it happened), for
   oneself or for a colleague (a secretary plans a call for a sales manager, and back);
-- `log_attempt` counts a call attempt with one click: no answer, could not talk, talked;
+- `log_attempt` counts a call attempt with one click: no answer, could not talk, talked (each
+  attempt is a row; `attempt_counts` gives today's counters, the rows the whole history);
 - `record_result` marks it done with a result and plans the next steps (`plan_follow_ups`:
   new interactions chained by `parent_id`, for oneself or for colleagues);
 - `reschedule` moves a planned one to another time;
@@ -27,18 +28,20 @@ from pyramid.i18n import TranslationString
 from sqlalchemy.orm import joinedload
 
 from models.clients import (
+    ATTEMPT_OUTCOMES,
     COLORS,
     DIRECTIONS,
     INTERACTION_KINDS,
     Classifier,
     Contact,
     Interaction,
+    InteractionAttempt,
     Organization,
 )
 from models.meta import utcnow
 from models.people import User
 from portal.clients import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
-from portal.i18n import DEFAULT_TIMEZONE, LANGUAGES, _
+from portal.i18n import DEFAULT_TIMEZONE, LANGUAGES, _, local_today
 from portal.resources import Container
 from portal.security import container_acl, sql_filter
 
@@ -47,7 +50,7 @@ TEXT_MAX = 20000
 MAX_FOLLOW_UPS = 10
 YEAR_MIN, YEAR_MAX = 2000, 2100
 
-ATTEMPTS = ("no_answer", "could_not_talk", "talked")
+ATTEMPTS = ATTEMPT_OUTCOMES
 ATTEMPT_LABELS = {"no_answer": _("No answer"), "could_not_talk": _("Could not talk"),
                   "talked": _("Talked")}
 ATTEMPT_ICONS = {"no_answer": "telephone-x", "could_not_talk": "telephone-minus",
@@ -382,17 +385,51 @@ def last_change(dbsession, item: Interaction) -> tuple[User | None, dt.datetime 
     return user, at or item.updated_at
 
 
-def log_attempt(request, item: Interaction, outcome: str) -> Interaction:
-    """One call attempt: no answer, could not talk, or talked. Attempts add up, so two clicks
-    from two pages both count (no version check)."""
+def log_attempt(request, item: Interaction, outcome: str) -> int:
+    """One call attempt: no answer, could not talk, or talked; returns how many attempts with
+    that outcome the user has counted today. An attempt is a row of its own, so two clicks
+    from two pages both count and neither conflicts with an edit of the interaction."""
     if outcome not in ATTEMPTS:
         raise Problems({"outcome": _("Choose what happened: no answer, could not talk or "
                                      "talked.")})
     if item.done:
         raise Problems({"outcome": _("This interaction is already done.")})
-    setattr(item, outcome, (getattr(item, outcome) or 0) + 1)
+    request.dbsession.add(InteractionAttempt(interaction_id=item.id, outcome=outcome,
+                                             user_id=_actor(request).id, at=utcnow()))
     request.dbsession.flush()
-    return item
+    return attempt_counts(request.dbsession, [item.id], since=today_start(request)).get(
+        item.id, {}).get(outcome, 0)
+
+
+def today_start(request) -> dt.datetime:
+    """When the user's today began (UTC): the day's counters count from then."""
+    return day_bounds(request, local_today(request))[0]
+
+
+def attempt_counts(dbsession, ids, since: dt.datetime | None = None
+                   ) -> dict[int, dict[str, int]]:
+    """{interaction id: {outcome: attempts}} of the given interactions, since a moment (today's
+    counters) or ever (the history); one query on (interaction_id, at)."""
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    stmt = (sa.select(InteractionAttempt.interaction_id, InteractionAttempt.outcome,
+                      sa.func.count())
+            .where(InteractionAttempt.interaction_id.in_(ids))
+            .group_by(InteractionAttempt.interaction_id, InteractionAttempt.outcome))
+    if since is not None:
+        stmt = stmt.where(InteractionAttempt.at >= since)
+    out: dict[int, dict[str, int]] = {}
+    for item_id, outcome, n in dbsession.execute(stmt):
+        out.setdefault(item_id, {})[outcome] = n
+    return out
+
+
+def attempt_summary(request, counts: dict[str, int] | None) -> str:
+    """“No answer: 2, talked: 1” in the user's language; "" when there were no attempts."""
+    tr = request.localizer.translate
+    return ", ".join(f"{tr(ATTEMPT_LABELS[o])}: {counts[o]}" for o in ATTEMPTS
+                     if counts and counts.get(o))
 
 
 def record_result(request, item: Interaction, *, version=None, result: Classifier | None,
@@ -404,8 +441,12 @@ def record_result(request, item: Interaction, *, version=None, result: Classifie
         item.done_at = done_at or utcnow()
     item.result = result
     item.result_text = result_text
-    if item.kind == "call" and not item.attempts:
-        item.talked = 1  # a result of a call means someone talked
+    if item.kind == "call" and not request.dbsession.scalar(
+            sa.select(InteractionAttempt.id).where(InteractionAttempt.interaction_id == item.id)
+            .limit(1)):
+        # A result of a call means someone talked, even if nobody clicked "talked".
+        request.dbsession.add(InteractionAttempt(interaction_id=item.id, outcome="talked",
+                                                 user_id=_actor(request).id, at=item.done_at))
     request.dbsession.flush()
     return plan_follow_ups(request, item, list(follow_ups)) if follow_ups else []
 

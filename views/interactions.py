@@ -24,7 +24,13 @@ from pyramid.view import view_config
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models.clients import INTERACTION_KINDS, Contact, Interaction, Organization
+from models.clients import (
+    INTERACTION_KINDS,
+    Contact,
+    Interaction,
+    InteractionAttempt,
+    Organization,
+)
 from models.meta import utcnow
 from portal.clients import (
     COLOR_LABELS,
@@ -40,11 +46,13 @@ from portal.i18n import _, local_today
 from portal.interactions import (
     ATTEMPT_ICONS,
     ATTEMPT_LABELS,
+    ATTEMPTS,
     Conflict,
     Interactions,
     create_interaction,
     day_bounds,
     interaction_url,
+    today_start,
     update_interaction,
 )
 from portal.security import sql_filter
@@ -295,9 +303,15 @@ def interaction_view(request):
     if item.parent_id:
         parent = db.scalar(sa.select(Interaction).where(
             Interaction.id == item.parent_id, sql_filter(request, Interaction, "view")))
+    attempts = list(db.scalars(
+        sa.select(InteractionAttempt).where(InteractionAttempt.interaction_id == item.id)
+        .options(joinedload(InteractionAttempt.user))
+        .order_by(InteractionAttempt.at.desc(), InteractionAttempt.id.desc())))
+    since = today_start(request)
+    today = {o: sum(1 for a in attempts if a.outcome == o and a.at >= since) for o in ATTEMPTS}
     return {
         "title": item.subject or INTERACTION_KIND_LABELS[item.kind], "item": item,
-        "follow_ups": chain, "parent": parent,
+        "follow_ups": chain, "parent": parent, "attempts": attempts, "attempts_today": today,
         "history": history_for(db, item, limit=20),
         "may_edit": request.has_permission("edit", item),
         "may_add": request.has_permission("add", request.root["clients"]["interactions"]),

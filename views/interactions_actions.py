@@ -73,7 +73,7 @@ class InteractionActions:
         request, item = self.request, self.item
         outcome = request.POST.get("outcome", "")
         try:
-            log_attempt(request, item, outcome)
+            count = log_attempt(request, item, outcome)
         except Problems as p:
             message = next(iter(p.problems.values()))
             if in_day(request):
@@ -82,7 +82,7 @@ class InteractionActions:
         except StaleDataError:
             return conflict_at_once(request, item)
         message = _("${what}: attempt ${n} is noted.", mapping={
-            "what": ATTEMPT_LABELS[outcome], "n": getattr(item, outcome)})
+            "what": ATTEMPT_LABELS[outcome], "n": count})
         if in_day(request):
             # "Talked" goes straight on to the result and the next step.
             if outcome == "talked":

@@ -4,8 +4,8 @@ the page (htmx; plain forms and pages without JavaScript): log a call attempt, r
 and plan the next steps in one form, reschedule.
 
 A handful of queries whatever the data size (portal.interactions.my_day): counts by kind and
-each group's first rows by the index (responsible_id, done_at, planned_at), then the rows with
-their organization, contact and phones in one go.
+each group's first rows by the index (responsible_id, done_at, planned_at, kind), then the rows
+with their organization, contact and phones in one go, and today's call attempts of those rows.
 """
 from __future__ import annotations
 
@@ -29,10 +29,12 @@ from portal.interactions import (
     ATTEMPT_ICONS,
     ATTEMPT_LABELS,
     Interactions,
+    attempt_counts,
     day_bounds,
     interaction_url,
     my_day,
     phone_of,
+    today_start,
 )
 from views import _csrf_input as csrf_input
 from views.home import DayBlock, day_block
@@ -58,6 +60,7 @@ class DayRow:
     from_name: str  # who planned it, when not the user
     subject: str
     parent_text: str
+    attempts: dict  # today's call attempts by outcome
 
 
 def labels(request) -> dict:
@@ -94,6 +97,8 @@ def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
                 else None
         return seen[key]
 
+    calls = [item.id for item in items if item.kind == "call"]
+    counts = attempt_counts(request.dbsession, calls, since=today_start(request)) if calls else {}
     out = []
     for item in items:
         local = item.planned_at.astimezone(zone)
@@ -108,7 +113,8 @@ def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
             phone=phone, dial=dial(phone),
             from_name=item.author.full_name if item.author and item.author_id != me else "",
             subject=item.subject or words["kinds"].get(item.kind, ""),
-            parent_text=(item.parent.result_text or "") if item.parent else ""))
+            parent_text=(item.parent.result_text or "") if item.parent else "",
+            attempts=counts.get(item.id, {})))
     return out
 
 

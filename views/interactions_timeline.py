@@ -13,7 +13,7 @@ from models.meta import utcnow
 from portal.clients import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
 from portal.clients_timeline import TimelineItem, timeline_provider
 from portal.i18n import _
-from portal.interactions import interaction_url, locate
+from portal.interactions import attempt_counts, attempt_summary, interaction_url, locate
 from portal.security import sql_filter
 from views.clients import Action, card_action
 
@@ -47,6 +47,8 @@ def interactions_timeline(request, target, *, planned: bool, limit: int) -> list
     translate = request.localizer.translate
     now = utcnow()
     came_from = request.path_qs
+    # Every attempt of every day (the interaction's own page lists them one by one).
+    tried = attempt_counts(request.dbsession, [i.id for i in rows if i.kind == "call"])
     out = []
     for item in rows:
         locate(request, item)
@@ -63,6 +65,10 @@ def interactions_timeline(request, target, *, planned: bool, limit: int) -> list
             badge_class = "text-bg-danger" if overdue else "text-bg-primary"
         if isinstance(target, Organization) and item.contact is not None:
             detail = " · ".join(p for p in (item.contact.full_name, detail) if p)
+        attempts = attempt_summary(request, tried.get(item.id))
+        if attempts:
+            detail = " · ".join(p for p in (detail, translate(_(
+                "Attempts: ${list}", mapping={"list": attempts}))) if p)
         actions = Markup(render("interactions/_timeline_actions.jinja2", {
             "item": item, "may_edit": request.has_permission("edit", item),
             "url": lambda *el, item=item, **kw: interaction_url(request, item, *el, **kw),

@@ -246,14 +246,29 @@ def generate(engine, scale_name: str) -> None:
                 done = done_at is not None
                 yield (n + 1, IKINDS[n % len(IKINDS)], "out", planned, done_at, org + 1, contact,
                        SUBJECTS[n % len(SUBJECTS)], "", manager, manager, dept_of.get(manager),
-                       0, 0, 1 if done else 0, results[n % len(results)] if done else None, "", "",
+                       results[n % len(results)] if done else None, "", "",
                        None, planned, planned, 1)
 
         _insert(conn, "interactions", [
             "id", "kind", "direction", "planned_at", "done_at", "organization_id", "contact_id",
-            "subject", "text", "author_id", "responsible_id", "department_id", "no_answer",
-            "could_not_talk", "talked", "result_id", "result_text", "color", "parent_id",
-            "created_at", "updated_at", "version"], interactions())
+            "subject", "text", "author_id", "responsible_id", "department_id", "result_id",
+            "result_text", "color", "parent_id", "created_at", "updated_at", "version"],
+            interactions())
+        # Call attempts: the conversation of every done call, "no answer" before one in five;
+        # today, "no answer" on half of BUSY's open calls (My day shows today's counts).
+        conn.exec_driver_sql(
+            "INSERT INTO interaction_attempts (interaction_id, at, outcome, user_id) "
+            "SELECT id, planned_at, 'no_answer', responsible_id FROM interactions "
+            "WHERE kind = 'call' AND done_at IS NOT NULL AND id % 5 = 0")
+        conn.exec_driver_sql(
+            "INSERT INTO interaction_attempts (interaction_id, at, outcome, user_id) "
+            "SELECT id, done_at, 'talked', responsible_id FROM interactions "
+            "WHERE kind = 'call' AND done_at IS NOT NULL")
+        conn.exec_driver_sql(
+            "INSERT INTO interaction_attempts (interaction_id, at, outcome, user_id) "
+            "SELECT id, ?, 'no_answer', responsible_id FROM interactions "
+            "WHERE responsible_id = ? AND kind = 'call' AND done_at IS NULL AND id % 2 = 0",
+            (_ts(now), BUSY_ID))
         print(f"bench clients-interactions seconds={time.perf_counter() - started:.1f}", flush=True)
 
         # --- search documents (the FTS index is built once, at the end)

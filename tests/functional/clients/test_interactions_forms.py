@@ -311,8 +311,8 @@ def test_list_pages_through_many(testapp, dbsession, clients, manager, client_or
         {"kind": "call", "direction": "out", "planned_at": now - dt.timedelta(minutes=i),
          "organization_id": client_org.id, "subject": f"Звонок {i}", "text": "",
          "author_id": manager.id, "responsible_id": manager.id,
-         "department_id": client_org.department_id, "no_answer": 0, "could_not_talk": 0,
-         "talked": 0, "result_text": "", "color": "", "version": 1, "created_at": now,
+         "department_id": client_org.department_id, "result_text": "", "color": "",
+         "version": 1, "created_at": now,
          "updated_at": now} for i in range(60)])
     testapp.login(manager.login)
     first = testapp.get("/clients/interactions?state=all")

@@ -41,6 +41,16 @@ def rows(page) -> list[str]:
     return re.findall(r'<div class="ix-subject">\s*<a href="[^"]+">([^<]+)</a>', block)
 
 
+def attempts(dbsession, call) -> dict[str, int]:
+    """Every attempt of a call stored so far, by outcome."""
+    from models.clients import InteractionAttempt
+
+    return dict(dbsession.execute(
+        sa.select(InteractionAttempt.outcome, sa.func.count())
+        .where(InteractionAttempt.interaction_id == call.id)
+        .group_by(InteractionAttempt.outcome)).all())
+
+
 def groups(page) -> list[str]:
     return re.findall(r'id="ix-group-(\w+)"', page.text)
 
@@ -139,12 +149,12 @@ def test_call_attempts_are_counted_with_one_click(testapp, dbsession, clients, m
     testapp.post_csrf(url, {"outcome": "no_answer", "part": "day"}, headers=HX)
     testapp.post_csrf(url, {"outcome": "could_not_talk", "part": "day"}, headers=HX)
     dbsession.refresh(call)
-    assert (call.no_answer, call.could_not_talk, call.talked, call.done) == (2, 1, 0, False)
+    assert attempts(dbsession, call) == {"no_answer": 2, "could_not_talk": 1}
+    assert not call.done
     # "Talked" opens the result form right in the row.
     page = testapp.post_csrf(url, {"outcome": "talked", "part": "day"}, headers=HX)
     assert f'id="ix-result-{call.id}"' in page.text
-    dbsession.refresh(call)
-    assert call.talked == 1
+    assert attempts(dbsession, call)["talked"] == 1
 
 
 def test_attempts_work_without_javascript(testapp, dbsession, clients, manager, org):
@@ -158,11 +168,9 @@ def test_attempts_work_without_javascript(testapp, dbsession, clients, manager, 
                              status=303)
     assert page.headers["Location"].startswith(
         f"http://example.com/clients/interactions/{call.id}/result?came_from=")
-    dbsession.refresh(call)
-    assert (call.no_answer, call.talked) == (1, 1)
+    assert attempts(dbsession, call) == {"no_answer": 1, "talked": 1}
     testapp.post_csrf(url, {"outcome": "sneezed"}, status=303)
-    dbsession.refresh(call)
-    assert call.attempts == 2
+    assert attempts(dbsession, call) == {"no_answer": 1, "talked": 1}
 
 
 def test_result_and_next_step_in_one_form_from_my_day(testapp, dbsession, factory, clients,
@@ -190,7 +198,7 @@ def test_result_and_next_step_in_one_form_from_my_day(testapp, dbsession, factor
     assert "Про счёт" not in rows(page)  # done: gone from the day
     dbsession.refresh(call)
     assert call.done and call.result_id == result.id and call.result_text == "Нужен счёт"
-    assert call.talked == 1  # a call with a result was a conversation
+    assert attempts(dbsession, call) == {"talked": 1}  # a call with a result was a conversation
     steps = list(dbsession.scalars(sa.select(Interaction).where(
         Interaction.parent_id == call.id).order_by(Interaction.planned_at)))
     assert [(s.kind, s.responsible_id, s.subject) for s in steps] == [
