@@ -190,8 +190,9 @@ FIELDS = {
                      "done_at": _("done"), "organization_id": _("organization"),
                      "contact_id": _("contact"), "subject": _("subject"), "text": _("text"),
                      "author_id": _("author"), "responsible_id": _("responsible"),
-                     "department_id": _("department"), "result_id": _("result"), "result_text": _("result text"),
-                     "color": _("colour mark"), "parent_id": _("follow-up of")},
+                     "department_id": _("department"), "result_id": _("result"),
+                     "result_text": _("result text"), "color": _("colour mark"),
+                     "parent_id": _("follow-up of")},
 }
 
 
