@@ -17,6 +17,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import search
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User
 
@@ -183,6 +184,15 @@ def _set_wide(mapper, connection, event: Event) -> None:
     # Assigned only when it changes: an assignment alone makes the audit record an update.
     if event.wide is not wide:
         event.wide = wide
+
+
+def event_document(event: Event) -> tuple[str, str]:
+    """What the header search finds an event by: its title, then its place and description."""
+    return search.text_of(event.title), search.text_of(event.location, event.description)
+
+
+# Kind code 10 in the shared search index (models/search.py): events, kept in step on flush.
+search.register("event", Event, event_document, code=10)
 
 
 class EventAttendee(Base):
