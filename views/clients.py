@@ -6,8 +6,9 @@
 The client card, forms, contacts and merging are in views/clients_card.py,
 views/clients_forms.py and views/clients_contacts.py.
 
-Other areas add buttons to the list's and the card's header with `@list_action` and
-`@card_action`: ``fn(request, context) -> list[Action] | None``.
+Other areas add buttons to the list's, the card's and the contact page's header with
+`@list_action`, `@card_action` and `@contact_action`: ``fn(request, context) -> list[Action] |
+None``.
 """
 from __future__ import annotations
 
@@ -54,18 +55,20 @@ SEGMENT_AREA = "organizations"
 
 
 class Action(NamedTuple):
-    """A button in a page header."""
+    """A button in a page header; with `menu`, a drop-down button of more actions."""
 
     title: object
     url: str
     icon: str = "circle"
     css: str = "btn-outline-secondary"
     id: str = ""
+    menu: tuple = ()
 
 
 ActionProvider = Callable[[object, object], list[Action] | None]
 LIST_ACTIONS: list[ActionProvider] = []
 CARD_ACTIONS: list[ActionProvider] = []
+CONTACT_ACTIONS: list[ActionProvider] = []
 
 
 def list_action(fn: ActionProvider) -> ActionProvider:
@@ -77,6 +80,12 @@ def list_action(fn: ActionProvider) -> ActionProvider:
 def card_action(fn: ActionProvider) -> ActionProvider:
     """Add buttons to the client card's header: ``fn(request, organization) -> [Action]``."""
     CARD_ACTIONS.append(fn)
+    return fn
+
+
+def contact_action(fn: ActionProvider) -> ActionProvider:
+    """Add buttons to a contact person's page: ``fn(request, contact) -> [Action]``."""
+    CONTACT_ACTIONS.append(fn)
     return fn
 
 

@@ -36,7 +36,7 @@ from portal.clients_resources import ContactsSection, locate, organization_url
 from portal.clients_timeline import timeline_for
 from portal.i18n import _, local_today
 from portal.security import sql_filter
-from views.clients import CARD_ACTIONS, actions_for
+from views.clients import CARD_ACTIONS, CONTACT_ACTIONS, actions_for
 
 STAGE_LIST = [(s, STAGE_LABELS[s]) for s in STAGE_LABELS]
 LABELS = {"kind": KIND_LABELS, "stage": STAGE_LABELS, "decision": DECISION_LABELS,
@@ -159,6 +159,7 @@ def contact_page(context, request):
         "history": visible_history(request, contact, may_terms),
         "dates": upcoming_dates(contact, local_today(request)),
         "today": local_today(request),
+        "actions": actions_for(CONTACT_ACTIONS, request, contact),
     }
 
 

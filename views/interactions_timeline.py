@@ -1,6 +1,6 @@
 """The client card's pieces of interactions: the timeline (what happened, newest first, and the
 planned next steps, oldest first, overdue marked, each with its actions) and the header buttons
-"Log a call" and "Plan a meeting"."""
+of the client card and the contact page: "Log a call", "Plan a meeting" and more."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from portal.clients_timeline import TimelineItem, timeline_provider
 from portal.i18n import _
 from portal.interactions import attempt_counts, attempt_summary, interaction_url, locate
 from portal.security import sql_filter
-from views.clients import Action, card_action
+from views.clients import Action, card_action, contact_action
 
 DETAIL_MAX = 240
 
@@ -83,18 +83,52 @@ def interactions_timeline(request, target, *, planned: bool, limit: int) -> list
     return out
 
 
-@card_action
-def card_buttons(request, org: Organization) -> list[Action]:
-    """"Log a call" and "Plan a meeting" with this client, back to the card afterwards."""
+# What the buttons of a client's page offer: (title, kind, mode, icon, id suffix).
+QUICK = [(_("Log a call"), "call", "log", "telephone-plus", "log-call"),
+         (_("Plan a meeting"), "meeting", "plan", "calendar-plus", "plan-meeting")]
+MORE = [(_("Plan a call"), "call", "plan", "telephone-forward", "plan-call"),
+        (_("Log an e-mail"), "email", "log", "envelope-plus", "log-email"),
+        (_("Plan an e-mail"), "email", "plan", "envelope-at", "plan-email"),
+        (_("Log a meeting"), "meeting", "log", "people", "log-meeting"),
+        (_("Plan a visit"), "visit", "plan", "geo-alt", "plan-visit"),
+        (_("Log a letter"), "letter", "log", "mailbox", "log-letter"),
+        (_("Log a fax"), "fax", "log", "printer", "log-fax")]
+
+
+def client_buttons(request, prefix: str, organization: Organization | None,
+                   contact: Contact | None = None) -> list[Action]:
+    """One click to log or plan a call, meeting, e-mail... with this client (the organization
+    and the contact person filled in), back to the page afterwards."""
     section = request.root["clients"]["interactions"]
     if not request.has_permission("add", section):
         return []
-    back = request.path
+    client = {"organization": organization.id if organization is not None else "",
+              "contact": contact.id if contact is not None else "", "came_from": request.path}
+
+    def url(kind: str, mode: str) -> str:
+        query = {"kind": kind, **({"mode": "plan"} if mode == "plan" else {}), **client}
+        return request.resource_url(section, "@@add", query={k: v for k, v in query.items()
+                                                             if v != ""})
+
+    (log_title, log_kind, log_mode, log_icon, log_id), (plan_title, plan_kind, plan_mode,
+                                                         plan_icon, plan_id) = QUICK
+    more = tuple(Action(title, url(kind, mode), icon, "", f"{prefix}-{key}")
+                 for title, kind, mode, icon, key in MORE)
     return [
-        Action(_("Log a call"), request.resource_url(section, "@@add", query={
-            "kind": "call", "organization": org.id, "came_from": back}),
-            "telephone-plus", "btn-primary", "ix-card-log-call"),
-        Action(_("Plan a meeting"), request.resource_url(section, "@@add", query={
-            "mode": "plan", "kind": "meeting", "organization": org.id, "came_from": back}),
-            "calendar-plus", "btn-outline-primary", "ix-card-plan-meeting"),
+        Action(log_title, url(log_kind, log_mode), log_icon, "btn-primary", f"{prefix}-{log_id}"),
+        Action(plan_title, url(plan_kind, plan_mode), plan_icon, "btn-outline-primary",
+               f"{prefix}-{plan_id}"),
+        Action(_("More"), "", "three-dots", "btn-outline-primary", f"{prefix}-more", menu=more),
     ]
+
+
+@card_action
+def card_buttons(request, org: Organization) -> list[Action]:
+    """"Log a call", "Plan a meeting" and more with this organization."""
+    return client_buttons(request, "ix-card", org)
+
+
+@contact_action
+def contact_buttons(request, contact: Contact) -> list[Action]:
+    """The same with a contact person, their organization (if any) filled in too."""
+    return client_buttons(request, "ix-contact", contact.organization, contact)
