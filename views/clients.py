@@ -2,7 +2,8 @@
 
 /clients                      organizations: filters, sorting, pages, saved segments
 /clients/search?q=            full-text search over organizations and contacts
-/clients/segments             POST: save the current filter as a named segment (or delete one)
+/clients/segments             POST: save the current filter as a named segment (or delete one);
+                              the interactions list has its own (/clients/interactions/segments)
 The client card, forms, contacts and merging are in views/clients_card.py,
 views/clients_forms.py and views/clients_contacts.py.
 
@@ -197,15 +198,22 @@ def organization_list(context, request):
 
 @view_config(context=Clients, name="segments", request_method="POST", permission="view")
 def save_segment(context, request):
-    """Save the posted query string as a segment of the user's (or delete one with `delete`)."""
-    user_id = request.identity.user.id
+    """Save the posted query string as a segment of the organization or contact list."""
     area = request.POST.get("area", SEGMENT_AREA)
     area = area if area in ("organizations", "contacts") else SEGMENT_AREA
     back = request.resource_url(context if area == "organizations" else context["contacts"])
+    return segment_post(request, area, back)
+
+
+def segment_post(request, area: str, back: str):
+    """Save the posted `query` under the posted `name` as one of the user's segments of the
+    list `area` (the same name again replaces it), or delete their segment `delete`; then back
+    to the list. Shared by every list with segments (views/interactions.py too)."""
+    user_id = request.identity.user.id
     delete_id = request.POST.get("delete", "")
-    if delete_id.isdigit():
+    if delete_id.isdigit() and len(delete_id) < 12:
         segment = request.dbsession.get(SavedSegment, int(delete_id))
-        if segment is not None and segment.user_id == user_id:
+        if segment is not None and segment.user_id == user_id and segment.area == area:
             request.dbsession.delete(segment)
             request.session.flash(_("Segment “${name}” deleted.", mapping={"name": segment.name}))
         return HTTPSeeOther(back)

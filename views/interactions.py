@@ -1,6 +1,7 @@
 """Interactions: calls, meetings, e-mails, faxes, letters and visits with clients (issue 3).
 
 /clients/interactions                  the list: mine, planned by me for others, all I may see
+/clients/interactions/@@segments       POST: save the list's filter as a named segment, delete one
 /clients/interactions/@@add            log what happened (and plan next steps) or plan one
 /clients/interactions/{id}             one interaction: details, its chain of steps, history
 /clients/interactions/{id}/@@edit      change it (a newer save by someone else is not overwritten)
@@ -57,6 +58,7 @@ from portal.interactions import (
 )
 from portal.security import sql_filter
 from views.auth import safe_came_from
+from views.clients import my_segments, segment_post
 from views.forms import CSRFSchema, FormView
 from views.interactions_forms import (
     blank_step,
@@ -73,6 +75,7 @@ TABS = {"mine": _("Mine"), "others": _("Planned by me for others"), "all": _("Al
 # The default (to do) and "done" run on the index (responsible_id, done_at, planned_at).
 STATES = {"planned": _("To do"), "overdue": _("Overdue"), "done": _("Done"), "all": _("Any state")}
 MAX_STEPS_SHOWN = 10
+SEGMENT_AREA = "interactions"
 
 
 def includeme(config) -> None:
@@ -276,14 +279,23 @@ def interaction_list(request):
     people = []
     if f["tab"] == "all":
         people = people_choices(request, keep_id=f["responsible"])
+    current_query = urlencode(query)
     return {
         "title": _("Interactions"), "rows": rows, "f": f, "total": total,
         "count_cap": COUNT_CAP, "has_next": has_next, "first": offset + 1 if rows else 0,
         "last": offset + len(rows), "page_url": page_url, "filter_url": filter_url,
         "tabs": TABS, "states": STATES, "organization": organization, "people": people,
         "may_add": request.has_permission("add", request.context), "exports": exports,
+        "segments": my_segments(request, SEGMENT_AREA), "current_query": current_query,
+        "segment_url": lambda s: section_url(request) + ("?" + s.query if s.query else ""),
         **helpers(request, now),
     }
+
+
+@view_config(context=Interactions, name="segments", request_method="POST", permission="view")
+def save_segment(request):
+    """Save the list's current filter as a named segment of the user's (or delete one)."""
+    return segment_post(request, SEGMENT_AREA, section_url(request))
 
 
 # --- one interaction ---------------------------------------------------------------------------------
