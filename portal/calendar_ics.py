@@ -266,7 +266,9 @@ def _rule_of(component, start_utc: dt.datetime, tzname: str) -> tuple[str, bool]
         recur = recur[0]
     recur = dict(recur)
     freq = (recur.get("FREQ") or [""])[0]
-    if freq not in FREQUENCIES:
+    # Repeating within a day (by the hour, minute or second) would make thousands of
+    # occurrences a day: not a calendar event, and costly to expand.
+    if freq not in FREQUENCIES or set(recur) & {"BYHOUR", "BYMINUTE", "BYSECOND"}:
         raise CalendarProblem("rrule", _("repeats in a way the portal does not support"))
     bounded = False
     if "UNTIL" in recur:

@@ -6,8 +6,10 @@ weekly meeting at 10:00 stays at 10:00 when the clocks change.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -19,6 +21,55 @@ from portal.i18n import _
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
+BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+NTH_VALUES = (1, 2, 3, 4, 5, -1)
+MONTHLY_BY = ("day", "weekday", "last")
+
+# The monthly rule "on the Nth weekday", one phrase each (Russian ordinals agree with the day).
+NTH_WEEKDAY_WORDS = {
+    (1, "MO"): _("on the first Monday"),
+    (1, "TU"): _("on the first Tuesday"),
+    (1, "WE"): _("on the first Wednesday"),
+    (1, "TH"): _("on the first Thursday"),
+    (1, "FR"): _("on the first Friday"),
+    (1, "SA"): _("on the first Saturday"),
+    (1, "SU"): _("on the first Sunday"),
+    (2, "MO"): _("on the second Monday"),
+    (2, "TU"): _("on the second Tuesday"),
+    (2, "WE"): _("on the second Wednesday"),
+    (2, "TH"): _("on the second Thursday"),
+    (2, "FR"): _("on the second Friday"),
+    (2, "SA"): _("on the second Saturday"),
+    (2, "SU"): _("on the second Sunday"),
+    (3, "MO"): _("on the third Monday"),
+    (3, "TU"): _("on the third Tuesday"),
+    (3, "WE"): _("on the third Wednesday"),
+    (3, "TH"): _("on the third Thursday"),
+    (3, "FR"): _("on the third Friday"),
+    (3, "SA"): _("on the third Saturday"),
+    (3, "SU"): _("on the third Sunday"),
+    (4, "MO"): _("on the fourth Monday"),
+    (4, "TU"): _("on the fourth Tuesday"),
+    (4, "WE"): _("on the fourth Wednesday"),
+    (4, "TH"): _("on the fourth Thursday"),
+    (4, "FR"): _("on the fourth Friday"),
+    (4, "SA"): _("on the fourth Saturday"),
+    (4, "SU"): _("on the fourth Sunday"),
+    (5, "MO"): _("on the fifth Monday"),
+    (5, "TU"): _("on the fifth Tuesday"),
+    (5, "WE"): _("on the fifth Wednesday"),
+    (5, "TH"): _("on the fifth Thursday"),
+    (5, "FR"): _("on the fifth Friday"),
+    (5, "SA"): _("on the fifth Saturday"),
+    (5, "SU"): _("on the fifth Sunday"),
+    (-1, "MO"): _("on the last Monday"),
+    (-1, "TU"): _("on the last Tuesday"),
+    (-1, "WE"): _("on the last Wednesday"),
+    (-1, "TH"): _("on the last Thursday"),
+    (-1, "FR"): _("on the last Friday"),
+    (-1, "SA"): _("on the last Saturday"),
+    (-1, "SU"): _("on the last Sunday"),
+}
 MAX_COUNT = 1000
 MAX_YEARS = 10
 UTC = dt.UTC
@@ -72,6 +123,24 @@ def parse_stamp(text: str) -> dt.datetime | None:
 # --- the rule ------------------------------------------------------------------------------------
 
 
+def nth_weekday_of(day: dt.date) -> tuple[int, str, bool]:
+    """(which one of its weekday in the month, the weekday, whether it is the last one):
+    Tuesday 10 March 2026 → (2, "TU", False)."""
+    last_day = calendar.monthrange(day.year, day.month)[1]
+    return (day.day - 1) // 7 + 1, WEEKDAYS[day.weekday()], day.day + 7 > last_day
+
+
+def monthly_choices(day: dt.date) -> list[tuple[str, TranslationString]]:
+    """What a monthly series starting on `day` may repeat on: the same day of the month, the
+    same weekday of the month ("the second Tuesday") and, in a month's last week, the last one."""
+    n, weekday, last = nth_weekday_of(day)
+    out = [("day", _("on day ${n}", mapping={"n": day.day})),
+           ("weekday", NTH_WEEKDAY_WORDS[(n, weekday)])]
+    if last:
+        out.append(("last", NTH_WEEKDAY_WORDS[(-1, weekday)]))
+    return out
+
+
 @dataclass
 class Recurrence:
     """What the event form says about repeating (the parts of an RRULE we offer)."""
@@ -81,6 +150,18 @@ class Recurrence:
     weekdays: tuple[str, ...] = ()
     until: dt.date | None = None
     count: int | None = None
+    # Monthly on a weekday of the month: (2, "TU") the second Tuesday, (-1, "FR") the last
+    # Friday; None: on the day of the month the series starts on.
+    nth_weekday: tuple[int, str] | None = None
+    # Parts of a rule made elsewhere that the form cannot show (BYMONTH=3, BYMONTHDAY=1,15...).
+    other: tuple[str, ...] = ()
+
+    @property
+    def monthly_by(self) -> str:
+        """How a monthly rule picks its day, as the form offers it: day, weekday or last."""
+        if self.nth_weekday is None:
+            return "day"
+        return "last" if self.nth_weekday[0] == -1 else "weekday"
 
     def to_rrule(self, start_local: dt.datetime) -> str:
         """The RRULE value; `until` (a date, inclusive) becomes the end of that day in UTC."""
@@ -91,6 +172,9 @@ class Recurrence:
             parts.append(f"INTERVAL={self.interval}")
         if self.freq == "WEEKLY" and self.weekdays:
             parts.append("BYDAY=" + ",".join(d for d in WEEKDAYS if d in self.weekdays))
+        if self.freq == "MONTHLY" and self.nth_weekday is not None:
+            n, weekday = self.nth_weekday
+            parts.append(f"BYDAY={n}{weekday}")
         if self.count:
             parts.append(f"COUNT={self.count}")
         elif self.until:
@@ -107,12 +191,33 @@ class Recurrence:
         if "UNTIL" in fields:
             stamp = parse_stamp(fields["UNTIL"]) if fields["UNTIL"].endswith("Z") else None
             until = stamp.astimezone(tz).date() if stamp else None
+        freq = fields.get("FREQ", "")
+        byday = [m.groups() for m in map(BYDAY_RE.match, fields.get("BYDAY", "").split(",")) if m]
+        known = {"FREQ", "INTERVAL", "UNTIL", "COUNT", "WKST"}
+        weekdays: tuple[str, ...] = ()
+        nth = None
+        setpos = fields.get("BYSETPOS", "")
+        if freq == "WEEKLY" and byday and all(n is None for n, _d in byday):
+            weekdays = tuple(d for _n, d in byday)
+            known.add("BYDAY")
+        elif freq == "MONTHLY" and len(byday) == 1:
+            n, day = byday[0]
+            if n is None and setpos.lstrip("-").isdigit():  # BYDAY=TU;BYSETPOS=2 (Outlook)
+                n = setpos
+                known.add("BYSETPOS")
+            if n is not None and int(n) in NTH_VALUES:
+                nth = (int(n), day)
+                known.add("BYDAY")
+        if freq == "MONTHLY" and fields.get("BYMONTHDAY", "").isdigit():
+            known.add("BYMONTHDAY")  # the start's day of the month, said explicitly
         return cls(
-            freq=fields.get("FREQ", ""),
+            freq=freq,
             interval=int(fields.get("INTERVAL", "1") or 1),
-            weekdays=tuple(d for d in fields.get("BYDAY", "").split(",") if d in WEEKDAYS),
+            weekdays=weekdays,
             until=until,
             count=int(fields["COUNT"]) if fields.get("COUNT", "").isdigit() else None,
+            nth_weekday=nth,
+            other=tuple(f"{k}={v}" for k, v in fields.items() if k not in known),
         )
 
     def check(self, start_date: dt.date) -> None:
@@ -121,6 +226,11 @@ class Recurrence:
             return
         if self.freq not in FREQUENCIES:
             raise CalendarProblem("freq", _("Choose how often the event repeats."))
+        if self.nth_weekday is not None and (
+            self.freq != "MONTHLY" or self.nth_weekday[0] not in NTH_VALUES
+            or self.nth_weekday[1] not in WEEKDAYS
+        ):
+            raise CalendarProblem("monthly_by", _("Choose on which day of the month the event repeats."))
         if not 1 <= self.interval <= 366:
             raise CalendarProblem("interval", _("The interval is a whole number from 1 to 366."))
         if self.count is None and self.until is None:
@@ -159,6 +269,12 @@ class Recurrence:
             days = [DAY_NAMES[WEEKDAYS.index(d)] for d in WEEKDAYS if d in self.weekdays]
             template += ": " + ", ".join(f"${{p{len(parts) + i}}}" for i in range(len(days)))
             parts.extend(days)
+        if self.nth_weekday is not None:
+            template += f", ${{p{len(parts)}}}"
+            parts.append(NTH_WEEKDAY_WORDS[self.nth_weekday])
+        if self.other:
+            template += f", ${{p{len(parts)}}}"
+            parts.append(_("by a rule from another calendar program"))
         if self.count:
             template += f", ${{p{len(parts)}}}"
             parts.append(_("${n} times", mapping={"n": self.count}))

@@ -15,7 +15,18 @@ import sqlalchemy as sa
 from models.calendar import LINK_TYPES, VISIBILITIES, Event, Room
 from models.people import EMAIL_RE, Department, User
 from portal.calendar_changes import EventInput
-from portal.calendar_recurrence import WEEKDAYS, CalendarProblem, Recurrence, localize, zone
+from portal.calendar_recurrence import (
+    MONTHLY_BY,
+    NTH_WEEKDAY_WORDS,
+    WEEKDAYS,
+    CalendarProblem,
+    Recurrence,
+    localize,
+    monthly_choices,
+    nth_weekday_of,
+    translate_all,
+    zone,
+)
 from portal.i18n import _, timezone_choices
 
 REMINDERS = (
@@ -107,6 +118,7 @@ def form_values(
             "freq": "",
             "interval": "1",
             "byday": [],
+            "monthly_by": "day",
             "ends": "count",
             "until": "",
             "count": "10",
@@ -153,6 +165,9 @@ def form_values(
         "freq": rec.freq,
         "interval": str(rec.interval),
         "byday": list(rec.weekdays),
+        "monthly_by": rec.monthly_by,
+        # A rule made in another calendar program that the form cannot show in full.
+        "rule_other": rec.describe(request.localizer, request.locale_name) if rec.other else "",
         "ends": "count" if rec.count else "until" if rec.until else "count",
         "until": rec.until.isoformat() if rec.until else "",
         "count": str(rec.count or 10),
@@ -231,6 +246,7 @@ def read_form(request, post) -> tuple[EventForm, EventInput | None]:
             "description",
             "freq",
             "interval",
+            "monthly_by",
             "ends",
             "until",
             "count",
@@ -324,6 +340,8 @@ def read_form(request, post) -> tuple[EventForm, EventInput | None]:
                 if rec.until is None:
                     raise CalendarProblem("until", _("Enter the last date as YYYY-MM-DD."))
             if start is not None:
+                if rec.freq == "MONTHLY":
+                    rec.nth_weekday = _nth_weekday(v["monthly_by"] or "day", start.astimezone(tz).date())
                 rec.check(start.astimezone(tz).date())
                 rule = rec.to_rrule(start.astimezone(tz))
         except CalendarProblem as problem:
@@ -371,12 +389,44 @@ def read_form(request, post) -> tuple[EventForm, EventInput | None]:
     return form, data
 
 
+def _nth_weekday(monthly_by: str, first: dt.date) -> tuple[int, str] | None:
+    """The weekday of the month a monthly series repeats on, read from its first day."""
+    if monthly_by not in MONTHLY_BY:
+        raise CalendarProblem("repeat", _("Choose on which day of the month the event repeats."))
+    if monthly_by == "day":
+        return None
+    n, weekday, last = nth_weekday_of(first)
+    if monthly_by == "weekday":
+        return n, weekday
+    if not last:
+        raise CalendarProblem(
+            "repeat",
+            _(
+                "The first event is not in the last week of its month, so the series cannot repeat "
+                "on the last such weekday. Choose another start date or another day of the month."
+            ),
+        )
+    return -1, weekday
+
+
+def monthly_options(request, values: dict) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The choices "on day 10 / on the second Tuesday / on the last Tuesday" for the form's start
+    date, and every such phrase for the page's script, which follows changes of the date."""
+    first = _date(values.get("start_date", "")) or dt.date.today()
+    t = request.translate
+    choices = [(value, translate_all(request.localizer, label)) for value, label in monthly_choices(first)]
+    labels = {f"{n}{day}": t(label) for (n, day), label in NTH_WEEKDAY_WORDS.items()}
+    labels["day"] = t(_("on day ${n}", mapping={"n": "{n}"}))
+    return choices, labels
+
+
 def form_context(request, form: EventForm) -> dict:
     """What the form template needs besides the values: rooms, departments, choices."""
     from babel.dates import get_day_names
 
     db = request.dbsession
     names = get_day_names("abbreviated", locale=request.locale_name)
+    monthly = monthly_options(request, form.values)
     if not form.people and form.values.get("people"):
         ids = _ids(form.values["people"])
         form.people = list(db.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.full_name)))
@@ -390,6 +440,8 @@ def form_context(request, form: EventForm) -> dict:
         "timezones": timezone_choices(),
         "reminders": REMINDERS,
         "weekdays": WEEKDAYS,
+        "monthly_choices": monthly[0],
+        "monthly_labels": monthly[1],
         "day_names": [names[i] for i in range(7)],
         "link_types": LINK_TYPES,
     }

@@ -217,10 +217,37 @@
     var startTime = form.querySelector("#start_time");
     var endTime = form.querySelector("#end_time");
 
+    var monthlyBy = form.querySelector("#monthly_by");
+
+    // "On day 10 / on the second Tuesday / on the last Tuesday" follow the start date.
+    function refreshMonthly() {
+      if (!monthlyBy || !startDate.value) return;
+      var labels = JSON.parse(monthlyBy.getAttribute("data-labels"));
+      var date = new Date(startDate.value + "T12:00:00Z");
+      if (isNaN(date)) return;
+      var day = date.getUTCDate();
+      var weekday = ["SU", "MO", "TU", "WE", "TH", "FR", "SA"][date.getUTCDay()];
+      var lastDay = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+      var choices = [["day", labels.day.replace("{n}", day)],
+                     ["weekday", labels[String(Math.floor((day - 1) / 7) + 1) + weekday]]];
+      if (day + 7 > lastDay) choices.push(["last", labels["-1" + weekday]]);
+      var chosen = monthlyBy.value;
+      monthlyBy.innerHTML = "";
+      choices.forEach(function (c) {
+        var option = document.createElement("option");
+        option.value = c[0];
+        option.textContent = c[1];
+        monthlyBy.appendChild(option);
+      });
+      var still = choices.some(function (c) { return c[0] === chosen; });
+      monthlyBy.value = still ? chosen : (chosen === "last" ? "weekday" : "day");
+    }
+
     function refresh() {
       form.classList.toggle("all-day", allDay.checked);
       form.classList.toggle("repeats", !!freq.value);
       form.classList.toggle("weekly", freq.value === "WEEKLY");
+      form.classList.toggle("monthly", freq.value === "MONTHLY");
     }
     allDay.addEventListener("change", refresh);
     freq.addEventListener("change", function () {
@@ -241,6 +268,7 @@
         endDate.value = new Date(Date.parse(endDate.value) + shift).toISOString().slice(0, 10);
       }
       lastStart = startDate.value;
+      refreshMonthly();
     });
     startTime.addEventListener("change", function () {
       if (lastStartTime && endTime.value && startTime.value && startDate.value === endDate.value) {

@@ -86,3 +86,45 @@ def test_series_end_and_splitting_a_series():
     )
     assert until == "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20310312T205959Z"
     assert len(occurrence_starts(until, start, "Europe/Moscow")) == 4
+
+
+def test_monthly_rules_on_a_weekday_of_the_month_read_and_write_back():
+    from portal.calendar_recurrence import monthly_choices, nth_weekday_of
+
+    tz = zone("Europe/Moscow")
+    start = dt.datetime(2031, 3, 11, 10, tzinfo=tz)
+    for rule, nth in [
+        ("FREQ=MONTHLY;BYDAY=2TU;COUNT=5", (2, "TU")),
+        ("FREQ=MONTHLY;BYDAY=-1FR;COUNT=5", (-1, "FR")),
+        ("FREQ=MONTHLY;INTERVAL=2;BYDAY=+1MO;COUNT=5", (1, "MO")),
+    ]:
+        rec = Recurrence.from_rrule(rule, tz)
+        assert rec.nth_weekday == nth and rec.other == ()
+    # Outlook writes "the second Tuesday" as BYDAY=TU;BYSETPOS=2; it is saved the usual way.
+    rec = Recurrence.from_rrule("FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2;COUNT=3", tz)
+    assert rec.to_rrule(start) == "FREQ=MONTHLY;BYDAY=2TU;COUNT=3"
+    # What the form cannot show is kept aside, so that the form can say so.
+    assert Recurrence.from_rrule("FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;COUNT=3", tz).other == (
+        "BYMONTH=10", "BYDAY=-1SU")
+    assert Recurrence.from_rrule("FREQ=MONTHLY;BYDAY=1MO,3MO;COUNT=3", tz).other == (
+        "BYDAY=1MO,3MO",)
+    assert nth_weekday_of(dt.date(2031, 3, 11)) == (2, "TU", False)
+    assert nth_weekday_of(dt.date(2031, 3, 28)) == (4, "FR", True)
+    assert nth_weekday_of(dt.date(2031, 3, 31)) == (5, "MO", True)
+    assert [v for v, _label in monthly_choices(dt.date(2031, 3, 11))] == ["day", "weekday"]
+    assert [v for v, _label in monthly_choices(dt.date(2031, 3, 31))] == ["day", "weekday", "last"]
+
+
+def test_a_monthly_rule_in_words():
+    from pyramid.i18n import make_localizer
+
+    import portal
+
+    tz = zone("Europe/Moscow")
+    english = make_localizer("en", [portal.__path__[0] + "/locale"])
+    for rule, words in [
+        ("FREQ=MONTHLY;BYDAY=-1FR;COUNT=4", "Every month, on the last Friday, 4 times"),
+        ("FREQ=MONTHLY;INTERVAL=2;BYDAY=2TU;COUNT=4", "Every 2 months, on the second Tuesday, 4 times"),
+        ("FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4", "Every week: Mon, Wed, 4 times"),
+    ]:
+        assert Recurrence.from_rrule(rule, tz).describe(english, "en") == words
