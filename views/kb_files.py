@@ -2,18 +2,16 @@
 who may read the article (/kb/@@file/<id>/<name>)."""
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
-from pyramid.response import FileResponse
 from pyramid.view import view_config
 
 from models.kb import Article, ArticleAttachment
+from portal.files import file_response, stored_path
 from portal.i18n import _
 from portal.kb_articles import article_url, locate
-from portal.kb_files import ALLOWED_LIST, UploadRefused, human_size, max_bytes, path_for, store_upload
+from portal.kb_files import ALLOWED_LIST, UploadRefused, human_size, max_bytes, store_upload
 from portal.kb_resources import Kb
 from views.kb import kb_helpers
 from views.kb_articles import file_url
@@ -100,18 +98,8 @@ def serve_file(request):
     article = locate(request, request.dbsession.get(Article, attachment.article_id))
     if not request.has_permission("view", article):
         raise HTTPForbidden()
-    path = path_for(request.registry.settings, attachment.sha256)
-    if not path.exists():
+    path = stored_path(request.registry.settings, attachment.sha256)
+    if path is None:
         raise HTTPNotFound()
-    response = FileResponse(str(path), request=request, content_type=attachment.content_type)
-    if attachment.content_type.startswith("text/"):
-        response.charset = "utf-8"
-    disposition = "inline" if attachment.content_type in INLINE else "attachment"
-    ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "")
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox")
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(request, path, attachment.filename, attachment.content_type,
+                         inline=attachment.content_type in INLINE)

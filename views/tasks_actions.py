@@ -4,23 +4,15 @@ part of the page back, others are redirected to the task."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import shutil
-import tempfile
-import unicodedata
-from pathlib import Path
-
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
-from pyramid.response import FileResponse
 from pyramid.view import view_config, view_defaults
 
 from models.meta import utcnow
 from models.people import User
 from models.tasks import Task, TaskAttachment, TaskChecklistItem
+from portal.files import EmptyFile, TooLarge, file_response, max_bytes, safe_filename, store, stored_path
 from portal.i18n import _
 from portal.tasks_service import (
     TaskProblem,
@@ -226,8 +218,9 @@ class TaskActions:
             return self.back(_("Choose a file to attach."), "attachments", error=True)
         limit = max_upload_bytes(self.request)
         try:
-            sha, size = store_file(files_dir(self.request), upload.file, limit)
-        except FileTooBig:
+            stored = store(self.request.registry.settings, upload.file, upload.filename,
+                           limit=limit, check_type=False)
+        except TooLarge:
             return self.back(
                 _(
                     "The file is larger than ${mb} MB and was not attached.",
@@ -236,9 +229,10 @@ class TaskActions:
                 "attachments",
                 error=True,
             )
-        if size == 0:
+        except EmptyFile:
             return self.back(_("The file is empty and was not attached."), "attachments", error=True)
-        name = clean_filename(upload.filename)
+        sha, size = stored.sha256, stored.size
+        name = safe_filename(upload.filename, 200)
         content_type = (getattr(upload, "type", "") or "application/octet-stream")[:100]
         self.task.attachments.append(
             TaskAttachment(
@@ -275,55 +269,8 @@ class TaskActions:
 # --- files ------------------------------------------------------------------------------------
 
 
-class FileTooBig(Exception):
-    pass
-
-
-def files_dir(request) -> Path:
-    return Path(request.registry.settings.get("portal.files_dir") or "var/files")
-
-
 def max_upload_bytes(request) -> int:
-    mb = request.registry.settings.get("portal.max_upload_mb") or DEFAULT_MAX_UPLOAD_MB
-    return int(mb) * 1024 * 1024
-
-
-def file_path(root: Path, sha: str) -> Path:
-    return root / sha[:2] / sha[2:]
-
-
-def store_file(root: Path, stream, limit: int) -> tuple[str, int]:
-    """Copy `stream` into the content-addressed store (once per content); (sha256, size)."""
-    root.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(1024 * 256):
-                size += len(chunk)
-                if size > limit:
-                    raise FileTooBig()
-                digest.update(chunk)
-                out.write(chunk)
-        sha = digest.hexdigest()
-        target = file_path(root, sha)
-        if size and not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(tmp, target)
-        return sha, size
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def clean_filename(name: str) -> str:
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip(" .") or "file"
-    if len(name) > 200:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[:190] + dot + ext[:9]) if dot else name[:200]
-    return name
+    return max_bytes(request.registry.settings, "portal.max_upload_mb", DEFAULT_MAX_UPLOAD_MB)
 
 
 @view_config(context=Task, name="file", request_method="GET", permission="view")
@@ -339,25 +286,17 @@ def download(request):
     )
     if attachment is None:
         raise HTTPNotFound()
-    path = file_path(files_dir(request), attachment.sha256)
-    if not path.exists():
+    path = stored_path(request.registry.settings, attachment.sha256)
+    if path is None:
         raise HTTPNotFound()
     inline = attachment.content_type in SAFE_INLINE
-    response = FileResponse(
-        str(path),
-        request=request,
-        content_type=attachment.content_type if inline else "application/octet-stream",
+    return file_response(
+        request,
+        path,
+        attachment.filename,
+        attachment.content_type if inline else "application/octet-stream",
+        inline=inline,
     )
-    from urllib.parse import quote
-
-    disposition = "inline" if inline else "attachment"
-    ascii_name = attachment.filename.encode("ascii", "replace").decode().replace('"', "")
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(attachment.filename)}"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 @view_config(
