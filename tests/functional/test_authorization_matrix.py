@@ -83,3 +83,116 @@ def test_every_page_allows_exactly_the_roles_that_hold_its_permission(role, test
         if not ok:
             wrong.append(f"{method} {path} → {res.status_int} (needs {needs})")
     assert not wrong, f"{role}: " + "; ".join(wrong)
+
+
+# --- the calendar and tasks (issue 4) -----------------------------------------------------------
+
+SCOPES = ("own", "department", "all")
+
+
+def holds_scope(role: str, key: str) -> bool:
+    """Like `holds`, for "type.permission@scope": the role (with employee) holds it with at
+    least that scope. "admin": only admins; "public": everyone, even without logging in."""
+    if key == "public" or role == "admin":
+        return True
+    if key == "admin":
+        return False
+    if "@" not in key:
+        return holds(role, key)
+    name, scope = key.split("@")
+    granted = [ROLES.get(r, {}).get("permissions") or {} for r in ("employee", role)]
+    return any(SCOPES.index(p[name]) >= SCOPES.index(scope) for p in granted if name in p)
+
+
+WEEK = "start=2031-03-03T00:00:00&end=2031-03-10T00:00:00"
+# (method, path template, params, what it needs). The rows are someone else's, in another
+# department, so scope "all" is what opens them. Order matters: changes come last.
+AREA_PAGES = [
+    ("GET", "/calendar", {}, "event.view"),
+    ("GET", f"/calendar/events.json?{WEEK}&src=mine,company", {}, "event.view"),
+    ("GET", "/calendar/team", {}, "event.view"),
+    ("GET", f"/calendar/team.json?dept={{did}}&{WEEK}", {}, "event.view"),
+    ("GET", "/calendar/people.json?q=te", {}, "event.view"),
+    ("GET", "/calendar/search?q=report", {}, "event.view"),
+    ("GET", "/calendar/subscribe", {}, "event.view"),
+    ("GET", "/calendar/feed/{token}.ics", {}, "public"),
+    ("GET", "/calendar/add", {}, "event.add"),
+    ("GET", "/calendar/import", {}, "event.add"),
+    ("GET", "/calendar/{eid}", {}, "event.view@all"),
+    ("GET", "/calendar/{eid}/ics", {}, "event.view@all"),
+    ("GET", "/calendar/{eid}/edit", {}, "event.edit@all"),
+    ("POST", "/calendar/{eid}/answer", {"answer": "accepted"}, "event.view@all"),
+    ("POST", "/calendar/{eid}/move", {"start": "2031-03-03T12:00:00", "end": "2031-03-03T13:00:00"},
+     "event.edit@all"),
+    ("POST", "/calendar/{eid}/cancel", {"scope": "all"}, "event.edit@all"),
+    ("GET", "/calendar/rooms", {}, "authenticated"),
+    ("GET", "/calendar/rooms/{rid}", {}, "room.book@all"),
+    ("GET", "/calendar/rooms/add", {}, "admin"),
+    ("GET", "/calendar/rooms/{rid}/edit", {}, "admin"),
+    ("GET", "/tasks", {}, "task.view"),
+    ("GET", "/tasks?view=queue", {}, "task.view"),
+    ("GET", "/tasks/add", {}, "task.add"),
+    ("GET", "/tasks/{tid}", {}, "task.view@all"),
+    ("GET", "/tasks/{tid}/edit", {}, "task.edit@all"),
+    ("GET", "/tasks/{tid}/people?find=te", {}, "task.edit@all"),
+    ("POST", "/tasks/{tid}/comment", {"body": "Проверено."}, "task.view@all"),
+    ("POST", "/tasks/{tid}/watch", {}, "task.view@all"),
+    ("POST", "/tasks/{tid}/checklist-add", {"text": "Сверить суммы"}, "task.edit@all"),
+    ("POST", "/tasks/{tid}/reassign", {"assign_to": ""}, "task.assign@all"),
+    ("POST", "/tasks/{tid}/take", {}, "admin"),
+    ("POST", "/tasks/{tid}/transition", {"name": "start"}, "task.edit@all"),
+    ("GET", "/tasks/recurring", {}, "task.view"),
+    ("GET", "/tasks/recurring/{sid}", {}, "admin"),
+    ("POST", "/tasks/recurring/{sid}/stop", {}, "admin"),
+    ("GET", "/tasks/report", {}, "report.discipline"),
+    ("GET", "/tasks/report/export", {}, "report.discipline"),
+]
+
+
+@pytest.mark.parametrize("role", ["anonymous", *ROLES])
+def test_every_calendar_and_task_page_allows_exactly_the_roles_that_hold_its_permission(
+        role, testapp, factory, login_as, dbsession, request_for):
+    import datetime as dt
+
+    from models.calendar import Room
+    from models.tasks import Task, TaskRecurrence
+    from portal.calendar_changes import EventInput, create_event
+    from portal.calendar_ics import feed_token
+
+    target_dept = factory.department("Отдел проверки")
+    target = factory.user(departments=[target_dept], full_name="Проверяемый Пётр")
+    start = dt.datetime(2031, 3, 3, 7, tzinfo=dt.UTC)
+    event = create_event(request_for(target), EventInput(
+        title="Сверка остатков", start=start, end=start + dt.timedelta(hours=1))).event
+    room = Room(name="Переговорная «Проверка»")
+    task = Task(author_id=target.id, assignee_id=target.id, department_id=target_dept.id)
+    task.set_title("Сверка с банком")
+    series = TaskRecurrence(title="Еженедельный отчёт", author_id=target.id,
+                            assignee_id=target.id, department_id=target_dept.id,
+                            starts_on=dt.date(2031, 3, 3), next_on=dt.date(2031, 3, 3))
+    dbsession.add_all([room, task, series])
+    dbsession.flush()
+    ids = {"did": target_dept.id, "eid": event.id, "rid": room.id, "tid": task.id,
+           "sid": series.id, "token": feed_token(dbsession, target)}
+    if role != "anonymous":
+        login_as(role)
+    token = testapp.csrf_token() if role != "anonymous" else None
+    wrong = []
+    for method, template, params, needs in AREA_PAGES:
+        path = template.format(**ids)
+        if method == "GET":
+            res = testapp.get(path, status="*")
+        else:
+            res = testapp.post(path, {**params, **({"csrf_token": token} if token else {})},
+                               status="*")
+        if needs == "public":
+            ok = res.status_int == 200
+        elif role == "anonymous":
+            ok = res.status_int in (303, 400) and (res.status_int == 400 or "/login" in res.location)
+        elif holds_scope(role, needs):
+            ok = res.status_int in (200, 302, 303)
+        else:
+            ok = res.status_int == 403
+        if not ok:
+            wrong.append(f"{method} {path} → {res.status_int} (needs {needs})")
+    assert not wrong, f"{role}: " + "; ".join(wrong)
