@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from models.clients import (
     Address,
     Classifier,
+    ClientFile,
     ClientMerge,
     Contact,
     ContactEmployment,
@@ -41,12 +42,13 @@ from portal.clients import (
 )
 from portal.i18n import _
 
-HIDDEN = ("name_key", "normalized", "md", "birth_md", "version", "updated_at", "created_by_id")
+HIDDEN = ("name_key", "normalized", "md", "birth_md", "version", "updated_at", "created_by_id",
+          "sha256")
 
 CODE_LABELS = {"kind": KIND_LABELS, "stage": STAGE_LABELS, "decision_level": DECISION_LABELS}
 CLASSIFIER_COLUMNS = {"industry_id", "region_id", "group_id", "category_id", "source_id",
                       "result_id"}
-USER_COLUMNS = {"manager_id", "author_id", "responsible_id"}
+USER_COLUMNS = {"manager_id", "author_id", "responsible_id", "uploaded_by_id"}
 
 
 def _owner(names, row):
@@ -186,6 +188,10 @@ FIELDS = {
     "important_dates": {"title": _("title"), "date": _("date"), "yearly": _("every year"),
                         "note": _("note"), "organization_id": _("organization"),
                         "contact_id": _("contact")},
+    "client_files": {"filename": _("file name"), "content_type": _("kind of file"),
+                     "size": _("size, bytes"), "organization_id": _("organization"),
+                     "contact_id": _("contact"), "uploaded_by_id": _("attached by"),
+                     "uploaded_at": _("attached")},
     "interactions": {"kind": _("kind"), "direction": _("direction"), "planned_at": _("planned"),
                      "done_at": _("done"), "organization_id": _("organization"),
                      "contact_id": _("contact"), "subject": _("subject"), "text": _("text"),
@@ -194,6 +200,10 @@ FIELDS = {
                      "result_text": _("result text"), "color": _("colour mark"),
                      "parent_id": _("follow-up of")},
 }
+
+
+def _file_name(row):
+    return row.filename
 
 
 def _phone_number(row):
@@ -256,6 +266,12 @@ def _register() -> None:
                          _("Changed date “${value}” of ${owner}"), _date_title),
          lambda names, row: _("date “${value}” of ${owner}",
                               mapping={"value": row.title, "owner": _owner(names, row)})),
+        ("client_files", ClientFile, _("Client files"),
+         _describe_child(_("Attached file “${value}” to ${owner}"),
+                         _("Deleted file “${value}” of ${owner}"),
+                         _("Changed file “${value}” of ${owner}"), _file_name),
+         lambda names, row: _("file “${value}” of ${owner}",
+                              mapping={"value": row.filename, "owner": _owner(names, row)})),
         ("interactions", Interaction, _("Interactions"), _describe_interaction,
          lambda names, row: _("interaction “${subject}”", mapping={"subject": row.subject})),
     ]
@@ -282,6 +298,7 @@ def related_history(obj):
             "emails": lambda v: v.organization_id.in_(ids),
             "addresses": lambda v: v.organization_id.in_(ids),
             "important_dates": lambda v: v.organization_id.in_(ids),
+            "client_files": lambda v: v.organization_id.in_(ids),
         }
     if isinstance(obj, Contact):
         ids = _merged_ids(object_session(obj), "contact", obj.id)
@@ -292,6 +309,7 @@ def related_history(obj):
             "emails": lambda v: v.contact_id.in_(ids),
             "addresses": lambda v: v.contact_id.in_(ids),
             "important_dates": lambda v: v.contact_id.in_(ids),
+            "client_files": lambda v: v.contact_id.in_(ids),
         }
     return None
 

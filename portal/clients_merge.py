@@ -1,7 +1,7 @@
 """Merging two organizations or two contacts into one, losing nothing (issue 3, point 7).
 
-The kept record takes over the other's contacts, interactions, phones, e-mails, addresses,
-important dates and employment history, and fills its own empty fields from the other's; the
+The kept record takes over the other's contacts, interactions, files, phones, e-mails,
+addresses, important dates and employment history, and fills its own empty fields from the other's; the
 other is deleted and a `ClientMerge` row remembers it, so the kept record's change history
 still shows the merged one's. Rows of later areas (tickets, deals...) that point at the merged
 record are moved too: every foreign key to organizations.id / contacts.id is followed.
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from models.clients import (
     ORGANIZATION_CLASSIFIERS,
+    ClientFile,
     ClientMerge,
     Contact,
     ContactEmployment,
@@ -29,7 +30,7 @@ ORGANIZATION_FILL = ("legal_name", "inn", "kpp", "manager_id", "department_id", 
 CONTACT_FILL = ("position", "decision_level", "birthday", "organization_id")
 # Tables whose rows the functions below move through the ORM (so that they are audited).
 HANDLED = {"contacts", "contact_employments", "interactions", "phones", "emails", "addresses",
-           "important_dates"}
+           "important_dates", "client_files"}
 
 
 class MergeProblem(Exception):
@@ -103,6 +104,9 @@ def merge_organizations(dbsession, keep: Organization, other: Organization,
     for interaction in dbsession.scalars(sa.select(Interaction)
                                          .where(Interaction.organization_id == other.id)):
         interaction.organization_id = keep.id
+    for item in dbsession.scalars(sa.select(ClientFile)
+                                  .where(ClientFile.organization_id == other.id)):
+        item.organization_id = keep.id
     dbsession.flush()
     _repoint_other_tables(dbsession, "organizations", keep.id, other.id)
     dbsession.add(ClientMerge(kind="organization", kept_id=keep.id, merged_id=other.id,
@@ -127,6 +131,9 @@ def merge_contacts(dbsession, keep: Contact, other: Contact, user_id: int | None
     for interaction in dbsession.scalars(sa.select(Interaction)
                                          .where(Interaction.contact_id == other.id)):
         interaction.contact_id = keep.id
+    for item in dbsession.scalars(sa.select(ClientFile).where(ClientFile.contact_id == other.id)):
+        # A file about a person stays with the organization it was attached to.
+        item.contact_id = keep.id if item.organization_id == keep.organization_id else None
     dbsession.flush()
     _repoint_other_tables(dbsession, "contacts", keep.id, other.id)
     dbsession.add(ClientMerge(kind="contact", kept_id=keep.id, merged_id=other.id,

@@ -8,7 +8,7 @@
 /clients/.../{cid}/merge              merge another contact into this one    (organization.merge)
 
 The card's timeline and planned next steps come from portal/clients_timeline.py's providers;
-files are not shown: the portal has no shared attachment mechanism yet.
+files are attached, downloaded and deleted in views/clients_files.py.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from portal.clients import (
     PHONE_KIND_LABELS,
     STAGE_LABELS,
 )
+from portal.clients_files import file_url, files_of
 from portal.clients_forms import TERMS, parse_date
 from portal.clients_lists import OrganizationFilter, count_of, organization_query
 from portal.clients_merge import MergeProblem, merge_contacts, merge_organizations, move_contact
@@ -126,6 +127,21 @@ def client_card(context, request):
         "today": today,
         "merged": merged,
         "actions": actions_for(CARD_ACTIONS, request, org),
+        **files_context(request, org, files_of(db, org)),
+    }
+
+
+def files_context(request, org: Organization | None, files: list) -> dict:
+    """What the files card of the client card and the contact page needs."""
+    from portal.files import ALLOWED_LIST, human_size, max_bytes
+
+    return {
+        "files": files,
+        "file_url": lambda item: file_url(request, item),
+        "human_size": human_size,
+        "may_attach": org is not None and request.has_permission("edit", locate(request, org)),
+        "max_mb": max_bytes(request.registry.settings) // (1024 * 1024),
+        "allowed_files": ALLOWED_LIST,
     }
 
 
@@ -160,6 +176,7 @@ def contact_page(context, request):
         "dates": upcoming_dates(contact, local_today(request)),
         "today": local_today(request),
         "actions": actions_for(CONTACT_ACTIONS, request, contact),
+        **files_context(request, org, files_of(db, org, contact) if org else []),
     }
 
 
