@@ -9,17 +9,14 @@ portal/kb_security.py, both as an ACL and as SQL for listings and search.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from models import search
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User
-
-# What the database keeps for search on PostgreSQL (a tsvector with a GIN index); on SQLite the
-# column stays empty and the FTS5 table `kb_article_fts` (created by the migration) is used.
-SearchVector = sa.Text().with_variant(postgresql.TSVECTOR(), "postgresql")
 
 FOLDER_CONTAINER = "kb_folder"
 
@@ -82,11 +79,10 @@ class Article(Base):
 
     __tablename__ = "kb_articles"
     # Content is kept in kb_article_versions; the audit records the rest (not counters).
-    __versioned__: dict = {"exclude": ["body", "body_html", "search_vector", "read_count",
-                                       "helpful_yes", "helpful_no"]}
+    __versioned__: dict = {"exclude": ["body", "body_html", "read_count", "helpful_yes",
+                                       "helpful_no"]}
     __table_args__ = (
         sa.UniqueConstraint("folder_id", "slug"),
-        sa.Index("ix_kb_articles_search_vector", "search_vector", postgresql_using="gin"),
         sa.Index("ix_kb_articles_state_updated", "state", "updated_at"),
         sa.Index("ix_kb_articles_must_read", "must_read", "state"),
         # Covers the permission filter (state, folder, author): counts per folder read no rows.
@@ -120,7 +116,6 @@ class Article(Base):
     body: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
     # The body rendered and sanitized once per save (portal/kb_markdown.py).
     body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
-    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
     folder: Mapped[KbFolder] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -281,14 +276,30 @@ class TicketArticleLink(Base):
     article: Mapped[Article] = relationship()
 
 
-# The FTS5 table kb_article_fts (and its shadow tables) is made by the migration, not described
-# by the metadata: tell Alembic's autogenerate and the migrations test to leave it alone.
-try:
-    from models.search import unmanaged_table
-except ImportError:  # pragma: no cover - the shared search module arrives with the clients area
-    pass
-else:
-    unmanaged_table("kb_article_fts")
+# --- full-text search (models/search.py) -----------------------------------------------------------
+
+def article_document(article: Article) -> tuple[str, str]:
+    """What search reads of an article: title and tags (weighed most), summary and text."""
+    from portal.kb_markdown import plain_text
+
+    return document_of(article.title, article.tags, article.summary, plain_text(article.body_html))
+
+
+def document_of(title: str, tags: list[str], summary: str, text: str) -> tuple[str, str]:
+    return search.text_of(title, *tags), search.text_of(summary, text)
+
+
+def article_terms(q: str | None) -> list[str]:
+    """The words of a query: letters and digits (no search syntax, no phone-number reading)."""
+    out: list[str] = []
+    for word in re.findall(r"[^\W_]+", search.fold(q or "")):
+        if word[:40] not in out:
+            out.append(word[:40])
+    return out[:search.MAX_TERMS]
+
+
+search.register("article", Article, article_document, code=5, terms=article_terms)
+search.touches(ArticleTag, lambda tag: search.owners(tag, "article"))
 
 # The article workflow binds itself to Article (its states narrow the ACL). Imported here so
 # that no code path can load articles without their workflow's permission rules.

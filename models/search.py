@@ -19,7 +19,10 @@ An area uses it in three steps:
 2. ``touches(Phone, lambda phone: owners(phone, "organization", "contact"))`` for rows whose
    change must refresh other objects' documents;
 3. ``hits(dbsession, "organization", q)`` → a subquery (object_id, rank) to join with the model,
-   add `portal.security.sql_filter(...)` and order by rank.
+   add `portal.security.sql_filter(...)` and order by rank; or ``search(dbsession, kind, q,
+   where=[permission filter, other filters], limit=20)`` → one page of (object, score) best
+   first, the filter joined in the same SQL, and ``snippet(text, highlight_terms(...))`` for
+   each result's text with the matched words marked.
 
 Documents follow the ORM on every flush (after_flush collects, after_flush_postexec writes).
 Rows inserted with Core (demo, benchmark, import) are indexed with `index_documents()` or
@@ -33,6 +36,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from markupsafe import Markup
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -75,6 +79,11 @@ class Indexed:
     model: type
     document: Callable[[object], tuple[str, str]]
     code: int
+    # How a query is read into words (default `query_terms`: phone numbers, noise words).
+    terms: Callable[[str | None], list[str]] | None = None
+
+    def terms_of(self, q: str | None) -> list[str]:
+        return (self.terms or query_terms)(q)
 
 
 INDEXED: dict[type, Indexed] = {}
@@ -83,18 +92,19 @@ TOUCHES: dict[type, list[Callable[[object], Iterable[object]]]] = {}
 
 
 def register(kind: str, model: type, document: Callable[[object], tuple[str, str]],
-             code: int) -> None:
+             code: int, terms: Callable[[str | None], list[str]] | None = None) -> None:
     """Index objects of `model` as `kind`; ``document(obj)`` returns their (title, body).
 
     `code` is the kind's number in document ids, unique and never changed (1 organization,
-    2 contact; other areas take the next free one).
+    2 contact, 5 article; other areas take a free one). `terms(q)` reads a query into folded
+    words when `query_terms` (phone numbers, legal forms left out) does not suit the kind.
     """
     if not 0 < code < 900:
         raise ValueError("a search kind's code is 1..899")
     taken = {i.code: i.kind for i in KINDS.values()}
     if taken.get(code, kind) != kind:
         raise ValueError(f"search kind code {code} is taken by {taken[code]}")
-    indexed = Indexed(kind, model, document, code)
+    indexed = Indexed(kind, model, document, code, terms)
     INDEXED[model] = indexed
     KINDS[kind] = indexed
 
@@ -298,7 +308,7 @@ class Match:
 
 def match(dbsession, kind: str, q: str | None, rank_limit: int = RANK_LIMIT) -> Match | None:
     """The `kind` documents matching every word of `q` as a prefix; None when `q` has no words."""
-    terms = query_terms(q)
+    terms = KINDS[kind].terms_of(q)
     if not terms:
         return None
     postgres = dbsession.get_bind().dialect.name == "postgresql"
@@ -319,7 +329,7 @@ def hits(dbsession, kind: str, q: str | None):
 
     Every match is ranked: for lists that may match thousands, use `match()`.
     """
-    terms = query_terms(q)
+    terms = KINDS[kind].terms_of(q)
     if not terms:
         return None
     postgres = dbsession.get_bind().dialect.name == "postgresql"
@@ -347,6 +357,206 @@ def _pg(kind: str, terms: list[str]) -> tuple[sa.Select, sa.Select]:
     ranked = sa.select(DOCUMENTS.c.object_id.label("object_id"),
                        (-sa.func.ts_rank(tsv, query)).label("rank")).where(*where)
     return ids, ranked
+
+
+# --- one page of ranked results, filtered in the same SQL; snippets --------------------------------
+
+# bm25 weights of the FTS5 columns (title, body): a word in the title counts ten times.
+BM25 = "bm25(10.0, 1.0)"
+# Counting every match of a very common word costs more than it tells: past this, "1000+".
+COUNT_CAP = 1000
+
+
+@dataclass
+class Found:
+    """A page of results: `rows` [(object, score)], best (highest score) first; `total` how many
+    pass the filter in all (at most `count_cap` on SQLite); `narrowed` when only title matches
+    were ranked (see `search`); `terms` the words searched for."""
+
+    rows: list
+    total: int
+    terms: list[str]
+    narrowed: bool = False
+
+
+def search(dbsession, kind: str, q: str | list[str] | None, *, where=(), limit: int = 20,
+           offset: int = 0, any_word: bool = False, narrow_over: int | None = None,
+           count_cap: int = COUNT_CAP, options=()) -> Found:
+    """Objects of `kind` matching `q`, that pass `where`, ranked; one page of them.
+
+    `q` is the query as typed, or a list of words already read (e.g. the informative words of
+    a long text). Every word must match the beginning of a word (stems on PostgreSQL), or any
+    of them with `any_word`. `where`: the caller's conditions on the model (its permission
+    filter from `sql_filter`, folders, tags...), applied in the same statement, so that
+    pages and totals only count what the person may see.
+
+    `narrow_over`: when the words match more than this many documents (everyday words of a
+    big collection), only matches in titles are ranked — ranking tens of thousands of bodies
+    costs more than it tells — unless that finds nothing; `Found.narrowed` says so.
+    """
+    indexed = KINDS[kind]
+    terms = (list(q) if isinstance(q, list | tuple) else indexed.terms_of(q))[:2 * MAX_TERMS]
+    if not isinstance(q, list | tuple):
+        terms = terms[:MAX_TERMS]
+    if not terms:
+        return Found([], 0, [])
+    postgres = dbsession.get_bind().dialect.name == "postgresql"
+    run = _search_pg if postgres else _search_sqlite
+    where = [where] if isinstance(where, sa.ColumnElement) else list(where)
+    narrow = (not any_word and narrow_over is not None
+              and _more_than(dbsession, indexed, terms, narrow_over, postgres))
+    rows, total = run(dbsession, indexed, terms, where, limit, offset, any_word, narrow,
+                      count_cap, options)
+    if narrow and not rows and not offset:
+        narrow = False
+        rows, total = run(dbsession, indexed, terms, where, limit, offset, any_word, False,
+                          count_cap, options)
+    return Found(rows, total, terms, narrow)
+
+
+def _fts_query(terms: list[str], any_word: bool = False, title_only: bool = False) -> str:
+    # A one-letter word is matched whole: as a prefix it would match most of the index.
+    parts = [f'"{t}"*' if len(t) > 1 else f'"{t}"' for t in terms]
+    query = (" OR " if any_word else " AND ").join(parts)
+    return f"{{title}} : ({query})" if title_only else query
+
+
+def _ts_query(terms: list[str], any_word: bool = False, title_only: bool = False) -> str:
+    weight = "A" if title_only else ""
+    return (" | " if any_word else " & ").join(
+        f"{t}:*{weight}" if len(t) > 1 else f"{t}{':' + weight if weight else ''}" for t in terms)
+
+
+def _tsquery(text: str):
+    return sa.func.to_tsquery(sa.literal_column("'russian'::regconfig"), sa.bindparam("tsq", text))
+
+
+def _more_than(dbsession, indexed: Indexed, terms: list[str], n: int, postgres: bool) -> bool:
+    """Whether more than `n` documents of the kind match (counting stops there)."""
+    if postgres:
+        tsv = sa.literal_column(f"{DOCUMENTS.name}.tsv")
+        found = (sa.select(DOCUMENTS.c.id).where(DOCUMENTS.c.kind == indexed.kind,
+                                                 tsv.op("@@")(_tsquery(_ts_query(terms))))
+                 .limit(n + 1))
+    else:
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+        base = indexed.code * ID_SPAN
+        found = (sa.select(fts.c.rowid).select_from(fts)
+                 .where(sa.literal_column(FTS_TABLE).op("MATCH")(sa.literal(_fts_query(terms))),
+                        fts.c.rowid.between(base, base + ID_SPAN - 1)).limit(n + 1))
+    return dbsession.scalar(sa.select(sa.func.count()).select_from(found.subquery())) > n
+
+
+def _search_sqlite(db, indexed, terms, where, limit, offset, any_word, narrow, count_cap, options):
+    model = indexed.model
+    fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+    base = indexed.code * ID_SPAN
+    # FTS5's own `rank` column, set to the weighted bm25 and ordered by, is sorted by FTS5
+    # itself, so SQLite stops joining as soon as it has enough. One pass gives the ids of the
+    # first `count_cap` matches that pass the filter: the page and the total (capped) at once;
+    # a selective filter (one folder of hundreds) would otherwise walk every match twice.
+    rank = sa.literal_column(f"{FTS_TABLE}.rank")
+    stmt = (sa.select(model.id, rank).select_from(fts)
+            .join(model, model.id == fts.c.rowid - base)
+            .where(sa.literal_column(FTS_TABLE).op("MATCH")(
+                       sa.literal(_fts_query(terms, any_word, narrow))),
+                   fts.c.rowid.between(base, base + ID_SPAN - 1),
+                   rank.op("MATCH")(sa.literal(BM25)), *where)
+            .order_by(rank).limit(max(count_cap, offset + limit)))
+    ranked = db.execute(stmt).all()
+    page = ranked[offset:offset + limit]
+    if not page:
+        return [], len(ranked)
+    objects = {obj.id: obj for obj in db.scalars(
+        sa.select(model).where(model.id.in_([i for i, _r in page])).options(*options))}
+    return [(objects[i], -float(r)) for i, r in page if i in objects], len(ranked)
+
+
+def _search_pg(db, indexed, terms, where, limit, offset, any_word, narrow, count_cap, options):
+    model = indexed.model
+    tsv = sa.literal_column(f"{DOCUMENTS.name}.tsv")
+    query = _tsquery(_ts_query(terms, any_word, narrow))
+    # Normalization 1: a long text does not outrank a short one by its length alone.
+    score = sa.func.ts_rank(tsv, query, 1)
+    ranked = (
+        sa.select(DOCUMENTS.c.object_id.label("id"), score.label("score"),
+                  sa.func.count().over().label("total"))
+        .select_from(DOCUMENTS.join(model, model.id == DOCUMENTS.c.object_id))
+        .where(DOCUMENTS.c.kind == indexed.kind, tsv.op("@@")(query), *where)
+        .order_by(sa.desc("score"), DOCUMENTS.c.object_id.desc()).limit(limit).offset(offset)
+        .subquery()
+    )
+    stmt = (sa.select(model, ranked.c.score, ranked.c.total).join(ranked, ranked.c.id == model.id)
+            .order_by(ranked.c.score.desc(), model.id.desc()).options(*options))
+    rows = db.execute(stmt).all()
+    total = rows[0][2] if rows else 0
+    if not rows and offset:
+        total = db.scalar(sa.select(sa.func.count()).select_from(
+            DOCUMENTS.join(model, model.id == DOCUMENTS.c.object_id))
+            .where(DOCUMENTS.c.kind == indexed.kind, tsv.op("@@")(query), *where))
+    return [(row[0], float(row[1])) for row in rows], total
+
+
+def highlight_terms(dbsession, terms: list[str]) -> list[str]:
+    """Word beginnings to mark in snippets: the words searched for and, on PostgreSQL, their
+    stems too ("отпуском" marks "отпуск", "отпуска"), as the index matched them."""
+    out = list(terms)
+    if terms and dbsession.get_bind().dialect.name == "postgresql":
+        stems = dbsession.scalar(sa.select(sa.cast(sa.func.plainto_tsquery(
+            sa.literal_column("'russian'::regconfig"), " ".join(terms)), sa.Text)))
+        for stem in re.findall(r"'([^']+)'", stems or ""):
+            if stem not in out:
+                out.append(stem)
+    return out
+
+
+def _words_pattern(terms: list[str]) -> re.Pattern:
+    """Words starting with any of `terms`, any case, ё or е alike (as the index reads them)."""
+    alternatives = sorted((re.escape(t).replace("е", "[её]") for t in terms), key=len,
+                          reverse=True)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(alternatives) + r")[^\W_]*", re.IGNORECASE)
+
+
+def _lines(text: str) -> str:
+    """Line breaks (headings, list items, table cells) as " · " in one line."""
+    return re.sub(r"(?<=[^\s.!?:;,])\s*\n\s*(?=\S)", " · ", text).replace("\n", " ")
+
+
+def snippet(text: str, terms: list[str], size: int = 200) -> Markup | None:
+    """About `size` characters of `text` around the most words of `terms` (matched as word
+    beginnings), each match in <mark>, the rest escaped; None when no word matches."""
+    if not text or not terms:
+        return None
+    pattern = _words_pattern(terms)
+    found = list(pattern.finditer(text))
+    if not found:
+        return None
+    best, best_score = 0, -1
+    for i, m in enumerate(found):
+        window = [x for x in found[i:i + 50] if x.end() - m.start() <= size]
+        score = len({x.group().lower()[:5] for x in window}) * 10 + len(window)
+        if score > best_score:
+            best, best_score = i, score
+    start = found[best].start()
+    # Begin a few words before the first match, at a word boundary.
+    lead = text[max(0, start - 40):start]
+    cut = lead.find(" ") if start > 40 else -1
+    begin = start - len(lead) + (cut + 1 if cut >= 0 else 0)
+    end = min(len(text), begin + size)
+    if end < len(text):
+        space = text.rfind(" ", begin, end)
+        end = space if space > found[best].end() else end
+    shown = _lines(text[begin:end])
+    out = [Markup("… ") if begin > 0 else Markup("")]
+    pos = 0
+    for m in pattern.finditer(shown):
+        out.append(Markup.escape(shown[pos:m.start()]))
+        out.append(Markup("<mark>") + Markup.escape(m.group()) + Markup("</mark>"))
+        pos = m.end()
+    out.append(Markup.escape(shown[pos:]))
+    if end < len(text):
+        out.append(Markup(" …"))
+    return Markup(" ".join("".join(out).split()))
 
 
 # --- schema objects the migrations make by hand ------------------------------------------------

@@ -38,7 +38,7 @@ def suggest_articles(request, text: str, limit: int = 5, exclude_ids=()) -> list
     where = sa.and_(Article.state == "published", article_filter(request, "view"))
     if exclude_ids:
         where = sa.and_(where, Article.id.not_in(list(exclude_ids)))
-    hits, _total = search(request, " ".join(words), where=where, limit=limit, any_word=True)
+    hits, _total = search(request, words, where=where, limit=limit, any_word=True)
     return [Suggestion(h.article, article_url(request, h.article), h.snippet, h.rank) for h in hits]
 
 

@@ -25,7 +25,6 @@ SORTS = ("title", "updated", "popular")
 
 
 def includeme(config) -> None:
-    import portal.kb_search  # noqa: F401  (keeps the search index in step on flush)
     from portal.kb_articles import on_transition
     from portal.kb_security import kb_tree
     from portal.resources import add_section

@@ -63,7 +63,7 @@ def generate(engine, scale_name: str) -> None:
     from models.roles import LocalRoleGrant, Role
     from portal.kb_folders import slugify
     from portal.kb_markdown import render
-    from portal.kb_search import rebuild
+    from portal.kb_search import index_articles
 
     scale = SCALES[scale_name]
     rnd = random.Random(5)
@@ -116,7 +116,7 @@ def generate(engine, scale_name: str) -> None:
                 "published_at": updated if state in ("published", "archived") else None, "version": 1,
                 "must_read": False, "must_read_department_id": None, "must_read_at": None,
                 "read_count": rnd.randint(0, 300), "helpful_yes": rnd.randint(0, 20),
-                "helpful_no": rnd.randint(0, 5), "search_vector": None})
+                "helpful_no": rnd.randint(0, 5)})
             tags = rnd.sample(tags_pool, rnd.randint(1, 4))
             batch_tags.extend({"article_id": n, "tag": t} for t in tags)
             batch_versions.append({"article_id": n, "number": 1, "title": title, "summary": summary,
@@ -125,9 +125,9 @@ def generate(engine, scale_name: str) -> None:
             if len(batch_articles) >= 2000:
                 flush()
         flush()
-        rebuild(conn)
+        index_articles(conn)
         if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("INSERT INTO kb_article_fts(kb_article_fts) VALUES ('optimize')")
+            conn.exec_driver_sql("INSERT INTO search_fts(search_fts) VALUES ('optimize')")
             conn.exec_driver_sql("ANALYZE")
 
 

@@ -3,6 +3,7 @@ a result the person may not read."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from models.kb import Article
 from portal.kb_search import search
@@ -143,3 +144,79 @@ def test_very_common_words_rank_title_matches_only_and_say_so(testapp, login_as,
     # When no title has them, every match is ranked after all.
     page = testapp.get("/kb/search", {"q": "обращайтесь"})
     assert len(titles(page)) == 3 and page.html.find(id="kb-narrowed") is None
+
+
+# --- one search interface (models/search.py) -----------------------------------------------------
+
+def test_articles_are_documents_of_the_portal_search(dbsession, library):
+    from models import search as fts
+
+    vpn = library["vpn"]
+    title, body = dbsession.execute(sa.select(fts.SearchDocument.title, fts.SearchDocument.body).where(
+        fts.SearchDocument.kind == "article", fts.SearchDocument.object_id == vpn.id)).one()
+    # Title and tags weigh most; summary and text follow, folded as the index reads them.
+    assert title == "настройка vpn vpn сеть"
+    assert body.startswith("подключение к офисной сети из дома установите клиент")
+    hits = fts.hits(dbsession, "article", "УСТАНОВ")
+    assert [h.object_id for h in dbsession.execute(sa.select(hits))] == [vpn.id]
+    # The knowledge base keeps no index of its own any more.
+    inspector = sa.inspect(dbsession.connection())
+    assert "kb_article_fts" not in inspector.get_table_names()
+    assert "search_vector" not in {c["name"] for c in inspector.get_columns("kb_articles")}
+
+
+def test_other_kinds_in_the_same_index_are_never_taken_for_articles(dbsession, library, request_for, factory):
+    from models import search as fts
+
+    vacation = library["vacation"]
+    # A document of another kind with the same object id and a word no article has.
+    fts.index_documents(dbsession.connection(), "organization", [(vacation.id, "ромашкострой", "")])
+    request = request_for(factory.user("reader"))
+    assert search(request, "ромашкострой", where=Article.state == "published")[0] == []
+    assert search(request, "отпуск", where=Article.state == "published")[0][0].article == vacation
+
+
+def test_tags_are_found_and_follow_their_changes(dbsession, library, request_for, factory):
+    from models.kb import ArticleTag
+
+    vacation = library["vacation"]
+    request = request_for(factory.user("reader"))
+    where = Article.state == "published"
+    assert search(request, "кадры", where=where)[0] == []
+    vacation.tag_rows.append(ArticleTag(tag="кадры"))
+    dbsession.flush()
+    assert [h.article for h in search(request, "кадры", where=where)[0]] == [vacation]
+    vacation.tag_rows = [t for t in vacation.tag_rows if t.tag != "кадры"]
+    dbsession.flush()
+    assert search(request, "кадры", where=where)[0] == []
+
+
+def test_the_total_counts_only_what_the_person_may_read(testapp, login_as, kb, factory):
+    folder = kb.folder("Many", slug="many")
+    writer = factory.user("writer")
+    for i in range(25):
+        kb.article(folder, f"Регламент {i}", slug=f"r{i}")
+    for i in range(10):
+        kb.article(folder, f"Регламент-черновик {i}", slug=f"d{i}", state="draft", author=writer)
+    login_as("employee")
+    page = testapp.get("/kb/search", {"q": "регламент"})
+    assert "Found: 25" in page.text and len(titles(page)) == 20
+    assert len(titles(testapp.get("/kb/search", {"q": "регламент", "page": "2"}))) == 5
+
+
+def test_snippets_mark_other_forms_of_the_word_on_postgresql(library, request_for, factory, db_url):
+    if not db_url.startswith("postgresql"):
+        pytest.skip("stems are PostgreSQL's")
+    request = request_for(factory.user("reader"))
+    hits, _total = search(request, "отпуском", where=Article.state == "published")
+    assert [h.article.slug for h in hits] == ["vacation"]
+    assert "<mark>отпуск</mark>" in str(hits[0].snippet)
+
+
+def test_one_letter_words_match_whole_words_only(dbsession, kb, request_for, factory):
+    folder = kb.folder("Letters", slug="letters")
+    kb.article(folder, "Витамин", slug="vitamin", body="Про витамины.")
+    kb.article(folder, "Буква", slug="letter", body="Буква в слове.")
+    request = request_for(factory.user("reader"))
+    found = [h.article.slug for h in search(request, "в", where=Article.state == "published")[0]]
+    assert "vitamin" not in found
