@@ -192,6 +192,8 @@ class ActivityRow:
     done: int = 0  # of those, done
     overdue: int = 0  # of those, not done and past their time
     kinds: dict[str, int] = field(default_factory=dict)
+    # Done in the period, whenever they were planned (an overdue call done today counts today).
+    done_in_period: int = 0
 
     @property
     def open(self) -> int:
@@ -206,6 +208,7 @@ class ActivityRow:
         self.planned += other.planned
         self.done += other.done
         self.overdue += other.overdue
+        self.done_in_period += other.done_in_period
         for kind, n in other.kinds.items():
             self.kinds[kind] = self.kinds.get(kind, 0) + n
 
@@ -213,7 +216,8 @@ class ActivityRow:
 def activity(request, start: dt.date, end: dt.date, group: str = "employee", *,
              kind: str = "", department_id: int | None = None, employee_id: int | None = None,
              now: dt.datetime | None = None) -> tuple[list[ActivityRow], ActivityRow]:
-    """Interactions planned in the period, grouped; each row counts them by kind too."""
+    """Interactions planned in the period, grouped; each row counts them by kind too, and
+    counts what was done in the period whenever it had been planned."""
     from portal.clients import INTERACTION_KIND_LABELS
 
     now = now or utcnow()
@@ -223,21 +227,26 @@ def activity(request, start: dt.date, end: dt.date, group: str = "employee", *,
     done = sa.func.sum(sa.case((Interaction.done_at.is_not(None), 1), else_=0))
     overdue = sa.func.sum(sa.case((sa.and_(Interaction.done_at.is_(None),
                                            Interaction.planned_at < now), 1), else_=0))
-    stmt = (sa.select(key, Interaction.kind, sa.func.count(), done, overdue)
-            .where(Interaction.planned_at >= lo, Interaction.planned_at < hi,
-                   sql_filter(request, ReportScope(Interaction), "activity"))
-            .group_by(key, Interaction.kind))
+    which = [sql_filter(request, ReportScope(Interaction), "activity")]
     if kind:
-        stmt = stmt.where(Interaction.kind == kind)
+        which.append(Interaction.kind == kind)
     if department_id is not None:
         ids = request.department_tree.with_descendants([department_id])
-        stmt = stmt.where(Interaction.department_id.in_(sorted(ids)))
+        which.append(Interaction.department_id.in_(sorted(ids)))
     if employee_id is not None:
-        stmt = stmt.where(Interaction.responsible_id == employee_id)
+        which.append(Interaction.responsible_id == employee_id)
+    stmt = (sa.select(key, Interaction.kind, sa.func.count(), done, overdue)
+            .where(Interaction.planned_at >= lo, Interaction.planned_at < hi, *which)
+            .group_by(key, Interaction.kind))
     rows: dict[object, ActivityRow] = {}
     for group_key, row_kind, n, d, o in request.dbsession.execute(stmt):
         row = rows.setdefault(group_key, ActivityRow(group_key, ""))
         row.add(ActivityRow(group_key, "", n, d or 0, o or 0, {row_kind: n}))
+    for group_key, n in request.dbsession.execute(
+            sa.select(key, sa.func.count())
+            .where(Interaction.done_at >= lo, Interaction.done_at < hi, *which)
+            .group_by(key)):
+        rows.setdefault(group_key, ActivityRow(group_key, "")).done_in_period += n
     tr = request.localizer.translate
     db = request.dbsession
     ids = [k for k in rows if k is not None]

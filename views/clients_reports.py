@@ -248,12 +248,13 @@ def activity_report(context, request):
                    "kind": _("Kind")}[group]
     if get.get("format"):
         headers = [tr(group_title), tr(_("Planned")), tr(_("Done")), tr(_("Still ahead")),
-                   tr(_("Overdue")), tr(_("Done, %"))]
+                   tr(_("Overdue")), tr(_("Done, %")), tr(_("Done in the period"))]
         if group != "kind":
             headers += [tr(INTERACTION_KIND_LABELS[k]) for k in kinds_shown]
         body = []
         for r in [*rows, *([total] if total is not None else [])]:
-            line = [r.name, r.planned, r.done, r.open, r.overdue, _pct(r.done_share)]
+            line = [r.name, r.planned, r.done, r.open, r.overdue, _pct(r.done_share),
+                    r.done_in_period]
             if group != "kind":
                 line += [r.kinds.get(k, 0) for k in kinds_shown]
             body.append(line)

@@ -153,9 +153,10 @@ def test_activity_by_employee(testapp, login_as, team):
     login_as("director")
     page = testapp.get("/reports/activity", PERIOD)
     rows = table(page)
-    # planned, done, still ahead, overdue, done %, then calls / meetings / e-mails
-    assert rows["Попова Анна"][:5] == ["3", "2", "0", "1", "66.7%"]
-    assert rows["Попова Анна"][5:] == ["2", "1", ""]
+    # planned, done, still ahead, overdue, done %, done in the period, then calls / meetings /
+    # e-mails
+    assert rows["Попова Анна"][:6] == ["3", "2", "0", "1", "66.7%", "2"]
+    assert rows["Попова Анна"][6:] == ["2", "1", ""]
     assert rows["Лебедев Игорь"][:4] == ["2", "1", "0", "1"]
     assert rows["Орлова Ольга"][:4] == ["1", "1", "0", "0"]
     assert "activity-chart" in page.text
@@ -172,6 +173,26 @@ def test_activity_by_organization_and_kind(testapp, login_as, team):
     rows = table(testapp.get("/reports/activity", {**PERIOD, "by": "kind", "kind": "call",
                                                    "employee": team["anna"].id}))
     assert list(rows) == ["Call"] and rows["Call"][0] == "2"
+
+
+def test_work_done_in_the_period_counts_whenever_it_was_planned(testapp, login_as, team,
+                                                                 clients, dbsession):
+    """A call planned in February and done in March is March's work; a call planned in March
+    and done in April is not."""
+    org = clients.organization("Поздний", manager=team["olga"])
+    clients.interaction(responsible=team["olga"], organization=org, kind="call",
+                        planned_at=at("2025-02-20"), done_at=at("2025-03-02"))
+    clients.interaction(responsible=team["olga"], organization=org, kind="call",
+                        planned_at=at("2025-03-30"), done_at=at("2025-04-01"))
+    login_as("director")
+    page = testapp.get("/reports/activity", PERIOD)
+    rows = table(page)
+    # Olga: planned in March 2 (Опт-1 and the late one), both done; done in March: Опт-1 and
+    # the February call.
+    assert rows["Орлова Ольга"][:6] == ["2", "2", "0", "0", "100.0%", "2"]
+    assert "5 done in the period" in page.html.select_one("#kpi-done-in-period").text
+    april = table(testapp.get("/reports/activity", {"from": "2025-04-01", "to": "2025-04-30"}))
+    assert april["Орлова Ольга"][:6] == ["0", "0", "0", "0", "", "1"]
 
 
 def test_activity_scopes(testapp, login_as, team, clients, factory):
@@ -193,9 +214,9 @@ def test_activity_export(testapp, login_as, team):
     login_as("director")
     response = testapp.get("/reports/activity", {**PERIOD, "format": "csv"})
     rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Employee", "Planned", "Done", "Still ahead", "Overdue", "Done, %", "Call",
-                       "Meeting", "E-mail"]
-    assert ["Попова Анна", "3", "2", "0", "1", "66.7", "2", "1", "0"] in rows
+    assert rows[0] == ["Employee", "Planned", "Done", "Still ahead", "Overdue", "Done, %",
+                       "Done in the period", "Call", "Meeting", "E-mail"]
+    assert ["Попова Анна", "3", "2", "0", "1", "66.7", "2", "2", "1", "0"] in rows
     assert rows[-1][:3] == ["Total", "6", "4"]
     assert 'filename="activity-2025-03-01-2025-03-31.csv"' in response.headers[
         "Content-Disposition"]
