@@ -14,7 +14,7 @@ from portal.clients import DECISION_LABELS
 from portal.clients_lists import ContactFilter, contact_query, count_of
 from portal.clients_resources import ContactsSection, locate
 from portal.i18n import _
-from views.clients import PAGE_SIZE, my_segments, page_number
+from views.clients import PAGE_SIZE, Action, my_segments, page_number
 
 
 @view_config(context=ContactsSection, renderer="clients/contacts.jinja2", permission="view")
@@ -45,6 +45,19 @@ def contact_list(context, request):
         "segment_url": lambda s: base + ("?" + s.query if s.query else ""),
         "current_query": flt.query_string(),
         "may_add": request.has_permission("add", context),
+        "exports": contact_exports(request),
         "sorts": [("", _("By relevance") if flt.q else _("Name A–Z")), ("-name", _("Name Z–A")),
                   ("-created", _("Newest first"))] + ([("name", _("Name A–Z"))] if flt.q else []),
     }
+
+
+def contact_exports(request) -> list[Action]:
+    """"Excel" and "CSV" of the filtered list, for those who may export clients."""
+    from views.clients_export import export_url
+
+    if not request.has_permission("export", request.root["clients"]):
+        return []
+    return [Action(_("Excel"), export_url(request, "contacts", "xlsx"), "file-earmark-excel",
+                   "btn-outline-success", "export-xlsx"),
+            Action(_("CSV"), export_url(request, "contacts", "csv"), "filetype-csv",
+                   "btn-outline-secondary", "export-csv")]

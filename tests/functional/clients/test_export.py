@@ -130,6 +130,21 @@ def test_contacts_export(testapp, login_as, sales_team, clients):
     assert len(rows) == 2
 
 
+def test_the_contact_list_offers_its_filtered_export(testapp, login_as, sales_team, clients):
+    anna = sales_team["anna"]
+    clients.contact("Петров Пётр", organization=sales_team["orgs"]["anna"], position="Директор")
+    clients.contact("Сидоров Сидор", organization=sales_team["orgs"]["anna"], position="Бухгалтер")
+    login_as(anna)
+    page = testapp.get("/clients/contacts/", {"q": "Петров"})
+    link = page.html.select_one("#export-csv")["href"]
+    assert "list=contacts" in link and "q=" in link
+    rows = read_csv(testapp.get(link))
+    assert [r[0] for r in rows[1:]] == ["Петров Пётр"]
+    assert page.html.select_one("#export-xlsx") is not None
+    login_as("secretary")  # sees every client, may not export them
+    assert testapp.get("/clients/contacts/").html.select_one("#export-csv") is None
+
+
 def test_interactions_export(testapp, login_as, sales_team, clients):
     from models.meta import utcnow
 
