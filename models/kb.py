@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship, validates
 
 from models import search
 from models.meta import Base, UTCDateTime, utcnow
@@ -78,9 +78,9 @@ class Article(Base):
     """An article: Markdown body rendered to sanitized HTML, tags, versions, workflow state."""
 
     __tablename__ = "kb_articles"
-    # Content is kept in kb_article_versions; the audit records the rest (not counters).
-    __versioned__: dict = {"exclude": ["body", "body_html", "read_count", "helpful_yes",
-                                       "helpful_no"]}
+    # The audit records every column but the rendered text (it follows the body) and the
+    # counters; the body is there so that undoing a deletion brings the text back.
+    __versioned__: dict = {"exclude": ["body_html", "read_count", "helpful_yes", "helpful_no"]}
     __table_args__ = (
         sa.UniqueConstraint("folder_id", "slug"),
         sa.Index("ix_kb_articles_state_updated", "state", "updated_at"),
@@ -126,6 +126,15 @@ class Article(Base):
     @property
     def tags(self) -> list[str]:
         return [t.tag for t in self.tag_rows]
+
+    @validates("body")
+    def _render_body(self, key: str, body: str) -> str:
+        """The rendered, sanitized text follows the body however it is set (a save, a restored
+        version, an undo in the audit log)."""
+        from portal.kb_markdown import render
+
+        self.body_html = render(body)
+        return body
 
     # --- security (portal/kb_security.py) --------------------------------------------------
     def __acl__(self):
@@ -190,6 +199,8 @@ class ArticleVersion(Base):
     """What an article said after one save; restoring one makes a new version."""
 
     __tablename__ = "kb_article_versions"
+    # Audited so that undoing an article's deletion brings its versions back too.
+    __versioned__: dict = {}
     __table_args__ = (sa.UniqueConstraint("article_id", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -245,6 +256,7 @@ class ArticleAttachment(Base):
     """A file or image of an article, stored content-addressed under portal.files_dir."""
 
     __tablename__ = "kb_article_attachments"
+    __versioned__: dict = {}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(

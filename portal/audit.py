@@ -243,6 +243,8 @@ def _want_names(names: Names, table: str, row) -> None:
             names.want("role", row.role_id)
         if table == "local_role_grants" and row.container_type == "department":
             names.want("department", row.container_id)
+        elif table == "local_role_grants" and row.container_type in CONTAINER_KINDS:
+            names.want(CONTAINER_KINDS[row.container_type][0], row.container_id)
 
 
 # --- describing one version in words -----------------------------------------------------------
@@ -305,6 +307,9 @@ def _holder(names: Names, row):
 def _container(names: Names, row):
     if row.container_type == "department":
         return _("department ${name}", mapping={"name": names.department(row.container_id)})
+    if row.container_type in CONTAINER_KINDS:
+        kind, label = CONTAINER_KINDS[row.container_type]
+        return label(names._get(kind, row.container_id))
     return f"{row.container_type} #{row.container_id}"
 
 
@@ -669,6 +674,8 @@ class AuditedTable:
 EXTRA_TABLES: dict[str, AuditedTable] = {}
 EXTRA_RELATED: list = []
 NAME_LABELS: dict[str, Any] = {}
+# Local-role container types of other areas: container_type -> (name kind, label(name)).
+CONTAINER_KINDS: dict[str, tuple[str, Any]] = {}
 
 
 def register_table(table: str, spec: AuditedTable, hidden: tuple[str, ...] = ()) -> None:
@@ -690,6 +697,12 @@ def register_name_kind(kind: str, model: type, label) -> None:
     """Let `Names.want(kind, id)` load labels of `model` rows (label(row) -> str)."""
     Names.MODELS[kind] = model
     NAME_LABELS[kind] = label
+
+
+def register_container_kind(container_type: str, kind: str, label) -> None:
+    """Name local roles shared on `container_type` containers (a KB folder): `kind` is a
+    registered name kind, `label(name)` the words ("folder «IT»")."""
+    CONTAINER_KINDS[container_type] = (kind, label)
 
 
 def name_of(names: Names, kind: str, id_: int | None):

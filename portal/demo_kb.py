@@ -19,7 +19,6 @@ from models.kb import (
 from models.meta import utcnow
 from models.roles import LocalRoleGrant, Role
 from models.workflow import WorkflowHistory
-from portal.kb_markdown import render
 
 # key: (title, slug, parent key, description, restricted)
 FOLDERS = {
@@ -456,7 +455,7 @@ def make_demo(context) -> None:
         days = rnd.randint(1, 80)
         updated = now - dt.timedelta(days=days, hours=rnd.randint(0, 9), minutes=rnd.randint(0, 59))
         article = Article(folder_id=folders[folder].id, slug=slug, title=title, summary=summary,
-                          body=body, body_html=render(body), state=state,
+                          body=body, state=state,
                           author_id=users[author].id, created_at=updated, updated_at=updated,
                           published_at=updated if state in ("published", "archived") else None)
         article.tag_rows = [ArticleTag(tag=t) for t in tags]

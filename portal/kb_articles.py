@@ -26,7 +26,7 @@ from models.notifications import notify
 from models.people import Membership, User
 from portal.i18n import _
 from portal.kb_folders import TITLE_MAX, free_slug, slug_problem, slug_taken_message, slugify, taken_by
-from portal.kb_markdown import MAX_BODY, render
+from portal.kb_markdown import MAX_BODY
 from portal.kb_security import article_filter, folder_holders
 
 SUMMARY_MAX = 500
@@ -187,7 +187,7 @@ def create_article(request, folder: KbFolder, data: ArticleInput) -> Article:
     db = request.dbsession
     slug = data.slug or free_slug(db, request.kb_tree, folder.id, slugify(data.title))
     article = Article(folder_id=folder.id, slug=slug, title=data.title, summary=data.summary,
-                      body=data.body, body_html=render(data.body), author_id=_actor_id(request),
+                      body=data.body, author_id=_actor_id(request),
                       state="draft", version=1, must_read=data.must_read,
                       must_read_department_id=data.must_read_department_id if data.must_read else None)
     _set_tags(article, data.tags)
@@ -217,8 +217,7 @@ def update_article(request, article: Article, data: ArticleInput) -> bool:
         article.title = data.title
         article.summary = data.summary
         if data.body != article.body:
-            article.body = data.body
-            article.body_html = render(data.body)
+            article.body = data.body  # renders body_html (Article._render_body)
         _set_tags(article, data.tags)
         article.version += 1
         article.updated_at = utcnow()
@@ -238,7 +237,6 @@ def restore_version(request, article: Article, number: int) -> ArticleVersion | 
     if old is None:
         return None
     article.title, article.summary, article.body = old.title, old.summary, old.body
-    article.body_html = render(old.body)
     _set_tags(article, old.tag_list)
     article.version += 1
     article.updated_at = utcnow()

@@ -25,6 +25,7 @@ SORTS = ("title", "updated", "popular")
 
 
 def includeme(config) -> None:
+    import portal.kb_audit  # noqa: F401  (knowledge-base tables in the audit log)
     from portal.kb_articles import on_transition
     from portal.kb_security import kb_tree
     from portal.resources import add_section

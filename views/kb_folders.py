@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from models.kb import FOLDER_CONTAINER, KbFolder
 from models.people import Department, User
 from models.roles import LocalRoleGrant, Role
+from portal.audit import history_for
 from portal.i18n import _
 from portal.kb_articles import folder_url
 from portal.kb_folders import delete_folder, delete_problem, folder_problems, free_slug, move_problem, slugify
@@ -276,6 +277,7 @@ class FolderSharing:
             "found": find_people(self.db, find) if find else [],
             "picker_limit": PICKER_LIMIT,
             "restricted_above": restricted_above,
+            "history": history_for(self.db, folder, limit=20),
             "error": error,
             **kb_helpers(self.request),
         }

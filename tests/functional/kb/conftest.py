@@ -6,7 +6,6 @@ import sqlalchemy as sa
 
 from models.kb import Article, ArticleTag, ArticleVersion, KbFolder
 from models.roles import LocalRoleGrant, Role
-from portal.kb_markdown import render
 
 
 class KbFactory:
@@ -30,7 +29,7 @@ class KbFactory:
                 summary: str = "", must_read: bool = False, must_read_department=None) -> Article:
         self.n += 1
         article = Article(folder_id=folder.id, title=title or f"Article {self.n}",
-                          slug=slug or f"article-{self.n}", body=body, body_html=render(body),
+                          slug=slug or f"article-{self.n}", body=body,
                           summary=summary, state=state, author_id=author.id if author else None,
                           must_read=must_read,
                           must_read_department_id=must_read_department.id if must_read_department else None)
