@@ -8,7 +8,8 @@ The steps, each a page of the import wizard (views/clients_import.py):
    (skip, update, create);
 3. preview: `Importer.plan()` checks every row — INN with its checksum, phones, e-mails,
    dates, numbers, the responsible person and department the importer may use — and finds
-   duplicates by INN, normalized phone and e-mail, in the database and earlier in the file;
+   duplicates by INN, normalized phone and e-mail (and, for an organization without an INN, its
+   name without legal form and quotes), in the database and earlier in the file;
 4. import: `Importer.run()` writes the good rows (portal/clients_import_write.py) and lists the
    bad ones with the reason.
 
@@ -463,6 +464,11 @@ class Importer:
         keys += [("phone", p["normalized"]) for p in plan.values.get("phones", ())
                  if len(p["normalized"]) >= 7]
         keys += [("email", e["normalized"]) for e in plan.values.get("emails", ())]
+        if self.target == "organizations" and not plan.values.get("inn") \
+                and name_key(plan.values.get("name")):
+            # Without a tax id, the same name («ООО "Ромашка"» = "Ромашка, ООО") is the client
+            # the base has already; with one, namesakes are different companies.
+            keys.append(("name", name_key(plan.values["name"])))
         return keys
 
     def _find_duplicates(self, plans: list[RowPlan]) -> None:
@@ -473,7 +479,7 @@ class Importer:
         seen: dict[tuple[str, str], RowPlan] = {}
         targeted: dict[int, RowPlan] = {}
         reason_text = {"inn": _("the same INN"), "phone": _("the same phone"),
-                       "email": _("the same e-mail")}
+                       "email": _("the same e-mail"), "name": _("the same name")}
         for plan in plans:
             if not plan.ok:
                 plan.action = "fail"
@@ -709,7 +715,8 @@ class _Lookups:
         return [tuple(r) for r in self._org_cache[key]]
 
     def existing(self, target: str, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
-        """{(kind, value): (id, name)} of records that already have these INNs, phones, e-mails."""
+        """{(kind, value): (id, name)} of records that already have these INNs, phones, e-mails
+        or (organizations) name keys."""
         out: dict = {}
         by_kind: dict[str, list[str]] = {}
         for kind, value in keys:
@@ -721,6 +728,9 @@ class _Lookups:
                 if kind == "inn":
                     stmt = (sa.select(Organization.inn, Organization.id, Organization.name)
                             .where(Organization.inn.in_(chunk)).order_by(Organization.id))
+                elif kind == "name":
+                    stmt = (sa.select(Organization.name_key, Organization.id, Organization.name)
+                            .where(Organization.name_key.in_(chunk)).order_by(Organization.id))
                 else:
                     table = Phone if kind == "phone" else Email
                     owner = (table.organization_id if target == "organizations"

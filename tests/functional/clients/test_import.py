@@ -327,6 +327,24 @@ def test_duplicates_created_anyway_but_never_a_second_inn(testapp, importer, dbs
     assert f"An organization with INN {existing.inn} exists already" in result.text
 
 
+def test_an_organization_without_inn_is_a_duplicate_by_its_name(testapp, importer, dbsession,
+                                                                 clients):
+    known = clients.organization("ООО «Ромашка»", manager=importer, inn=clients.inn())
+    data = csv_bytes([
+        ["Наименование", "ИНН", "Телефон"],
+        ["Ромашка, ООО", "", "+7 495 321-00-00"],  # the same company, written another way
+        ["ООО «Ромашка»", clients.inn(), ""],  # a namesake with its own tax id
+    ])
+    page = upload(testapp, "names.csv", data).follow()
+    assert (tile(page, "skip"), tile(page, "create")) == ("1", "1")
+    assert "Skipped: the same name as “ООО «Ромашка»”, which exists already." in page.text
+    result = run(testapp, page, duplicates="update")
+    assert (tile(result, "update"), tile(result, "create")) == ("1", "1")
+    dbsession.expire_all()
+    assert [p.normalized for p in known.phones] == ["74953210000"]
+    assert len(orgs(dbsession, name_key="ромашка")) == 2
+
+
 def test_update_needs_the_right_to_edit_the_existing_record(testapp, login_as, factory, clients,
                                                             dbsession):
     sales = factory.department("Продажи")
