@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from models.clients import ClientFile, Contact, Organization
 from portal.clients_timeline import TimelineItem, timeline_provider
-from portal.files import UploadRefused, human_size, max_bytes, store
+from portal.files import UploadRefused, max_bytes, size_text, store
 from portal.i18n import _
 
 FILENAME_MAX = ClientFile.__table__.c.filename.type.length
@@ -79,8 +79,8 @@ def files_timeline(request, target, *, planned: bool, limit: int) -> list[Timeli
     out = []
     for item in files_of(request.dbsession, org, contact, limit=limit):
         detail = " · ".join(p for p in (
-            human_size(item.size), item.contact.full_name if item.contact and contact is None
-            else "") if p)
+            translate(size_text(item.size)),
+            item.contact.full_name if item.contact and contact is None else "") if p)
         out.append(TimelineItem(
             at=item.uploaded_at, title=translate(_("File: ${name}", mapping={
                 "name": item.filename})),

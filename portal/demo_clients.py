@@ -440,10 +440,10 @@ def make_demo(context) -> None:
         previous = None
         for _ in range(count):
             planned = start + dt.timedelta(hours=rnd.randint(0, span))
-            planned = planned.replace(minute=rnd.choice([0, 15, 30, 45]), second=0, microsecond=0)
             local = planned.astimezone(ZONE)
-            if local.weekday() >= 5:
-                planned -= dt.timedelta(days=2)
+            day = local.date() - dt.timedelta(days=max(0, local.weekday() - 4))  # weekdays
+            # Office hours in Moscow: calls at three in the morning are nobody's history.
+            planned = _local(day, 9 + local.hour % 9, rnd.choice([0, 15, 30, 45]))
             overdue = planned.astimezone(ZONE).date() < today - dt.timedelta(days=14)
             done = overdue or rnd.random() < .97
             author = rnd.choice(authors_for.get(manager, [manager])) if rnd.random() < .1 else None

@@ -271,6 +271,15 @@ def file_response(request, path: Path, filename: str, content_type: str | None, 
     return response
 
 
+def size_text(size: int):
+    """The size for people, translatable: 300 B, 20.0 KB, 1.5 MB."""
+    if size < 1024:
+        return _("${n} B", mapping={"n": size})
+    if size < 1024 * 1024:
+        return _("${n} KB", mapping={"n": f"{size / 1024:.1f}"})
+    return _("${n} MB", mapping={"n": f"{size / (1024 * 1024):.1f}"})
+
+
 def human_size(size: int) -> str:
     """1.5 MB, 20.0 KB, 300 B."""
     for unit in ("B", "KB", "MB"):

@@ -133,12 +133,12 @@ def client_card(context, request):
 
 def files_context(request, org: Organization | None, files: list) -> dict:
     """What the files card of the client card and the contact page needs."""
-    from portal.files import ALLOWED_LIST, human_size, max_bytes
+    from portal.files import ALLOWED_LIST, max_bytes, size_text
 
     return {
         "files": files,
         "file_url": lambda item: file_url(request, item),
-        "human_size": human_size,
+        "human_size": lambda n: request.localizer.translate(size_text(n)),
         "may_attach": org is not None and request.has_permission("edit", locate(request, org)),
         "max_mb": max_bytes(request.registry.settings) // (1024 * 1024),
         "allowed_files": ALLOWED_LIST,

@@ -65,7 +65,9 @@ def interactions_timeline(request, target, *, planned: bool, limit: int) -> list
             badge_class = "text-bg-danger" if overdue else "text-bg-primary"
         if isinstance(target, Organization) and item.contact is not None:
             detail = " · ".join(p for p in (item.contact.full_name, detail) if p)
-        attempts = attempt_summary(request, tried.get(item.id))
+        counts = tried.get(item.id) or {}
+        # Worth telling when it took more than one try (one "talked" is every done call).
+        attempts = attempt_summary(request, counts) if sum(counts.values()) > 1 else ""
         if attempts:
             detail = " · ".join(p for p in (detail, translate(_(
                 "Attempts: ${list}", mapping={"list": attempts}))) if p)

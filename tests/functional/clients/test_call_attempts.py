@@ -113,10 +113,16 @@ def test_the_client_timeline_and_the_export_keep_every_attempt(
                                done_at=utcnow() - dt.timedelta(days=2))
     for days, outcome in ((3, "no_answer"), (3, "no_answer"), (2, "talked")):
         tried(dbsession, call, outcome, utcnow() - dt.timedelta(days=days), manager)
+    easy = clients.interaction(responsible=manager, organization=org, subject="Сразу",
+                               planned_at=utcnow() - dt.timedelta(days=5),
+                               done_at=utcnow() - dt.timedelta(days=5))
+    tried(dbsession, easy, "talked", utcnow() - dt.timedelta(days=5), manager)
     testapp.login(manager.login)
     card = testapp.get(f"/clients/{org.id}")
-    item = card.html.select_one("#timeline-list .timeline-item").get_text(" ", strip=True)
-    assert "Attempts: No answer: 2, Talked: 1" in item
+    items = [i.get_text(" ", strip=True) for i in card.html.select("#timeline-list .timeline-item")]
+    assert "Attempts: No answer: 2, Talked: 1" in items[0]
+    # Getting through at once is what a done call is: nothing to tell.
+    assert "Сразу" in items[1] and "Attempts" not in items[1]
     login_as("director")
     export = testapp.get("/clients/export", params={"list": "interactions", "format": "csv",
                                                     "state": "all", "tab": "all"})

@@ -80,3 +80,18 @@ def test_the_demo_clients_are_searchable(demo_db):
         == scalar(demo_db, "SELECT count(*) FROM organizations")
     assert scalar(demo_db, "SELECT count(*) FROM search_documents WHERE kind = 'contact'") \
         == scalar(demo_db, "SELECT count(*) FROM contacts")
+
+
+def test_interactions_happen_in_office_hours_on_weekdays(demo_db):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    with demo_db.connect() as conn:
+        times = conn.execute(sa.text("SELECT planned_at, done_at FROM interactions")).all()
+    zone = ZoneInfo("Europe/Moscow")
+    week_ago = dt.datetime.now(zone) - dt.timedelta(days=7)
+    moscow = [(dt.datetime.fromisoformat(str(p)).replace(tzinfo=dt.UTC).astimezone(zone), d)
+              for p, d in times]
+    assert all(8 <= t.hour < 19 for t, _done in moscow), sorted({t.hour for t, _d in moscow})
+    # The history is of working days (today's plan is today's, whatever day it is).
+    assert not [t for t, done in moscow if done and t < week_ago and t.weekday() >= 5]
