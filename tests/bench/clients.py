@@ -255,19 +255,21 @@ def generate(engine, scale_name: str) -> None:
             "result_text", "color", "parent_id", "created_at", "updated_at", "version"],
             interactions())
         # Call attempts: the conversation of every done call, "no answer" before one in five;
-        # today, "no answer" on half of BUSY's open calls (My day shows today's counts).
+        # today, "no answer" on half of BUSY's open calls (My day shows today's counts). In id
+        # order, so that the (interaction_id, at) index grows at its end.
         conn.exec_driver_sql(
             "INSERT INTO interaction_attempts (interaction_id, at, outcome, user_id) "
             "SELECT id, planned_at, 'no_answer', responsible_id FROM interactions "
-            "WHERE kind = 'call' AND done_at IS NOT NULL AND id % 5 = 0")
+            "WHERE kind = 'call' AND done_at IS NOT NULL AND id % 5 = 0 ORDER BY id")
         conn.exec_driver_sql(
             "INSERT INTO interaction_attempts (interaction_id, at, outcome, user_id) "
             "SELECT id, done_at, 'talked', responsible_id FROM interactions "
-            "WHERE kind = 'call' AND done_at IS NOT NULL")
+            "WHERE kind = 'call' AND done_at IS NOT NULL ORDER BY id")
         conn.exec_driver_sql(
             "INSERT INTO interaction_attempts (interaction_id, at, outcome, user_id) "
             "SELECT id, ?, 'no_answer', responsible_id FROM interactions "
-            "WHERE responsible_id = ? AND kind = 'call' AND done_at IS NULL AND id % 2 = 0",
+            "WHERE responsible_id = ? AND kind = 'call' AND done_at IS NULL AND id % 2 = 0 "
+            "ORDER BY id",
             (_ts(now), BUSY_ID))
         print(f"bench clients-interactions seconds={time.perf_counter() - started:.1f}", flush=True)
 
