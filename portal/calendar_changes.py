@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from string import Template
 
 import sqlalchemy as sa
 from pyramid.i18n import make_localizer
@@ -112,17 +113,25 @@ def when_text(request, event: Event, start: dt.datetime, user: User) -> str:
     from babel.dates import format_date
 
     _loc, locale = _localizer(request, user)
-    if event.all_day:
-        local, clock = start.astimezone(zone(event.timezone)), ""
-    else:
-        local = start.astimezone(zone(user.timezone))
-        clock = local.strftime(", %H:%M")
-    # A big tick formats thousands of these: each day is formatted once per language.
+    where = event.timezone if event.all_day else user.timezone
+    # A big tick formats thousands of these: each moment once per language and zone.
     cache = request.__dict__.setdefault("_calendar_dates", {})
-    key = (locale, local.date())
+    key = (locale, where, start, event.all_day)
     if key not in cache:
-        cache[key] = format_date(local.date(), "medium", locale=locale)
-    return cache[key] + clock
+        local = start.astimezone(zone(where))
+        clock = "" if event.all_day else local.strftime(", %H:%M")
+        cache[key] = format_date(local.date(), "medium", locale=locale) + clock
+    return cache[key]
+
+
+def _wording(request, localizer, locale: str, msgid) -> Template:
+    """The message in one language as a template: translated once per request and language,
+    filled for each person (a tick tells thousands)."""
+    cache = request.__dict__.setdefault("_calendar_wording", {})
+    key = (locale, str(msgid))
+    if key not in cache:
+        cache[key] = Template(localizer.translate(_(msgid)))
+    return cache[key]
 
 
 def notes_for(
@@ -132,23 +141,25 @@ def notes_for(
     title and body translated for each; the acting person is left out."""
     out = []
     actor = request.identity.user if getattr(request, "identity", None) else None
+    url = f"/calendar/{event.id}"
+    if start is not None and event.rrule:
+        url += "?at=" + utc_stamp(start)
     for user in users:
         if user is None or (actor is not None and user.id == actor.id) or not user.active:
             continue
-        loc, _locale = _localizer(request, user)
+        loc, locale = _localizer(request, user)
         mapping = {
             "title": event.title,
             "when": when_text(request, event, start or event.start_at, user),
             "who": actor.full_name if actor is not None else "",
         }
-        url = f"/calendar/{event.id}"
-        if start is not None and event.rrule:
-            url += "?at=" + utc_stamp(start)
         out.append(
             {
                 "user_id": user.id,
-                "title": loc.translate(_(title, mapping=mapping))[:300],
-                "body": loc.translate(_(body, mapping=mapping)) if body else mapping["when"],
+                "title": _wording(request, loc, locale, title).safe_substitute(mapping)[:300],
+                "body": _wording(request, loc, locale, body).safe_substitute(mapping)
+                if body
+                else mapping["when"],
                 "url": url,
                 "kind": kind,
             }

@@ -5,29 +5,31 @@ at the same moment skips it), the attendees are notified, and the row moves on t
 occurrence in the same transaction. Once committed it is no longer due; had the transaction
 failed, nothing was sent and the next tick tries again.
 
-A tick may meet thousands of due reminders: events and people are read as plain rows and the
-notifications written in one statement per batch (audited ORM rows would make each flush
-examine every loaded row again).
+A tick may meet thousands of due reminders: reminders, events and people are read as plain rows,
+the rows moved on with one UPDATE statement per batch, and the notices go through
+`notify_many` (each person's channel: the inbox, e-mail or both) in bulk.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from types import SimpleNamespace
 
 import sqlalchemy as sa
+from zope.sqlalchemy import mark_changed
 
 from models.calendar import Event, EventAttendee, EventReminder
 from models.meta import utcnow
-from models.notifications import Notification
+from models.notifications import notify_many
 from models.people import User
 from portal.calendar_changes import next_occurrence, notes_for
 from portal.calendar_events import overridden
 from portal.i18n import _
-from portal.ticker import claim, job
+from portal.ticker import job
 
 BATCH = 500
+# "reminder_…": the person's channel for reminders applies (models/notifications.py).
+KIND = "reminder_event"
 REMINDER = _("Reminder: ${title}")
 REMINDER_BODY = _("Starts ${when}.")
 EVENT_COLUMNS = (
@@ -42,41 +44,57 @@ EVENT_COLUMNS = (
     "status",
     "reminder_minutes",
 )
+REMINDERS = EventReminder.__table__
 
 
-def due_reminders(dbsession, now: dt.datetime, limit: int = BATCH) -> list[EventReminder]:
-    """Claim up to `limit` due reminders for this process."""
+def due_reminders(dbsession, now: dt.datetime, limit: int = BATCH) -> list:
+    """Claim up to `limit` due reminders for this process: rows (id, event_id, occurrence_start,
+    fired_count)."""
     stmt = (
-        sa.select(EventReminder)
-        .where(EventReminder.fire_at <= now)
-        .order_by(EventReminder.fire_at, EventReminder.id)
+        sa.select(REMINDERS.c.id, REMINDERS.c.event_id, REMINDERS.c.occurrence_start,
+                  REMINDERS.c.fired_count)
+        .where(REMINDERS.c.fire_at <= now)
+        .order_by(REMINDERS.c.fire_at, REMINDERS.c.id)
         .limit(limit)
     )
-    return claim(dbsession, stmt)
+    if dbsession.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    return dbsession.execute(stmt).all()
 
 
 def _load(db, event_ids):
     """The events (plain rows) and, per event, the people still coming."""
     events = {
-        row.id: SimpleNamespace(**row._mapping)
+        row.id: row
         for row in db.execute(
             sa.select(*[getattr(Event, c) for c in EVENT_COLUMNS]).where(Event.id.in_(event_ids))
         )
     }
     people: dict[int, list] = defaultdict(list)
     for row in db.execute(
-        sa.select(EventAttendee.event_id, User.id, User.locale, User.timezone, User.state)
+        sa.select(EventAttendee.event_id, User.id, User.locale, User.timezone,
+                  (User.state == "active").label("active"))
         .join(User, User.id == EventAttendee.user_id)
         .where(EventAttendee.event_id.in_(event_ids), EventAttendee.answer != "declined")
     ):
-        people[row.event_id].append(
-            SimpleNamespace(id=row.id, locale=row.locale, timezone=row.timezone, active=row.state == "active")
-        )
+        people[row.event_id].append(row)
     return events, people
 
 
+MOVE_ON = (
+    sa.update(REMINDERS)
+    .where(REMINDERS.c.id == sa.bindparam("row_id"))
+    .values(
+        fired_count=sa.bindparam("fired"),
+        last_fired_at=sa.bindparam("fired_at"),
+        occurrence_start=sa.bindparam("next_start"),
+        fire_at=sa.bindparam("next_fire"),
+    )
+)
+
+
 def send_event_reminders(request, now: dt.datetime | None = None) -> int:
-    """Fire every due event reminder; returns how many notifications went out."""
+    """Fire every due event reminder; returns how many inbox notifications were made."""
     db = request.dbsession
     now = now or utcnow()
     total = 0
@@ -86,7 +104,7 @@ def send_event_reminders(request, now: dt.datetime | None = None) -> int:
             break
         events, people = _load(db, sorted({r.event_id for r in batch}))
         skips = overridden(db, [e.id for e in events.values() if e.rrule])
-        notes = []
+        items, moves = [], []
         for reminder in batch:
             event = events[reminder.event_id]
             start = reminder.occurrence_start
@@ -98,29 +116,22 @@ def send_event_reminders(request, now: dt.datetime | None = None) -> int:
                 and start is not None
                 and start + (event.end_at - event.start_at) > now
             ):
-                notes.extend(
-                    notes_for(
-                        request,
-                        people[event.id],
-                        "event_reminder",
-                        REMINDER,
-                        event,
-                        start,
-                        body=REMINDER_BODY,
-                    )
-                )
-            reminder.fired_count += 1
-            reminder.last_fired_at = now
+                for n in notes_for(request, people[event.id], KIND, REMINDER, event, start,
+                                   body=REMINDER_BODY):
+                    items.append((n["user_id"], n["title"], n["body"], n["url"], n["kind"], None))
             nxt = None
             if event.status != "cancelled" and event.reminder_minutes is not None:
                 nxt = next_occurrence(event, start, skips.get(event.id, ()))
-            reminder.occurrence_start = nxt
-            reminder.fire_at = nxt - dt.timedelta(minutes=event.reminder_minutes) if nxt else None
-        if notes:
-            stamp = utcnow()
-            db.execute(sa.insert(Notification), [{**n, "created_at": stamp} for n in notes])
-        db.flush()
-        total += len(notes)
+            moves.append({
+                "row_id": reminder.id,
+                "fired": reminder.fired_count + 1,
+                "fired_at": now,
+                "next_start": nxt,
+                "next_fire": nxt - dt.timedelta(minutes=event.reminder_minutes) if nxt else None,
+            })
+        db.execute(MOVE_ON, moves)
+        mark_changed(db)  # a plain UPDATE: the transaction must commit it
+        total += notify_many(db, items)
         if len(batch) < BATCH:
             break
     return total

@@ -165,3 +165,29 @@ def test_two_ticks_at_once_fire_each_reminder_exactly_once(app, dbengine, monkey
         assert len(per_event) == 2 * EVENTS and {n for _u, _url, n in per_event} == {1}
     finally:
         _cleanup(dbengine, user_ids, event_ids)
+
+
+def test_a_tick_commits_its_notices_and_moves_each_reminder_on(app, dbengine):
+    """The tick in its own transaction, as `portal tick` runs it: what it did is stored."""
+    from portal.ticker import tick
+
+    user_ids, event_ids = _setup(dbengine)
+    try:
+        report = tick(app.registry)
+        assert report["event_reminders"] >= 2 * EVENTS
+        with dbengine.connect() as conn:
+            notes = conn.execute(
+                sa.select(sa.func.count()).select_from(Notification.__table__)
+                .where(Notification.__table__.c.user_id.in_(user_ids),
+                       Notification.__table__.c.kind == "reminder_event")
+            ).scalar_one()
+            reminders = conn.execute(
+                sa.select(EventReminder.__table__.c.fired_count, EventReminder.__table__.c.fire_at)
+                .where(EventReminder.__table__.c.event_id.in_(event_ids))
+            ).all()
+        assert notes == 2 * EVENTS
+        # Single events: fired once, nothing more to come.
+        assert set(reminders) == {(1, None)}
+        assert tick(app.registry)["event_reminders"] == 0
+    finally:
+        _cleanup(dbengine, user_ids, event_ids)

@@ -15,7 +15,7 @@ def reminders_of(dbsession, user):
     return list(
         dbsession.scalars(
             sa.select(Notification).where(
-                Notification.user_id == user.id, Notification.kind == "event_reminder"
+                Notification.user_id == user.id, Notification.kind == "reminder_event"
             )
         )
     )
@@ -48,6 +48,7 @@ def test_a_reminder_fires_once_for_each_occurrence(factory, cal, dbsession, requ
     assert run_job(request_for) == 0
     assert [n.title for n in reminders_of(dbsession, guest)] == ["Reminder: Планёрка"]
     assert reminders_of(dbsession, declined) == []
+    dbsession.refresh(row)  # the tick moves the row on with a plain UPDATE
     assert row.occurrence_start == start + dt.timedelta(days=1)
     # A day later the next occurrence is reminded of, once.
     import portal.calendar_reminders as jobs
@@ -72,3 +73,25 @@ def test_a_cancelled_event_or_one_without_reminder_has_no_reminder(factory, cal,
     cancel_event(request_for(me), cancelled)
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(EventReminder)) == 0
     assert run_job(request_for) == 0
+
+
+def test_a_reminder_goes_by_e_mail_to_those_who_want_reminders_by_e_mail(
+    factory, cal, dbsession, request_for
+):
+    from models.notifications import MailMessage, NotificationSettings
+
+    me = factory.user()
+    by_mail = factory.user(email="anna@example.com")
+    dbsession.add(NotificationSettings(user_id=by_mail.id, default_channel="portal",
+                                       channels={"reminder": "email"}))
+    dbsession.info["mail_enabled"] = True
+    try:
+        start = (utcnow() + dt.timedelta(minutes=10)).replace(microsecond=0)
+        cal.event(me, "Совещание", start=start, reminder_minutes=15, user_ids=[by_mail.id])
+        assert run_job(request_for) == 1  # the organizer's, in the portal
+        mails = dbsession.scalars(sa.select(MailMessage).where(MailMessage.user_id == by_mail.id)).all()
+        assert [(m.subject, m.to_addr, m.status) for m in mails] == [
+            ("Reminder: Совещание", "anna@example.com", "queued")]
+        assert reminders_of(dbsession, by_mail) == []
+    finally:
+        dbsession.info.pop("mail_enabled", None)
