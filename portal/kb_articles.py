@@ -50,6 +50,12 @@ def article_url(request, article: Article, *elements, query=None) -> str:
     return _finish(folder_url(request, article.folder_id) + article.slug + "/", elements, query)
 
 
+def article_link(request, article: Article) -> str:
+    """An address that stays when the article or its folders move (/kb/@@article/<id>): for
+    notifications and e-mails."""
+    return f"{request.application_url}/kb/@@article/{article.id}"
+
+
 def _finish(url: str, elements, query) -> str:
     from urllib.parse import quote, urlencode
 
@@ -461,7 +467,7 @@ def notify_must_read(request, article: Article) -> int:
     ids = list(db.scalars(must_read_audience(request, article).where(User.id.not_in(confirmed))))
     notify_users(request, ids, _("Must read: ${title}", mapping={"title": article.title}),
                  _("Please read this article and confirm that you have read it."),
-                 article_url(request, article), "kb_must_read")
+                 article_link(request, article), "kb_must_read")
     return len(ids)
 
 
@@ -573,7 +579,7 @@ def on_transition(event) -> None:
         return
     request = event.request
     actor = _actor_id(request)
-    url = article_url(request, article)
+    url = article_link(request, article)
     name = event.transition.name
     if name == "submit":
         reviewers = folder_holders(request, article.folder_id, "article", "review") - {actor}

@@ -65,6 +65,7 @@ PERMISSION_LABELS = {
     "article.add": _("Write article drafts"),
     "article.edit": _("Edit articles"),
     "article.review": _("Publish, reject and archive articles"),
+    "article.delete": _("Delete articles"),
     "report.activity": _("Activity report"),
     "report.advertising": _("Advertising report"),
     "report.discipline": _("Discipline report"),

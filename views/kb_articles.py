@@ -55,6 +55,7 @@ def article_view(request):
         ArticleFeedback.article_id == article.id, ArticleFeedback.user_id == request.identity.user.id))
     may_edit = request.has_permission("edit", article)
     may_review = request.has_permission("review", article)
+    may_delete = request.has_permission("delete", article)
     concerned = article.must_read and article.state == "published" and _concerned(request, article)
     panel = workflow_panel(request, article)
     return {
@@ -73,6 +74,7 @@ def article_view(request):
         "must_confirm": concerned and (read is None or read.confirmed_at is None),
         "may_edit": may_edit,
         "may_review": may_review,
+        "may_delete": may_delete,
         "may_report": article.must_read and (may_edit or may_review or
                                              request.identity.user.id == article.author_id),
         "human_size": human_size,

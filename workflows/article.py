@@ -3,7 +3,8 @@
 Who sees what (issue 5): a draft — its author and the folder's editors; pending — also the
 reviewers; published — everyone who may view the folder (the role matrix as it is); archived —
 the editors. Authors edit their drafts; once submitted, only editors change the text (the author
-retracts it first). Reviewers publish, reject (saying why) and archive.
+retracts it first). Reviewers publish, reject (saying why) and archive. Authors delete their
+drafts; anything else only editors delete.
 """
 from models.kb import Article
 from portal.i18n import _
@@ -22,14 +23,15 @@ def _author_or_editor(request, article):
 ARTICLE = register(Workflow(
     name="article",
     initial="draft",
-    type_permissions=("view", "add", "edit", "review"),
+    type_permissions=("view", "add", "edit", "review", "delete"),
     states={
         "draft": State(_("Draft"), {"view": ("Owner", "editor"), "edit": ("Owner", "editor"),
-                                    "review": ()}),
+                                    "review": (), "delete": ("Owner", "editor")}),
         "pending": State(_("Pending review"), {"view": ("Owner", "editor", "reviewer"),
-                                               "edit": ("editor",)}),
-        "published": State(_("Published"), {"edit": ("editor",)}),
-        "archived": State(_("Archived"), {"view": ("editor",), "edit": ("editor",), "review": ()}),
+                                               "edit": ("editor",), "delete": ("editor",)}),
+        "published": State(_("Published"), {"edit": ("editor",), "delete": ("editor",)}),
+        "archived": State(_("Archived"), {"view": ("editor",), "edit": ("editor",), "review": (),
+                                          "delete": ("editor",)}),
     },
     transitions=[
         Transition("submit", ("draft",), "pending", "edit", _("Submit for review")),

@@ -1,5 +1,6 @@
 """Property: for any folder tree (blocked, restricted), sharing, roles and workflow states, the
-SQL filter of articles and their computed ACL agree (DESIGN.md §5), for view, edit and review."""
+SQL filter of articles and their computed ACL agree (DESIGN.md §5), for view, edit, review and
+delete."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ def test_article_filter_and_acl_agree(case, dbsession, request_for):
     roles = {r.name: r for r in dbsession.scalars(sa.select(Role))}
     probe = Role(name=f"kbprobe{RUN}", title="probe")
     if case["probe_scope"]:
-        for perm in ("view", "edit", "review"):
+        for perm in ("view", "edit", "review", "delete"):
             probe.permissions.append(
                 RolePermission(type="article", permission=perm, scope=case["probe_scope"]))
     dbsession.add(probe)
@@ -72,7 +73,7 @@ def test_article_filter_and_acl_agree(case, dbsession, request_for):
     ids = [a.id for a in articles]
     request = request_for(viewer)
     identity = identity_for(dbsession, viewer)
-    for permission in ("view", "edit", "review"):
+    for permission in ("view", "edit", "review", "delete"):
         by_sql = set(dbsession.scalars(sa.select(Article.id).where(
             article_filter(request, permission, identity), Article.id.in_(ids))))
         by_acl = set()

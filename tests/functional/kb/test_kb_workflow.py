@@ -107,7 +107,12 @@ def test_submit_review_publish_journey_with_notifications(testapp, factory, kb, 
     transition(testapp, url, "submit")
     assert article.state == "pending"
     note = dbsession.scalar(sa.select(Notification).where(Notification.user_id == reviewer.id))
-    assert note is not None and "VPN at home" in note.title and note.url.endswith(url)
+    assert note is not None and "VPN at home" in note.title
+    # The link lasts wherever the article goes, and leads to it.
+    assert note.url.endswith(f"/kb/@@article/{article.id}")
+    testapp.login("reviewer")
+    assert testapp.get(note.url, status=303).location.endswith(url)
+    testapp.login("author")
     # The author cannot publish their own submission.
     transition(testapp, url, "publish", status=403)
     assert article.state == "pending"
