@@ -125,7 +125,8 @@ def _cancelled_occurrences(field: FieldChange) -> list[FieldChange]:
 
 def _describe_event(version, op, fields, names):
     m = {"title": version.title}
-    if op == INSERT:
+    # Added and changed again in one transaction: recorded as an update without an earlier state.
+    if op == INSERT or (op == UPDATE and any(f.name == "title" and f.old is None for f in fields)):
         shown = {"start_at", "end_at", "location", "visibility", "rrule"}
         fields = [f for f in _field_changes("events", None, version, names) if f.name in shown]
         return _("Planned event “${title}”", mapping=m), None, _event_fields(version, fields)

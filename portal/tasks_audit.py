@@ -133,9 +133,15 @@ def _due_fields(version, fields: list[FieldChange]) -> list[FieldChange]:
     return [f for f in fields if f.name != "due_on"]
 
 
+def _created_and_changed(op, fields) -> bool:
+    """A row added and changed again in one transaction is recorded as an update without an
+    earlier state (SQLAlchemy-Continuum): its title goes from nothing to something."""
+    return op == UPDATE and any(f.name == "title" and f.old is None for f in fields)
+
+
 def _describe_task(version, op, fields, names):
     m = {"task": _task_label(version)}
-    if op == INSERT:
+    if op == INSERT or _created_and_changed(op, fields):
         shown = {"assignee_id", "department_id", "due_at", "due_on", "priority"}
         fields = [f for f in _field_changes("tasks", None, version, names) if f.name in shown]
         return (_("Created task ${task}", mapping=m), None,

@@ -301,3 +301,29 @@ def test_attendees_from_a_whole_department(testapp, factory, dbsession):
         for x in dbsession.scalars(sa.select(EventAttendee).where(EventAttendee.event_id == event.id))
     }
     assert via[a.id] == dept.id and via[b.id] == dept.id
+
+
+def test_a_refused_edit_keeps_the_event_as_it_was_and_tells_nobody(testapp, factory, cal, dbsession):
+    organizer = factory.user()
+    guest = factory.user()
+    taken, free = cal.room("Переговорная «Нева»"), cal.room("Переговорная «Волга»")
+    cal.event(factory.user(), "Совет директоров", room_ids=[taken.id])
+    event = cal.event(organizer, "Планёрка", user_ids=[guest.id], room_ids=[free.id],
+                      location="Кабинет 5")
+    before = (event.title, event.start_at, event.end_at, event.location, event.sequence)
+    notes = dbsession.scalar(sa.select(sa.func.count()).select_from(Notification))
+    testapp.login(organizer.login)
+    for values, field in [
+        (form(title="Новое название", end_time="09:00", people=[guest.id]), "error-end"),
+        (form(title="Новое название", rooms=[taken.id], people=[guest.id]), "error-rooms"),
+        (form(title="Новое название", people=[], freq="WEEKLY", ends="never"), "error-repeat"),
+    ]:
+        page = testapp.post_csrf(f"/calendar/{event.id}/edit", values, status=400)
+        assert page.html.select_one(f"#{field}") is not None
+        # What was typed is shown again, to be corrected.
+        assert page.html.select_one("#title")["value"] == "Новое название"
+    dbsession.expire_all()
+    assert (event.title, event.start_at, event.end_at, event.location, event.sequence) == before
+    assert {a.user_id for a in event.attendees} == {organizer.id, guest.id}
+    assert [b.room_id for b in event.bookings] == [free.id]
+    assert dbsession.scalar(sa.select(sa.func.count()).select_from(Notification)) == notes

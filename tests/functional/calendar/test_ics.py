@@ -194,3 +194,18 @@ def test_a_file_that_is_not_ics_or_is_huge_is_refused(testapp, factory, dbsessio
     monkeypatch.setattr(portal.calendar_ics, "MAX_IMPORT_BYTES", 1000)
     assert "larger than" in upload(ICS).html.select_one("#import-error").text
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+def test_a_file_with_too_many_events_is_refused_whole(testapp, factory, dbsession, monkeypatch):
+    import portal.calendar_ics
+
+    testapp.login(factory.user().login)
+    monkeypatch.setattr(portal.calendar_ics, "MAX_IMPORT_EVENTS", 3)
+    page = testapp.post(
+        "/calendar/import",
+        {"csrf_token": testapp.csrf_token(), "calendar": "personal", "visibility": "public"},
+        upload_files=[("file", "big.ics", ICS)],
+        status=400,
+    )
+    assert "at most 3 can be imported at once" in page.html.select_one("#import-error").text
+    assert dbsession.scalar(sa.select(sa.func.count()).select_from(Event)) == 0

@@ -133,3 +133,18 @@ def test_a_task_made_in_the_form_is_told_as_created(testapp, factory, login_as, 
     assert f"Created task #{task.id} Подготовить договор" in text
     assert "assignee: Орлова Наталья" in text and "due: May 20, 2031, 3:30:00 PM" in text
     assert "Changed task" not in text
+
+
+def test_a_task_added_and_changed_in_one_transaction_is_told_as_created(
+    testapp, factory, login_as, make_task, dbsession
+):
+    author = factory.user()
+    commit_point(dbsession)
+    dbsession.info["actor_id"] = author.id
+    task = make_task(author, author, title="Импорт из старой системы")
+    task.priority = 2  # changed again before the transaction ends (demo data, imports)
+    commit_point(dbsession)
+    login_as(author)
+    text = history_text(testapp.get(f"/tasks/{task.id}"))
+    assert f"Created task #{task.id} Импорт из старой системы" in text
+    assert "priority: — High" in text and "Changed task" not in text
