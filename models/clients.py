@@ -458,9 +458,25 @@ class Interaction(Base):
         # The client card's and the contact page's timeline: planned by time, done by done_at.
         sa.Index("ix_interactions_organization_day", "organization_id", "done_at", "planned_at"),
         sa.Index("ix_interactions_contact_day", "contact_id", "done_at", "planned_at"),
-        # The "all I may see" tab without a person: to do by time, done newest first.
-        sa.Index("ix_interactions_state_time", "done_at", "planned_at"),
+        # The "all I may see" tab: what is to do by time, what is done newest first. Partial
+        # indexes: one on (done_at, planned_at) would make SQLite believe that few rows have
+        # done_at NULL (its statistics count rows per value) and walk every open interaction
+        # of everyone for a query about one person or department.
+        sa.Index("ix_interactions_open_time", "planned_at",
+                 sqlite_where=sa.text("done_at IS NULL"),
+                 postgresql_where=sa.text("done_at IS NULL")),
+        sa.Index("ix_interactions_done_time", "done_at",
+                 sqlite_where=sa.text("done_at IS NOT NULL"),
+                 postgresql_where=sa.text("done_at IS NOT NULL")),
         sa.Index("ix_interactions_department_time", "department_id", "planned_at"),
+        # "All I may see" for someone with a department's scope: the department's to do by
+        # time, its done newest first (partial, as below).
+        sa.Index("ix_interactions_department_open", "department_id", "planned_at",
+                 sqlite_where=sa.text("done_at IS NULL"),
+                 postgresql_where=sa.text("done_at IS NULL")),
+        sa.Index("ix_interactions_department_done", "department_id", "done_at",
+                 sqlite_where=sa.text("done_at IS NOT NULL"),
+                 postgresql_where=sa.text("done_at IS NOT NULL")),
         # The "planned by me for others" tab.
         sa.Index("ix_interactions_author_day", "author_id", "done_at", "planned_at"),
     )

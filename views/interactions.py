@@ -24,6 +24,8 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 
 from models.clients import (
     INTERACTION_KINDS,
@@ -70,7 +72,8 @@ from views.interactions_forms import (
 )
 
 PAGE_SIZE = 50
-COUNT_CAP = 10000
+# "1–50 of more than 1 000": counting every row of a department's two years is not worth it.
+COUNT_CAP = 1000
 TABS = {"mine": _("Mine"), "others": _("Planned by me for others"), "all": _("All I may see")}
 # The default (to do) and "done" run on the index (responsible_id, done_at, planned_at).
 STATES = {"planned": _("To do"), "overdue": _("Overdue"), "done": _("Done"), "all": _("Any state")}
@@ -207,53 +210,117 @@ def list_filters(request, default_state: str = "all") -> dict:
     }
 
 
-def list_query(request, f: dict, now: dt.datetime):
+def list_conditions(request, f: dict, now: dt.datetime) -> list:
+    """The list's WHERE: what the user may see first, then the tab's and the filters'."""
     me = request.identity.user.id
-    stmt = sa.select(Interaction).where(sql_filter(request, Interaction, "view"))
+    where = [sql_filter(request, Interaction, "view")]
     if f["tab"] == "mine":
-        stmt = stmt.where(Interaction.responsible_id == me)
+        where.append(Interaction.responsible_id == me)
     elif f["tab"] == "others":
-        stmt = stmt.where(Interaction.author_id == me, Interaction.responsible_id != me)
+        where += [Interaction.author_id == me, Interaction.responsible_id != me]
     elif f["responsible"]:
-        stmt = stmt.where(Interaction.responsible_id == f["responsible"])
+        where.append(Interaction.responsible_id == f["responsible"])
     if f["state"] in ("planned", "overdue"):
-        stmt = stmt.where(Interaction.done_at.is_(None))
+        where.append(Interaction.done_at.is_(None))
         if f["state"] == "overdue":
-            stmt = stmt.where(Interaction.planned_at < now)
+            where.append(Interaction.planned_at < now)
     elif f["state"] == "done":
-        stmt = stmt.where(Interaction.done_at.is_not(None))
+        where.append(Interaction.done_at.is_not(None))
     if f["kind"]:
-        stmt = stmt.where(Interaction.kind == f["kind"])
+        where.append(Interaction.kind == f["kind"])
     if f["organization"]:
-        stmt = stmt.where(Interaction.organization_id == f["organization"])
+        where.append(Interaction.organization_id == f["organization"])
     if f["start"]:
-        stmt = stmt.where(Interaction.planned_at >= day_bounds(request, f["start"])[0])
+        where.append(Interaction.planned_at >= day_bounds(request, f["start"])[0])
     if f["end"]:
-        stmt = stmt.where(Interaction.planned_at < day_bounds(request, f["end"])[1])
-    return stmt
+        where.append(Interaction.planned_at < day_bounds(request, f["end"])[1])
+    return where
+
+
+def list_query(request, f: dict, now: dt.datetime):
+    return sa.select(Interaction).where(*list_conditions(request, f, now))
+
+
+def scope_parts(where: list) -> tuple[list, list]:
+    """The OR'ed parts of what the user may see (their department's rows, their own...) and
+    the other conditions. Each part is read on its own index and the ids united, rather than
+    trusting one plan for the whole OR: SQLite's statistics then tend to walk every open
+    interaction of everyone."""
+    scope, rest = where[0], where[1:]
+    if isinstance(scope, BooleanClauseList) and scope.operator is operators.or_:
+        return list(scope.clauses), rest
+    return [scope], rest
+
+
+def capped_count(db, where: list, cap: int) -> int:
+    """How many rows match, up to cap + 1."""
+    parts, rest = scope_parts(where)
+    selects = [sa.select(Interaction.id).where(part, *rest).limit(cap + 1) for part in parts]
+    ids = selects[0] if len(selects) == 1 else sa.union(
+        *[sa.select(q.subquery().c.id) for q in selects])
+    return db.scalar(sa.select(sa.func.count()).select_from(ids.subquery()))
+
+
+RECENT = dt.timedelta(days=31)
+# The list's orders: (column, newest first).
+ORDERS = {"planned": (Interaction.planned_at, False), "overdue": (Interaction.planned_at, False),
+          "done": (Interaction.done_at, True), "all": (Interaction.planned_at, True)}
+
+
+def page_ids(db, where: list, state: str, offset: int, now: dt.datetime) -> list[int]:
+    """The ids of one page of the list (and one more, to know there is a next page).
+
+    Only ids and times are sorted, not every matching row joined to its organization, contact
+    and people; each part of what the user may see gives its first rows, the page is taken
+    from them together. The newest-first orders (done, any state) look at the last month
+    first: when it fills the page, the page is the same as over two years of a department's
+    interactions, which then need not be sorted at all.
+    """
+    column, newest = ORDERS[state]
+    wanted = offset + PAGE_SIZE + 1
+
+    def ordered(*columns):
+        return [c.desc() for c in columns] if newest else list(columns)
+
+    def read(extra: list) -> list[int]:
+        parts, rest = scope_parts(where)
+        if len(parts) == 1:
+            return list(db.scalars(
+                sa.select(Interaction.id).where(*parts, *rest, *extra)
+                .order_by(*ordered(column, Interaction.id)).offset(offset).limit(PAGE_SIZE + 1)))
+        firsts = [sa.select(Interaction.id, column.label("at")).where(part, *rest, *extra)
+                  .order_by(*ordered(column, Interaction.id)).limit(wanted).subquery()
+                  for part in parts]
+        united = sa.union(*[sa.select(q.c.id, q.c.at) for q in firsts]).subquery()
+        return list(db.scalars(sa.select(united.c.id).order_by(*ordered(united.c.at, united.c.id))
+                               .offset(offset).limit(PAGE_SIZE + 1)))
+
+    if newest:
+        recent = read([column >= now - RECENT])
+        if len(recent) > PAGE_SIZE:
+            return recent
+    return read([])
 
 
 @view_config(context=Interactions, renderer="interactions/list.jinja2", permission="view")
 def interaction_list(request):
     now = utcnow()
     f = list_filters(request, default_state="planned")
-    stmt = list_query(request, f, now)
-    if f["state"] in ("planned", "overdue"):
-        order = (Interaction.planned_at, Interaction.id)
-    elif f["state"] == "done":
-        order = (Interaction.done_at.desc(), Interaction.id.desc())
-    else:
-        order = (Interaction.planned_at.desc(), Interaction.id.desc())
+    where = list_conditions(request, f, now)
     offset = (f["page"] - 1) * PAGE_SIZE
-    rows = request.dbsession.scalars(
-        stmt.options(joinedload(Interaction.organization), joinedload(Interaction.contact),
-                     joinedload(Interaction.responsible), joinedload(Interaction.author),
-                     joinedload(Interaction.result))
-        .order_by(*order).offset(offset).limit(PAGE_SIZE + 1)).all()
+    ids = page_ids(request.dbsession, where, f["state"], offset, now)
+    loaded = {i.id: i for i in request.dbsession.scalars(
+        sa.select(Interaction).where(Interaction.id.in_(ids)).options(
+            joinedload(Interaction.organization), joinedload(Interaction.contact),
+            joinedload(Interaction.responsible), joinedload(Interaction.author),
+            joinedload(Interaction.result)))} if ids else {}
+    rows = [loaded[i] for i in ids]
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    total = request.dbsession.scalar(sa.select(sa.func.count()).select_from(
-        stmt.with_only_columns(Interaction.id).limit(COUNT_CAP + 1).subquery()))
+    if f["page"] == 1 and len(rows) < PAGE_SIZE:
+        total = len(rows)  # all of it is on the page
+    else:
+        total = capped_count(request.dbsession, where, COUNT_CAP)
     organization = request.dbsession.get(Organization, f["organization"]) \
         if f["organization"] else None
     query = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.items()

@@ -10,11 +10,10 @@ import re
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from models.clients import Interaction, Organization
 from models.meta import utcnow
-from models.people import Membership, User
+from models.people import Department, Membership, User
 from portal.clients import classifiers
 from portal.i18n import _
 from portal.interactions import (
@@ -49,26 +48,38 @@ def local_parts(request, when: dt.datetime | None) -> tuple[str, str]:
 
 # --- choices ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Person:
+    """Someone to choose: what a choice list shows of a person."""
+
+    id: int
+    full_name: str
+    position: str = ""
+    active: bool = True
+
+
 @dataclass
 class PeopleChoices:
     """"Me" first, then active people by department (who may be given work)."""
 
     me: User
-    groups: list[tuple[str, list[User]]]
+    groups: list[tuple[str, list[Person]]]
 
 
 def people_choices(request, keep_id: int | None = None) -> PeopleChoices:
-    db = request.dbsession
+    """Everyone who may be given work, by department: one query of names, no ORM objects
+    (thousands of people are listed on the interaction forms and the list's filter)."""
     me = request.identity.user
-    people = db.scalars(
-        sa.select(User).where(sa.or_(User.active, User.id == keep_id) if keep_id else User.active)
-        .options(selectinload(User.memberships).selectinload(Membership.department))
-        .order_by(User.full_name)).all()
-    groups: dict[str, list[User]] = {}
-    for person in people:
-        names = sorted(m.department.name for m in person.memberships) or [""]
-        for name in names:
-            groups.setdefault(name, []).append(person)
+    rows = request.dbsession.execute(
+        sa.select(User.id, User.full_name, User.position, User.active, Department.name)
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .outerjoin(Department, Department.id == Membership.department_id)
+        .where(sa.or_(User.active, User.id == keep_id) if keep_id else User.active)
+        .order_by(User.full_name, User.id))
+    groups: dict[str, list[Person]] = {}
+    for user_id, full_name, position, active, department in rows:
+        groups.setdefault(department or "", []).append(
+            Person(user_id, full_name, position or "", bool(active)))
     ordered = sorted(groups.items(), key=lambda kv: (kv[0] == "", kv[0]))
     return PeopleChoices(me, ordered)
 
