@@ -31,6 +31,7 @@ Rows inserted with Core (demo, benchmark, import) are indexed with `index_docume
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -528,7 +529,8 @@ def snippet(text: str, terms: list[str], size: int = 200) -> Markup | None:
     if not text or not terms:
         return None
     pattern = _words_pattern(terms)
-    found = list(pattern.finditer(text))
+    # The first matches are enough to choose a window (an enormous text may hold thousands).
+    found = list(itertools.islice(pattern.finditer(text), 500))
     if not found:
         return None
     best, best_score = 0, -1

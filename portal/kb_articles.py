@@ -290,6 +290,8 @@ class VersionDiff:
     lines: list[DiffLine]
     added: int = 0
     removed: int = 0
+    # Changed lines past MAX_DIFF_LINES, counted but not shown.
+    not_shown: int = 0
 
     @property
     def same(self) -> bool:
@@ -297,13 +299,22 @@ class VersionDiff:
                     or self.added or self.removed)
 
 
+# Past these sizes difflib's exact matching grows quadratic (an enormous one-paragraph text
+# took minutes): it then treats very frequent words or lines as noise, which is fast and still
+# readable; and a page shows at most MAX_DIFF_LINES lines of the comparison.
+EXACT_WORDS = 1500
+EXACT_LINES = 5000
+MAX_DIFF_LINES = 2000
+
+
 def _word_diff(a: str, b: str) -> tuple[Markup, Markup]:
     """Both sides of a changed line with the changed words marked <del>/<ins>."""
     # Words, spaces and single signs: "vpn-old.example" → "vpn", "-", "old", ".", "example".
     pattern = r"[^\W_]+|\s+|[\W_]"
     wa, wb = re.findall(pattern, a), re.findall(pattern, b)
+    exact = max(len(wa), len(wb)) <= EXACT_WORDS
     old, new = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=not exact).get_opcodes():
         left, right = escape("".join(wa[i1:i2])), escape("".join(wb[j1:j2]))
         if op == "equal":
             old.append(left)
@@ -321,9 +332,16 @@ def compare(old: ArticleVersion, new: ArticleVersion, context: int = 3) -> Versi
     words marked; long unchanged stretches are folded."""
     a, b = old.body.splitlines(), new.body.splitlines()
     lines: list[DiffLine] = []
-    added = removed = 0
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    added = removed = not_shown = 0
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=len(a) + len(b) > EXACT_LINES)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if len(lines) >= MAX_DIFF_LINES:
+            if op != "equal":
+                pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+                not_shown += (i2 - i1) + (j2 - j1) - pairs
+                added += j2 - j1
+                removed += i2 - i1
+            continue
         if op == "equal":
 
             def same(k, i1=i1, j1=j1):
@@ -340,24 +358,28 @@ def compare(old: ArticleVersion, new: ArticleVersion, context: int = 3) -> Versi
                 lines.extend(same(k) for k in range(n))
             continue
         pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
-        for k in range(pairs):
-            left, right = _word_diff(a[i1 + k], b[j1 + k])
-            lines.append(DiffLine("changed", left, right, i1 + k + 1, j1 + k + 1))
-            added += 1
-            removed += 1
-        for k in range(i1 + pairs, i2):
-            lines.append(DiffLine("removed", old=escape(a[k]), old_no=k + 1))
-            removed += 1
-        for k in range(j1 + pairs, j2):
-            lines.append(DiffLine("added", new=escape(b[k]), new_no=k + 1))
-            added += 1
+        added += j2 - j1
+        removed += i2 - i1
+        before = len(lines)
+        wanted = [("changed", i1 + k, j1 + k) for k in range(pairs)]
+        wanted += [("removed", k, None) for k in range(i1 + pairs, i2)]
+        wanted += [("added", None, k) for k in range(j1 + pairs, j2)]
+        for kind, i, j in wanted[:max(0, MAX_DIFF_LINES - before)]:
+            if kind == "changed":
+                left, right = _word_diff(a[i], b[j])
+                lines.append(DiffLine("changed", left, right, i + 1, j + 1))
+            elif kind == "removed":
+                lines.append(DiffLine("removed", old=escape(a[i]), old_no=i + 1))
+            else:
+                lines.append(DiffLine("added", new=escape(b[j]), new_no=j + 1))
+        not_shown += len(wanted) - (len(lines) - before)
     if lines and lines[-1].kind == "gap":
         lines.pop()
     title = _word_diff(old.title, new.title) if old.title != new.title else None
     summary = _word_diff(old.summary, new.summary) if old.summary != new.summary else None
     old_tags, new_tags = old.tag_list, new.tag_list
     return VersionDiff(title, summary, [t for t in new_tags if t not in old_tags],
-                       [t for t in old_tags if t not in new_tags], lines, added, removed)
+                       [t for t in old_tags if t not in new_tags], lines, added, removed, not_shown)
 
 
 # --- related articles -------------------------------------------------------------------------

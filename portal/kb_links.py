@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from markupsafe import Markup
+from pyramid.httpexceptions import HTTPForbidden
 
 from models.kb import Article, TicketArticleLink
-from portal.kb_articles import article_url
+from portal.kb_articles import article_url, locate
 from portal.kb_search import informative_words, search
 from portal.kb_security import article_filter
 
@@ -35,6 +36,10 @@ def suggest_articles(request, text: str, limit: int = 5, exclude_ids=()) -> list
     words = informative_words(text)
     if not words:
         return []
+    if request.dbsession.get_bind().dialect.name != "postgresql":
+        # SQLite matches word beginnings, not stems: "принтеры" in a ticket would miss
+        # "принтер". Their beginnings find the other forms ("принте…"); PostgreSQL stems.
+        words = list(dict.fromkeys(w[:max(5, len(w) - 2)] for w in words))
     where = sa.and_(Article.state == "published", article_filter(request, "view"))
     if exclude_ids:
         where = sa.and_(where, Article.id.not_in(list(exclude_ids)))
@@ -43,7 +48,10 @@ def suggest_articles(request, text: str, limit: int = 5, exclude_ids=()) -> list
 
 
 def link_article(request, ticket_id: int, article: Article) -> TicketArticleLink:
-    """Link `article` to a ticket (once; linking again returns the existing link)."""
+    """Link `article` to a ticket (once; linking again returns the existing link). Only an
+    article the user may read: HTTPForbidden otherwise."""
+    if not request.has_permission("view", locate(request, article)):
+        raise HTTPForbidden()
     db = request.dbsession
     link = db.scalar(sa.select(TicketArticleLink).where(
         TicketArticleLink.ticket_id == ticket_id, TicketArticleLink.article_id == article.id))

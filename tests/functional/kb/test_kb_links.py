@@ -1,6 +1,9 @@
 """The interface for tickets: suggest articles for a ticket's text, link and unlink them."""
 from __future__ import annotations
 
+import pytest
+from pyramid.httpexceptions import HTTPForbidden
+
 from portal.kb_links import article_tickets, link_article, suggest_articles, ticket_articles, unlink_article
 
 
@@ -31,9 +34,28 @@ def test_linking_articles_to_a_ticket(kb, factory, request_for, dbsession):
     first = link_article(request, 42, a)
     assert link_article(request, 42, a).id == first.id  # once
     link_article(request, 42, b)
-    link_article(request, 42, hidden)
+    # An article the agent may not read cannot be linked; one that became hidden since is
+    # not listed.
+    with pytest.raises(HTTPForbidden):
+        link_article(request, 42, hidden)
+    c = kb.article(it, "C", slug="c")
+    link_article(request, 42, c)
+    c.state = "draft"
+    dbsession.flush()
     assert [x.slug for x in ticket_articles(request, 42)] == ["a", "b"]
     assert article_tickets(dbsession, a) == [42]
     assert unlink_article(request, 42, a.id) is True
     assert unlink_article(request, 42, a.id) is False
     assert [x.slug for x in ticket_articles(request, 42)] == ["b"]
+
+
+def test_suggestions_find_other_forms_of_the_words_and_leave_out_linked_ones(kb, factory, request_for):
+    it = kb.folder("IT", slug="it")
+    printer = kb.article(it, "Принтер не печатает", slug="printer",
+                         body="Проверьте бумагу и картридж принтера.")
+    scanner = kb.article(it, "Сканер и принтер в одном", slug="mfp", body="Многофункциональные устройства.")
+    request = request_for(factory.user("agent"))
+    text = "Принтеры в бухгалтерии не печатают, картриджи меняли"
+    found = [s.article for s in suggest_articles(request, text)]
+    assert found[0] == printer and scanner in found
+    assert [s.article for s in suggest_articles(request, text, exclude_ids=[printer.id])] == [scanner]

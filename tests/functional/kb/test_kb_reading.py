@@ -147,3 +147,33 @@ def test_my_day_asks_to_read_and_to_review(testapp, factory, kb, dbsession):
     testapp.login("someone")
     testapp.post_csrf("/kb/rules/fire/confirm", {}, status=303)
     assert testapp.get("/").html.find(id="kb-day") is None
+
+
+def test_an_editor_makes_a_published_article_a_must_read_for_everyone(testapp, factory, kb, dbsession):
+    folder = kb.folder("Rules", slug="rules")
+    editor = factory.user("editor")
+    kb.share(folder, "editor", user=editor)
+    first, second = factory.user("first"), factory.user("second")
+    gone = factory.user("gone")
+    gone.state = "deactivated"
+    article = kb.article(folder, "Fire safety", slug="fire")
+    dbsession.flush()
+    testapp.login("editor")
+    testapp.post_csrf("/kb/rules/fire/edit", {"title": "Fire safety", "body": article.body, "slug": "fire",
+                                              "must_read": "1", "must_read_department_id": "",
+                                              "version": "1"}, status=303)
+    told = set(dbsession.scalars(sa.select(Notification.user_id).where(Notification.kind == "kb_must_read")))
+    assert {first.id, second.id, editor.id} <= told and gone.id not in told
+    assert article.must_read_department_id is None and article.must_read_at is not None
+    # Saving again does not tell them twice.
+    testapp.post_csrf("/kb/rules/fire/edit", {"title": "Fire safety", "body": article.body, "slug": "fire",
+                                              "must_read": "1", "version": "1"}, status=303)
+    assert dbsession.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.user_id == first.id)) == 1
+    testapp.login("first")
+    report = testapp.get("/kb/rules/fire/readers", status=403)
+    assert report.status_int == 403
+    testapp.login("editor")
+    report = testapp.get("/kb/rules/fire/readers")
+    assert int(report.html.find(id="stat-total").text) >= 3
+    assert report.html.find("tr", attrs={"data-login": "gone"}) is None

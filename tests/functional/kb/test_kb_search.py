@@ -220,3 +220,13 @@ def test_one_letter_words_match_whole_words_only(dbsession, kb, request_for, fac
     request = request_for(factory.user("reader"))
     found = [h.article.slug for h in search(request, "в", where=Article.state == "published")[0]]
     assert "vitamin" not in found
+
+
+def test_a_folder_filter_on_a_folder_one_may_not_see_reveals_nothing(testapp, login_as, library, kb):
+    board = kb.folder("Board secrets", slug="board", restricted=True)
+    kb.article(board, "VPN для совета директоров", slug="board-vpn")
+    login_as("employee")
+    page = testapp.get("/kb/search", {"q": "vpn", "folder": str(board.id)})
+    assert "VPN для совета директоров" not in page.text and "Board secrets" not in page.text
+    # The filter is ignored: what the person may read is searched.
+    assert "Настройка VPN" in titles(page)

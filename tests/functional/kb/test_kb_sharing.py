@@ -131,3 +131,23 @@ def test_an_admin_restricts_a_folder_on_its_sharing_page(testapp, factory, kb, d
     assert folder.restricted is True
     testapp.login("clerk")
     testapp.get("/kb/hr/", status=403)
+
+
+def test_a_folder_that_blocks_inheritance_inside_a_restricted_one_shuts_out_its_readers(
+        testapp, factory, kb, dbsession):
+    board = factory.department("Board")
+    factory.user("member", departments=[board])
+    secretary = factory.user("secretary")
+    top = kb.folder("Board", slug="board", restricted=True)
+    minutes = kb.folder("Minutes", parent=top, slug="minutes")
+    kb.share(top, "reader", department=board)
+    article = kb.article(minutes, "Minutes of May", slug="may")
+    testapp.login("member")
+    testapp.get(url_of(dbsession, article), status=200)
+    minutes.block_local_roles = True
+    kb.share(minutes, "reader", user=secretary)
+    testapp.get(url_of(dbsession, article), status=403)
+    assert "Minutes of May" not in testapp.get("/kb/search", {"q": "minutes"}).text
+    testapp.login("secretary")
+    testapp.get(url_of(dbsession, article), status=200)
+    testapp.get("/kb/board/", status=403)  # the folder above is still not theirs
