@@ -301,6 +301,27 @@ def document_of(title: str, tags: list[str], summary: str, text: str) -> tuple[s
     return search.text_of(title, *tags), search.text_of(summary, text)
 
 
+# Endings of Russian nouns and adjectives, longest first; and of English plurals and forms.
+RU_ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "иях", "ах", "ях", "ам",
+              "ям", "ом", "ем", "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ов",
+              "ев", "ию", "ия", "а", "я", "ы", "и", "у", "ю", "е", "о", "ь")
+EN_ENDINGS = ("ing", "ed", "es", "s")
+
+
+def word_beginning(word: str) -> str:
+    """A word without its inflection ending ("настройка" → "настройк", "printers" → "printer"),
+    searched as a word beginning: SQLite then finds the other forms too ("настройки",
+    "настройку"). Not for PostgreSQL, whose stemmer does it properly (and may read a cut word
+    differently). Short words are kept whole."""
+    if len(word) < 6:
+        return word
+    cyrillic = "а" <= word[-1] <= "я" or word[-1] == "ь"
+    for ending in RU_ENDINGS if cyrillic else EN_ENDINGS:
+        if word.endswith(ending) and not (ending == "s" and word.endswith("ss")):
+            return word[:-len(ending)] if len(word) - len(ending) >= 4 else word
+    return word
+
+
 def article_terms(q: str | None) -> list[str]:
     """The words of a query: letters and digits (no search syntax, no phone-number reading)."""
     out: list[str] = []

@@ -36,10 +36,6 @@ def suggest_articles(request, text: str, limit: int = 5, exclude_ids=()) -> list
     words = informative_words(text)
     if not words:
         return []
-    if request.dbsession.get_bind().dialect.name != "postgresql":
-        # SQLite matches word beginnings, not stems: "принтеры" in a ticket would miss
-        # "принтер". Their beginnings find the other forms ("принте…"); PostgreSQL stems.
-        words = list(dict.fromkeys(w[:max(5, len(w) - 2)] for w in words))
     where = sa.and_(Article.state == "published", article_filter(request, "view"))
     if exclude_ids:
         where = sa.and_(where, Article.id.not_in(list(exclude_ids)))

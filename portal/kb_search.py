@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from models import search as fts
-from models.kb import Article, ArticleTag, document_of
+from models.kb import Article, ArticleTag, article_terms, document_of, word_beginning
 from portal.kb_markdown import excerpt, plain_text, quick_text
 
 # Words found in more articles than this (everyday words of a big knowledge base) would have
@@ -87,8 +87,13 @@ def search(request, q: str | list[str], *, where=None, limit: int = 20, offset: 
     """Articles matching `q` (a query, or a list of words) that pass `where` (the caller's
     permission and filters), best first, with snippets; and how many match in all."""
     db = request.dbsession
-    found = fts.search(db, "article", q, where=() if where is None else [where], limit=limit,
-                       offset=offset, any_word=any_word, narrow_over=None if any_word else BROAD)
+    words = list(q) if isinstance(q, list | tuple) else article_terms(q)
+    if db.get_bind().dialect.name != "postgresql":
+        # SQLite matches word beginnings, not stems: "настройка" would miss "настройки".
+        words = list(dict.fromkeys(word_beginning(w) for w in words))
+    found = fts.search(db, "article", words[:2 * fts.MAX_TERMS],
+                       where=() if where is None else [where], limit=limit, offset=offset,
+                       any_word=any_word, narrow_over=None if any_word else BROAD)
     hits = Hits(Hit(article, score, Markup("")) for article, score in found.rows)
     hits.narrowed = found.narrowed
     if hits:

@@ -230,3 +230,15 @@ def test_a_folder_filter_on_a_folder_one_may_not_see_reveals_nothing(testapp, lo
     assert "VPN для совета директоров" not in page.text and "Board secrets" not in page.text
     # The filter is ignored: what the person may read is searched.
     assert "Настройка VPN" in titles(page)
+
+
+def test_other_forms_of_a_word_are_found_on_both_databases(testapp, login_as, kb):
+    folder = kb.folder("Office", slug="office")
+    kb.article(folder, "Панель управления", slug="panel",
+               body="Настройки принтеров меняют в панели управления. Printer drivers are updated.")
+    login_as("employee")
+    for q in ("настройка", "принтеры", "принтер", "панелью", "printers"):
+        assert titles(testapp.get("/kb/search", {"q": q})) == ["Панель управления"], q
+    # The other forms are marked in the snippet too.
+    snippet = testapp.get("/kb/search", {"q": "настройка"}).html.find(class_="kb-snippet")
+    assert snippet.find("mark").text == "Настройки"
