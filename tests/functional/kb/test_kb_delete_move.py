@@ -79,7 +79,7 @@ def test_an_editor_deletes_an_article_with_everything_that_hangs_on_it(testapp, 
     goes = " ".join(confirm.html.find(id="what-goes").text.split())
     assert "1 saved version" in goes and "1 attached file or image" in goes
     # The reader, and the editor who has just opened it.
-    assert "2 readers" in goes and "links to tickets: 1" in goes and "1 “see also” link" in goes
+    assert "who opened it: 2" in goes and "links to tickets: 1" in goes and "1 “see also” link" in goes
     assert confirm.html.find(id="archive-hint") is not None
     # Without the tick nothing happens.
     testapp.post_csrf(url + "delete", {}, status=303)
