@@ -118,6 +118,10 @@ class Organization(Base):
         sa.Index("ix_organizations_department_name", "department_id", "name_key"),
         sa.Index("ix_organizations_stage_name", "stage", "name_key"),
         sa.Index("ix_organizations_kind_name", "kind", "name_key"),
+        # Filtered by kind and stage, recently changed first: the page, its count and the
+        # department/manager of the security filter, all read from the index.
+        sa.Index("ix_organizations_kind_stage_updated", "kind", "stage", "updated_at", "id",
+                 "department_id", "manager_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

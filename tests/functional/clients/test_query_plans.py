@@ -1,8 +1,9 @@
 """The pages that must stay fast with millions of interactions read them through their indexes:
-My day, the client card's and the contact page's timeline, the interactions list's tabs.
+My day, the client card's and the contact page's timeline, the interactions list's tabs; and
+the organization list filtered by kind and stage, recently changed first.
 
-Every statement a page runs on `interactions` is captured and explained (SQLite's plan); none
-may walk the whole table, and each uses the index meant for it.
+Every statement a page runs on `interactions` (or `organizations`) is captured and explained
+(SQLite's plan); none may walk the whole table, and each uses the index meant for it.
 """
 from __future__ import annotations
 
@@ -40,14 +41,15 @@ def busy_org(clients, manager):
     return org
 
 
-def plans_of(testapp, dbsession, path: str) -> list[tuple[str, str]]:
-    """(statement, plan) of each SELECT on interactions that GET `path` runs."""
+def plans_of(testapp, dbsession, path: str,
+             table: str = "interactions") -> list[tuple[str, str]]:
+    """(statement, plan) of each SELECT on `table` that GET `path` runs."""
     engine = dbsession.get_bind()
     seen: list[tuple[str, object]] = []
 
     def capture(conn, cursor, statement, params, context, executemany):
         if statement.lstrip().upper().startswith("SELECT") and re.search(
-                r"\b(FROM|JOIN) interactions\b", statement):
+                rf"\b(FROM|JOIN) {table}\b", statement):
             seen.append((statement, params))
 
     event.listen(engine, "before_cursor_execute", capture)
@@ -60,7 +62,7 @@ def plans_of(testapp, dbsession, path: str) -> list[tuple[str, str]]:
     for statement, params in seen:
         plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
         out.append((statement, " | ".join(str(row[-1]) for row in plan)))
-    assert out, f"{path} read no interactions"
+    assert out, f"{path} read no {table}"
     return out
 
 
@@ -141,3 +143,28 @@ def test_a_department_scope_reads_each_part_on_its_index(sqlite_only, testapp, d
     testapp.login(manager.login)
     plans = plans_of(testapp, dbsession, "/clients/interactions/" + query)
     assert_indexed(plans, *indexes)
+
+
+@pytest.mark.parametrize("who", ["admin", "sales"])
+def test_kind_and_stage_recently_changed_first_read_one_index(sqlite_only, testapp, dbsession,
+                                                              clients, login_as, manager, who):
+    """The list of clients at the purchase stage, recently changed first, and its count are
+    read from one index, for everyone and for a sales manager (their department's clients and
+    their own): no sort of every matching row, no row read to count or to filter."""
+    for i in range(60):  # more than a page, so that the page is counted
+        clients.organization(f"ООО «Клиент {i}»", manager=manager, kind="client",
+                             stage=("purchase", "interest")[i % 2])
+    if who == "admin":
+        login_as("admin")
+    else:
+        testapp.login(manager.login)
+    plans = plans_of(testapp, dbsession, "/clients/?stage=purchase&kind=client&sort=-updated",
+                     "organizations")
+    listed = [(sql, plan) for sql, plan in plans if "organizations.stage = ?" in sql]
+    assert len(listed) == 2, plans  # the page and its count
+    for statement, plan in listed:
+        assert "ix_organizations_kind_stage_updated (kind=? AND stage=?)" in plan, (statement,
+                                                                                      plan)
+        assert "TEMP B-TREE" not in plan, (statement, plan)
+    count = next(plan for sql, plan in listed if "count(" in sql)
+    assert "COVERING INDEX ix_organizations_kind_stage_updated" in count
