@@ -126,7 +126,7 @@ def delete_problem(dbsession, tree: KbTree, folder_id: int):
     if tree.children.get(folder_id):
         return _("The folder has sub-folders: move or delete them first.")
     if dbsession.scalar(sa.select(Article.id).where(Article.folder_id == folder_id).limit(1)):
-        return _("The folder holds articles: move or archive them first.")
+        return _("The folder holds articles: move them to another folder or delete them first.")
     return None
 
 
