@@ -9,13 +9,17 @@ provider in `ICS_FEED_PROVIDERS`: a function (request, user) -> list of icalenda
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import icalendar
 import sqlalchemy as sa
+from icalendar.timezone import tzid
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from sqlalchemy.orm import selectinload
 
 from models.calendar import CalendarFeed, Event, EventAttendee, EventRoom
@@ -241,6 +245,77 @@ def parse_calendar(data: bytes) -> icalendar.Calendar:
     return cal
 
 
+def _iana(name: str) -> str | None:
+    """`name` as an IANA zone key when it is one, or names one: "W. Europe Standard Time"
+    (Windows, as Outlook writes it) or "/mozilla.org/20050126_1/Europe/Berlin" (old Thunderbird)."""
+    name = name.strip().strip('"')
+    candidates = [name, WINDOWS_TO_OLSON.get(name, "")]
+    parts = name.strip("/").split("/")
+    candidates += ["/".join(parts[-n:]) for n in (3, 2) if len(parts) > n]
+    for candidate in candidates:
+        if candidate and "/" in candidate or candidate == "UTC":
+            try:
+                return ZoneInfo(candidate).key
+            except (KeyError, ValueError):
+                continue
+    return None
+
+
+def _offsets(tz: dt.tzinfo, year: int) -> list[dt.timedelta | None]:
+    # Twice a month over two years: enough to tell apart zones that differ in their
+    # offset or in the months of their daylight-saving time.
+    return [
+        dt.datetime(y, m, d, 12, tzinfo=tz).utcoffset()
+        for y in (year, year + 1)
+        for m in range(1, 13)
+        for d in (1, 15)
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def _zone_keys() -> list[str]:
+    # The zones Windows names stand for first (Europe/Berlin rather than Africa/Ceuta), then
+    # the other geographic names, then Etc/GMT-1 and the like; each alphabetically.
+    main = set(WINDOWS_TO_OLSON.values())
+
+    def rank(key: str) -> tuple[int, str]:
+        return (0 if key in main else 2 if key.startswith("Etc/") or "/" not in key else 1, key)
+
+    return sorted(zoneinfo.available_timezones(), key=rank)
+
+
+def _zone_like(tz: dt.tzinfo, year: int, prefer: ZoneInfo) -> str | None:
+    """An IANA zone whose clock agrees with `tz` (a VTIMEZONE the file gives) around `year`."""
+    wanted = _offsets(tz, year)
+    if _offsets(prefer, year) == wanted:
+        return prefer.key
+    for key in _zone_keys():
+        try:
+            if _offsets(ZoneInfo(key), year) == wanted:
+                return key
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def _zone_key(value: dt.datetime, default_tz: ZoneInfo) -> str | None:
+    """The IANA name of an aware DTSTART-like value's zone, for expanding its series.
+
+    A ZoneInfo has its key; a zone given by a VTIMEZONE block arrives without one, named by its
+    TZID: an IANA or Windows name is mapped, any other name is matched by the clock the block
+    describes. None when nothing fits."""
+    tz = value.tzinfo
+    key = getattr(tz, "key", None)
+    if key:
+        return key
+    for name in tzid.tzids_from_tzinfo(tz):
+        if found := _iana(name):
+            return found
+    if value.utcoffset() == dt.timedelta(0) and _offsets(tz, value.year) == [dt.timedelta(0)] * 48:
+        return "UTC"
+    return _zone_like(tz, value.year, default_tz)
+
+
 def _to_utc(value, default_tz: ZoneInfo) -> tuple[dt.datetime, str | None]:
     """A DTSTART-like value as UTC and its zone name (None for dates)."""
     if isinstance(value, dt.datetime):
@@ -249,10 +324,7 @@ def _to_utc(value, default_tz: ZoneInfo) -> tuple[dt.datetime, str | None]:
 
             value = localize(value, default_tz)
             return value.astimezone(dt.UTC), default_tz.key
-        key = getattr(value.tzinfo, "key", None)
-        if key is None and value.utcoffset() == dt.timedelta(0):
-            key = "UTC"
-        return value.astimezone(dt.UTC), key
+        return value.astimezone(dt.UTC), _zone_key(value, default_tz)
     start = dt.datetime.combine(value, dt.time(), tzinfo=default_tz)
     return start.astimezone(dt.UTC), None
 

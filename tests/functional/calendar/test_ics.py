@@ -209,3 +209,103 @@ def test_a_file_with_too_many_events_is_refused_whole(testapp, factory, dbsessio
     )
     assert "at most 3 can be imported at once" in page.html.select_one("#import-error").text
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
+
+
+# As Outlook writes it: Windows zone names (quoted), its own VTIMEZONE, CRLF line ends. The
+# second series uses a zone Outlook could not name ("Customized Time Zone"): only its
+# VTIMEZONE block says what clock it keeps.
+OUTLOOK_ICS = b"""BEGIN:VCALENDAR
+PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN
+VERSION:2.0
+METHOD:PUBLISH
+X-MS-OLK-FORCEINSPECTOROPEN:TRUE
+BEGIN:VTIMEZONE
+TZID:W. Europe Standard Time
+BEGIN:STANDARD
+DTSTART:16011028T030000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010325T020000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VTIMEZONE
+TZID:Customized Time Zone
+BEGIN:STANDARD
+DTSTART:16011028T030000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010325T020000
+RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+BEGIN:VEVENT
+CLASS:PUBLIC
+CREATED:20310301T090000Z
+DESCRIPTION:Weekly status\\n
+DTEND;TZID="W. Europe Standard Time":20310320T110000
+DTSTAMP:20310301T090000Z
+DTSTART;TZID="W. Europe Standard Time":20310320T100000
+LAST-MODIFIED:20310301T090000Z
+LOCATION:Berlin office
+PRIORITY:5
+RRULE:FREQ=WEEKLY;COUNT=4;BYDAY=TH
+SEQUENCE:0
+SUMMARY;LANGUAGE=de-de:Berlin weekly
+TRANSP:OPAQUE
+UID:040000008200E00074C5B7101A82E00800000000A0B1C2D3E4F5A6B7
+X-MICROSOFT-CDO-BUSYSTATUS:BUSY
+END:VEVENT
+BEGIN:VEVENT
+DTEND;TZID="Customized Time Zone":20310321T093000
+DTSTAMP:20310301T090000Z
+DTSTART;TZID="Customized Time Zone":20310321T090000
+RRULE:FREQ=WEEKLY;UNTIL=20310404T070000Z;BYDAY=FR
+SUMMARY:Custom zone weekly
+UID:040000008200E00074C5B7101A82E00800000000B0B1C2D3E4F5A6B7
+END:VEVENT
+END:VCALENDAR
+""".replace(b"\n", b"\r\n")
+
+
+def test_an_outlook_series_keeps_its_wall_time_across_the_clock_change(testapp, factory, dbsession):
+    me = factory.user(timezone="Europe/Moscow")
+    testapp.login(me.login)
+    testapp.post(
+        "/calendar/import",
+        {"csrf_token": testapp.csrf_token(), "calendar": "personal", "visibility": "public"},
+        upload_files=[("file", "outlook.ics", OUTLOOK_ICS)],
+        status=303,
+    )
+    items = testapp.get(
+        "/calendar/events.json?start=2031-03-17T00:00:00&end=2031-04-14T00:00:00&src=mine"
+    ).json
+    # Berlin moves its clocks on 30 March 2031, Moscow does not: 10:00 in Berlin is 12:00 in
+    # Moscow before and 11:00 after.
+    assert [i["start"] for i in items if i["title"] == "Berlin weekly"] == [
+        "2031-03-20T12:00:00",
+        "2031-03-27T12:00:00",
+        "2031-04-03T11:00:00",
+        "2031-04-10T11:00:00",
+    ]
+    assert [i["start"] for i in items if i["title"] == "Custom zone weekly"] == [
+        "2031-03-21T11:00:00",
+        "2031-03-28T11:00:00",
+        "2031-04-04T10:00:00",
+    ]
+    zones = dict(
+        dbsession.execute(
+            sa.select(Event.title, Event.timezone).where(Event.organizer_id == me.id)
+        ).all()
+    )
+    assert zones == {"Berlin weekly": "Europe/Berlin", "Custom zone weekly": "Europe/Berlin"}
