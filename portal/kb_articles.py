@@ -385,14 +385,25 @@ def compare(old: ArticleVersion, new: ArticleVersion, context: int = 3) -> Versi
 # --- related articles -------------------------------------------------------------------------
 
 def set_related(request, article: Article, ids: list[int]) -> None:
-    """Link `article` to the articles `ids` (shown on both sides); unknown ids are ignored."""
+    """Make the "see also" links of `article` that the user can see be `ids` (shown on both
+    sides). Links to articles the user cannot see are not in their form, so they are kept as
+    they are; an id is added only if the user may view that article (unknown ids are ignored)."""
     db = request.dbsession
     ids = [i for i in ids if i != article.id][:RELATED_MAX]
-    known = set(db.scalars(sa.select(Article.id).where(Article.id.in_(ids)))) if ids else set()
-    db.execute(sa.delete(ArticleRelation).where(sa.or_(
-        ArticleRelation.article_id == article.id, ArticleRelation.related_id == article.id)))
-    for other in ids:
-        if other in known:
+    current = set(related_ids(db, article))
+    seen = set(db.scalars(sa.select(Article.id).where(
+        Article.id.in_(sorted(current)), article_filter(request, "view")))) if current else set()
+    wanted = set(ids)
+    dropped = seen - wanted
+    if dropped:
+        db.execute(sa.delete(ArticleRelation).where(sa.or_(
+            sa.and_(ArticleRelation.article_id == article.id, ArticleRelation.related_id.in_(sorted(dropped))),
+            sa.and_(ArticleRelation.related_id == article.id, ArticleRelation.article_id.in_(sorted(dropped))))))
+    new = [i for i in ids if i not in current]
+    allowed = set(db.scalars(sa.select(Article.id).where(
+        Article.id.in_(new), article_filter(request, "view")))) if new else set()
+    for other in new:
+        if other in allowed:
             db.add(ArticleRelation(article_id=article.id, related_id=other))
     db.flush()
 

@@ -118,7 +118,13 @@ class ArticleForm:
         if data.related_ids:
             related = list(self.db.scalars(sa.select(Article).where(
                 Article.id.in_(data.related_ids), article_filter(self.request, "view"))))
+        hidden = 0
+        if article is not None:
+            linked = related_ids(self.db, article)
+            hidden = len(linked) - (self.db.scalar(sa.select(sa.func.count()).where(
+                Article.id.in_(linked), article_filter(self.request, "view"))) if linked else 0)
         values = {
+            "hidden_related": hidden,
             "title": (_("New article") if article is None
                       else _("Edit “${title}”", mapping={"title": article.title})),
             "article": article,

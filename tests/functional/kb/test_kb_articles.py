@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models.kb import Article, ArticleVersion
+from models.kb import Article, ArticleRelation, ArticleVersion
+from portal.kb_articles import related_ids
 from portal.kb_markdown import MAX_BODY
 
 
@@ -130,9 +131,47 @@ def test_related_articles_show_on_both_sides_to_those_who_may_read_them(testapp,
                                           "related": [str(wifi.id), str(hidden.id)]}, status=303)
     assert "Wi-Fi" in testapp.get("/kb/it/vpn/").html.find(id="related").text
     assert "Hidden plan" not in testapp.get("/kb/it/vpn/").text
+    # An article one cannot see is not linked at all.
+    assert set(related_ids(dbsession, vpn)) == {wifi.id}
     vpn.state = "published"
     dbsession.flush()
     assert "VPN" in testapp.get("/kb/it/wifi/").html.find(id="related").text
+
+
+def test_saving_keeps_the_links_to_articles_the_editor_cannot_see(testapp, login_as, kb, dbsession, factory):
+    board = factory.department("Board")
+    me = login_as("employee")
+    folder = kb.folder("IT", slug="it")
+    secret = kb.folder("Board", slug="board", restricted=True)
+    kb.share(secret, "reader", department=board)
+    vpn = kb.article(folder, "VPN", slug="vpn", state="draft", author=me)
+    wifi = kb.article(folder, "Wi-Fi", slug="wifi")
+    mail = kb.article(folder, "Mail", slug="mail")
+    plan = kb.article(secret, "Hidden plan", slug="plan")
+    memo = kb.article(secret, "Hidden memo", slug="memo")
+    # Linked by someone of the board, in both directions.
+    dbsession.add_all([ArticleRelation(article_id=vpn.id, related_id=plan.id),
+                       ArticleRelation(article_id=memo.id, related_id=vpn.id),
+                       ArticleRelation(article_id=vpn.id, related_id=wifi.id)])
+    dbsession.flush()
+    edit = testapp.get("/kb/it/vpn/edit")
+    assert [i["value"] for i in edit.html.find_all("input", attrs={"name": "related"})] == [str(wifi.id)]
+    assert "2 more linked articles" in edit.html.find(id="related-hidden").text
+    # The form shows only Wi-Fi; the author replaces it by Mail.
+    testapp.post_csrf("/kb/it/vpn/edit", {**form(title="VPN", body="Text", slug="vpn", version="1"),
+                                          "related": [str(mail.id)]}, status=303)
+    assert set(related_ids(dbsession, vpn)) == {plan.id, memo.id, mail.id}
+    # Saving with no related article at all still keeps the hidden ones.
+    testapp.post_csrf("/kb/it/vpn/edit", form(title="VPN", body="Text", slug="vpn", version="2"),
+                      status=303)
+    assert set(related_ids(dbsession, vpn)) == {plan.id, memo.id}
+    # An editor of the folder who is on the board sees both and removes one of them.
+    chief = factory.user("chief", departments=[board])
+    kb.share(folder, "editor", user=chief)
+    login_as(chief)
+    testapp.post_csrf("/kb/it/vpn/edit", {**form(title="VPN", body="Text", slug="vpn", version="2"),
+                                          "related": [str(plan.id)]}, status=303)
+    assert set(related_ids(dbsession, vpn)) == {plan.id}
 
 
 def test_the_preview_is_sanitized_like_the_saved_text(testapp, login_as, kb):
