@@ -13,10 +13,12 @@ includeme (e.g. ``Clients.children["interactions"] = Interactions``).
 from __future__ import annotations
 
 import sqlalchemy as sa
+from pyramid.authorization import DENY_ALL, Allow
 
 from models.clients import Contact, Organization
+from models.roles import SCOPE_RANK
 from portal.resources import Container
-from portal.security import container_acl
+from portal.security import ADMIN_ACE, container_acl
 
 ORGANIZATION_SECTION_PERMISSIONS = ("view", "add", "import", "export", "merge")
 
@@ -25,11 +27,42 @@ def _int_key(key: str) -> int | None:
     return int(key) if key.isdigit() and len(key) < 12 else None
 
 
+def organization_part_acl(org: Organization, request, type_name: str, permissions) -> list:
+    """The ACL of something that belongs to one organization (its contacts): a role allows
+    type.permission there only on the organizations it lets its holders view, so its scope is
+    the narrower of type.permission and organization.view, applied to the organization's
+    department and responsible manager as for the organization's own rows.
+
+    Holding contact.add at scope "all" (ROLES.md: sales) thus adds contacts to the clients of
+    one's department, never to a client one may not even open.
+    """
+    matrix = request.role_matrix
+    departments, owners = org.security_departments(), org.security_owners()
+    acl = [ADMIN_ACE]
+    for permission in permissions:
+        for role, scope in matrix.roles_with(type_name, permission):
+            seen = matrix.scopes.get(role, {}).get(("organization", "view"))
+            if SCOPE_RANK[seen] < SCOPE_RANK[scope]:
+                scope = seen
+            if scope is None:
+                continue
+            if scope == "all":
+                acl.append((Allow, f"role:{role}", permission))
+            else:
+                if scope == "department":
+                    acl.extend((Allow, f"role:{role}@dept:{d}", permission) for d in departments)
+                acl.extend((Allow, f"role:{role}@user:{u}", permission) for u in owners)
+            acl.append((Allow, f"local:{role}", permission))
+    acl.append(DENY_ALL)
+    return acl
+
+
 class OrganizationContacts(Container):
-    """/clients/{id}/contacts: the contacts of one organization."""
+    """/clients/{id}/contacts: the contacts of one organization. Adding one needs contact.add
+    reaching this organization from a role that also lets one view it."""
 
     def __acl__(self):
-        return container_acl(self, "contact", ("view", "add"))
+        return organization_part_acl(self.__parent__, self.request, "contact", ("view", "add"))
 
     def load(self, key):
         cid = _int_key(key)

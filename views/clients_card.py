@@ -197,7 +197,9 @@ def contact_move(context, request):
         target = None
         if target_key.isdigit():
             target = db.get(Organization, int(target_key))
-            if target is None or not request.has_permission("view", locate(request, target)):
+            # Moving a person in adds a contact there: the same right as "Add contact".
+            if target is None or not request.has_permission(
+                    "add", locate(request, target)["contacts"]):
                 target, error = None, _("Choose an organization from the list.")
         elif target_key != "private":
             error = _("Choose where the person works now.")
@@ -226,7 +228,8 @@ def contact_move(context, request):
         stmt = organization_query(request, OrganizationFilter(q=q))
         if contact.organization_id:
             stmt = stmt.where(Organization.id != contact.organization_id)
-        candidates = [locate(request, o) for o in db.scalars(stmt.limit(MOVE_CANDIDATES))]
+        candidates = [o for o in (locate(request, o) for o in db.scalars(
+            stmt.limit(MOVE_CANDIDATES))) if request.has_permission("add", o["contacts"])]
     return {
         "title": _("Move ${name}", mapping={"name": contact.full_name}),
         "contact": contact,

@@ -237,6 +237,15 @@ def list_conditions(request, f: dict, now: dt.datetime) -> list:
     return where
 
 
+def visible_client(request, model, raw_id):
+    """The organization or contact with this id, if the user may see it (else None)."""
+    key = _int(raw_id)
+    obj = request.dbsession.get(model, key) if key is not None else None
+    if obj is None or not request.has_permission("view", locate_client(request, obj)):
+        return None
+    return obj
+
+
 def list_query(request, f: dict, now: dt.datetime):
     return sa.select(Interaction).where(*list_conditions(request, f, now))
 
@@ -321,8 +330,8 @@ def interaction_list(request):
         total = len(rows)  # all of it is on the page
     else:
         total = capped_count(request.dbsession, where, COUNT_CAP)
-    organization = request.dbsession.get(Organization, f["organization"]) \
-        if f["organization"] else None
+    # The filter chip names the organization only for those who may see it.
+    organization = visible_client(request, Organization, f["organization"])
     query = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.items()
              if v and k != "page" and not (k == "tab" and v == "mine")
              and not (k == "state" and v == "planned")}
@@ -440,12 +449,16 @@ def _form_response(request, values, problems, item=None, conflict=None, status=4
 def interaction_add(request):
     if request.method != "POST":
         values = new_values(request, request.GET)
-        if values.contact and not values.organization:
-            contact = request.dbsession.get(Contact, int(values.contact))
-            if contact is not None and contact.organization_id:
+        # Only a client the user may see is filled in: the form shows its name.
+        if values.contact:
+            contact = visible_client(request, Contact, values.contact)
+            if contact is None:
+                values.contact = ""
+            elif not values.organization and contact.organization_id:
                 values.organization = str(contact.organization_id)
         if values.organization:
-            org = request.dbsession.get(Organization, int(values.organization))
+            org = visible_client(request, Organization, values.organization)
+            values.organization = str(org.id) if org is not None else ""
             values.organization_name = org.name if org is not None else ""
         context = form_context(request, values, {})
         if not values.contact and len(context["contacts"]) == 1:
