@@ -49,6 +49,24 @@ def report(name: str, samples: list[float], budget: float) -> bool:
     return ok
 
 
+def _current(path: Path) -> bool:
+    """Whether the data file was made with today's migrations (else it is made again)."""
+    import sqlite3
+
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(Config(str(ROOT / "development.ini"))).get_heads())
+    try:
+        with sqlite3.connect(path) as conn:
+            stored = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
+    except sqlite3.Error:
+        return False
+    if stored != heads:
+        print(f"bench {path.name} is older than the code's migrations: made again", flush=True)
+    return stored == heads
+
+
 def main_bench(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", default="small", choices=SCALE_NAMES)
@@ -58,7 +76,7 @@ def main_bench(argv=None) -> int:
     areas = [importlib.import_module(name) for name in AREAS]
     path = ROOT / "var" / f"bench-{args.scale}.sqlite"
     path.parent.mkdir(exist_ok=True)
-    if args.fresh or not path.exists():
+    if args.fresh or not path.exists() or not _current(path):
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         start = time.perf_counter()
