@@ -23,10 +23,11 @@ from models.kb import (
 )
 from models.meta import utcnow
 from models.notifications import notify
-from models.people import Membership, User
+from models.people import User
 from portal.i18n import _
 from portal.kb_folders import TITLE_MAX, free_slug, slug_problem, slug_taken_message, slugify, taken_by
 from portal.kb_markdown import MAX_BODY
+from portal.kb_must_read import may_set_everyone, notify_changed, notify_must_read
 from portal.kb_security import article_filter, folder_holders
 
 SUMMARY_MAX = 500
@@ -73,6 +74,14 @@ def locate(request, article: Article) -> Article:
     article.__parent__ = node
     article.__name__ = article.slug
     return article
+
+
+def locate_folder(request, folder_id: int) -> KbFolder:
+    """A folder by id in its place in the tree (for its ACL)."""
+    node = request.root["kb"]
+    for slug in request.kb_tree.path(folder_id):
+        node = node[slug]
+    return node
 
 
 # --- input ------------------------------------------------------------------------------------
@@ -167,6 +176,12 @@ def article_problems(request, folder_id: int, data: ArticleInput, article_id: in
 
         if request.dbsession.get(Department, data.must_read_department_id) is None:
             problems["must_read"] = _("Choose the department that must read it.")
+    elif data.must_read:
+        article = request.dbsession.get(Article, article_id) if article_id else None
+        already = article is not None and article.must_read and article.must_read_department_id is None
+        if not already and not may_set_everyone(request, locate_folder(request, folder_id)):
+            problems["must_read"] = _("Only the folder’s editors may ask everyone to read an article. "
+                                      "Choose the department that must read it.")
     return problems
 
 
@@ -232,6 +247,8 @@ def update_article(request, article: Article, data: ArticleInput) -> bool:
     db.flush()
     if article.must_read and not was_must_read and article.state == "published":
         notify_must_read(request, article)
+    elif content_changed and was_must_read:
+        notify_changed(request, article, article.version - 1)
     return content_changed
 
 
@@ -252,6 +269,7 @@ def restore_version(request, article: Article, number: int) -> ArticleVersion | 
         _("Restored from version ${n}", mapping={"n": number}))[:COMMENT_MAX]
     db.add(version)
     db.flush()
+    notify_changed(request, article, article.version - 1)
     return version
 
 
@@ -473,113 +491,6 @@ def give_feedback(request, article: Article, helpful: bool, comment: str = "") -
         helpful_yes=counts.get(True, 0), helpful_no=counts.get(False, 0)))
     db.expire(article, ["helpful_yes", "helpful_no"])
     return feedback
-
-
-# --- must-read --------------------------------------------------------------------------------
-
-def must_read_audience(request, article: Article) -> sa.Select:
-    """SELECT of the active people who must read `article`: its department (and sub-departments)
-    or everyone — among those who may see it in its folder."""
-    stmt = sa.select(User.id).where(User.active)
-    if article.must_read_department_id is not None:
-        dept_ids = request.department_tree.with_descendants([article.must_read_department_id])
-        stmt = stmt.where(User.id.in_(sa.select(Membership.user_id)
-                                      .where(Membership.department_id.in_(sorted(dept_ids)))))
-    if request.kb_tree.is_restricted(article.folder_id):
-        readers = folder_holders(request, article.folder_id, "article", "view")
-        stmt = stmt.where(User.id.in_(sorted(readers)))
-    return stmt
-
-
-def notify_must_read(request, article: Article) -> int:
-    """Tell everyone concerned who has not confirmed yet; returns how many were told."""
-    db = request.dbsession
-    article.must_read_at = article.must_read_at or utcnow()
-    confirmed = sa.select(ArticleRead.user_id).where(ArticleRead.article_id == article.id,
-                                                     ArticleRead.confirmed_at.is_not(None))
-    ids = list(db.scalars(must_read_audience(request, article).where(User.id.not_in(confirmed))))
-    notify_users(request, ids, _("Must read: ${title}", mapping={"title": article.title}),
-                 _("Please read this article and confirm that you have read it."),
-                 article_link(request, article), "kb_must_read")
-    return len(ids)
-
-
-def confirm_read(request, article: Article) -> ArticleRead:
-    db = request.dbsession
-    read = record_read(request, article)
-    if read.confirmed_at is None:
-        read.confirmed_at = utcnow()
-        read.confirmed_version = article.version
-    db.flush()
-    return read
-
-
-def must_read_pending(request, limit: int = 10) -> list[Article]:
-    """Published must-read articles the user is concerned by and has not confirmed."""
-    identity = request.identity
-    if identity is None:
-        return []
-    db = request.dbsession
-    dept_scope = sorted(_dept_and_parents(request, identity.department_ids))
-    confirmed = sa.select(ArticleRead.article_id).where(ArticleRead.user_id == identity.user.id,
-                                                        ArticleRead.confirmed_at.is_not(None))
-    concerned = sa.or_(Article.must_read_department_id.is_(None),
-                       Article.must_read_department_id.in_(dept_scope))
-    return list(db.scalars(sa.select(Article).where(
-        Article.must_read, Article.state == "published", concerned, Article.id.not_in(confirmed),
-        article_filter(request, "view")).order_by(Article.must_read_at.desc(), Article.id.desc())
-        .limit(limit)))
-
-
-def _dept_and_parents(request, dept_ids) -> set[int]:
-    """A member of a sub-department is concerned by what its parent departments must read."""
-    tree = request.department_tree
-    out = set()
-    for d in dept_ids:
-        node = d
-        while node is not None and node not in out:
-            out.add(node)
-            node = tree.parents.get(node)
-    return out
-
-
-@dataclass
-class ReadersReport:
-    total: int
-    confirmed: int
-    people: list  # [(User, ArticleRead | None)]
-    pages: int
-    page: int
-
-
-def readers_report(request, article: Article, *, show: str = "pending", page: int = 1,
-                   page_size: int = 50, q: str = "") -> ReadersReport:
-    """Who must read the article, and who has confirmed: paginated, pending first."""
-    from models.people import fold
-
-    db = request.dbsession
-    audience = must_read_audience(request, article).subquery()
-    reads = sa.select(ArticleRead).where(ArticleRead.article_id == article.id).subquery()
-    total = db.scalar(sa.select(sa.func.count()).select_from(audience))
-    confirmed = db.scalar(sa.select(sa.func.count()).select_from(audience)
-                          .join(reads, reads.c.user_id == audience.c.id)
-                          .where(reads.c.confirmed_at.is_not(None)))
-    stmt = (sa.select(User, reads.c.confirmed_at, reads.c.first_read_at)
-            .join(audience, audience.c.id == User.id)
-            .outerjoin(reads, reads.c.user_id == User.id))
-    if show == "pending":
-        stmt = stmt.where(reads.c.confirmed_at.is_(None))
-    elif show == "confirmed":
-        stmt = stmt.where(reads.c.confirmed_at.is_not(None))
-    for word in fold(q).split()[:5]:
-        stmt = stmt.where(User.search_text.contains(word, autoescape=True))
-    count = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-    pages = max(1, -(-count // page_size))
-    page = min(max(page, 1), pages)
-    rows = db.execute(stmt.options(selectinload(User.memberships).selectinload(Membership.department))
-                      .order_by(User.full_name, User.id)
-                      .offset((page - 1) * page_size).limit(page_size)).all()
-    return ReadersReport(total, confirmed, [(r[0], r[1], r[2]) for r in rows], pages, page)
 
 
 # --- notifications in each recipient's language -------------------------------------------------

@@ -18,7 +18,8 @@ TITLE_MAX = 200
 # may take them, or its address would hide the page.
 RESERVED = frozenset({
     "add-article", "add-folder", "attachments", "block-inheritance", "confirm", "delete", "detach",
-    "diff", "edit", "feedback", "file", "find-related", "move", "preview", "readers", "remind",
+    "diff", "edit", "feedback", "file", "find-related", "move", "must-read", "must-read-export",
+    "preview", "readers", "remind",
     "restore", "restrict", "search", "share", "sharing", "transition", "unshare", "upload",
     "version", "versions",
 })

@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from models.kb import Article, ArticleTag, KbFolder
 from portal.i18n import _
-from portal.kb_articles import article_url, folder_url, must_read_pending
+from portal.kb_articles import article_url, folder_url
+from portal.kb_must_read import must_read_pending, report_scope
 from portal.kb_resources import Kb
 from portal.kb_security import article_filter, visible_folder_ids
 
@@ -158,6 +159,7 @@ def kb_home(request):
         "must_read": must_read_pending(request, 5),
         "tags": popular_tags(request, 14),
         "may_add_folder": request.has_permission("add_folder", request.context),
+        "may_see_must_read_report": report_scope(request) is not None,
         **kb_helpers(request),
     }
 

@@ -14,12 +14,10 @@ from portal.kb_articles import (
     ArticleInput,
     article_problems,
     article_url,
-    confirm_read,
     create_article,
     give_feedback,
-    notify_must_read,
+    locate_folder,
     read_form,
-    readers_report,
     record_read,
     related_articles,
     related_ids,
@@ -27,6 +25,15 @@ from portal.kb_articles import (
 )
 from portal.kb_files import human_size
 from portal.kb_markdown import MAX_BODY, headings, render
+from portal.kb_must_read import (
+    ALL,
+    confirm_read,
+    has_confirmed,
+    may_set_everyone,
+    notify_must_read,
+    readers_report,
+    readers_scope,
+)
 from portal.kb_search import search
 from portal.kb_security import article_filter
 from views.kb import int_param, kb_helpers
@@ -71,12 +78,14 @@ def article_view(request):
         "related": related_articles(request, article),
         "feedback": feedback,
         "read": read,
-        "must_confirm": concerned and (read is None or read.confirmed_at is None),
+        "must_confirm": concerned and not has_confirmed(read, article),
+        # Confirmed, but an earlier version: the text changed since.
+        "changed_since": concerned and read is not None and read.confirmed_at is not None
+        and not has_confirmed(read, article),
         "may_edit": may_edit,
         "may_review": may_review,
         "may_delete": may_delete,
-        "may_report": article.must_read and (may_edit or may_review or
-                                             request.identity.user.id == article.author_id),
+        "may_report": article.must_read and readers_scope(request, article) is not None,
         "human_size": human_size,
         "file_url": lambda a: file_url(request, a),
         **kb_helpers(request),
@@ -123,8 +132,11 @@ class ArticleForm:
             linked = related_ids(self.db, article)
             hidden = len(linked) - (self.db.scalar(sa.select(sa.func.count()).where(
                 Article.id.in_(linked), article_filter(self.request, "view"))) if linked else 0)
+        may_everyone = may_set_everyone(self.request, locate_folder(self.request, self.folder_id)) or (
+            article is not None and article.must_read and article.must_read_department_id is None)
         values = {
             "hidden_related": hidden,
+            "may_everyone": may_everyone,
             "title": (_("New article") if article is None
                       else _("Edit “${title}”", mapping={"title": article.title})),
             "article": article,
@@ -245,22 +257,20 @@ def confirm(request):
     return HTTPSeeOther(article_url(request, article))
 
 
-def may_see_report(request, article: Article) -> bool:
-    return (request.has_permission("edit", article) or request.has_permission("review", article)
-            or request.identity.user.id == article.author_id)
-
-
 @view_config(context=Article, name="readers", renderer="kb/readers.jinja2", permission="view")
 def readers(request):
-    """Who must read it and who has confirmed (authors, editors and reviewers)."""
+    """Who must read it and who has confirmed: everyone concerned for its author, editors and
+    reviewers; the people of their departments for department heads; everyone for directors."""
     article: Article = request.context
-    if not may_see_report(request, article):
+    scope = readers_scope(request, article)
+    if scope is None:
         raise HTTPForbidden()
     show = request.GET.get("show", "pending")
     if show not in ("pending", "confirmed", "all"):
         show = "pending"
     q = request.GET.get("q", "").strip()[:100]
-    report = readers_report(request, article, show=show, page=int_param(request, "page") or 1, q=q)
+    report = readers_report(request, article, show=show, page=int_param(request, "page") or 1, q=q,
+                            scope=scope)
     base = article_url(request, article, "readers")
 
     def url(**changes):
@@ -280,17 +290,18 @@ def readers(request):
         "page_url": lambda p: url(page=p if p > 1 else ""),
         "department": (request.dbsession.get(Department, article.must_read_department_id)
                        if article.must_read_department_id else None),
+        "own_departments": scope != ALL,
         **kb_helpers(request),
     }
 
 
 @view_config(context=Article, name="remind", request_method="POST", permission="view")
 def remind(request):
-    """Notify again everyone concerned who has not confirmed yet."""
+    """Notify again everyone concerned who has not confirmed yet (within what the user may see)."""
     article: Article = request.context
-    if not may_see_report(request, article) or not article.must_read or article.state != "published":
+    scope = readers_scope(request, article)
+    if scope is None or not article.must_read or article.state != "published":
         raise HTTPForbidden()
-    n = notify_must_read(request, article)
+    n = notify_must_read(request, article, None if scope == ALL else scope)
     request.session.flash(request.translate(_("Reminder sent to ${n} people.", mapping={"n": n})))
     return HTTPSeeOther(article_url(request, article, "readers"))
-
