@@ -26,7 +26,7 @@ VISIBILITIES = ("public", "busy", "private")
 ANSWERS = ("needs_action", "accepted", "tentative", "declined")
 ROOM_KINDS = ("room", "equipment")
 # Kinds of records an event may point at (their areas come with later issues).
-LINK_TYPES = ("client", "ticket", "job")
+LINK_TYPES = ("client", "contact", "ticket", "job")
 # A single event not longer than this is "short": window queries look this far back for it.
 WIDE_AFTER = dt.timedelta(days=1)
 

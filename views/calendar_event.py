@@ -23,6 +23,7 @@ from portal.calendar_changes import (
 from portal.calendar_events import occurrence_of
 from portal.calendar_recurrence import CalendarProblem, Recurrence, localize, utc_stamp, zone
 from portal.i18n import _
+from portal.tasks_client_links import event_link
 from views.auth import safe_came_from
 from views.calendar import CalendarSection
 from views.calendar_forms import form_context, form_values, read_form
@@ -38,17 +39,7 @@ VISIBILITY_LABELS = {
     "busy": _("Others see only “busy”"),
     "private": _("Private: only the people invited"),
 }
-LINK_LABELS = {"client": _("Client"), "ticket": _("Ticket"), "job": _("Service job")}
-# Where the linked records live (DESIGN §4); linked only once their area is mounted.
-LINK_PATHS = {"client": ("clients",), "ticket": ("tickets",), "job": ("dispatch", "jobs")}
-
-
-def link_url(request, event: Event) -> str | None:
-    """The address of the client, ticket or job the event is about, if that area exists."""
-    path = LINK_PATHS.get(event.link_type)
-    if not path or not event.link_id or path[0] not in type(request.root).children:
-        return None
-    return "/".join([request.application_url, *path, str(event.link_id)])
+LINK_LABELS = {"client": _("Client"), "contact": _("Contact"), "ticket": _("Ticket"), "job": _("Service job")}
 
 
 def _occurrence(request, event: Event):
@@ -190,7 +181,7 @@ def event_page(request):
         "answer_labels": ANSWER_LABELS,
         "visibility_labels": VISIBILITY_LABELS,
         "link_labels": LINK_LABELS,
-        "link_url": link_url(request, event),
+        "link": event_link(request, event),
         "counts": {k: sum(1 for a in event.attendees if a.answer == k) for k in ANSWER_LABELS},
         "section": request.root["calendar"],
     }

@@ -28,6 +28,8 @@ from portal.calendar_recurrence import (
     zone,
 )
 from portal.i18n import _, timezone_choices
+from portal.tasks_client_links import EVENT_LINK_KINDS
+from portal.tasks_links import link_problem
 
 REMINDERS = (
     ("", _("No reminder")),
@@ -187,6 +189,9 @@ def _apply_preset(values: dict, preset: dict, tz) -> None:
         except (TypeError, ValueError):
             return None
 
+    # ?link_type=client&link_id=42 from "New event" on a client card.
+    if preset.get("link_type", "") in LINK_TYPES and preset.get("link_id", "").isdigit():
+        values["link_type"], values["link_id"] = preset["link_type"], preset["link_id"][:9]
     start, end = parse(preset.get("start", "")), parse(preset.get("end", ""))
     if start is None:
         return
@@ -361,6 +366,12 @@ def read_form(request, post) -> tuple[EventForm, EventInput | None]:
             errors["link"] = t(_("Enter the number of the client, ticket or job."))
         else:
             link_id = int(v["link_id"])
+            # A link kept as it was is not checked again (whoever edits may not see that client).
+            current = request.context if isinstance(request.context, Event) else None
+            kept = current is not None and (current.link_type, current.link_id) == (v["link_type"], link_id)
+            why = None if kept else link_problem(request, EVENT_LINK_KINDS[v["link_type"]], link_id)
+            if why is not None:
+                errors["link"] = t(why)
     if errors:
         return form, None
     calendar, dept = v["calendar"], None

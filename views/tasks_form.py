@@ -115,6 +115,25 @@ def _link_widget(node, kw):
 
 
 @colander.deferred
+def _link_id_widget(node, kw):
+    # Typing a client's or contact's name offers the ones the user may see (views/tasks_clients.py).
+    request = kw["request"]
+    return deform.widget.TextInputWidget(
+        item_css_class=HALF,
+        attributes={
+            "maxlength": "100",
+            "autocomplete": "off",
+            "list": "link-options",
+            "placeholder": request.translate(_("Number, or a client's name")),
+            "hx-get": request.resource_url(request.root["tasks"], "link-options"),
+            "hx-trigger": "input changed delay:250ms",
+            "hx-include": "[name='link_type']",
+            "hx-target": "#link-options",
+        },
+    )
+
+
+@colander.deferred
 def _repeat_widget(node, kw):
     tr = kw["request"].translate
     return deform.widget.SelectWidget(
@@ -216,9 +235,7 @@ class TaskSchema(CSRFSchema):
         title=_("Record number"),
         missing="",
         preparer=_strip,
-        widget=deform.widget.TextInputWidget(
-            item_css_class=HALF, attributes={"inputmode": "numeric", "maxlength": "12"}
-        ),
+        widget=_link_id_widget,
     )
 
 
@@ -272,7 +289,10 @@ class TaskForm(FormView):
         due_at, has_time = due_instant(appstruct["due_date"], appstruct["due_time"], zone_of(me))
         remind = remind_minutes(appstruct["remind_amount"], appstruct["remind_unit"], due_at is not None)
         link = clean_link(appstruct["link_type"], appstruct["link_id"])
-        why = link_problem(self.request, *link)
+        # A link kept as it was is not checked again (whoever edits may not see that client).
+        current = self.context if isinstance(self.context, Task) else None
+        kept = current is not None and (current.link_type, current.link_id) == link
+        why = None if kept else link_problem(self.request, *link)
         if why:
             raise TaskProblem("link_id", why)
         return {

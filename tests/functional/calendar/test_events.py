@@ -255,13 +255,20 @@ def test_my_day_lists_todays_events(testapp, factory, cal):
     assert "Завтрашняя встреча" not in block
 
 
-def test_guest_of_an_event_is_linked_to_a_client_record(testapp, factory, cal):
-    organizer = factory.user()
+def test_guest_of_an_event_is_linked_to_a_client_record(testapp, factory, cal, dbsession):
+    from tests.functional.clients.conftest import ClientFactory
+
+    sales = factory.department("Отдел продаж")
+    organizer = factory.user(roles=["sales"], departments=[sales])
+    client = ClientFactory(dbsession, factory).organization("ООО «Ромашка»", department=sales)
     testapp.login(organizer.login)
     res = testapp.post_csrf(
-        "/calendar/add", form(title="Встреча с клиентом", link_type="client", link_id="42"), status=303
+        "/calendar/add",
+        form(title="Встреча с клиентом", link_type="client", link_id=str(client.id)),
+        status=303,
     )
-    assert "Client #42" in testapp.get(res.location).html.select_one("#event-link").text
+    link = testapp.get(res.location).html.select_one("#event-link a")
+    assert link.text == "Client: ООО «Ромашка»" and link["href"].rstrip("/").endswith(f"/clients/{client.id}")
     res = testapp.post_csrf(
         "/calendar/add", form(title="Плохая ссылка", link_type="client", link_id="abc"), status=400
     )
