@@ -122,6 +122,11 @@ class Organization(Base):
         # department/manager of the security filter, all read from the index.
         sa.Index("ix_organizations_kind_stage_updated", "kind", "stage", "updated_at", "id",
                  "department_id", "manager_id"),
+        # One organization per INN, held by the database too (two saves at once); an unknown
+        # INN ("") may repeat. ix_organizations_inn stays for lookups: SQLite uses a partial
+        # index only when the query repeats its condition.
+        sa.Index("uq_organizations_inn", "inn", unique=True,
+                 sqlite_where=sa.text("inn != ''"), postgresql_where=sa.text("inn != ''")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

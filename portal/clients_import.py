@@ -545,6 +545,28 @@ class Importer:
                 for key in keys:
                     seen.setdefault(key, plan)
 
+    def _explain_inn_refusals(self, written: list[RowPlan]) -> None:
+        """Rows the database refused because another organization got their INN meanwhile
+        (the unique index: someone saved it while the file was imported) say which one has it,
+        as when the duplicate is found before writing."""
+        from portal.clients import inn_owner
+
+        for plan in written:
+            inn = plan.values.get("inn")
+            if plan.action != "fail" or not inn or not plan.problems:
+                continue
+            owner = inn_owner(self.db, inn, exclude_id=plan.existing_id)
+            if owner is None:
+                continue
+            if plan.existing_id is None:
+                plan.problems[-1] = _("An organization with INN ${inn} exists already: "
+                                      "“${name}”. Choose “update” or “skip” for duplicates.",
+                                      mapping={"inn": inn, "name": owner.name})
+            else:
+                plan.problems[-1] = _("The INN ${inn} belongs to “${name}”, not to “${other}”.",
+                                      mapping={"inn": inn, "name": owner.name,
+                                               "other": plan.existing_name})
+
     def _check_inn_change(self, plan: RowPlan, obj_id: int, existing) -> None:
         inn = plan.values.get("inn")
         if inn and ("inn", inn) in existing and existing[("inn", inn)][0] != obj_id:
@@ -567,6 +589,7 @@ class Importer:
         if self.target == "organizations":
             writer.create_organizations(creates)
             writer.update_organizations(updates)
+            self._explain_inn_refusals(creates + updates)
         else:
             writer.create_contacts(creates)
             writer.update_contacts(updates)

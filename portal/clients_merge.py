@@ -90,6 +90,11 @@ def merge_organizations(dbsession, keep: Organization, other: Organization,
     """Merge `other` into `keep` (see the module's docstring); returns `keep`."""
     if keep.id == other.id:
         raise MergeProblem(_("An organization cannot be merged with itself."))
+    if not keep.inn and other.inn:
+        # An INN belongs to one organization (a unique index): the merged one gives it up first.
+        inn, other.inn = other.inn, ""
+        dbsession.flush()
+        keep.inn = inn
     _fill(keep, other, ORGANIZATION_FILL)
     keep.notes = _join_text(keep.notes, other.notes)
     tags = keep.tag_list + [t for t in other.tag_list

@@ -194,11 +194,7 @@ class OrganizationFormView:
         clean = form.check(db, may_terms)
         owner = None
         if "inn" not in form.errors and clean["inn"]:
-            owner = inn_owner(db, clean["inn"], exclude_id=org.id if org else None)
-            if owner is not None:
-                form.errors["inn"] = _("An organization with the INN ${inn} is already recorded: "
-                                       "${name}.", mapping={"inn": clean["inn"],
-                                                            "name": owner.name})
+            owner = self.refuse_inn(form, clean["inn"])
         if form.errors:
             return self.render(form, 400, inn_owner=owner)
         if org is not None and form.version != org.version:
@@ -222,8 +218,24 @@ class OrganizationFormView:
                 db.flush()
         except StaleDataError:
             return self.conflict(form)
+        except sa.exc.IntegrityError:
+            # Someone recorded the same INN at the same moment: the unique index refused this
+            # save (the savepoint is rolled back, nothing of it is kept).
+            owner = self.refuse_inn(form, clean["inn"]) if clean["inn"] else None
+            if owner is None:
+                raise
+            return self.render(form, 400, inn_owner=owner)
         request.session.flash(_("Saved “${name}”.", mapping={"name": org.name}))
         return HTTPSeeOther(organization_url(request, org))
+
+    def refuse_inn(self, form, inn: str) -> Organization | None:
+        """The organization that has this INN already (the form's INN error then says so)."""
+        owner = inn_owner(self.request.dbsession, inn,
+                          exclude_id=self.org.id if self.org else None)
+        if owner is not None:
+            form.errors["inn"] = _("An organization with the INN ${inn} is already recorded: "
+                                   "${name}.", mapping={"inn": inn, "name": owner.name})
+        return owner
 
     def conflict(self, form):
         """Someone saved meanwhile: show their values next to the user's; save nothing."""
