@@ -61,7 +61,14 @@ def link_article(request, ticket_id: int, article: Article) -> TicketArticleLink
 
 
 def unlink_article(request, ticket_id: int, article_id: int) -> bool:
+    """Remove an article's link from a ticket; whether there was one. As for linking, only an
+    article the user may read (HTTPForbidden otherwise): a link one cannot see stays."""
     db = request.dbsession
+    article = db.get(Article, article_id)
+    if article is None:
+        return False
+    if not request.has_permission("view", locate(request, article)):
+        raise HTTPForbidden()
     link = db.scalar(sa.select(TicketArticleLink).where(
         TicketArticleLink.ticket_id == ticket_id, TicketArticleLink.article_id == article_id))
     if link is None:

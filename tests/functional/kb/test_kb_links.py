@@ -47,6 +47,11 @@ def test_linking_articles_to_a_ticket(kb, factory, request_for, dbsession):
     assert unlink_article(request, 42, a.id) is True
     assert unlink_article(request, 42, a.id) is False
     assert [x.slug for x in ticket_articles(request, 42)] == ["b"]
+    # A link to an article the agent may not read (any more) is not theirs to remove.
+    with pytest.raises(HTTPForbidden):
+        unlink_article(request, 42, c.id)
+    assert article_tickets(dbsession, c) == [42]
+    assert unlink_article(request_for(factory.user("boss", roles=["admin"])), 42, c.id) is True
 
 
 def test_suggestions_find_other_forms_of_the_words_and_leave_out_linked_ones(kb, factory, request_for):

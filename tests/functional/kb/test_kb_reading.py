@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models.kb import ArticleRead
+from models.kb import ArticleFeedback, ArticleRead
 from models.notifications import Notification
 from models.people import User
 from tests.functional.kb.conftest import url_of
@@ -26,15 +26,21 @@ def test_was_it_helpful_counts_one_answer_per_person(testapp, factory, kb, dbses
     folder = kb.folder("IT", slug="it")
     article = kb.article(folder, "VPN", slug="vpn")
     factory.user("ann")
-    factory.user("bob")
+    bob = factory.user("bob")
     testapp.login("ann")
     testapp.post_csrf("/kb/it/vpn/feedback", {"helpful": "yes"}, status=303)
     testapp.post_csrf("/kb/it/vpn/feedback", {"helpful": "no"}, status=303)  # changed her mind
     testapp.login("bob")
-    testapp.post_csrf("/kb/it/vpn/feedback", {"helpful": "no"}, status=303)
+    form = testapp.get("/kb/it/vpn/").forms["feedback-form"]
+    form["comment"] = "The server address is missing."
+    form.submit("helpful", value="no", status=303)
     dbsession.refresh(article)
     assert (article.helpful_yes, article.helpful_no) == (0, 2)
-    assert "0 found it helpful, 2 did not" in testapp.get("/kb/it/vpn/").text
+    page = testapp.get("/kb/it/vpn/")
+    assert "0 found it helpful, 2 did not" in page.text
+    assert page.html.find(id="feedback-comment")["value"] == "The server address is missing."
+    comment = dbsession.scalar(sa.select(ArticleFeedback.comment).where(ArticleFeedback.user_id == bob.id))
+    assert comment == "The server address is missing."
 
 
 def test_the_home_page_lists_most_read_and_recently_updated(testapp, factory, kb, dbsession):
