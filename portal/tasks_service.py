@@ -496,10 +496,27 @@ def assign(request, task: Task, target: Target) -> bool:
 
 
 def take(request, task: Task) -> None:
-    """A member of the queue's department takes the task: it is theirs now, in progress."""
+    """A member of the queue's department takes the task: it is theirs now, still open until
+    they start it.
+
+    Two members taking it at the same moment: one guarded UPDATE (still in the queue, still
+    open) lets exactly one of them have it; the other is told that someone else took it.
+    """
     actor = request.identity.user
     if not task.in_queue or not task.is_open:
         raise TaskProblem("take", _("Someone has already taken this task."))
+    db = request.dbsession
+    db.flush()
+    won = db.execute(
+        sa.update(Task)
+        .where(Task.id == task.id, Task.assignee_id.is_(None), Task.state.in_(OPEN_STATES))
+        .values(assignee_id=actor.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        db.expire(task)
+        raise TaskProblem("take", _("Someone else took this task a moment ago."))
+    # Through the ORM as well, so the change is audited like any other.
     task.assignee_id = actor.id
     task.assignee = actor
     task.updated_at = utcnow()
