@@ -267,7 +267,11 @@ def reminder_days(dbsession, user_id: int) -> int:
 
 # --- duplicates ----------------------------------------------------------------------------------
 
-SIMILAR_NAME_RATIO = 0.88
+SIMILAR_NAME_RATIO = 0.85
+# Candidates for a similar name: the names next to it in name_key order, with each of its words
+# put first (a typo, a swapped word order), this many on each side, for at most this many words.
+SIMILAR_NEIGHBOURS = 40
+SIMILAR_WORDS = 6
 MIN_PHONE_DIGITS = 7
 
 
@@ -307,29 +311,61 @@ def _normalized_emails(emails) -> list[str]:
     return sorted({normalize_email(e) for e in emails or () if normalize_email(e)})
 
 
+def name_similarity(a: str, b: str) -> float:
+    """How alike two name keys are (0…1): difflib's ratio of the keys as they are, or of their
+    words in alphabetical order ("строй прогресс" is "прогресс строй"), whichever is higher."""
+    if a == b:
+        return 1.0
+    best = difflib.SequenceMatcher(None, a, b).ratio()
+    sorted_a, sorted_b = " ".join(sorted(a.split())), " ".join(sorted(b.split()))
+    if sorted_a == sorted_b:
+        return 1.0
+    if sorted_a != a or sorted_b != b:
+        best = max(best, difflib.SequenceMatcher(None, sorted_a, sorted_b).ratio())
+    return best
+
+
+def _similar_candidates(key: str, exclude_id: int | None):
+    """Ids of organizations whose name key lies next to `key`, or next to `key` with one of its
+    words put first, among the names sharing that word's first four letters: a few short range
+    scans of ix_organizations_name_key, however large the base."""
+    words = list(dict.fromkeys(w for w in key.split() if len(w) >= 3))[:SIMILAR_WORDS]
+    parts = []
+    for word in words:
+        probe = " ".join([word, *(w for w in key.split() if w != word)])
+        low = word[:4]
+        column = Organization.name_key
+        parts.append(sa.select(Organization.id).where(column >= probe, column < low + "\uffff")
+                     .order_by(column).limit(SIMILAR_NEIGHBOURS))
+        parts.append(sa.select(Organization.id).where(column < probe, column >= low)
+                     .order_by(column.desc()).limit(SIMILAR_NEIGHBOURS))
+    if not parts:
+        return None
+    ids = sa.union(*[sa.select(p.subquery().c.id) for p in parts]).subquery()
+    stmt = sa.select(ids.c.id)
+    if exclude_id is not None:
+        stmt = stmt.where(ids.c.id != exclude_id)
+    return stmt
+
+
 def similar_names(dbsession, name: str, exclude_id: int | None = None,
                   limit: int = 5) -> list[Organization]:
-    """Organizations whose name (without legal form, case, punctuation) is the same or very close.
-
-    Candidates share the first word of the key (an indexed range scan); closeness is difflib's
-    ratio ≥ SIMILAR_NAME_RATIO.
+    """Organizations whose name is the same or very close, once the legal form, quotes,
+    punctuation, case and ё are set aside (name_key): "Прогресс-Строй" and "ООО «Прогрес
+    Строй»", or "Строй-Прогресс"; closeness is `name_similarity` ≥ SIMILAR_NAME_RATIO.
     """
     key = name_key(name)
     if len(key) < 3:
         return []
-    first = key.split()[0][:12]
-    stmt = (sa.select(Organization)
-            .where(Organization.name_key >= first, Organization.name_key < first + "\uffff")
-            .order_by(Organization.name_key).limit(300))
-    if exclude_id is not None:
-        stmt = stmt.where(Organization.id != exclude_id)
+    candidates = _similar_candidates(key, exclude_id)
+    if candidates is None:
+        return []
     scored = []
-    for org in dbsession.scalars(stmt):
-        ratio = 1.0 if org.name_key == key else difflib.SequenceMatcher(
-            None, key, org.name_key).ratio()
+    for org in dbsession.scalars(sa.select(Organization).where(Organization.id.in_(candidates))):
+        ratio = name_similarity(key, org.name_key)
         if ratio >= SIMILAR_NAME_RATIO:
-            scored.append((-ratio, org.name, org))
-    return [org for _r, _n, org in sorted(scored, key=lambda t: t[:2])[:limit]]
+            scored.append((-ratio, org.name, org.id, org))
+    return [t[-1] for t in sorted(scored, key=lambda t: t[:3])[:limit]]
 
 
 def organization_duplicates(dbsession, *, name: str = "", phones=(), emails=(),
