@@ -94,6 +94,24 @@ def may_merge_contact(request, contact: Contact) -> bool:
 
 # --- the client card ---------------------------------------------------------------------------
 
+CARD_PLANNED, CARD_TIMELINE, CARD_HISTORY = 10, 40, 30
+# The full change history page: the newest this many changes (transactions).
+HISTORY_PAGE = 1000
+
+
+def client_interactions_url(request, org: Organization, state: str = "all") -> str | None:
+    """The interaction list filtered to this client (everything one may see), if one may
+    open the list."""
+    try:
+        section = request.root["clients"]["interactions"]
+    except KeyError:  # the interactions area is not included
+        return None
+    if not request.has_permission("view", section):
+        return None
+    return request.resource_url(section, query={"tab": "all", "state": state,
+                                                "organization": org.id})
+
+
 @view_config(context=Organization, renderer="clients/card.jinja2", permission="view")
 def client_card(context, request):
     org = context
@@ -110,6 +128,10 @@ def client_card(context, request):
     merged = list(db.scalars(sa.select(ClientMerge).where(
         ClientMerge.kind == "organization", ClientMerge.kept_id == org.id)
         .order_by(ClientMerge.at.desc())))
+    # One more than shown of each: whether a "show all" link is needed.
+    planned = timeline_for(request, org, planned=True, limit=CARD_PLANNED + 1)
+    timeline = timeline_for(request, org, planned=False, limit=CARD_TIMELINE + 1)
+    history = visible_history(request, org, may_terms, limit=CARD_HISTORY + 1)
     return {
         "title": org.name,
         "org": org,
@@ -120,14 +142,35 @@ def client_card(context, request):
         "may_terms": may_terms,
         "may_merge": request.has_permission("merge", org),
         "may_add_contact": request.has_permission("add", org["contacts"]),
-        "planned": timeline_for(request, org, planned=True, limit=10),
-        "timeline": timeline_for(request, org, planned=False, limit=40),
-        "history": visible_history(request, org, may_terms),
+        "planned": planned[:CARD_PLANNED],
+        "timeline": timeline[:CARD_TIMELINE],
+        "history": history[:CARD_HISTORY],
+        "more_planned": len(planned) > CARD_PLANNED,
+        "more_timeline": len(timeline) > CARD_TIMELINE,
+        "more_history": len(history) > CARD_HISTORY,
+        "interactions_url": client_interactions_url(request, org),
+        "planned_url": client_interactions_url(request, org, "planned"),
         "dates": upcoming_dates(org, today),
         "today": today,
         "merged": merged,
         "actions": actions_for(CARD_ACTIONS, request, org),
         **files_context(request, org, files_of(db, org)),
+    }
+
+
+@view_config(context=Organization, name="history", renderer="clients/history.jinja2",
+             permission="view")
+def organization_history(context, request):
+    """The client's whole change history (the card shows the latest ones)."""
+    org = context
+    may_terms = bool(request.has_permission("view_terms", org))
+    history = visible_history(request, org, may_terms, limit=HISTORY_PAGE)
+    return {
+        "title": _("Change history of ${name}", mapping={"name": org.name}),
+        "org": org,
+        "history": history,
+        "capped": len(history) >= HISTORY_PAGE,
+        "limit": HISTORY_PAGE,
     }
 
 

@@ -1,0 +1,75 @@
+"""The client card shows the latest of everything and leads to the rest: every interaction
+(the list filtered to the client) and the whole change history (issue 3, point 3)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy_continuum import versioning_manager
+
+from models.meta import utcnow
+
+
+def commit_point(dbsession) -> None:
+    """End the audit transaction, as the end of a request does (tests never commit)."""
+    dbsession.flush()
+    versioning_manager.clear(dbsession)
+
+
+def test_a_long_timeline_leads_to_the_clients_interactions(testapp, login_as, clients):
+    me = login_as("director")
+    org = clients.organization("Давний клиент", manager=me)
+    other = clients.organization("Другой клиент", manager=me)
+    now = utcnow()
+    for i in range(45):
+        at = now - dt.timedelta(days=i + 1)
+        clients.interaction(responsible=me, organization=org, planned_at=at, done_at=at,
+                            subject=f"Звонок №{i:02d}")
+    for i in range(12):
+        clients.interaction(responsible=me, organization=org, subject=f"План №{i:02d}",
+                            planned_at=now + dt.timedelta(days=i + 1))
+    clients.interaction(responsible=me, organization=other, subject="Чужой звонок",
+                        planned_at=now - dt.timedelta(hours=1), done_at=now)
+    card = testapp.get(f"/clients/{org.id}")
+    assert len(card.html.select("#timeline-list .timeline-item")) == 40
+    assert len(card.html.select("#planned-list .timeline-item")) == 10
+    assert card.html.select_one("#timeline-more") is not None
+    url = card.html.select_one("#all-interactions")["href"]
+    listed = testapp.get(url).text + testapp.get(url + "&page=2").text
+    assert "Звонок №44" in listed and "Звонок №00" in listed  # the oldest too
+    assert "План №11" in listed and "Чужой звонок" not in listed
+    planned = testapp.get(card.html.select_one("#all-planned")["href"])
+    assert "План №11" in planned.text and "Звонок №00" not in planned.text
+
+
+def test_a_short_timeline_has_no_show_more(testapp, login_as, clients):
+    me = login_as("director")
+    org = clients.organization("Новый клиент", manager=me)
+    clients.interaction(responsible=me, organization=org, subject="Первый звонок",
+                        done_at=utcnow())
+    card = testapp.get(f"/clients/{org.id}")
+    assert card.html.select_one("#timeline-more") is None
+    assert card.html.select_one("#all-planned") is None
+    assert card.html.select_one("#all-history") is None
+    assert card.html.select_one("#all-interactions") is not None
+
+
+def test_the_whole_change_history_is_one_click_away(testapp, login_as, clients, dbsession):
+    me = login_as("director")
+    org = clients.organization("Изменчивый", manager=me)
+    commit_point(dbsession)
+    for i in range(35):
+        dbsession.info["actor_id"] = me.id
+        org.notes = f"Заметка {i:02d}"
+        commit_point(dbsession)
+    card = testapp.get(f"/clients/{org.id}")
+    assert len(card.html.select("#history-body .audit-history-entry")) == 30
+    page = testapp.get(card.html.select_one("#all-history")["href"])
+    assert len(page.html.select("#full-history .audit-history-entry")) == 36
+    assert "Заметка 00" in page.text
+
+
+def test_the_history_page_needs_the_right_to_see_the_client(testapp, login_as, factory, clients):
+    stranger = factory.user(roles=["sales"])
+    org = clients.organization("Закрытый", manager=stranger)
+    login_as("sales")
+    testapp.get(f"/clients/{org.id}/@@history", status=403)
