@@ -50,6 +50,7 @@ from portal.interactions import (
     ATTEMPT_ICONS,
     ATTEMPT_LABELS,
     ATTEMPTS,
+    DAY_GROUPS,
     Conflict,
     Interactions,
     create_interaction,
@@ -193,6 +194,19 @@ def _day(value) -> dt.date | None:
         return None
 
 
+# My day's groups of more than one kind ("E-mail and fax"), offered as one choice of "What".
+KIND_GROUPS = {",".join(g.kinds): g.title for g in DAY_GROUPS if len(g.kinds) > 1}
+
+
+def _kinds(value) -> str:
+    """One kind ("call") or several, comma-separated ("email,fax"); "" for any or nonsense."""
+    kinds = [k for k in str(value or "").split(",") if k]
+    if not kinds or len(kinds) > len(INTERACTION_KINDS) or \
+            any(k not in INTERACTION_KINDS for k in kinds):
+        return ""
+    return ",".join(dict.fromkeys(kinds))
+
+
 def list_filters(request, default_state: str = "all") -> dict:
     """The list's filters from the query string (also read by the export of the list). The page
     itself opens on what is still to do (`default_state="planned"`)."""
@@ -201,7 +215,7 @@ def list_filters(request, default_state: str = "all") -> dict:
     return {
         "tab": tab,
         "state": get.get("state") if get.get("state") in STATES else default_state,
-        "kind": get.get("kind") if get.get("kind") in INTERACTION_KINDS else "",
+        "kind": _kinds(get.get("kind")),
         "responsible": _int(get.get("responsible")) if tab == "all" else None,
         "organization": _int(get.get("organization")),
         "start": _day(get.get("start")),
@@ -227,7 +241,9 @@ def list_conditions(request, f: dict, now: dt.datetime) -> list:
     elif f["state"] == "done":
         where.append(Interaction.done_at.is_not(None))
     if f["kind"]:
-        where.append(Interaction.kind == f["kind"])
+        kinds = f["kind"].split(",")
+        where.append(Interaction.kind == kinds[0] if len(kinds) == 1
+                     else Interaction.kind.in_(kinds))
     if f["organization"]:
         where.append(Interaction.organization_id == f["organization"])
     if f["start"]:
@@ -361,6 +377,7 @@ def interaction_list(request):
         "count_cap": COUNT_CAP, "has_next": has_next, "first": offset + 1 if rows else 0,
         "last": offset + len(rows), "page_url": page_url, "filter_url": filter_url,
         "tabs": TABS, "states": STATES, "organization": organization, "people": people,
+        "kind_groups": KIND_GROUPS,
         "may_add": request.has_permission("add", request.context), "exports": exports,
         "segments": my_segments(request, SEGMENT_AREA), "current_query": current_query,
         "segment_url": lambda s: section_url(request) + ("?" + s.query if s.query else ""),

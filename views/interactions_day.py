@@ -28,6 +28,7 @@ from portal.i18n import _, format_date, local_today
 from portal.interactions import (
     ATTEMPT_ICONS,
     ATTEMPT_LABELS,
+    DAY_GROUPS,
     Interactions,
     attempt_counts,
     day_bounds,
@@ -137,10 +138,24 @@ def day_context(request, *, message=None, error=None, open_id: int | None = None
         "reminder_days": reminder_days(request.dbsession, user.id),
         "section_url": section_url(request), "attempt_icons": ATTEMPT_ICONS,
         "kind_icons": INTERACTION_KIND_ICONS,
+        "more_url": {g.key: more_url(request, g.key) for g in groups},
     }
     if open_id is not None and open_what == "result":
         ctx.update(row_form_choices(request, open_id))
     return ctx
+
+
+def more_url(request, group_key: str) -> str:
+    """The list of what a group holds beyond the block: my interactions of its kinds still to
+    do and planned up to today (the overdue ones included), as the block counts them."""
+    from urllib.parse import urlencode
+
+    from views.interactions import section_url
+
+    kinds = next(spec.kinds for spec in DAY_GROUPS if spec.key == group_key)
+    return section_url(request) + "?" + urlencode({
+        "state": "planned", "kind": ",".join(kinds),
+        "end": local_today(request).isoformat()})
 
 
 def row_form_choices(request, item_id: int) -> dict:
