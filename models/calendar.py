@@ -154,9 +154,16 @@ class Event(Base):
             return acl
         from pyramid.authorization import Allow
 
-        # Only participants and those who may edit it see a busy-only or private event.
+        # Only participants and those who may edit it see a busy-only event. A private one is
+        # for the organizer and the people invited alone: whoever else may edit events (a
+        # secretary) neither reads nor changes it (admin, first in the list, still does).
         narrowed = [ace for ace in acl if ace[2] != "view"]
-        editors = [(Allow, ace[1], "view") for ace in acl if ace[0] == Allow and ace[2] == "edit"]
+        if self.visibility == "private":
+            mine = f"@user:{self.organizer_id}"
+            narrowed = [narrowed[0]] + [
+                ace for ace in narrowed[1:] if ace[2] != "edit" or ace[0] != Allow or ace[1].endswith(mine)
+            ]
+        editors = [(Allow, ace[1], "view") for ace in narrowed if ace[0] == Allow and ace[2] == "edit"]
         people = [(Allow, f"user:{uid}", "view") for uid in sorted(self.participant_ids())]
         return [narrowed[0], *people, *editors, *narrowed[1:]]
 

@@ -62,8 +62,23 @@ def attending_clause(user_id: int):
     )
 
 
+def edit_clause(request):
+    """Rows the viewer may edit (Event.__acl__ as SQL): the role matrix, except that a private
+    event is only its organizer's (and admin's) to change."""
+    identity = request.identity
+    if identity is None:
+        return sa.false()
+    if identity.is_admin:
+        return sa.true()
+    return sa.and_(
+        sql_filter(request, Event, "edit"),
+        sa.or_(Event.visibility != "private", Event.organizer_id == identity.user.id),
+    )
+
+
 def details_clause(request):
-    """Rows whose details the viewer may see: public ones, their own, and what they may edit."""
+    """Rows whose details the viewer may see: public ones, their own and those they are invited
+    to, and busy-only ones they may edit; a private event only its people (and admin) read."""
     identity = request.identity
     if identity is None:
         return sa.false()
@@ -74,7 +89,7 @@ def details_clause(request):
         Event.visibility == "public",
         Event.organizer_id == me,
         Event.id.in_(sa.select(EventAttendee.event_id).where(EventAttendee.user_id == me)),
-        sql_filter(request, Event, "edit"),
+        sa.and_(Event.visibility == "busy", sql_filter(request, Event, "edit")),
     )
 
 
@@ -151,7 +166,8 @@ def visible_events(
     """Occurrences in [ws, we) of the chosen calendars that the viewer may see.
 
     Busy-only events of others come back with `details=False`; private ones of others do not
-    come back at all.
+    come back, except as `details=False` when they book one of `room_ids` (the room is taken,
+    whoever holds it).
     """
     identity = request.identity
     sources = []
@@ -161,22 +177,23 @@ def visible_events(
         sources.append(sa.and_(Event.calendar == "department", Event.department_id.in_(sorted(departments))))
     if company:
         sources.append(Event.calendar == "company")
+    shown_busy = [Event.visibility == "busy"]
     if room_ids:
-        sources.append(
-            Event.id.in_(sa.select(EventRoom.event_id).where(EventRoom.room_id.in_(sorted(room_ids))))
-        )
+        booked = Event.id.in_(sa.select(EventRoom.event_id).where(EventRoom.room_id.in_(sorted(room_ids))))
+        sources.append(booked)
+        shown_busy.append(booked)
     for uid in users:
         sources.append(attending_clause(uid))
     if not sources:
         return []
     details = details_clause(request)
     stmt = (
-        sa.select(Event, details.label("details"), sql_filter(request, Event, "edit").label("editable"))
+        sa.select(Event, details.label("details"), edit_clause(request).label("editable"))
         .where(
             in_window(ws, we),
             sa.or_(*sources),
             sql_filter(request, Event, "view"),
-            sa.or_(details, Event.visibility == "busy"),
+            sa.or_(details, *shown_busy),
         )
         .order_by(Event.start_at, Event.id)
     )
@@ -250,7 +267,7 @@ def busy_of(request, user_ids, ws: dt.datetime, we: dt.datetime) -> dict[int, li
         sa.select(
             *EventRow.columns(),
             details_clause(request).label("details"),
-            sql_filter(request, Event, "edit").label("editable"),
+            edit_clause(request).label("editable"),
         ).where(
             Event.id.in_(sorted({event_id for event_id, _user in pairs})),
             Event.status != "cancelled",

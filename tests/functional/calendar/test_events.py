@@ -334,3 +334,64 @@ def test_a_refused_edit_keeps_the_event_as_it_was_and_tells_nobody(testapp, fact
     assert {a.user_id for a in event.attendees} == {organizer.id, guest.id}
     assert [b.room_id for b in event.bookings] == [free.id]
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(Notification)) == notes
+
+
+def test_a_private_event_is_for_its_people_only_even_for_who_may_edit_every_event(
+    testapp, factory, cal, login_as, dbsession
+):
+    room = cal.room("Переговорная «Нева»")
+    organizer, invited = factory.user(), factory.user()
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    private = cal.event(organizer, "Увольнение Иванова", visibility="private", user_ids=[invited.id],
+                        room_ids=[room.id], start=now - dt.timedelta(minutes=10), calendar="company")
+    busy = cal.event(organizer, "Визит к врачу", visibility="busy", start=now + dt.timedelta(days=3))
+    secretary = login_as("secretary")
+    # She edits every event (event.edit: all) and so reads busy-only ones, but not a private one.
+    testapp.get(f"/calendar/{busy.id}", status=200)
+    testapp.get(f"/calendar/{private.id}", status=403)
+    testapp.get(f"/calendar/{private.id}/edit", status=403)
+    testapp.post_csrf(f"/calendar/{private.id}/edit", form(title="Другое"), status=403)
+    testapp.post_csrf(f"/calendar/{private.id}/cancel", {"scope": "all"}, status=403)
+    assert private.title == "Увольнение Иванова" and private.status != "cancelled"
+    day = now.astimezone(dt.UTC).date()
+    window = f"start={day - dt.timedelta(days=1)}T00:00:00&end={day + dt.timedelta(days=2)}T00:00:00"
+    company = testapp.get(f"/calendar/events.json?{window}&src=company").json
+    assert [i["title"] for i in company] == []
+    # The room it books is busy, for everyone, without a word of what for.
+    for person in (secretary, factory.user()):
+        testapp.login(person.login)
+        room_view = testapp.get(f"/calendar/events.json?{window}&src=room:{room.id}").json
+        assert [(i["title"], i["extendedProps"]["url"]) for i in room_view] == [("Busy", None)]
+        rooms = testapp.get("/calendar/rooms")
+        assert "Busy now" in rooms.text and "Увольнение" not in rooms.text
+    for person in (organizer, invited):
+        testapp.login(person.login)
+        testapp.get(f"/calendar/{private.id}", status=200)
+        room_view = testapp.get(f"/calendar/events.json?{window}&src=room:{room.id}").json
+        assert [i["title"] for i in room_view] == ["Увольнение Иванова"]
+    testapp.login(organizer.login)
+    testapp.get(f"/calendar/{private.id}/edit", status=200)
+
+
+def test_who_reads_and_edits_an_event_agrees_between_its_acl_and_the_sql(factory, cal, request_for, dbsession):
+    from portal.calendar_events import details_clause, edit_clause, located
+
+    dept = factory.department("Бухгалтерия")
+    organizer = factory.user(departments=[dept])
+    invited = factory.user(departments=[dept])
+    events = [
+        cal.event(organizer, f"{visibility} {n}", visibility=visibility, user_ids=[invited.id],
+                  calendar=calendar, department_id=dept.id if calendar == "department" else None,
+                  start=MONDAY + dt.timedelta(hours=n))
+        for n, (visibility, calendar) in enumerate(
+            (v, c) for v in ("public", "busy", "private") for c in ("personal", "department"))
+    ]
+    people = [organizer, invited, factory.user(departments=[dept]), factory.user(roles=["secretary"]),
+              factory.user(roles=["dept_head"], departments=[dept]), factory.user(roles=["admin"])]
+    ids = [e.id for e in events]
+    for person in people:
+        request = request_for(person)
+        for clause, permission in ((details_clause, "view"), (edit_clause, "edit")):
+            in_sql = set(dbsession.scalars(sa.select(Event.id).where(Event.id.in_(ids), clause(request))))
+            by_acl = {e.id for e in events if request.has_permission(permission, located(request, e))}
+            assert in_sql == by_acl, (person.login, permission)
