@@ -223,13 +223,17 @@ def _failed(message: MailMessage, error: Exception, now: dt.datetime) -> None:
 # --- the daily digest ---------------------------------------------------------------------------
 
 
-def compose_digests(dbsession, registry, now: dt.datetime | None = None) -> int:
+def compose_digests(dbsession, registry, now: dt.datetime | None = None, base: str = "") -> int:
     """Gather each digest reader's waiting e-mails into one message at their digest hour.
+
+    Links in it are absolute (portal.base_url, else `base`): a mail program has no portal to
+    resolve "/tasks/7" against.
 
     Once per person per local day: their settings row is claimed (locked) and its
     `last_digest_on` set in the same transaction as the digest it produces.
     """
     now = now or utcnow()
+    config = MailConfig(registry.settings or {})
     waiting = sa.select(MailMessage.user_id).where(MailMessage.status == "digest").distinct()
     rows = claim(dbsession, sa.select(NotificationSettings).where(NotificationSettings.user_id.in_(waiting)))
     made = 0
@@ -262,7 +266,7 @@ def compose_digests(dbsession, registry, now: dt.datetime | None = None) -> int:
             parts.append(
                 f"• {when}  {item.subject}"
                 + (f"\n  {item.body}" if item.body else "")
-                + (f"\n  {item.url}" if item.url else "")
+                + (f"\n  {absolute_url(config, item.url, base)}" if item.url else "")
             )
         digest = MailMessage(
             user_id=user.id,
@@ -288,7 +292,7 @@ def compose_digests(dbsession, registry, now: dt.datetime | None = None) -> int:
 
 @job("mail_digests")
 def digest_job(request) -> int:
-    return compose_digests(request.dbsession, request.registry)
+    return compose_digests(request.dbsession, request.registry, base=request.application_url)
 
 
 @job("mail_sent")

@@ -118,3 +118,19 @@ def test_digest_gathers_the_days_e_mails_into_one(app, dbsession, factory, mail_
     )
     assert digest.subject == "Your portal digest: 2 notifications"
     assert "First" in digest.body and "Second" in digest.body
+
+
+def test_the_digest_links_are_absolute_addresses_of_the_portal(app, dbsession, factory, mail_on, monkeypatch):
+    monkeypatch.setitem(app.registry.settings, "portal.base_url", "https://portal.progress.example/")
+    person = factory.user(email="d@example.com", timezone="UTC")
+    dbsession.add(
+        NotificationSettings(user_id=person.id, default_channel="email", channels={}, digest=True, digest_hour=8)
+    )
+    dbsession.flush()
+    notify(dbsession, person.id, "Задача поручена", url="/tasks/7", kind="task_assigned")
+    assert compose_digests(dbsession, app.registry, now=dt.datetime(2031, 5, 5, 9, 0, tzinfo=dt.UTC)) == 1
+    digest = dbsession.scalar(
+        sa.select(MailMessage).where(MailMessage.kind == "digest", MailMessage.user_id == person.id)
+    )
+    assert "\n  https://portal.progress.example/tasks/7" in digest.body
+    assert "\n  /tasks/7" not in digest.body
