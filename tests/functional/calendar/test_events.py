@@ -245,13 +245,18 @@ def test_a_bad_period_for_the_json_is_refused(testapp, factory):
 
 
 def test_my_day_lists_todays_events(testapp, factory, cal):
-    me = factory.user()
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    cal.event(me, "Сегодняшняя встреча", start=now + dt.timedelta(minutes=5))
-    cal.event(me, "Завтрашняя встреча", start=now + dt.timedelta(days=2))
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Vladivostok")
+    me = factory.user(timezone=zone.key)
+    # Noon of the person's today (in their zone, not the server's): today whatever the hour.
+    today = dt.datetime.now(zone).date()
+    noon = dt.datetime.combine(today, dt.time(12, 0), zone)
+    cal.event(me, "Сегодняшняя встреча", start=noon, timezone=zone.key)
+    cal.event(me, "Завтрашняя встреча", start=noon + dt.timedelta(days=1), timezone=zone.key)
     testapp.login(me.login)
     block = testapp.get("/").html.select_one("#home-events").text
-    assert "Сегодняшняя встреча" in block or now.astimezone().hour >= 23
+    assert "Сегодняшняя встреча" in block
     assert "Завтрашняя встреча" not in block
 
 

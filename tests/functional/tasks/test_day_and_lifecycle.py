@@ -4,6 +4,7 @@ deactivated; lists, filters and the overdue highlight."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -11,11 +12,22 @@ from models.people import Membership
 from models.tasks import Task
 
 
+def zone_at_midday(now: dt.datetime) -> ZoneInfo:
+    """A time zone where it is around noon now: its today ends hours from now, whatever the
+    server's clock says, so "due later today" cannot turn overdue while the test runs."""
+    for hours in range(-11, 13):
+        zone = ZoneInfo(f"Etc/GMT{-hours:+d}" if hours else "UTC")
+        if 9 <= now.astimezone(zone).hour <= 15:
+            return zone
+    raise AssertionError("every hour has a zone where it is noon")
+
+
 def test_my_day_shows_overdue_due_today_and_every_day_items(testapp, factory, login_as, make_task):
-    me = login_as("employee", timezone="UTC")
-    other = factory.user()
     now = dt.datetime.now(dt.UTC)
-    end_of_day = dt.datetime.combine(now.date(), dt.time(23, 59, 30), dt.UTC)
+    zone = zone_at_midday(now)
+    me = login_as("employee", timezone=zone.key)
+    other = factory.user()
+    end_of_day = dt.datetime.combine(now.astimezone(zone).date(), dt.time(23, 59, 30), zone)
     overdue = make_task(other, me, title="Просрочено", due_in=dt.timedelta(days=-2))
     today = make_task(other, me, title="Сегодня", due_at=end_of_day)
     daily = make_task(other, me, title="Каждый день", daily=True)
