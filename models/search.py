@@ -82,6 +82,9 @@ class Indexed:
     code: int
     # How a query is read into words (default `query_terms`: phone numbers, noise words).
     terms: Callable[[str | None], list[str]] | None = None
+    # The attributes the document is made of, when it is made of the row alone: a change of
+    # the others leaves it as it is. Empty: rewritten on every change.
+    fields: tuple[str, ...] = ()
 
     def terms_of(self, q: str | None) -> list[str]:
         return (self.terms or query_terms)(q)
@@ -93,19 +96,22 @@ TOUCHES: dict[type, list[Callable[[object], Iterable[object]]]] = {}
 
 
 def register(kind: str, model: type, document: Callable[[object], tuple[str, str]],
-             code: int, terms: Callable[[str | None], list[str]] | None = None) -> None:
+             code: int, terms: Callable[[str | None], list[str]] | None = None,
+             fields: tuple[str, ...] = ()) -> None:
     """Index objects of `model` as `kind`; ``document(obj)`` returns their (title, body).
 
     `code` is the kind's number in document ids, unique and never changed (1 organization,
-    2 contact, 5 article; other areas take a free one). `terms(q)` reads a query into folded
-    words when `query_terms` (phone numbers, legal forms left out) does not suit the kind.
+    2 contact, 4 task, 5 article, 10 event; other areas take a free one). `terms(q)` reads a
+    query into folded words when `query_terms` (phone numbers, legal forms left out) does not
+    suit the kind. `fields`: the attributes the document is made of, if only of them, so that
+    changing the others (a task's state) does not rewrite it.
     """
     if not 0 < code < 900:
         raise ValueError("a search kind's code is 1..899")
     taken = {i.code: i.kind for i in KINDS.values()}
     if taken.get(code, kind) != kind:
         raise ValueError(f"search kind code {code} is taken by {taken[code]}")
-    indexed = Indexed(kind, model, document, code, terms)
+    indexed = Indexed(kind, model, document, code, terms, tuple(fields))
     INDEXED[model] = indexed
     KINDS[kind] = indexed
 
@@ -170,8 +176,12 @@ def _collect(session, flush_context) -> None:
         if indexed is not None and obj.id is not None:
             pending.setdefault((indexed.kind, obj.id), obj)
 
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if type(obj) in INDEXED:
+    dirty = session.dirty
+    for obj in (*session.new, *dirty, *session.deleted):
+        indexed = INDEXED.get(type(obj))
+        # The session still holds the flush's history here: what changed is known.
+        if indexed is not None and not (indexed.fields and obj in dirty
+                                        and not changed(obj, *indexed.fields)):
             want(obj)
         for related in TOUCHES.get(type(obj), ()):
             for other in related(obj):
@@ -318,6 +328,17 @@ def match(dbsession, kind: str, q: str | None, rank_limit: int = RANK_LIMIT) -> 
     return Match(ids, count, ranked.subquery() if count <= rank_limit else None)
 
 
+def ids_of(dbsession, kind: str, q: str | None) -> sa.Select | None:
+    """SELECT of the ids of the `kind` objects matching every word of `q` as a prefix (as
+    `match`, without counting them first); None when `q` has no words. Use it as
+    ``Model.id.in_(ids)`` beside the caller's own filters and order."""
+    terms = KINDS[kind].terms_of(q)
+    if not terms:
+        return None
+    postgres = dbsession.get_bind().dialect.name == "postgresql"
+    return (_pg if postgres else _sqlite)(kind, terms)[0]
+
+
 def hits(dbsession, kind: str, q: str | None):
     """A subquery (object_id, rank) of `kind` documents matching every word of `q` as a prefix.
 
@@ -358,6 +379,100 @@ def _pg(kind: str, terms: list[str]) -> tuple[sa.Select, sa.Select]:
     ranked = sa.select(DOCUMENTS.c.object_id.label("object_id"),
                        (-sa.func.ts_rank(tsv, query)).label("rank")).where(*where)
     return ids, ranked
+
+
+# --- a few matches for the header search ---------------------------------------------------------
+
+# How many matches of one kind the header search reads at most (past it: "100+").
+PREVIEW_CAP = 100
+# Past this many matches of a word, and when the filter lets fewer rows than this through (a
+# person who sees a few hundred tasks of 300,000), those rows are read first instead.
+PREVIEW_SCAN = 5000
+
+
+@dataclass
+class Preview:
+    """At most `cap` objects of one kind matching a query that pass the caller's filter:
+    `ids` best first (newest first unless ranked); `more` when others match too (then the
+    count is a lower bound)."""
+
+    ids: list[int]
+    more: bool
+
+
+def preview(dbsession, kind: str, q: str | None, *, where=(), cap: int | None = None,
+            ranked: bool = True) -> Preview | None:
+    """The header search's matches of `kind`: every word of `q` as a prefix (as `match`; a
+    one-letter word whole, as `search`), and the caller's `where` (its permission filter on
+    the model) in the same statement.
+
+    However common the words, at most `cap` + 1 objects that pass the filter are read, the
+    newest, and only those are ranked (`ranked=False` leaves them newest first, for a caller
+    with its own order): counting and ranking every match of an everyday word costs more
+    than a preview with "100+" tells. None when `q` has no words to look for.
+    """
+    indexed = KINDS[kind]
+    terms = indexed.terms_of(q)
+    if not terms:
+        return None
+    cap = cap or PREVIEW_CAP
+    model = indexed.model
+    where = [where] if isinstance(where, sa.ColumnElement) else list(where)
+    # Who may see everything has no filter (sql_filter gives true()).
+    where = [w for w in where if not isinstance(w, sa.sql.elements.True_)]
+    if dbsession.get_bind().dialect.name == "postgresql":
+        tsv = sa.literal_column(f"{DOCUMENTS.name}.tsv")
+        query = _tsquery(_ts_query(terms))
+        rows = dbsession.execute(
+            sa.select(model.id, -sa.func.ts_rank(tsv, query) if ranked else sa.null())
+            .select_from(DOCUMENTS.join(model, model.id == DOCUMENTS.c.object_id))
+            .where(DOCUMENTS.c.kind == kind, tsv.op("@@")(query), *where)
+            .order_by(DOCUMENTS.c.object_id.desc()).limit(cap + 1)).all()
+    else:
+        rows = _preview_sqlite(dbsession, indexed, terms, where, cap, ranked)
+    more = len(rows) > cap
+    rows = rows[:cap]
+    if ranked:
+        rows = sorted(rows, key=lambda row: (row[1], row[0]))
+    return Preview([row[0] for row in rows], more)
+
+
+def _preview_sqlite(db, indexed: Indexed, terms: list[str], where: list, cap: int,
+                    ranked: bool) -> list:
+    """(id, bm25) of up to `cap` + 1 matches passing `where`, newest first."""
+    model = indexed.model
+    fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+    base = indexed.code * ID_SPAN
+    # As `search`: a one-letter word is matched whole ("1" as a prefix is most of the index).
+    matching = (sa.literal_column(FTS_TABLE).op("MATCH")(sa.literal(_fts_query(terms))),
+                fts.c.rowid.between(base, base + ID_SPAN - 1))
+    rank = sa.func.bm25(sa.literal_column(FTS_TABLE), 10.0, 1.0) if ranked else sa.null()
+
+    def count(stmt: sa.Select) -> int:
+        return db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+
+    if where and count(sa.select(fts.c.rowid).where(*matching).limit(PREVIEW_SCAN)) \
+            >= PREVIEW_SCAN and count(sa.select(model.id).where(*where)
+                                      .limit(PREVIEW_SCAN)) < PREVIEW_SCAN:
+        # A common word and a narrow filter: walking the matches would read thousands of
+        # rows to find the few that pass. The rows the filter selects are read instead (its
+        # indexes; "+ 0" keeps SQLite from reading them through the list of matches), each
+        # looked up in the list of matches; then those few are ranked in one pass over the
+        # index (FTS5 cannot look a row up by rowid in a prefix query cheaply).
+        ids = list(db.scalars(
+            sa.select(model.id)
+            .where((model.id + 0).in_(sa.select(fts.c.rowid - base).where(*matching)), *where)
+            .order_by(model.id.desc()).limit(cap + 1)))
+        if not ranked or not ids:
+            return [(i, None) for i in ids]
+        ranks = dict(db.execute(sa.select(fts.c.rowid - base, rank)
+                                .where(*matching, (fts.c.rowid - base).in_(ids))).all())
+        return [(i, ranks.get(i, 0.0)) for i in ids]
+    # The index gives its rowids newest first, each row joined and filtered as it comes: the
+    # LIMIT stops the walk, and bm25 is computed for the rows returned only.
+    return db.execute(
+        sa.select(model.id, rank).select_from(fts.join(model, model.id == fts.c.rowid - base))
+        .where(*matching, *where).order_by(fts.c.rowid.desc()).limit(cap + 1)).all()
 
 
 # --- one page of ranked results, filtered in the same SQL; snippets --------------------------------

@@ -19,6 +19,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models import search
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User, fold
 
@@ -313,3 +314,18 @@ def _state_changed(task: Task, value, old, initiator) -> None:
         task.remind_at = None
     # Reopening schedules the notices again: the caller runs schedule_notices() afterwards
     # (this event fires before the new state is stored).
+
+
+def task_document(task: Task) -> tuple[str, str]:
+    """What tasks are found by: the words of their title."""
+    return search.text_of(task.title), ""
+
+
+def task_terms(q: str | None) -> list[str]:
+    """The words of a query, folded: every one counts ("ООО" too, noise for client names)."""
+    return search.TERM_RE.findall(fold(q or ""))[:search.MAX_TERMS]
+
+
+# Kind code 4 in the shared search index (models/search.py); rewritten only when the title
+# changes, not on every change of state or due date.
+search.register("task", Task, task_document, code=4, terms=task_terms, fields=("title",))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from models.people import fold
+from models import search
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskChecklistItem, TaskComment, TaskWatcher
 from portal.i18n import _
 from portal.tasks_security import best_scope, queue_clause, visible_tasks
@@ -139,14 +139,17 @@ def view_clause(request, view: str):
     return sa.true()
 
 
-def search_clause(q: str):
+def search_clause(dbsession, q: str):
+    """WHERE of the tasks found by `q`: every word of it begins a word of the title (the shared
+    search index, models/search.py), or it is the task's number ("#123"); None when `q` is empty."""
     q = q.strip().lstrip("#")
     if not q:
         return None
+    ids = search.ids_of(dbsession, "task", q)
+    clause = Task.id.in_(ids) if ids is not None else sa.false()
     if q.isdigit() and len(q) < 10:
-        return sa.or_(Task.id == int(q), Task.search_text.contains(q, autoescape=True))
-    words = fold(q).split()[:8]
-    return sa.and_(*[Task.search_text.contains(w, autoescape=True) for w in words])
+        clause = sa.or_(Task.id == int(q), clause)
+    return clause
 
 
 def task_query(request, f: Filters, now: dt.datetime, today: dt.date) -> sa.Select:
@@ -167,7 +170,7 @@ def task_query(request, f: Filters, now: dt.datetime, today: dt.date) -> sa.Sele
         stmt = stmt.where(Task.due_at.is_(None))
     if f.priority:
         stmt = stmt.where(Task.priority == int(f.priority))
-    clause = search_clause(f.q)
+    clause = search_clause(request.dbsession, f.q)
     if clause is not None:
         stmt = stmt.where(clause)
     if f.dept and f.view in ("department", "all"):

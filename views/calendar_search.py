@@ -30,25 +30,28 @@ from views.search import SearchGroup, SearchItem, search_provider
 PAGE_SIZE = 30
 
 
+def findable(request) -> list:
+    """WHERE of the events the person may find: series and single events (a changed
+    occurrence is found through its series) they may view and whose details they see."""
+    return [Event.series_id.is_(None), sql_filter(request, Event, "view"),
+            details_clause(request)]
+
+
+def upcoming_first(stmt: sa.Select) -> sa.Select:
+    """Upcoming (or still repeating) events first, the nearest first; then past ones, latest
+    first."""
+    past = Event.series_end_at < utcnow()
+    return stmt.order_by(past, sa.case((past, None), else_=Event.start_at),
+                         Event.start_at.desc(), Event.id.desc())
+
+
 def event_search(request, q: str) -> sa.Select | None:
     """SELECT of the events matching `q` that the person may read, upcoming first; None when
     `q` has no words to look for."""
     found = search.match(request.dbsession, "event", q)
     if found is None:
         return None
-    past = Event.series_end_at < utcnow()
-    return (
-        sa.select(Event)
-        .where(
-            Event.id.in_(found.ids),
-            # A changed occurrence is found through its series.
-            Event.series_id.is_(None),
-            sql_filter(request, Event, "view"),
-            details_clause(request),
-        )
-        .order_by(past, sa.case((past, None), else_=Event.start_at), Event.start_at.desc(),
-                  Event.id.desc())
-    )
+    return upcoming_first(sa.select(Event).where(Event.id.in_(found.ids), *findable(request)))
 
 
 def event_detail(request, event: Event) -> str:
@@ -82,17 +85,17 @@ def search_events(request, q: str, limit: int) -> SearchGroup | None:
     section = request.root["calendar"]
     if not request.has_permission("view", section):
         return None
-    stmt = event_search(request, q)
-    if stmt is None:
+    # At most a hundred matches read (models.search.preview), the nearest of them shown.
+    found = search.preview(request.dbsession, "event", q, where=findable(request), ranked=False)
+    if found is None or not found.ids:
         return None
-    events = request.dbsession.scalars(stmt.limit(limit)).all()
-    if not events:
-        return None
-    total = len(events) if len(events) < limit else count_of(request.dbsession, stmt)
+    events = request.dbsession.scalars(
+        upcoming_first(sa.select(Event).where(Event.id.in_(found.ids))).limit(limit)).all()
     items = [SearchItem(e.title, event_url(request, e), event_detail(request, e),
                         icon="calendar-x" if e.cancelled else "calendar-event") for e in events]
     return SearchGroup(_("Events"), items,
-                       request.resource_url(section, "search", query={"q": q}), total)
+                       request.resource_url(section, "search", query={"q": q}), len(found.ids),
+                       found.more)
 
 
 @view_config(context=CalendarSection, name="search", renderer="calendar/search.jinja2",

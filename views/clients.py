@@ -23,6 +23,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
+from models import search
 from models.clients import (
     ORGANIZATION_CLASSIFIERS,
     ORGANIZATION_KINDS,
@@ -49,6 +50,7 @@ from portal.clients_lists import (
 from portal.clients_resources import Clients, contact_url, locate, organization_url
 from portal.i18n import _
 from portal.resources import add_section
+from portal.security import sql_filter
 from views.search import SearchGroup, SearchItem, search_provider
 
 PAGE_SIZE = 50
@@ -276,19 +278,37 @@ def find_contacts(request, q: str, limit: int) -> tuple[list[Contact], int]:
     return [locate(request, c) for c in contacts], total
 
 
+def header_matches(request, model, kind: str, q: str, limit: int,
+                   options=()) -> tuple[list, int, bool] | None:
+    """The header search's few `model` rows matching `q` that the user may view, best first,
+    with how many were read and whether more match (`models.search.preview`: cheap however
+    common the words); None when `q` has no words to look for."""
+    found = search.preview(request.dbsession, kind, q, where=sql_filter(request, model, "view"))
+    if found is None:
+        return None
+    ids = found.ids[:limit]
+    rows = {row.id: row for row in request.dbsession.scalars(
+        sa.select(model).where(model.id.in_(ids)).options(*options))}
+    return [locate(request, rows[i]) for i in ids if i in rows], len(found.ids), found.more
+
+
 @search_provider
 def search_organizations(request, q: str, limit: int) -> SearchGroup | None:
     """The header search's group of organizations (name, INN, phones, e-mails, contacts...)."""
     clients = request.root["clients"]
     if not request.has_permission("view", clients):
         return None
-    orgs, total = find_organizations(request, q, limit)
+    found = header_matches(request, Organization, "organization", q, limit,
+                           (selectinload(Organization.phones), selectinload(Organization.manager)))
+    if found is None:  # no words ("ООО" alone): the list's own rules
+        found = (*find_organizations(request, q, limit), False)
+    orgs, total, more = found
     if not orgs:
         return None
     items = [SearchItem(org.name, organization_url(request, org), _org_detail(request, org),
                         icon="building") for org in orgs]
     return SearchGroup(_("Organizations"), items,
-                       request.resource_url(clients, query={"q": q}), total)
+                       request.resource_url(clients, query={"q": q}), total, more)
 
 
 @search_provider
@@ -297,13 +317,17 @@ def search_contacts(request, q: str, limit: int) -> SearchGroup | None:
     section = request.root["clients"]["contacts"]
     if not request.has_permission("view", section):
         return None
-    contacts, total = find_contacts(request, q, limit)
+    found = header_matches(request, Contact, "contact", q, limit,
+                           (selectinload(Contact.phones), selectinload(Contact.organization)))
+    if found is None:
+        found = (*find_contacts(request, q, limit), False)
+    contacts, total, more = found
     if not contacts:
         return None
     items = [SearchItem(c.full_name, contact_url(request, c), _contact_detail(c),
                         icon="person-vcard") for c in contacts]
     return SearchGroup(_("Contact persons"), items, request.resource_url(section, query={"q": q}),
-                       total)
+                       total, more)
 
 
 @view_config(context=Clients, name="search", renderer="clients/search.jinja2", permission="view")

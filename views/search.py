@@ -3,7 +3,9 @@
 A later issue adds a group by appending a provider to `SEARCH_PROVIDERS` (or decorating it
 with `@search_provider`): a callable ``(request, q, limit) -> SearchGroup | None`` that returns
 None when it has nothing to show or the user may not see that kind of thing. It must filter in
-SQL with `portal.security.sql_filter` like every listing.
+SQL with `portal.security.sql_filter` like every listing, and stay cheap however common the
+words are: `models.search.preview` reads at most a hundred matches that pass the filter
+(the group then says "100+").
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ class SearchGroup(NamedTuple):
     items: list[SearchItem]
     more_url: str | None  # the section's own search for "show all", or None
     total: int | None = None  # how many match in all, when the provider knows
+    more: bool = False  # more than `total` match (a preview stops counting: "100+")
 
 
 SearchProvider = Callable[[object, str, int], SearchGroup | None]

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from pyramid.view import view_config
 
+from models import search
 from models.meta import utcnow
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskWatcher
 from portal.audit import history_for
@@ -30,7 +31,6 @@ from portal.tasks_lists import (
     count_of,
     counts_for,
     ordered,
-    search_clause,
     tab_counts,
     task_query,
     with_people,
@@ -234,16 +234,22 @@ def search_tasks(request, q: str, limit: int) -> SearchGroup | None:
     section = request.root["tasks"]
     if not request.has_permission("view", section):
         return None
-    clause = search_clause(q)
-    if clause is None:
+    db = request.dbsession
+    q = q.strip().lstrip("#")
+    visible = visible_tasks(request)
+    # At most a hundred matches read (models.search.preview), open and recent ones shown first;
+    # and the task of that number.
+    found = search.preview(db, "task", q, where=visible, ranked=False)
+    ids = set(found.ids) if found is not None else set()
+    if q.isdigit() and len(q) < 10:
+        ids.update(db.scalars(sa.select(Task.id).where(Task.id == int(q), visible)))
+    if not ids:
         return None
-    stmt = sa.select(Task).where(visible_tasks(request), clause)
-    tasks = request.dbsession.scalars(
-        stmt.order_by(Task.state.in_(OPEN_STATES).desc(), Task.updated_at.desc(), Task.id.desc()).limit(limit)
+    tasks = db.scalars(
+        sa.select(Task).where(Task.id.in_(ids))
+        .order_by(Task.state.in_(OPEN_STATES).desc(), Task.updated_at.desc(), Task.id.desc()).limit(limit)
     ).all()
-    if not tasks:
-        return None
-    total = len(tasks) if len(tasks) < limit else count_of(request.dbsession, stmt)
+    total = len(ids)
     items = []
     for t in tasks:
         state = request.translate(t.workflow.states[t.state].title)
@@ -260,4 +266,4 @@ def search_tasks(request, q: str, limit: int) -> SearchGroup | None:
         section,
         query={"view": "all" if "all" in available_views(request) else "mine", "q": q, "state": "any"},
     )
-    return SearchGroup(_("Tasks"), items, more, total)
+    return SearchGroup(_("Tasks"), items, more, total, found is not None and found.more)

@@ -42,7 +42,6 @@ def generate(engine, scale_name: str) -> None:
     """300,000 tasks (both scales: the issue's figure), inserted in batches."""
     from models.meta import utcnow
     from models.people import Membership, fold
-    from models.tasks import Task
 
     rnd = random.Random(11)
     now = utcnow()
@@ -95,11 +94,21 @@ def generate(engine, scale_name: str) -> None:
                 }
             )
             if len(rows) == BATCH:
-                conn.execute(sa.insert(Task.__table__), rows)
+                _insert(conn, rows)
                 rows = []
         if rows:
-            conn.execute(sa.insert(Task.__table__), rows)
+            _insert(conn, rows)
         conn.execute(sa.text("ANALYZE"))
+
+
+def _insert(conn, rows: list[dict]) -> None:
+    """Tasks and their search documents (the title, folded), as the ORM would index them."""
+    from models import search
+    from models.tasks import Task
+
+    conn.execute(sa.insert(Task.__table__), rows)
+    search.index_documents(conn, "task", [(r["id"], r["search_text"], "") for r in rows],
+                           replace=False)
 
 
 def pages() -> list[tuple[str, str, float]]:
