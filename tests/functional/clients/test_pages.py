@@ -138,7 +138,12 @@ def test_an_unknown_organization_is_not_found(testapp, login_as):
 
 def test_the_card_lists_organizations_created_by_the_form(testapp, login_as, dbsession):
     login_as("director")
-    testapp.post_csrf("/clients/add", {"name": "Новая фирма", "kind": "prospect",
-                                       "stage": "interest"}, status=303)
+    saved = testapp.post_csrf("/clients/add", {"name": "Новая фирма", "kind": "prospect",
+                                               "stage": "interest"}, status=303)
     org = dbsession.scalar(sa.select(Organization).where(Organization.name == "Новая фирма"))
     assert org.kind == "prospect"
+    card = saved.follow()
+    assert card.request.path.rstrip("/") == f"/clients/{org.id}"
+    assert card.html.select_one("#org-name").get_text(" ", strip=True).startswith("Новая фирма")
+    listed = testapp.get("/clients", {"q": "Новая фирма"})
+    assert f'data-id="{org.id}"' in listed.text

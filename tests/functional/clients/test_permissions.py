@@ -109,8 +109,13 @@ def test_sql_filters_agree_with_the_acls_for_every_role(request_for, factory, wo
                 sa.select(model.id).where(sql_filter(request, model, permission))))
             by_acl = {r.id for r in rows if request.has_permission(permission, locate(request, r))}
             assert by_sql == by_acl, (role, model.__name__, permission)
-        assert {o.id for o in orgs.values()} <= {o.id for o in dbsession.scalars(
-            sa.select(Organization))}
+        # And both say what ROLES.md says about this person's three organizations.
+        for permission, scope in (("view", ROLES[role][0]), ("edit", ROLES[role][2]),
+                                  ("merge", ROLES[role][4])):
+            allowed_ids = set(dbsession.scalars(sa.select(Organization.id).where(
+                sql_filter(request, Organization, permission))))
+            assert {w for w, o in orgs.items() if o.id in allowed_ids} == \
+                {w for w in orgs if allowed(scope, w)}, (role, permission)
 
 
 def test_interactions_are_visible_to_author_responsible_and_department(request_for, factory,

@@ -152,7 +152,37 @@ def test_a_reminder_claimed_by_another_tick_is_not_given_again(app, dbsession, c
     assert send_reminders(dbsession, app.registry, now) == 0
 
 
-def test_tick_runs_the_job(app):
-    from portal.ticker import JOBS
+def test_portal_tick_delivers_a_birthday_reminder_once(tmp_path):
+    """The real `portal tick` (portal.ticker.tick in its own committed transactions) on a fresh
+    database: the reminder is stored once, however often the tick runs."""
+    from pyramid.paster import bootstrap
 
-    assert "client_reminders" in JOBS
+    from models.clients import Contact, Organization
+    from portal import cli
+    from portal.people import create_user
+    from portal.ticker import tick
+
+    db = tmp_path / "tick.sqlite"
+    ini = tmp_path / "tick.ini"
+    ini.write_text(f"[app:main]\nuse = egg:portal-crm\nsqlalchemy.url = sqlite:///{db}\n"
+                   "session.secret = tick-test\n")
+    cli.main(["initdb", str(ini)])
+    with bootstrap(str(ini)) as env:
+        registry, session = env["registry"], env["request"].dbsession
+        with env["request"].tm:
+            manager = create_user(session, login="popova", full_name="Попова Анна",
+                                  roles=["sales"], timezone="Europe/Moscow")
+            org = Organization(name="ООО «Вектор»", manager=manager)
+            birthday = dt.date.today() + dt.timedelta(days=2)
+            session.add_all([org, Contact(full_name="Сидоров Пётр", organization=org,
+                                          birthday=birthday.replace(year=1980)
+                                          if (birthday.month, birthday.day) != (2, 29)
+                                          else dt.date(1980, 2, 29))])
+        first, second = tick(registry), tick(registry)
+    assert first["client_reminders"] == 1 and second["client_reminders"] == 0
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        titles = conn.execute(sa.text(
+            "SELECT title FROM notifications WHERE kind = 'client_dates'")).scalars().all()
+    engine.dispose()
+    assert len(titles) == 1 and titles[0].startswith("Сидоров Пётр has a birthday in ")
