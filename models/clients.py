@@ -474,9 +474,15 @@ class Interaction(Base):
         sa.Index("ix_interactions_open_time", "planned_at",
                  sqlite_where=sa.text("done_at IS NULL"),
                  postgresql_where=sa.text("done_at IS NULL")),
-        sa.Index("ix_interactions_done_time", "done_at",
-                 sqlite_where=sa.text("done_at IS NOT NULL"),
+        # ... and the activity report's "done in the period", grouped by organization,
+        # person or kind without reading the rows.
+        sa.Index("ix_interactions_done_time", "done_at", "organization_id", "responsible_id",
+                 "kind", sqlite_where=sa.text("done_at IS NOT NULL"),
                  postgresql_where=sa.text("done_at IS NOT NULL")),
+        # The activity report: a period's planned interactions, grouped likewise, whether
+        # done, from the index alone.
+        sa.Index("ix_interactions_planned_time", "planned_at", "organization_id",
+                 "responsible_id", "kind", "done_at"),
         sa.Index("ix_interactions_department_time", "department_id", "planned_at"),
         # "All I may see" for someone with a department's scope: the department's to do by
         # time, its done newest first (partial, as below).

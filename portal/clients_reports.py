@@ -13,6 +13,7 @@ the person is responsible for or wrote them). Each report is one grouped query.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -215,9 +216,16 @@ class ActivityRow:
 
 def activity(request, start: dt.date, end: dt.date, group: str = "employee", *,
              kind: str = "", department_id: int | None = None, employee_id: int | None = None,
-             now: dt.datetime | None = None) -> tuple[list[ActivityRow], ActivityRow]:
+             now: dt.datetime | None = None,
+             limit: int | None = None) -> tuple[list[ActivityRow], ActivityRow, int]:
     """Interactions planned in the period, grouped; each row counts them by kind too, and
-    counts what was done in the period whenever it had been planned."""
+    counts what was done in the period whenever it had been planned.
+
+    Returns the rows (the most planned first, by name; the row without a key last), the
+    total and how many rows there are. With `limit`, only the first `limit` rows are made:
+    a month of a big company's interactions concerns tens of thousands of organizations, and
+    naming and sorting them all for a page that shows a hundred is most of the work.
+    """
     from portal.clients import INTERACTION_KIND_LABELS
 
     now = now or utcnow()
@@ -235,21 +243,42 @@ def activity(request, start: dt.date, end: dt.date, group: str = "employee", *,
         which.append(Interaction.department_id.in_(sorted(ids)))
     if employee_id is not None:
         which.append(Interaction.responsible_id == employee_id)
-    stmt = (sa.select(key, Interaction.kind, sa.func.count(), done, overdue)
+    # One row per group, its kinds counted side by side.
+    by_kind = [sa.func.sum(sa.case((Interaction.kind == k, 1), else_=0)) for k in INTERACTION_KINDS]
+    stmt = (sa.select(key, sa.func.count(), done, overdue, *by_kind)
             .where(Interaction.planned_at >= lo, Interaction.planned_at < hi, *which)
-            .group_by(key, Interaction.kind))
-    rows: dict[object, ActivityRow] = {}
-    for group_key, row_kind, n, d, o in request.dbsession.execute(stmt):
-        row = rows.setdefault(group_key, ActivityRow(group_key, ""))
-        row.add(ActivityRow(group_key, "", n, d or 0, o or 0, {row_kind: n}))
-    for group_key, n in request.dbsession.execute(
+            .group_by(key))
+    db = request.dbsession
+    # Tens of thousands of plain tuples: read through the session's connection, without the
+    # ORM's result processing. Each group: planned, done, overdue, done in the period, kinds.
+    conn = db.connection()
+    sums: dict[object, list] = {}
+    for group_key, n, d, o, *counts in conn.execute(stmt):
+        sums[group_key] = [n, d or 0, o or 0, 0,
+                           {k: c for k, c in zip(INTERACTION_KINDS, counts, strict=True) if c}]
+    for group_key, n in conn.execute(
             sa.select(key, sa.func.count())
             .where(Interaction.done_at >= lo, Interaction.done_at < hi, *which)
             .group_by(key)):
-        rows.setdefault(group_key, ActivityRow(group_key, "")).done_in_period += n
+        sums.setdefault(group_key, [0, 0, 0, 0, {}])[3] = n
     tr = request.localizer.translate
-    db = request.dbsession
-    ids = [k for k in rows if k is not None]
+    total = ActivityRow(None, tr(_("Total")))
+    for planned_n, done_n, overdue_n, in_period, kinds in sums.values():
+        total.planned += planned_n
+        total.done += done_n
+        total.overdue += overdue_n
+        total.done_in_period += in_period
+        for k, n in kinds.items():
+            total.kinds[k] = total.kinds.get(k, 0) + n
+    keys = list(sums)
+    keyed = [k for k in keys if k is not None]
+    if limit is not None and group != "kind" and len(keyed) > limit:
+        # The first `limit` rows are among those planned at least as often as the limit-th
+        # most planned (ties go by name): only those are named and sorted. The row without
+        # a key comes after all of them.
+        edge = heapq.nlargest(limit, (sums[k][0] for k in keyed))[-1]
+        keys = [k for k in keyed if sums[k][0] >= edge]
+    ids = [k for k in keys if k is not None]
     if group == "employee":
         names = dict(db.execute(sa.select(User.id, User.full_name).where(User.id.in_(ids))).all()) \
             if ids else {}
@@ -264,17 +293,17 @@ def activity(request, start: dt.date, end: dt.date, group: str = "employee", *,
     else:
         names = {k: tr(INTERACTION_KIND_LABELS.get(k, k)) for k in ids}
         missing = ""
-    for row in rows.values():
-        row.name = names.get(row.key, missing) if row.key is not None else missing
-    total = ActivityRow(None, tr(_("Total")))
-    for row in rows.values():
-        total.add(row)
+    rows = []
+    for k in keys:
+        planned_n, done_n, overdue_n, in_period, kinds = sums[k]
+        rows.append(ActivityRow(k, names.get(k, missing) if k is not None else missing,
+                                planned_n, done_n, overdue_n, kinds, in_period))
     if group == "kind":
-        ordered = sorted(rows.values(), key=lambda r: INTERACTION_KINDS.index(r.key)
+        ordered = sorted(rows, key=lambda r: INTERACTION_KINDS.index(r.key)
                          if r.key in INTERACTION_KINDS else 99)
     else:
-        ordered = sorted(rows.values(), key=lambda r: (r.key is None, -r.planned, r.name))
-    return ordered, total
+        ordered = sorted(rows, key=lambda r: (r.key is None, -r.planned, r.name))
+    return (ordered[:limit] if limit is not None else ordered), total, len(sums)
 
 
 def department_choices(request, scope: str | None) -> list[Department]:

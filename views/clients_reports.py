@@ -240,8 +240,10 @@ def activity_report(context, request):
     employees = employee_choices(request, scope)
     employee = _int(get.get("employee"))
     employee = employee if any(u.id == employee for u in employees) else None
-    rows, total = ([], None) if p["errors"] else activity(
-        request, p["start"], p["end"], group, kind=kind, department_id=dept, employee_id=employee)
+    # The page shows the first rows; an export has them all.
+    rows, total, count = ([], None, 0) if p["errors"] else activity(
+        request, p["start"], p["end"], group, kind=kind, department_id=dept, employee_id=employee,
+        limit=None if get.get("format") else ORGANIZATION_ROWS)
     tr = request.translate
     kinds_shown = [k for k in INTERACTION_KINDS if total is not None and total.kinds.get(k)]
     group_title = {"employee": _("Employee"), "organization": _("Organization"),
@@ -278,7 +280,7 @@ def activity_report(context, request):
         **_base(request, p, REPORTS["activity"], query),
         "title": _("Activity"),
         "rows": rows[:ORGANIZATION_ROWS],
-        "more": max(0, len(rows) - ORGANIZATION_ROWS),
+        "more": max(0, count - ORGANIZATION_ROWS),
         "total": total,
         "group": group,
         "groups": [("employee", _("Employee")), ("organization", _("Organization")),

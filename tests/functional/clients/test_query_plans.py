@@ -1,6 +1,6 @@
 """The pages that must stay fast with millions of interactions read them through their indexes:
-My day, the client card's and the contact page's timeline, the interactions list's tabs; and
-the organization list filtered by kind and stage, recently changed first.
+My day, the client card's and the contact page's timeline, the interactions list's tabs, the
+activity report; and the organization list filtered by kind and stage, recently changed first.
 
 Every statement a page runs on `interactions` (or `organizations`) is captured and explained
 (SQLite's plan); none may walk the whole table, and each uses the index meant for it.
@@ -168,3 +168,19 @@ def test_kind_and_stage_recently_changed_first_read_one_index(sqlite_only, testa
         assert "TEMP B-TREE" not in plan, (statement, plan)
     count = next(plan for sql, plan in listed if "count(" in sql)
     assert "COVERING INDEX ix_organizations_kind_stage_updated" in count
+
+
+@pytest.mark.parametrize("by", ["employee", "organization", "kind"])
+def test_the_activity_report_reads_only_indexes(sqlite_only, testapp, dbsession, login_as,
+                                                busy_org, by):
+    """A period's planned and done interactions, grouped, from two indexes that hold every
+    column the report needs: no row of the table is read."""
+    login_as("director")
+    today = utcnow().date()
+    plans = plans_of(testapp, dbsession, f"/reports/activity?by={by}&from="
+                     f"{today - dt.timedelta(days=2)}&to={today}")
+    assert len(plans) == 2, plans
+    planned, done = sorted(plans, key=lambda p: "done_at >=" in p[0])
+    assert "COVERING INDEX ix_interactions_planned_time (planned_at>? AND planned_at<?)" \
+        in planned[1], planned
+    assert "COVERING INDEX ix_interactions_done_time (done_at>? AND done_at<?)" in done[1], done

@@ -222,6 +222,35 @@ def test_activity_export(testapp, login_as, team):
         "Content-Disposition"]
 
 
+def test_the_page_shows_the_first_rows_of_the_export_with_the_same_figures(
+        testapp, login_as, team, clients, monkeypatch):
+    """Only the first rows are made for the page (the export has them all): the most planned
+    first, ties by name, even those that only had work done in the period."""
+    import views.clients_reports
+
+    monkeypatch.setattr(views.clients_reports, "ORGANIZATION_ROWS", 3)
+    late = clients.organization("Апрельский", manager=team["olga"])
+    clients.interaction(responsible=team["olga"], organization=late, kind="visit",
+                        planned_at=at("2025-02-20"), done_at=at("2025-03-02"))
+    login_as("director")
+    query = {**PERIOD, "by": "organization"}
+    page = testapp.get("/reports/activity", query)
+    export = list(csv.reader(io.StringIO(testapp.get(
+        "/reports/activity", {**query, "format": "csv"}).body.decode("utf-8-sig")), delimiter=";"))
+    shown = page.html.find(id="report-table").find("tbody").find_all("tr")
+    # Сайт-1 (2 planned), then four planned once, by name: Выставка-1, Опт-1 are shown;
+    # Сайт-2, Сайт-3 and Апрельский (only done in the period) are the 3 more.
+    names = [tr.find("td").get_text(strip=True) for tr in shown]
+    assert names == ["Сайт-1", "Выставка-1", "Опт-1"] == [row[0] for row in export[1:4]]
+    assert [row[0] for row in export[4:-1]] == ["Сайт-2", "Сайт-3", "Апрельский"]
+    for tr, row in zip(shown, export[1:4], strict=True):
+        cells = [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+        assert cells[1:5] == row[1:5] and cells[6] == row[6]
+    assert "and 3 more rows" in page.text
+    assert export[-1][:3] == ["Total", "6", "4"]
+    assert page.html.select_one("#report-table tfoot td:nth-of-type(2)").text == "6"
+
+
 ROLE_NAMES = ["employee", "sales", "dept_head", "director", "secretary", "accountant", "marketing",
               "supply", "support", "dispatcher", "technician"]
 
