@@ -1,7 +1,9 @@
 """Merging two organizations or two contacts into one, losing nothing (issue 3, point 7).
 
 The kept record takes over the other's contacts, interactions, files, phones, e-mails,
-addresses, important dates and employment history, and fills its own empty fields from the other's; the
+addresses, important dates, employment history and the tasks and calendar events about it. For
+each field where the two differ the user chooses whose value stays (by default the kept record's,
+or the other's when the kept one is empty); phones, e-mails, addresses and tags are united. The
 other is deleted and a `ClientMerge` row remembers it, so the kept record's change history
 still shows the merged one's. Rows of later areas (tickets, deals...) that point at the merged
 record are moved too: every foreign key to organizations.id / contacts.id is followed.
@@ -12,6 +14,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+from models.calendar import Event
 from models.clients import (
     ORGANIZATION_CLASSIFIERS,
     ClientFile,
@@ -22,12 +25,24 @@ from models.clients import (
     Organization,
 )
 from models.meta import Base
+from models.tasks import Task
 from portal.i18n import _
 
 ORGANIZATION_FILL = ("legal_name", "inn", "kpp", "manager_id", "department_id", "discount_percent",
                      "payment_deferral_days", "credit_limit", "purchase_potential", "website",
                      *ORGANIZATION_CLASSIFIERS.values())
 CONTACT_FILL = ("position", "decision_level", "birthday", "organization_id")
+# Fields the merge page offers a choice for, in the order it shows them.
+ORGANIZATION_CHOICES = ("name", "legal_name", "inn", "kpp", "kind", "stage", "manager_id",
+                        "department_id", *ORGANIZATION_CLASSIFIERS.values(), "discount_percent",
+                        "payment_deferral_days", "credit_limit", "purchase_potential", "website",
+                        "notes")
+TERMS = ("discount_percent", "payment_deferral_days", "credit_limit")
+CONTACT_CHOICES = ("full_name", "organization_id", "position", "decision_level", "birthday",
+                   "manager_id", "department_id", "notes")
+KEEP, OTHER, BOTH = "keep", "other", "both"
+# Task link type and event link type naming an organization / a contact (portal.tasks_client_links).
+LINKS = {"organization": ("organization", "client"), "contact": ("contact", "contact")}
 # Tables whose rows the functions below move through the ORM (so that they are audited).
 HANDLED = {"contacts", "contact_employments", "interactions", "phones", "emails", "addresses",
            "important_dates", "client_files"}
@@ -40,6 +55,39 @@ class MergeProblem(Exception):
 def _fill(keep, other, names) -> None:
     for name in names:
         if getattr(keep, name) in (None, "") and getattr(other, name) not in (None, ""):
+            setattr(keep, name, getattr(other, name))
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def differing(keep, other, names) -> list[str]:
+    """The fields among `names` whose values differ between the two records."""
+    return [n for n in names if (getattr(keep, n) or None) != (getattr(other, n) or None)
+            and not (_empty(getattr(keep, n)) and _empty(getattr(other, n)))]
+
+
+def default_choice(keep, other, name: str) -> str:
+    """The kept record's value stays unless it is empty; notes of both are joined."""
+    if name == "notes":
+        return BOTH
+    return OTHER if _empty(getattr(keep, name)) and not _empty(getattr(other, name)) else KEEP
+
+
+def _apply_choices(keep, other, names, choices: dict[str, str] | None) -> None:
+    """Set each field of `keep` to the chosen record's value (defaults for those not chosen)."""
+    choices = choices or {}
+    for name in names:
+        choice = choices.get(name)
+        if choice not in (KEEP, OTHER, BOTH) or (choice == BOTH and name != "notes"):
+            choice = default_choice(keep, other, name)
+        if name == "notes":
+            if choice == BOTH:
+                keep.notes = _join_text(keep.notes, other.notes)
+            elif choice == OTHER:
+                keep.notes = other.notes
+        elif choice == OTHER and getattr(keep, name) != getattr(other, name):
             setattr(keep, name, getattr(other, name))
 
 
@@ -85,18 +133,47 @@ def _repoint_other_tables(dbsession, target_table: str, keep_id: int, other_id: 
                     {column.name: keep_id}))
 
 
+def _move_links(dbsession, kind: str, keep_id: int, other_id: int) -> None:
+    """Tasks and calendar events about the merged record are about the kept one now.
+
+    Their (link_type, link_id) pairs are no foreign keys, so _repoint_other_tables misses them;
+    they move through the ORM so that their own change history records it.
+    """
+    task_type, event_type = LINKS[kind]
+    for task in dbsession.scalars(sa.select(Task).where(Task.link_type == task_type,
+                                                        Task.link_id == other_id)):
+        task.link_id = keep_id
+    for event in dbsession.scalars(sa.select(Event).where(Event.link_type == event_type,
+                                                          Event.link_id == other_id)):
+        event.link_id = keep_id
+
+
 def merge_organizations(dbsession, keep: Organization, other: Organization,
-                        user_id: int | None = None) -> Organization:
-    """Merge `other` into `keep` (see the module's docstring); returns `keep`."""
+                        user_id: int | None = None, choices: dict[str, str] | None = None,
+                        fields: tuple[str, ...] = ORGANIZATION_CHOICES) -> Organization:
+    """Merge `other` into `keep` (see the module's docstring); returns `keep`.
+
+    `choices` maps a field of `fields` to KEEP or OTHER (notes also BOTH); fields not chosen
+    get `default_choice`. Fields outside `fields` (e.g. terms the user may not see) are only
+    filled when empty in `keep`. The merged record's INN, when not chosen, stays in its history.
+    """
     if keep.id == other.id:
         raise MergeProblem(_("An organization cannot be merged with itself."))
-    if not keep.inn and other.inn:
+    choices = dict(choices or {})
+    if "inn" in fields:
+        inn_choice = choices.get("inn")
+        if inn_choice not in (KEEP, OTHER):
+            inn_choice = default_choice(keep, other, "inn")
+    else:
+        inn_choice = default_choice(keep, other, "inn")
+    if inn_choice == OTHER and other.inn and other.inn != keep.inn:
         # An INN belongs to one organization (a unique index): the merged one gives it up first.
         inn, other.inn = other.inn, ""
         dbsession.flush()
         keep.inn = inn
-    _fill(keep, other, ORGANIZATION_FILL)
-    keep.notes = _join_text(keep.notes, other.notes)
+    choices["inn"] = KEEP
+    _apply_choices(keep, other, fields, choices)
+    _fill(keep, other, [n for n in ORGANIZATION_FILL if n not in fields])
     tags = keep.tag_list + [t for t in other.tag_list
                             if t.casefold() not in {k.casefold() for k in keep.tag_list}]
     keep.tags = ", ".join(tags)[:500]
@@ -114,8 +191,12 @@ def merge_organizations(dbsession, keep: Organization, other: Organization,
         item.organization_id = keep.id
     dbsession.flush()
     _repoint_other_tables(dbsession, "organizations", keep.id, other.id)
+    _move_links(dbsession, "organization", keep.id, other.id)
+    # An INN not taken over is named with the merged record, so the card still shows it.
+    merged_name = f"{other.name} ({other.inn})" if other.inn and other.inn != keep.inn else \
+        other.name
     dbsession.add(ClientMerge(kind="organization", kept_id=keep.id, merged_id=other.id,
-                              merged_name=other.name[:300], user_id=user_id))
+                              merged_name=merged_name[:300], user_id=user_id))
     # Earlier merges into `other` now belong to `keep`.
     dbsession.execute(sa.update(ClientMerge).where(
         ClientMerge.kind == "organization", ClientMerge.kept_id == other.id).values(kept_id=keep.id))
@@ -124,12 +205,13 @@ def merge_organizations(dbsession, keep: Organization, other: Organization,
     return keep
 
 
-def merge_contacts(dbsession, keep: Contact, other: Contact, user_id: int | None = None) -> Contact:
-    """Merge contact `other` into `keep`: phones, e-mails, dates, jobs and interactions move."""
+def merge_contacts(dbsession, keep: Contact, other: Contact, user_id: int | None = None,
+                   choices: dict[str, str] | None = None) -> Contact:
+    """Merge contact `other` into `keep`: phones, e-mails, dates, jobs, interactions, tasks and
+    events move; `choices` as for merge_organizations."""
     if keep.id == other.id:
         raise MergeProblem(_("A contact cannot be merged with itself."))
-    _fill(keep, other, CONTACT_FILL)
-    keep.notes = _join_text(keep.notes, other.notes)
+    _apply_choices(keep, other, CONTACT_CHOICES, choices)
     _move_children(keep, other)
     for job in list(other.employments):
         job.contact = keep
@@ -141,6 +223,7 @@ def merge_contacts(dbsession, keep: Contact, other: Contact, user_id: int | None
         item.contact_id = keep.id if item.organization_id == keep.organization_id else None
     dbsession.flush()
     _repoint_other_tables(dbsession, "contacts", keep.id, other.id)
+    _move_links(dbsession, "contact", keep.id, other.id)
     dbsession.add(ClientMerge(kind="contact", kept_id=keep.id, merged_id=other.id,
                               merged_name=other.full_name[:300], user_id=user_id))
     dbsession.execute(sa.update(ClientMerge).where(

@@ -19,7 +19,14 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
-from models.clients import ClientMerge, Contact, ContactEmployment, Interaction, Organization
+from models.clients import (
+    ORGANIZATION_CLASSIFIERS,
+    ClientMerge,
+    Contact,
+    ContactEmployment,
+    Interaction,
+    Organization,
+)
 from portal.audit import history_for
 from portal.clients import (
     ADDRESS_KIND_LABELS,
@@ -32,10 +39,23 @@ from portal.clients import (
 from portal.clients_files import file_url, files_of
 from portal.clients_forms import TERMS, parse_date
 from portal.clients_lists import OrganizationFilter, count_of, organization_query
-from portal.clients_merge import MergeProblem, merge_contacts, merge_organizations, move_contact
+from portal.clients_audit import FIELDS as AUDIT_FIELDS
+from portal.clients_merge import (
+    CONTACT_CHOICES,
+    KEEP,
+    ORGANIZATION_CHOICES,
+    OTHER,
+    TERMS as MERGE_TERMS,
+    MergeProblem,
+    default_choice,
+    differing,
+    merge_contacts,
+    merge_organizations,
+    move_contact,
+)
 from portal.clients_resources import ContactsSection, locate, organization_url
 from portal.clients_timeline import timeline_for
-from portal.i18n import _, local_today
+from portal.i18n import _, format_date, local_today
 from portal.security import sql_filter
 from views.clients import CARD_ACTIONS, CONTACT_ACTIONS, actions_for
 
@@ -293,6 +313,44 @@ def _interaction_count(db, column, record_id: int) -> int:
     return db.scalar(sa.select(sa.func.count()).select_from(Interaction).where(column == record_id))
 
 
+def _shown(request, record, field: str) -> str:
+    """A field's value in words, for the merge page's comparison."""
+    value = getattr(record, field)
+    if value is None or value == "":
+        return ""
+    if field in ("manager_id", "department_id", "organization_id") or \
+            field in ORGANIZATION_CLASSIFIERS.values():
+        ref = getattr(record, field[:-3])
+        text = getattr(ref, "full_name", None) or getattr(ref, "name", None) or \
+            request.localizer.translate(_(ref.title))
+        return text
+    labels = {"kind": KIND_LABELS, "stage": STAGE_LABELS, "decision_level": DECISION_LABELS}
+    if field in labels:
+        return request.localizer.translate(labels[field].get(value, _(value)))
+    if isinstance(value, dt.date):
+        return format_date(request, value, "medium")
+    return str(value)
+
+
+def _merge_fields(request, keep, other, fields, table: str) -> list[dict]:
+    """The rows of the merge page's per-field choice: the fields where the two records differ."""
+    names = AUDIT_FIELDS[table]
+    return [{"name": f, "label": request.localizer.translate(names[f]),
+             "keep": _shown(request, keep, f), "other": _shown(request, other, f),
+             "choice": default_choice(keep, other, f)}
+            for f in differing(keep, other, fields)]
+
+
+def _merge_choices(request, fields) -> dict[str, str]:
+    """The choices posted by the merge page (`choice-<field>`), unknown values left out."""
+    out = {}
+    for f in fields:
+        value = request.POST.get(f"choice-{f}")
+        if value in (KEEP, OTHER) or (value == "both" and f == "notes"):
+            out[f] = value
+    return out
+
+
 @view_config(context=Organization, name="merge", renderer="clients/merge.jinja2",
              permission="merge")
 def organization_merge(context, request):
@@ -305,9 +363,13 @@ def organization_merge(context, request):
         locate(request, other)
         if other.id == org.id or not request.has_permission("merge", other):
             raise HTTPForbidden()
+    fields = ORGANIZATION_CHOICES if request.has_permission("view_terms", org) and (
+        other is None or request.has_permission("view_terms", other)) else tuple(
+        f for f in ORGANIZATION_CHOICES if f not in MERGE_TERMS)
     if request.method == "POST" and other is not None:
         name = other.name
-        merge_organizations(db, org, other, user_id=request.identity.user.id)
+        merge_organizations(db, org, other, user_id=request.identity.user.id,
+                            choices=_merge_choices(request, fields), fields=fields)
         request.session.flash(_("“${other}” was merged into “${name}”: its contacts, interactions "
                                 "and history are here now.",
                                 mapping={"other": name, "name": org.name}))
@@ -326,6 +388,9 @@ def organization_merge(context, request):
             for r in (org, other)}
     return {
         "title": _("Merge into ${name}", mapping={"name": org.name}),
+        "fields": _merge_fields(request, org, other, fields, "organizations") if other else [],
+        "swap_url": organization_url(request, other, "merge", query={"other": org.id})
+        if other is not None and request.has_permission("merge", other) else None,
         "kind": "organization",
         "record": org,
         "other": other,
@@ -354,7 +419,8 @@ def contact_merge(context, request):
             raise HTTPForbidden()
     if request.method == "POST" and other is not None:
         name = other.full_name
-        merge_contacts(db, contact, other, user_id=request.identity.user.id)
+        merge_contacts(db, contact, other, user_id=request.identity.user.id,
+                       choices=_merge_choices(request, CONTACT_CHOICES))
         request.session.flash(_("“${other}” was merged into “${name}”.",
                                 mapping={"other": name, "name": contact.full_name}))
         return HTTPSeeOther(request.resource_url(contact))
@@ -375,6 +441,10 @@ def contact_merge(context, request):
                    for r in (contact, other)}
     return {
         "title": _("Merge into ${name}", mapping={"name": contact.full_name}),
+        "fields": _merge_fields(request, contact, other, CONTACT_CHOICES, "contacts")
+        if other else [],
+        "swap_url": request.resource_url(other, "merge", query={"other": contact.id})
+        if other is not None else None,
         "kind": "contact",
         "record": contact,
         "other": other,
