@@ -205,6 +205,17 @@ def first_occurrence(rec: TaskRecurrence) -> dt.date | None:
     return following(rec, rec.starts_on, inclusive=True)
 
 
+def reschedule(dbsession, rec: TaskRecurrence, today: dt.date) -> dt.date | None:
+    """The next day of a series whose rule has changed: today or later, skipping a day whose
+    task is made already (tasks already made stay as they are)."""
+    day = following(rec, today, inclusive=True)
+    while day is not None and dbsession.scalar(
+        sa.select(Task.id).where(Task.recurrence_id == rec.id, Task.occurrence_on == day)
+    ):
+        day = following(rec, day)
+    return day
+
+
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or DEFAULT_TIMEZONE)

@@ -42,10 +42,19 @@ class Recurrences(Container):
 
 
 def recurrence_acl(rec: TaskRecurrence) -> list:
-    """A series is its author's; whoever it is assigned to may look at it."""
+    """A series is its author's; whoever it is assigned to may look at it. Tasks' edit rule
+    holds too: whoever edits tasks with scope all, or of the series' department queue with
+    scope department (a department head), views and edits the series."""
     acl = [ADMIN_ACE, (Allow, f"user:{rec.author_id}", ("view", "edit"))]
     if rec.assignee_id:
         acl.append((Allow, f"user:{rec.assignee_id}", "view"))
+    parent = getattr(rec, "__parent__", None)
+    if parent is not None:
+        for role, scope in parent.request.role_matrix.roles_with(Task.security_type, "edit"):
+            if scope == "all":
+                acl.append((Allow, f"role:{role}", ("view", "edit")))
+            elif scope == "department" and rec.department_id:
+                acl.append((Allow, f"role:{role}@dept:{rec.department_id}", ("view", "edit")))
     acl.append(DENY_ALL)
     return acl
 
