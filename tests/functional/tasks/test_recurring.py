@@ -205,6 +205,9 @@ def test_a_department_head_edits_the_series_of_their_departments_queue_only(
     form.submit("save", status=302)
     assert ours.priority == 2
     testapp.get(f"/tasks/recurring/{theirs.id}/edit", status=403)
+    listed = [a["href"].rstrip("/") for a in testapp.get("/tasks/recurring").html.select("#series a[href]")]
+    assert any(h.endswith(f"/tasks/recurring/{ours.id}") for h in listed)
+    assert not any(h.endswith(f"/tasks/recurring/{theirs.id}") for h in listed)
 
 
 @pytest.mark.parametrize(
