@@ -79,12 +79,23 @@ class _Writer:
 
     # -- audit: new records get a "created" version, as the ORM would have written
     def audit_transaction(self) -> int:
+        """The import's one audit transaction (who, when, from where): Continuum's own, so
+        that the changes written through the ORM belong to it too, begun before any savepoint.
+
+        Begun inside one, Continuum's session for versions (bound to the same connection)
+        would open a savepoint of its own there, which releasing ours leaves dangling
+        ("nested transaction already deassociated from connection"); and a batch rolled back
+        would take the transaction row with it while later versions still named it.
+        """
         if self._tx_id is None:
-            table = versioning_manager.transaction_cls.__table__
-            self._tx_id = self.connection.execute(
-                table.insert().returning(table.c.id),
-                {"issued_at": self.now.replace(tzinfo=None), "user_id": self.user_id,
-                 "remote_addr": (self.importer.request.remote_addr or "")[:50]}).scalar_one()
+            mark_changed(self.db)
+            uow = versioning_manager.unit_of_work(self.db)
+            transaction = uow.current_transaction
+            # One already begun by this session for someone else (a script's setup) is not
+            # the import's: the ORM's changes go to the new one from here on too.
+            if transaction is None or transaction.user_id != self.user_id:
+                transaction = uow.create_transaction(self.db)
+            self._tx_id = transaction.id
         return self._tx_id
 
     def audit(self, model, ids: list[int], column: str = "id") -> None:
@@ -103,6 +114,8 @@ class _Writer:
 
     def _insert_batches(self, plans: list[RowPlan], write_one) -> None:
         """Each batch in a savepoint; a batch that fails is retried row by row."""
+        if plans:
+            self.audit_transaction()
         for chunk in _chunks(plans, BATCH):
             try:
                 with self.db.begin_nested():
@@ -251,6 +264,8 @@ class _Writer:
                 plan.result_id = obj.id
             self.db.flush()
 
+        if plans:
+            self.audit_transaction()
         for chunk in _chunks(plans, BATCH):
             try:
                 with self.db.begin_nested():
