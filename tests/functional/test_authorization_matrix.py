@@ -142,8 +142,9 @@ AREA_PAGES = [
     ("POST", "/tasks/{tid}/take", {}, "admin"),
     ("POST", "/tasks/{tid}/transition", {"name": "start"}, "task.edit@all"),
     ("GET", "/tasks/recurring", {}, "task.view"),
-    ("GET", "/tasks/recurring/{sid}", {}, "admin"),
-    ("POST", "/tasks/recurring/{sid}/stop", {}, "admin"),
+    ("GET", "/tasks/recurring/{sid}", {}, "task.edit@all"),
+    ("GET", "/tasks/recurring/{sid}/edit", {}, "task.edit@all"),
+    ("POST", "/tasks/recurring/{sid}/stop", {}, "task.edit@all"),
     ("GET", "/tasks/report", {}, "report.discipline"),
     ("GET", "/tasks/report/export", {}, "report.discipline"),
 ]
