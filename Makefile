@@ -56,12 +56,12 @@ i18n-update: i18n-extract
 i18n-compile: install
 	$(PYBABEL) compile -D portal -d portal/locale --statistics
 
-db: var/portal.sqlite
-
-var/portal.sqlite:
-	mkdir -p var
-	$(PORTAL) initdb $(INI)
-	$(PORTAL) demo $(INI)
+# The database is brought up to the latest schema on every start; the demo company is added
+# only when the file is new.
+db: install
+	@mkdir -p var
+	@if [ -f var/portal.sqlite ]; then $(PORTAL) initdb $(INI); \
+	else $(PORTAL) initdb $(INI) && $(PORTAL) demo $(INI); fi
 
 bench: install assets i18n-compile
 	$(PY) -m tests.bench.run --scale $(SCALE)
