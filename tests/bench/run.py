@@ -72,9 +72,10 @@ def main_bench(argv=None) -> int:
     parser.add_argument("--scale", default="small", choices=SCALE_NAMES)
     parser.add_argument("-n", type=int, default=200, help="requests per page")
     parser.add_argument("--fresh", action="store_true", help="regenerate the data")
+    parser.add_argument("--db", help="the data file (default var/bench-<scale>.sqlite)")
     args = parser.parse_args(argv)
     areas = [importlib.import_module(name) for name in AREAS]
-    path = ROOT / "var" / f"bench-{args.scale}.sqlite"
+    path = Path(args.db) if args.db else ROOT / "var" / f"bench-{args.scale}.sqlite"
     path.parent.mkdir(exist_ok=True)
     if args.fresh or not path.exists() or not _current(path):
         for suffix in ("", "-wal", "-shm"):
