@@ -451,23 +451,27 @@ def _preview_sqlite(db, indexed: Indexed, terms: list[str], where: list, cap: in
     def count(stmt: sa.Select) -> int:
         return db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
 
-    if where and count(sa.select(fts.c.rowid).where(*matching).limit(PREVIEW_SCAN)) \
-            >= PREVIEW_SCAN and count(sa.select(model.id).where(*where)
-                                      .limit(PREVIEW_SCAN)) < PREVIEW_SCAN:
-        # A common word and a narrow filter: walking the matches would read thousands of
-        # rows to find the few that pass. The rows the filter selects are read instead (its
-        # indexes; "+ 0" keeps SQLite from reading them through the list of matches), each
-        # looked up in the list of matches; then those few are ranked in one pass over the
-        # index (FTS5 cannot look a row up by rowid in a prefix query cheaply).
-        ids = list(db.scalars(
-            sa.select(model.id)
-            .where((model.id + 0).in_(sa.select(fts.c.rowid - base).where(*matching)), *where)
-            .order_by(model.id.desc()).limit(cap + 1)))
-        if not ranked or not ids:
-            return [(i, None) for i in ids]
-        ranks = dict(db.execute(sa.select(fts.c.rowid - base, rank)
-                                .where(*matching, (fts.c.rowid - base).in_(ids))).all())
-        return [(i, ranks.get(i, 0.0)) for i in ids]
+    if where:
+        matches = count(sa.select(fts.c.rowid).where(*matching).limit(PREVIEW_SCAN))
+        if not matches:  # (the words of another kind of thing)
+            return []
+        if matches >= PREVIEW_SCAN and count(
+                sa.select(model.id).where(*where).limit(PREVIEW_SCAN)) < PREVIEW_SCAN:
+            # A common word and a narrow filter: walking the matches would read thousands
+            # of rows to find the few that pass. The rows the filter selects are read instead
+            # (its indexes; "+ 0" keeps SQLite from reading them through the list of
+            # matches), each looked up in the list of matches; then those few are ranked in
+            # one pass over the index (FTS5 cannot look a rowid up in a prefix query cheaply).
+            ids = list(db.scalars(
+                sa.select(model.id)
+                .where((model.id + 0).in_(sa.select(fts.c.rowid - base).where(*matching)),
+                       *where)
+                .order_by(model.id.desc()).limit(cap + 1)))
+            if not ranked or not ids:
+                return [(i, None) for i in ids]
+            ranks = dict(db.execute(sa.select(fts.c.rowid - base, rank)
+                                    .where(*matching, (fts.c.rowid - base).in_(ids))).all())
+            return [(i, ranks.get(i, 0.0)) for i in ids]
     # The index gives its rowids newest first, each row joined and filtered as it comes: the
     # LIMIT stops the walk, and bm25 is computed for the rows returned only.
     return db.execute(
