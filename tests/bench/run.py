@@ -86,7 +86,10 @@ def main_bench(argv=None) -> int:
         engine = models.get_engine({"sqlalchemy.url": f"sqlite:///{path}"})
         migrate(engine)
         for area in areas:
+            began = time.perf_counter()
             area.generate(engine, args.scale)
+            print(f"bench generate-{area.__name__.rsplit('.', 1)[-1]} "
+                  f"seconds={time.perf_counter() - began:.1f}", flush=True)
         engine.dispose()
         print(f"bench generate-{args.scale} seconds={time.perf_counter() - start:.1f}", flush=True)
     app = main({}, **{"sqlalchemy.url": f"sqlite:///{path}", "session.secret": "bench",
