@@ -147,12 +147,12 @@ def test_a_narrow_filter_ranks_the_same(dbsession, factory, request_for, monkeyp
 
 
 @contextmanager
-def statements_of(dbsession):
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
+def statements_of(dbsession, with_params: bool = False):
+    """The SQL statements run inside the block (with their parameters)."""
+    statements: list = []
 
     def seen(conn, cursor, statement, params, context, executemany):
-        statements.append(statement)
+        statements.append((statement, params) if with_params else statement)
 
     event.listen(dbsession.get_bind(), "before_cursor_execute", seen)
     try:
@@ -187,3 +187,4 @@ def test_tasks_that_exist_are_indexed_by_the_migration(tmp_path):
     engine.dispose()
     assert documents == [(search.document_id("task", 7), "task", 7, "проверить счет")]
     assert found == [search.document_id("task", 7)]
+
