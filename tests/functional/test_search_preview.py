@@ -147,12 +147,12 @@ def test_a_narrow_filter_ranks_the_same(dbsession, factory, request_for, monkeyp
 
 
 @contextmanager
-def statements_of(dbsession, with_params: bool = False):
-    """The SQL statements run inside the block (with their parameters)."""
-    statements: list = []
+def statements_of(dbsession):
+    """The SQL statements run inside the block."""
+    statements: list[str] = []
 
     def seen(conn, cursor, statement, params, context, executemany):
-        statements.append((statement, params) if with_params else statement)
+        statements.append(statement)
 
     event.listen(dbsession.get_bind(), "before_cursor_execute", seen)
     try:
