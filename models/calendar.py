@@ -79,6 +79,7 @@ class Event(Base):
         sa.Index("ix_events_short", "wide", "start_at", "end_at"),
         sa.Index("ix_events_wide", "wide", "series_end_at", "start_at"),
         sa.Index("ix_events_series", "series_id", "recurrence_id"),
+        sa.Index("ix_events_link", "link_type", "link_id", "start_at"),
     )
     security_type = "event"
 
