@@ -29,6 +29,29 @@ AREAS = ["tests.bench.people", "tests.bench.calendar", "tests.bench.kb", "tests.
 SCALE_NAMES = ("small", "large")
 
 
+class AdminApp(webtest.TestApp):
+    """The administrator's browser. Should its session be lost (a redirect to the login page),
+    it logs in again and says so on a `bench note` line, so that the run goes on."""
+
+    def log_in(self) -> None:
+        login = self.get("/login")
+        self.post("/login", {"login": "admin", "password": "bench-pass-1",
+                             "csrf_token": login.html.find("input", {"name": "csrf_token"})["value"]},
+                  status=303)
+
+    def do_request(self, req, status=None, expect_errors=None):
+        res = super().do_request(req, status=status if status != 200 else None,
+                                 expect_errors=expect_errors)
+        if res.status_int in (302, 303) and "/login" in res.headers.get("Location", "") \
+                and not req.path.startswith("/login"):
+            print(f"bench note: session lost before {req.path}; logged in again", flush=True)
+            self.log_in()
+            res = super().do_request(req, status=None, expect_errors=expect_errors)
+        if status == 200 and res.status_int != 200:
+            raise webtest.AppError(f"Bad response: {res.status} (not 200) for {req.path_qs}")
+        return res
+
+
 def timed(app: webtest.TestApp, path: str, n: int) -> list[float]:
     app.get(path)  # warm-up
     out = []
@@ -94,11 +117,8 @@ def main_bench(argv=None) -> int:
         print(f"bench generate-{args.scale} seconds={time.perf_counter() - start:.1f}", flush=True)
     app = main({}, **{"sqlalchemy.url": f"sqlite:///{path}", "session.secret": "bench",
                       "pyramid.default_locale_name": "en"})
-    client = webtest.TestApp(app, extra_environ={"HTTP_HOST": "127.0.0.1:6543"})
-    login = client.get("/login")
-    client.post("/login", {"login": "admin", "password": "bench-pass-1",
-                           "csrf_token": login.html.find("input", {"name": "csrf_token"})["value"]},
-                status=303)
+    client = AdminApp(app, extra_environ={"HTTP_HOST": "127.0.0.1:6543"})
+    client.log_in()
     ok = True
     for area in areas:
         for name, url, budget in area.pages():
