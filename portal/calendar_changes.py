@@ -73,6 +73,8 @@ class EventInput:
     user_ids: list[int] = field(default_factory=list)
     department_ids: list[int] = field(default_factory=list)
     guests: list[tuple[str, str]] = field(default_factory=list)
+    # Client contacts invited as guests: (contact id, name, e-mail) taken from the contact.
+    guest_contacts: list[tuple[int, str, str]] = field(default_factory=list)
     room_ids: list[int] = field(default_factory=list)
     rrule: str = ""
     reminder_minutes: int | None = None
@@ -224,6 +226,36 @@ def problems_for(
     return problems, warnings
 
 
+def contact_guests(
+    request, contact_ids, kept: dict[int, tuple[str, str]] | None = None
+) -> tuple[list[tuple[int, str, str]], list[int]]:
+    """The client contacts chosen as guests, as (contact id, name, e-mail) from their records,
+    and the ids the person may not see (refused). Guests kept from the event as it was are
+    not checked again: whoever edits it may not see every contact the organizer invited."""
+    from models.clients import Contact
+    from portal.security import sql_filter
+
+    kept = kept or {}
+    wanted = [cid for cid in dict.fromkeys(contact_ids) if cid not in kept]
+    found = {}
+    if wanted:
+        rows = request.dbsession.scalars(
+            sa.select(Contact).where(Contact.id.in_(wanted), sql_filter(request, Contact, "view"))
+        )
+        found = {c.id: c for c in rows}
+    out, refused = [], []
+    for cid in dict.fromkeys(contact_ids):
+        if cid in kept:
+            out.append((cid, *kept[cid]))
+        elif cid in found:
+            contact = found[cid]
+            email = contact.emails[0].address if contact.emails else ""
+            out.append((cid, contact.full_name, email))
+        else:
+            refused.append(cid)
+    return out, refused
+
+
 def conflict_message(request, conflict: Conflict):
     """ "Room 1 is taken at that time by “Board meeting” (23 Nov, 10:00–11:00)."""
     from portal.i18n import format_datetime
@@ -308,7 +340,13 @@ def _sync_people(db, event: Event, data: EventInput) -> tuple[list[User], list[U
             event.attendees.append(attendee)
             added.append(uid)
     wanted_guests = {(email.lower() or name): (name, email) for name, email in data.guests}
+    wanted_contacts = {cid: (name, email) for cid, name, email in data.guest_contacts}
     for attendee in [a for a in event.attendees if a.user_id is None]:
+        if attendee.contact_id is not None:
+            # A contact stays a guest under the name it was invited with; gone when unpicked.
+            if wanted_contacts.pop(attendee.contact_id, None) is None:
+                event.attendees.remove(attendee)
+            continue
         key = attendee.guest_email.lower() or attendee.guest_name
         if key in wanted_guests:
             wanted_guests.pop(key)
@@ -316,6 +354,8 @@ def _sync_people(db, event: Event, data: EventInput) -> tuple[list[User], list[U
             event.attendees.remove(attendee)
     for name, email in wanted_guests.values():
         event.attendees.append(EventAttendee(guest_name=name[:200], guest_email=email[:254]))
+    for cid, (name, email) in wanted_contacts.items():
+        event.attendees.append(EventAttendee(contact_id=cid, guest_name=name[:200], guest_email=email[:254]))
     db.flush()
     new_users = list(db.scalars(sa.select(User).where(User.id.in_(added)))) if added else []
     return new_users, removed
@@ -600,7 +640,14 @@ def input_of(event: Event) -> EventInput:
         visibility=event.visibility,
         user_ids=people,
         department_ids=depts,
-        guests=[(a.guest_name, a.guest_email) for a in event.attendees if a.user_id is None],
+        guests=[
+            (a.guest_name, a.guest_email)
+            for a in event.attendees
+            if a.user_id is None and a.contact_id is None
+        ],
+        guest_contacts=[
+            (a.contact_id, a.guest_name, a.guest_email) for a in event.attendees if a.contact_id is not None
+        ],
         room_ids=[b.room_id for b in event.bookings],
         rrule=event.rrule,
         reminder_minutes=event.reminder_minutes,

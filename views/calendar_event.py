@@ -182,9 +182,19 @@ def event_page(request):
         "visibility_labels": VISIBILITY_LABELS,
         "link_labels": LINK_LABELS,
         "link": event_link(request, event),
+        "contact_urls": _contact_urls(request, event),
         "counts": {k: sum(1 for a in event.attendees if a.answer == k) for k in ANSWER_LABELS},
         "section": request.root["calendar"],
     }
+
+
+def _contact_urls(request, event: Event) -> dict[int, str]:
+    """{contact id: address of their card} for the guests who are client contacts the viewer
+    may see (the others are shown by name only)."""
+    from portal.tasks_client_links import contacts
+
+    ids = sorted({a.contact_id for a in event.attendees if a.contact_id is not None})
+    return {cid: url for cid, (_label, url) in contacts(request, ids).items()} if ids else {}
 
 
 @view_config(context=Event, name="answer", request_method="POST", permission="view")

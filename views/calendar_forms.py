@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from models.calendar import LINK_TYPES, VISIBILITIES, Event, Room
 from models.people import EMAIL_RE, Department, User
-from portal.calendar_changes import EventInput
+from portal.calendar_changes import EventInput, contact_guests
 from portal.calendar_recurrence import (
     MONTHLY_BY,
     NTH_WEEKDAY_WORDS,
@@ -115,6 +115,7 @@ def form_values(
             "people": [],
             "departments": [],
             "guests": "",
+            "guest_contacts": [],
             "visibility": "public",
             "description": "",
             "freq": "",
@@ -160,8 +161,9 @@ def form_values(
             if a.guest_name and a.guest_email
             else (a.guest_email or a.guest_name)
             for a in event.attendees
-            if a.user_id is None
+            if a.user_id is None and a.contact_id is None
         ),
+        "guest_contacts": [str(a.contact_id) for a in event.attendees if a.contact_id is not None],
         "visibility": event.visibility,
         "description": event.description,
         "freq": rec.freq,
@@ -264,6 +266,7 @@ def read_form(request, post) -> tuple[EventForm, EventInput | None]:
     v["people"] = post.getall("people")
     v["departments"] = post.getall("departments")
     v["byday"] = post.getall("byday")
+    v["guest_contacts"] = post.getall("guest_contacts")
     form = EventForm(v)
     errors = form.errors
     t = request.translate
@@ -326,6 +329,21 @@ def read_form(request, post) -> tuple[EventForm, EventInput | None]:
             )
             break
         guests.append((name, email))
+    current = request.context if isinstance(request.context, Event) else None
+    kept = {
+        a.contact_id: (a.guest_name, a.guest_email)
+        for a in (current.attendees if current is not None else ())
+        if a.contact_id is not None
+    }
+    guest_contacts, refused = contact_guests(request, _ids(v["guest_contacts"]), kept)
+    if refused:
+        errors["guest_contacts"] = t(
+            _(
+                "You may not see the client contact no. ${id}, so you cannot invite them. "
+                "Remove them from the guests or ask their manager to invite them.",
+                mapping={"id": refused[0]},
+            )
+        )
     room_ids = _ids(v["rooms"])
     dept_ids = _ids(v["departments"])
 
@@ -391,6 +409,7 @@ def read_form(request, post) -> tuple[EventForm, EventInput | None]:
         user_ids=user_ids,
         department_ids=dept_ids,
         guests=guests,
+        guest_contacts=guest_contacts,
         room_ids=room_ids,
         rrule=rule,
         reminder_minutes=reminder,
@@ -443,6 +462,7 @@ def form_context(request, form: EventForm) -> dict:
         form.people = list(db.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.full_name)))
     return {
         "form": form,
+        "guest_contacts": guest_contact_choices(request, form.values.get("guest_contacts") or []),
         "calendars": calendar_choices(request),
         "rooms": list(db.scalars(sa.select(Room).where(Room.active).order_by(Room.kind.desc(), Room.name))),
         "all_departments": list(
@@ -456,3 +476,19 @@ def form_context(request, form: EventForm) -> dict:
         "day_names": [names[i] for i in range(7)],
         "link_types": LINK_TYPES,
     }
+
+
+def guest_contact_choices(request, values) -> list[tuple[int, str]]:
+    """(id, label) of the contacts chosen as guests, for the form's chips: named as the picker
+    names them, or, for a contact the person may not see, by the name they were invited with."""
+    from portal.tasks_client_links import contacts
+
+    ids = _ids(values)
+    if not ids:
+        return []
+    named = {cid: label for cid, (label, _url) in contacts(request, ids).items()}
+    current = request.context if isinstance(request.context, Event) else None
+    for a in current.attendees if current is not None else ():
+        if a.contact_id in ids and a.contact_id not in named:
+            named[a.contact_id] = a.guest_name or a.guest_email
+    return [(cid, named.get(cid, f"#{cid}")) for cid in ids]

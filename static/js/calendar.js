@@ -280,6 +280,38 @@
     });
 
     setupPicker(form);
+    setupContactPicker(form);
+  }
+
+  /* Client contacts as guests: the datalist offers contacts the person may see (value = id);
+     choosing one turns it into a chip with a hidden guest_contacts input. */
+  function setupContactPicker(form) {
+    var input = form.querySelector("#guest-contact-search");
+    var list = form.querySelector("#guest-contact-options");
+    var chips = form.querySelector("#guest-contact-chips");
+    if (!input) return;
+    chips.addEventListener("click", function (e) {
+      if (e.target.classList.contains("btn-close")) e.target.closest(".chip").remove();
+    });
+    function pick() {
+      var value = input.value.trim();
+      var option = Array.prototype.find.call(list.options, function (o) { return o.value === value; });
+      if (!option) return;
+      input.value = "";
+      if (chips.querySelector('input[name=guest_contacts][value="' + value + '"]')) return;
+      var chip = document.createElement("span");
+      chip.className = "chip";
+      chip.dataset.id = value;
+      chip.innerHTML = '<i class="bi bi-person-vcard me-1"></i><span class="chip-name"></span>' +
+        '<input type="hidden" name="guest_contacts"><button type="button" class="btn-close btn-close-sm" aria-label="×"></button>';
+      chip.querySelector(".chip-name").textContent = option.textContent;
+      chip.querySelector("input").value = value;
+      chips.appendChild(chip);
+    }
+    input.addEventListener("change", pick);
+    input.addEventListener("input", function () { if (/^\d+$/.test(input.value.trim())) pick(); });
+    // Enter in the search box picks, it does not send the form.
+    input.addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); pick(); } });
   }
 
   function setupPicker(form) {
