@@ -36,22 +36,24 @@ from portal.clients import (
     PHONE_KIND_LABELS,
     STAGE_LABELS,
 )
+from portal.clients_audit import FIELDS as AUDIT_FIELDS
 from portal.clients_files import file_url, files_of
 from portal.clients_forms import TERMS, parse_date
 from portal.clients_lists import OrganizationFilter, count_of, organization_query
-from portal.clients_audit import FIELDS as AUDIT_FIELDS
 from portal.clients_merge import (
     CONTACT_CHOICES,
     KEEP,
     ORGANIZATION_CHOICES,
     OTHER,
-    TERMS as MERGE_TERMS,
     MergeProblem,
     default_choice,
     differing,
     merge_contacts,
     merge_organizations,
     move_contact,
+)
+from portal.clients_merge import (
+    TERMS as MERGE_TERMS,
 )
 from portal.clients_resources import ContactsSection, locate, organization_url
 from portal.clients_timeline import timeline_for
@@ -119,17 +121,17 @@ CARD_PLANNED, CARD_TIMELINE, CARD_HISTORY = 10, 40, 30
 HISTORY_PAGE = 1000
 
 
-def client_interactions_url(request, org: Organization, state: str = "all") -> str | None:
-    """The interaction list filtered to this client (everything one may see), if one may
-    open the list."""
+def client_interactions_url(request, org, state: str = "all") -> str | None:
+    """The interaction list filtered to this client or contact (everything one may see), if
+    one may open the list."""
     try:
         section = request.root["clients"]["interactions"]
     except KeyError:  # the interactions area is not included
         return None
     if not request.has_permission("view", section):
         return None
-    return request.resource_url(section, query={"tab": "all", "state": state,
-                                                "organization": org.id})
+    key = "contact" if isinstance(org, Contact) else "organization"
+    return request.resource_url(section, query={"tab": "all", "state": state, key: org.id})
 
 
 @view_config(context=Organization, renderer="clients/card.jinja2", permission="view")
@@ -235,6 +237,7 @@ def contact_page(context, request):
         "may_merge": may_merge_contact(request, contact),
         "planned": timeline_for(request, contact, planned=True, limit=10),
         "timeline": timeline_for(request, contact, planned=False, limit=40),
+        "interactions_url": client_interactions_url(request, contact),
         "history": visible_history(request, contact, may_terms),
         "dates": upcoming_dates(contact, local_today(request)),
         "today": local_today(request),

@@ -218,6 +218,7 @@ def list_filters(request, default_state: str = "all") -> dict:
         "kind": _kinds(get.get("kind")),
         "responsible": _int(get.get("responsible")) if tab == "all" else None,
         "organization": _int(get.get("organization")),
+        "contact": _int(get.get("contact")),
         "start": _day(get.get("start")),
         "end": _day(get.get("end")),
         "page": max(1, min(_int(get.get("page")) or 1, 10000)),
@@ -246,6 +247,8 @@ def list_conditions(request, f: dict, now: dt.datetime) -> list:
                      else Interaction.kind.in_(kinds))
     if f["organization"]:
         where.append(Interaction.organization_id == f["organization"])
+    if f["contact"]:
+        where.append(Interaction.contact_id == f["contact"])
     if f["start"]:
         where.append(Interaction.planned_at >= day_bounds(request, f["start"])[0])
     if f["end"]:
@@ -348,6 +351,7 @@ def interaction_list(request):
         total = capped_count(request.dbsession, where, COUNT_CAP)
     # The filter chip names the organization only for those who may see it.
     organization = visible_client(request, Organization, f["organization"])
+    contact = visible_client(request, Contact, f["contact"])
     query = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in f.items()
              if v and k != "page" and not (k == "tab" and v == "mine")
              and not (k == "state" and v == "planned")}
@@ -376,7 +380,8 @@ def interaction_list(request):
         "title": _("Interactions"), "rows": rows, "f": f, "total": total,
         "count_cap": COUNT_CAP, "has_next": has_next, "first": offset + 1 if rows else 0,
         "last": offset + len(rows), "page_url": page_url, "filter_url": filter_url,
-        "tabs": TABS, "states": STATES, "organization": organization, "people": people,
+        "tabs": TABS, "states": STATES, "organization": organization, "contact": contact,
+        "people": people,
         "kind_groups": KIND_GROUPS,
         "may_add": request.has_permission("add", request.context), "exports": exports,
         "segments": my_segments(request, SEGMENT_AREA), "current_query": current_query,

@@ -73,3 +73,30 @@ def test_the_history_page_needs_the_right_to_see_the_client(testapp, login_as, f
     org = clients.organization("Закрытый", manager=stranger)
     login_as("sales")
     testapp.get(f"/clients/{org.id}/@@history", status=403)
+
+
+def test_a_contacts_page_leads_to_that_persons_interactions_only(testapp, login_as, clients):
+    me = login_as("director")
+    org = clients.organization("Клиент с двумя людьми", manager=me)
+    anna = clients.contact("Анна Контактная", organization=org)
+    boris = clients.contact("Борис Другой", organization=org)
+    now = utcnow()
+    clients.interaction(responsible=me, organization=org, contact=anna, subject="Звонок Анне",
+                        planned_at=now - dt.timedelta(days=1), done_at=now)
+    clients.interaction(responsible=me, organization=org, contact=boris, subject="Звонок Борису",
+                        planned_at=now - dt.timedelta(days=1), done_at=now)
+    page = testapp.get(f"/clients/{org.id}/contacts/{anna.id}")
+    listed = testapp.get(page.html.select_one("#all-interactions")["href"])
+    assert "Звонок Анне" in listed.text and "Звонок Борису" not in listed.text
+    assert "Анна Контактная" in listed.html.select_one("#ix-contact-chip").text
+
+
+def test_the_contact_filter_names_no_one_the_user_may_not_see(testapp, login_as, clients, factory):
+    stranger_dept = factory.department("Чужой отдел продаж")
+    stranger = factory.user(departments=[stranger_dept])
+    org = clients.organization("Чужой клиент", manager=stranger, department=stranger_dept)
+    secret = clients.contact("Тайный Контакт", organization=org)
+    login_as("sales")
+    listed = testapp.get(f"/clients/interactions/?tab=all&contact={secret.id}")
+    assert "Тайный Контакт" not in listed.text
+    assert listed.html.select_one("#ix-contact-chip") is not None
