@@ -106,7 +106,30 @@ class Classifier(Base):
         return f"<Classifier {self.list}:{self.title}>"
 
 
-class Organization(Base):
+class ManagedRow:
+    """Security of a client record: the rows of its department, owned by its responsible
+    manager (DESIGN.md §5); the same rules as an ACL and as SQL."""
+
+    def __acl__(self):
+        from portal.security import row_acl
+        return row_acl(self)
+
+    def security_departments(self) -> list[int]:
+        return [self.department_id] if self.department_id else []
+
+    def security_owners(self) -> list[int]:
+        return [self.manager_id] if self.manager_id else []
+
+    @classmethod
+    def sql_in_departments(cls, ids):
+        return cls.department_id.in_(ids)
+
+    @classmethod
+    def sql_owned_by(cls, user_id: int):
+        return cls.manager_id == user_id
+
+
+class Organization(ManagedRow, Base):
     """A counterparty: client, prospect, supplier, partner or advertising agency."""
 
     __tablename__ = "organizations"
@@ -200,30 +223,11 @@ class Organization(Base):
         from portal.clients_resources import organization_children
         return organization_children(self, key)
 
-    # --- security: the department's rows; owned by the responsible manager
-    def __acl__(self):
-        from portal.security import row_acl
-        return row_acl(self)
-
-    def security_departments(self) -> list[int]:
-        return [self.department_id] if self.department_id else []
-
-    def security_owners(self) -> list[int]:
-        return [self.manager_id] if self.manager_id else []
-
-    @classmethod
-    def sql_in_departments(cls, ids):
-        return cls.department_id.in_(ids)
-
-    @classmethod
-    def sql_owned_by(cls, user_id: int):
-        return cls.manager_id == user_id
-
     def __repr__(self) -> str:
         return f"<Organization {self.id} {self.name}>"
 
 
-class Contact(Base):
+class Contact(ManagedRow, Base):
     """A contact person: of an organization, or a private person (organization_id NULL)."""
 
     __tablename__ = "contacts"
@@ -276,24 +280,6 @@ class Contact(Base):
     def _set_birthday(self, key, value):
         self.birth_md = month_day(value)
         return value
-
-    def __acl__(self):
-        from portal.security import row_acl
-        return row_acl(self)
-
-    def security_departments(self) -> list[int]:
-        return [self.department_id] if self.department_id else []
-
-    def security_owners(self) -> list[int]:
-        return [self.manager_id] if self.manager_id else []
-
-    @classmethod
-    def sql_in_departments(cls, ids):
-        return cls.department_id.in_(ids)
-
-    @classmethod
-    def sql_owned_by(cls, user_id: int):
-        return cls.manager_id == user_id
 
     def __repr__(self) -> str:
         return f"<Contact {self.id} {self.full_name}>"
