@@ -47,7 +47,7 @@ class Room(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     def __acl__(self):
-        from portal.security import row_acl
+        from portal.security.policy import row_acl
 
         return row_acl(self)
 
@@ -148,7 +148,7 @@ class Event(Base):
 
     # --- security: the organizer owns it; busy-only and private events narrow `view`
     def __acl__(self):
-        from portal.security import row_acl
+        from portal.security.policy import row_acl
 
         acl = row_acl(self)
         if self.visibility == "public":

@@ -1,11 +1,11 @@
 """Client records: organizations, contact persons, interactions, classifiers (issue 3).
 
-Business rules (validation, normalisation, duplicates, merge) live in portal/clients.py; the
-labels shown to people for the codes below live there too (`portal.clients.LABELS`).
+Business rules (validation, normalisation, duplicates, merge) live in portal/clients/rules.py; the
+labels shown to people for the codes below live there too (`portal.clients.rules.LABELS`).
 
-Security (portal/security.py): organizations and contacts belong to their `department_id` and
+Security (portal/security/policy.py): organizations and contacts belong to their `department_id` and
 are owned by their responsible `manager_id`; a contact of an organization mirrors that
-organization's department and manager (kept in step by `portal.clients.sync_contacts`).
+organization's department and manager (kept in step by `portal.clients.rules.sync_contacts`).
 Interactions belong to `department_id` and are owned by their author and responsible person.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from models import search
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User, digits, fold
 
-# --- codes (labels: portal.clients.LABELS) ----------------------------------------------------
+# --- codes (labels: portal.clients.rules.LABELS) ----------------------------------------------------
 
 ORGANIZATION_KINDS = ("client", "prospect", "supplier", "partner", "agency")
 STAGES = ("attraction", "interest", "evaluation", "purchase", "loyalty")
@@ -111,7 +111,7 @@ class ManagedRow:
     manager (DESIGN.md §5); the same rules as an ACL and as SQL."""
 
     def __acl__(self):
-        from portal.security import row_acl
+        from portal.security.policy import row_acl
         return row_acl(self)
 
     def security_departments(self) -> list[int]:
@@ -219,8 +219,8 @@ class Organization(ManagedRow, Base):
         return [t.strip() for t in (self.tags or "").split(",") if t.strip()]
 
     def __getitem__(self, key: str):
-        """Traversal: /clients/{id}/contacts (portal/clients_resources.py)."""
-        from portal.clients_resources import organization_children
+        """Traversal: /clients/{id}/contacts (portal/clients/resources.py)."""
+        from portal.clients.resources import organization_children
         return organization_children(self, key)
 
     def __repr__(self) -> str:
@@ -514,7 +514,7 @@ class Interaction(Base):
     parent: Mapped[Interaction | None] = relationship(remote_side=[id], back_populates="follow_ups")
     follow_ups: Mapped[list[Interaction]] = relationship(back_populates="parent",
                                                          order_by="Interaction.planned_at")
-    # Every call attempt, oldest first (today's counts: portal.interactions.attempt_counts).
+    # Every call attempt, oldest first (today's counts: portal.interactions.rules.attempt_counts).
     attempts: Mapped[list[InteractionAttempt]] = relationship(
         back_populates="interaction", order_by="InteractionAttempt.at, InteractionAttempt.id",
         cascade="all, delete-orphan", passive_deletes=True)
@@ -524,7 +524,7 @@ class Interaction(Base):
         return self.done_at is not None
 
     def __acl__(self):
-        from portal.security import row_acl
+        from portal.security.policy import row_acl
         return row_acl(self)
 
     def security_departments(self) -> list[int]:
@@ -571,7 +571,7 @@ class InteractionAttempt(Base):
 class ClientFile(Base):
     """A file on a client card: a contract, a price list, a scan... of an organization, and
     optionally about one of its contact persons. The content is in the shared store
-    (portal/files.py) under its `sha256`; the organization's permissions decide who may see
+    (portal/files/storage.py) under its `sha256`; the organization's permissions decide who may see
     (view), attach and delete (edit) it."""
 
     __tablename__ = "client_files"
@@ -603,7 +603,7 @@ class ClientFile(Base):
 class ClientMerge(Base):
     """Two records merged into one: `merged_id` (deleted) now lives on as `kept_id`.
 
-    The kept record's change history includes the merged one's (portal.audit).
+    The kept record's change history includes the merged one's (portal.audit.log).
     """
 
     __tablename__ = "client_merges"
@@ -639,7 +639,7 @@ class SavedSegment(Base):
 
 
 class UserSetting(Base):
-    """A person's setting by key, e.g. "clients.reminder_days" (portal.clients.get_setting)."""
+    """A person's setting by key, e.g. "clients.reminder_days" (portal.clients.rules.get_setting)."""
 
     __tablename__ = "user_settings"
     __table_args__ = (sa.UniqueConstraint("user_id", "key"),)

@@ -4,7 +4,7 @@ Folders nest to any depth and carry local roles (Sharing, container type ``kb_fo
 reach everything below them unless a folder blocks inheritance. A folder may also be
 *restricted*: then only people holding a local role on it (or above it) see what is inside.
 Articles follow the ``article`` workflow (workflows/article.py); their security is computed by
-portal/kb_security.py, both as an ACL and as SQL for listings and search.
+portal/kb/security.py, both as an ACL and as SQL for listings and search.
 """
 from __future__ import annotations
 
@@ -45,18 +45,18 @@ class KbFolder(Base):
     parent: Mapped[KbFolder | None] = relationship(remote_side=[id])
 
     def __acl__(self):
-        from portal.kb_security import folder_acl
+        from portal.kb.security import folder_acl
 
         return folder_acl(self)
 
     def local_role_containers(self) -> list[tuple[str, int]]:
-        from portal.kb_security import kb_tree_for
+        from portal.kb.security import kb_tree_for
 
         return [(FOLDER_CONTAINER, i) for i in kb_tree_for(self).local_lineage(self.id)]
 
     def __getitem__(self, key: str):
         """A sub-folder by its slug, else an article of this folder by its slug."""
-        from portal.kb_security import kb_tree_for
+        from portal.kb.security import kb_tree_for
 
         db = object_session(self)
         child_id = kb_tree_for(self).child_id(self.id, key)
@@ -114,7 +114,7 @@ class Article(Base):
     # The big columns come last and load only when used: SQLite reads a row's columns in order,
     # so listings and permission filters never wade through article texts.
     body: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
-    # The body rendered and sanitized once per save (portal/kb_markdown.py).
+    # The body rendered and sanitized once per save (portal/kb/markdown.py).
     body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
 
     folder: Mapped[KbFolder] = relationship()
@@ -131,14 +131,14 @@ class Article(Base):
     def _render_body(self, key: str, body: str) -> str:
         """The rendered, sanitized text follows the body however it is set (a save, a restored
         version, an undo in the audit log)."""
-        from portal.kb_markdown import render
+        from portal.kb.markdown import render
 
         self.body_html = render(body)
         return body
 
-    # --- security (portal/kb_security.py) --------------------------------------------------
+    # --- security (portal/kb/security.py) --------------------------------------------------
     def __acl__(self):
-        from portal.kb_security import article_acl
+        from portal.kb.security import article_acl
 
         return article_acl(self)
 
@@ -149,7 +149,7 @@ class Article(Base):
         return [self.author_id] if self.author_id else []
 
     def local_role_containers(self) -> list[tuple[str, int]]:
-        from portal.kb_security import kb_tree_for
+        from portal.kb.security import kb_tree_for
 
         return [(FOLDER_CONTAINER, i) for i in kb_tree_for(self).local_lineage(self.folder_id)]
 
@@ -163,8 +163,8 @@ class Article(Base):
 
     @classmethod
     def sql_permission_filter(cls, request, permission: str, identity):
-        """The WHERE of articles `identity` may `permission` (portal.security.sql_filter)."""
-        from portal.kb_security import article_filter
+        """The WHERE of articles `identity` may `permission` (portal.security.policy.sql_filter)."""
+        from portal.kb.security import article_filter
 
         return article_filter(request, permission, identity)
 
@@ -292,7 +292,7 @@ class TicketArticleLink(Base):
 
 def article_document(article: Article) -> tuple[str, str]:
     """What search reads of an article: title and tags (weighed most), summary and text."""
-    from portal.kb_markdown import plain_text
+    from portal.kb.markdown import plain_text
 
     return document_of(article.title, article.tags, article.summary, plain_text(article.body_html))
 

@@ -4,7 +4,7 @@ outbox.
 `notify()` is the one door: it puts a notification in the inbox, queues an e-mail, or both,
 as the recipient prefers for that kind of notice. E-mail goes into `mail_outbox` inside the
 caller's transaction, so it exists only once that transaction commits; `portal tick` sends it
-(portal/mail.py) and retries on failure. A person who wants a daily digest gets the e-mails of
+(portal/core/mail.py) and retries on failure. A person who wants a daily digest gets the e-mails of
 the day gathered into one message.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.meta import Base, UTCDateTime, utcnow
-from portal.i18n import _
+from portal.core.i18n import _
 
 
 class Notification(Base):

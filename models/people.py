@@ -85,9 +85,9 @@ class User(Base):
         )
         return value
 
-    # --- security (portal/security.py): person rows belong to their departments, owned by self
+    # --- security (portal/security/policy.py): person rows belong to their departments, owned by self
     def __acl__(self):
-        from portal.security import row_acl
+        from portal.security.policy import row_acl
         return row_acl(self)
 
     def security_departments(self) -> list[int]:
@@ -161,7 +161,7 @@ class Department(Base):
 
     # --- security: departments are managed by admins; their local roles reach what is below
     def __acl__(self):
-        from portal.security import row_acl
+        from portal.security.policy import row_acl
         return row_acl(self)
 
     def security_departments(self) -> list[int]:

@@ -29,7 +29,7 @@ CLOSED_STATES = ("done", "cancelled")
 PRIORITIES = {0: "low", 1: "normal", 2: "high", 3: "urgent"}
 FREQUENCIES = ("daily", "weekly", "monthly")
 # Kinds of records a task may point at; their areas register how to show them
-# (portal/tasks_links.py).
+# (portal/tasks/links.py).
 LINK_TYPES = ("organization", "contact", "ticket", "job", "deal")
 
 NOTICE_NONE, NOTICE_DUE_SOON, NOTICE_DONE = 0, 1, 2
@@ -74,7 +74,7 @@ class TaskRecurrence(Base):
     department: Mapped[Department | None] = relationship()
 
     def __acl__(self):
-        from portal.tasks_resources import recurrence_acl
+        from portal.tasks.resources import recurrence_acl
 
         return recurrence_acl(self)
 
@@ -175,9 +175,9 @@ class Task(Base):
             out.add(self.assignee_id)
         return out
 
-    # --- security (portal/tasks_security.py): computed ACL, SQL filter for listings
+    # --- security (portal/tasks/security.py): computed ACL, SQL filter for listings
     def __acl__(self):
-        from portal.tasks_security import task_acl
+        from portal.tasks.security import task_acl
 
         return task_acl(self)
 

@@ -11,7 +11,7 @@ STATIC_DIR = str(Path(__file__).resolve().parent.parent / "static")
 
 def main(global_config, **settings):
     """Build the WSGI application from the ini file's settings."""
-    from portal.settings import resolve_env
+    from portal.core.settings import resolve_env
 
     settings = resolve_env(settings)
     with Configurator(settings=settings, root_factory="portal.resources.root_factory") as config:
@@ -19,8 +19,8 @@ def main(global_config, **settings):
         config.set_default_permission("view")
         config.include("pyramid_jinja2")
         config.include("models")
-        config.include("portal.security")
-        config.include("portal.i18n")
+        config.include("portal.security.policy")
+        config.include("portal.core.i18n")
         config.include("workflows")
         config.include("views")
         config.add_static_view("static", STATIC_DIR, cache_max_age=3600)

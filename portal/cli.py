@@ -30,7 +30,7 @@ def cmd_initdb(args) -> None:
 
     command.upgrade(_alembic_config(args.ini), "heads")
     with bootstrap(args.ini) as env, env["request"].tm:
-        from portal.setup_data import seed_roles
+        from portal.security.default_roles import seed_roles
 
         added = seed_roles(env["request"].dbsession)
     print(f"database ready; {len(added)} default roles added")
@@ -38,7 +38,7 @@ def cmd_initdb(args) -> None:
 
 def cmd_demo(args) -> None:
     """Fill the database with the demo company (after initdb)."""
-    from portal.demo import DEMO_PASSWORD, make_demo
+    from portal.demo.company import DEMO_PASSWORD, make_demo
 
     with bootstrap(args.ini) as env, env["request"].tm:
         logins = make_demo(env["request"].dbsession)
@@ -47,7 +47,7 @@ def cmd_demo(args) -> None:
 
 def cmd_tick(args) -> None:
     """Run the due background work once (or every minute with --loop)."""
-    from portal.ticker import run_loop, tick
+    from portal.core.ticker import run_loop, tick
 
     with bootstrap(args.ini) as env:
         if args.loop:
@@ -59,7 +59,7 @@ def cmd_tick(args) -> None:
 
 def cmd_adduser(args) -> None:
     """Create a user (with --role admin: the first admin of an empty installation)."""
-    from portal.people import UserProblem, create_user
+    from portal.people.rules import UserProblem, create_user
 
     password = args.password or getpass.getpass("Password: ")
     with bootstrap(args.ini) as env:
@@ -86,7 +86,7 @@ def cmd_serve(args) -> None:
     """Serve the portal with waitress and run the ticker in a background thread."""
     from waitress import serve
 
-    from portal.ticker import run_loop
+    from portal.core.ticker import run_loop
 
     setup_logging(args.ini)
     with bootstrap(args.ini) as env:

@@ -9,8 +9,8 @@ from pyramid.traversal import find_root
 
 from models.people import Department, User
 from models.roles import Role
-from portal.i18n import _
-from portal.security import ADMIN_ACE, container_acl
+from portal.core.i18n import _
+from portal.security.policy import ADMIN_ACE, container_acl
 
 
 class Container:

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 import models
-import portal.auth
+import portal.security.login
 from portal import main
 from tests import pgserver
 
@@ -29,7 +29,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TEST_PASSWORD = "secret-pass-1"
 
 # Real argon2, with parameters cheap enough for hundreds of log-ins in a test run.
-portal.auth.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+portal.security.login.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def missing(what: str):
@@ -44,7 +44,7 @@ def migrate(engine) -> None:
     from alembic.config import Config
     from sqlalchemy.orm import Session
 
-    from portal.setup_data import seed_roles
+    from portal.security.default_roles import seed_roles
 
     cfg = Config(os.path.join(HERE, "development.ini"))
     with engine.begin() as conn:
@@ -159,7 +159,7 @@ class Factory:
 
     def department(self, name: str | None = None, parent=None):
         from models.people import Department
-        from portal.setup_data import grant_auto_roles
+        from portal.security.default_roles import grant_auto_roles
 
         self.n += 1
         dept = Department(name=name or f"Department {self.n}", parent=parent)
@@ -169,7 +169,7 @@ class Factory:
         return dept
 
     def user(self, login: str | None = None, roles=(), departments=None, **fields):
-        from portal.people import create_user
+        from portal.people.rules import create_user
 
         self.n += 1
         login = login or f"user{self.n}"

@@ -7,14 +7,14 @@ from markupsafe import Markup
 
 @jinja2.pass_context
 def _datetime(ctx, value, fmt="medium"):
-    from portal.i18n import format_datetime
+    from portal.core.i18n import format_datetime
 
     return format_datetime(ctx["request"], value, fmt)
 
 
 @jinja2.pass_context
 def _date(ctx, value, fmt="medium"):
-    from portal.i18n import format_date
+    from portal.core.i18n import format_date
 
     return format_date(ctx["request"], value, fmt)
 
@@ -22,7 +22,7 @@ def _date(ctx, value, fmt="medium"):
 @jinja2.pass_context
 def _translate(ctx, value):
     """Translate a TranslationString or a stored default title (role titles, states)."""
-    from portal.i18n import _
+    from portal.core.i18n import _
 
     if value is None:
         return ""
@@ -44,8 +44,8 @@ def _csrf_input(request) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % get_csrf_token(request)
 
 
-AREAS: list[str] = ["views.calendar", "views.kb", "views.clients", "views.tasks", "views.interactions",
-                    "views.clients_import", "views.clients_reports"]
+AREAS: list[str] = ["views.calendar.pages", "views.kb.home", "views.clients.organizations", "views.tasks.lists", "views.interactions.lists",
+                    "views.clients.import_wizard", "views.clients.reports"]
 
 
 def includeme(config) -> None:

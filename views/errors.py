@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import forbidden_view_config, notfound_view_config
 
-from portal.i18n import _
+from portal.core.i18n import _
 
 
 @forbidden_view_config(renderer="errors/error.jinja2")

@@ -7,7 +7,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPFound
 from pyramid.threadlocal import get_current_request
 
-from portal.i18n import _
+from portal.core.i18n import _
 
 
 def _deform_translator(term):

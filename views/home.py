@@ -10,7 +10,7 @@ from pyramid.view import view_config
 
 from models.notifications import Notification
 from models.people import User
-from portal.i18n import _, local_today
+from portal.core.i18n import _, local_today
 from portal.resources import Root
 
 

@@ -6,7 +6,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 
 from models.notifications import Notification
-from portal.i18n import LANGUAGES
+from portal.core.i18n import LANGUAGES
 
 
 def unread_notifications(request) -> int:

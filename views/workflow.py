@@ -4,7 +4,7 @@ from __future__ import annotations
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
-from views.auth import safe_came_from
+from views.people.auth import safe_came_from
 from workflows.engine import IWorkflowAware, WorkflowError, history
 
 

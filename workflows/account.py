@@ -1,6 +1,6 @@
 """The account workflow of a person: active ↔ deactivated (admins only)."""
 from models.people import User
-from portal.i18n import _
+from portal.core.i18n import _
 from workflows.engine import State, Transition, Workflow, register
 
 

@@ -7,7 +7,7 @@ retracts it first). Reviewers publish, reject (saying why) and archive. Authors 
 drafts; anything else only editors delete.
 """
 from models.kb import Article
-from portal.i18n import _
+from portal.core.i18n import _
 from workflows.engine import State, Transition, Workflow, register
 
 

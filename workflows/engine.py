@@ -126,7 +126,7 @@ class Workflow:
     def transition(self, request, obj, name: str, comment: str = ""):
         """Take transition `name`: check permission and guard, set state, write history, notify."""
         _ = request.localizer.translate
-        from portal.i18n import _ as tr
+        from portal.core.i18n import _ as tr
 
         try:
             t = self.get(name)

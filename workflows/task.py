@@ -2,12 +2,12 @@
 
 Bound to models.tasks.Task: every transition needs `edit` on the task (its author and assignee,
 a department head within the department, a director), which the ACL computes
-(portal/tasks_security.py). A task waiting in a department's queue is taken first (the "Take"
+(portal/tasks/security.py). A task waiting in a department's queue is taken first (the "Take"
 action), then started.
 """
 
 from models.tasks import Task
-from portal.i18n import _
+from portal.core.i18n import _
 from workflows.engine import State, Transition, Workflow, register
 
 

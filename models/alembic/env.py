@@ -4,7 +4,7 @@ from pyramid.paster import get_appsettings, setup_logging
 
 import models
 from models.meta import Base
-from portal.settings import resolve_env
+from portal.core.settings import resolve_env
 
 config = context.config
 target_metadata = Base.metadata

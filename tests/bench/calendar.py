@@ -189,7 +189,7 @@ def measure(client, scale_name: str, report) -> bool:
 
     from models.calendar import EventReminder
     from models.notifications import Notification
-    from portal.calendar_reminders import send_event_reminders
+    from portal.calendar.reminders import send_event_reminders
 
     registry = client.app.registry
     env = prepare(registry=registry)

@@ -58,7 +58,7 @@ def _ts(value: dt.datetime) -> str:
 
 
 def _inn(n: int) -> str:
-    from portal.clients import complete_inn
+    from portal.clients.rules import complete_inn
 
     return complete_inn(f"{n % 89 + 10:02d}{(n * 7919) % 10**7:07d}")  # a region code, then unique
 
@@ -91,7 +91,7 @@ def generate(engine, scale_name: str) -> None:
     from models import search
     from models.clients import name_key
     from models.roles import Role
-    from portal.clients import seed_classifiers
+    from portal.clients.rules import seed_classifiers
 
     scale = SCALES[scale_name]
     n_orgs, n_contacts, n_items = scale["organizations"], scale["contacts"], scale["interactions"]
@@ -328,7 +328,7 @@ def import_file(rows: int, existing_inns: list[str], managers: list[str]) -> byt
     INNs (to update), a few bad rows, managers by e-mail."""
     from openpyxl import Workbook
 
-    from portal.clients import complete_inn
+    from portal.clients.rules import complete_inn
 
     rnd = random.Random(5)
     book = Workbook(write_only=True)

@@ -61,9 +61,9 @@ def generate(engine, scale_name: str) -> None:
     from models.meta import utcnow
     from models.people import Department
     from models.roles import LocalRoleGrant, Role
-    from portal.kb_folders import slugify
-    from portal.kb_markdown import render
-    from portal.kb_search import index_articles
+    from portal.kb.folders import slugify
+    from portal.kb.markdown import render
+    from portal.kb.search import index_articles
 
     scale = SCALES[scale_name]
     rnd = random.Random(5)
@@ -146,7 +146,7 @@ def measure(client, scale_name: str, report) -> bool:
     import webtest
 
     from models.kb import Article
-    from portal.kb_security import KbTree
+    from portal.kb.security import KbTree
 
     app = webtest.TestApp(client.app, extra_environ={"HTTP_HOST": "127.0.0.1:6543"})
     login = app.get("/login")

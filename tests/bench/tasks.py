@@ -148,7 +148,7 @@ def measure(client, scale_name: str, report) -> bool:
     from models.meta import utcnow
     from models.notifications import Notification
     from models.tasks import OPEN_STATES, Task
-    from portal.tasks_jobs import fire_reminders
+    from portal.tasks.jobs import fire_reminders
     from tests.bench.run import timed
 
     ok = True

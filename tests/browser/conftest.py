@@ -22,7 +22,7 @@ def live_server(tmp_path_factory):
 
     import models
     from portal import main
-    from portal.demo import make_demo
+    from portal.demo.company import make_demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'portal.sqlite'}"
     engine = models.get_engine({"sqlalchemy.url": url})

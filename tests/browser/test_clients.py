@@ -22,7 +22,7 @@ def client_org(live_server, tmp_path_factory):
     import models
     from models.clients import Contact, Organization, Phone
     from models.people import User
-    from portal.clients import complete_inn, seed_classifiers
+    from portal.clients.rules import complete_inn, seed_classifiers
 
     (path,) = sorted(tmp_path_factory.getbasetemp().glob("live*/portal.sqlite"))[-1:]
     engine = models.get_engine({"sqlalchemy.url": f"sqlite:///{path}"})

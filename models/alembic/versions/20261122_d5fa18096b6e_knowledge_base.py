@@ -240,7 +240,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_kb_ticket_links_ticket_id'), ['ticket_id'], unique=False)
 
     # PostgreSQL searches kb_articles.search_vector (GIN index above), filled by the application
-    # on flush (portal/kb_search.py); SQLite has an FTS5 table instead.
+    # on flush (portal/kb/search.py); SQLite has an FTS5 table instead.
     if op.get_bind().dialect.name != "postgresql":
         op.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
         op.execute(FTS_DDL)

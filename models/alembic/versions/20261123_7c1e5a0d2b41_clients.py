@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 import models.meta
 from models.search import create_search_objects, drop_search_objects
-from portal.clients import seed_classifiers
+from portal.clients.rules import seed_classifiers
 
 
 revision = '7c1e5a0d2b41'

@@ -41,7 +41,7 @@ def _fold(text) -> str:
 
 def _articles(bind, batch: int = 500):
     """(id, title, summary, plain text, [tags]) of every article, a batch at a time."""
-    from portal.kb_markdown import plain_text
+    from portal.kb.markdown import plain_text
 
     ids = list(bind.scalars(sa.select(articles.c.id).order_by(articles.c.id)))
     for start in range(0, len(ids), batch):

@@ -32,7 +32,7 @@ class CalendarFactory:
         self, organizer, title: str = "Планёрка", start: dt.datetime = MONDAY, minutes: int = 60, **fields
     ):
         """An event planned through the service (rules checked, people notified)."""
-        from portal.calendar_changes import EventInput, create_event
+        from portal.calendar.changes import EventInput, create_event
 
         fields.setdefault("timezone", "Europe/Moscow")
         data = EventInput(title=title, start=start, end=start + dt.timedelta(minutes=minutes), **fields)

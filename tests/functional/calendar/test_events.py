@@ -379,7 +379,7 @@ def test_a_private_event_is_for_its_people_only_even_for_who_may_edit_every_even
 
 
 def test_who_reads_and_edits_an_event_agrees_between_its_acl_and_the_sql(factory, cal, request_for, dbsession):
-    from portal.calendar_events import details_clause, edit_clause, located
+    from portal.calendar.events import details_clause, edit_clause, located
 
     dept = factory.department("Бухгалтерия")
     organizer = factory.user(departments=[dept])

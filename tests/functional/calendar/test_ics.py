@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import webtest
 
 from models.calendar import Event
-from portal.calendar_recurrence import utc_stamp
+from portal.calendar.recurrence import utc_stamp
 from tests.functional.calendar.conftest import MONDAY
 
 
@@ -38,7 +38,7 @@ def test_export_one_event_with_its_zone_recurrence_and_exceptions(testapp, facto
 
 
 def test_the_feed_works_without_log_in_and_a_new_address_retires_the_old_one(testapp, factory, cal, app):
-    from portal.calendar_ics import ICS_FEED_PROVIDERS
+    from portal.calendar.ics import ICS_FEED_PROVIDERS
 
     me = factory.user(full_name="Подписчик")
     cal.event(me, "Мой отчёт")
@@ -177,7 +177,7 @@ def test_import_an_ics_file_with_zones_recurrence_exceptions_and_dates(testapp, 
 
 
 def test_a_file_that_is_not_ics_or_is_huge_is_refused(testapp, factory, dbsession, monkeypatch):
-    import portal.calendar_ics
+    import portal.calendar.ics
 
     testapp.login(factory.user().login)
 
@@ -191,16 +191,16 @@ def test_a_file_that_is_not_ics_or_is_huge_is_refused(testapp, factory, dbsessio
 
     assert "not an iCalendar" in upload(b"%PDF-1.4 not a calendar").html.select_one("#import-error").text
     assert "no events" in upload(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n").text
-    monkeypatch.setattr(portal.calendar_ics, "MAX_IMPORT_BYTES", 1000)
+    monkeypatch.setattr(portal.calendar.ics, "MAX_IMPORT_BYTES", 1000)
     assert "larger than" in upload(ICS).html.select_one("#import-error").text
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
 
 
 def test_a_file_with_too_many_events_is_refused_whole(testapp, factory, dbsession, monkeypatch):
-    import portal.calendar_ics
+    import portal.calendar.ics
 
     testapp.login(factory.user().login)
-    monkeypatch.setattr(portal.calendar_ics, "MAX_IMPORT_EVENTS", 3)
+    monkeypatch.setattr(portal.calendar.ics, "MAX_IMPORT_EVENTS", 3)
     page = testapp.post(
         "/calendar/import",
         {"csrf_token": testapp.csrf_token(), "calendar": "personal", "visibility": "public"},

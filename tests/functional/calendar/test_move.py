@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.calendar_recurrence import utc_stamp
+from portal.calendar.recurrence import utc_stamp
 from tests.functional.calendar.conftest import MONDAY
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models.calendar import Event
 from models.notifications import Notification
-from portal.calendar_recurrence import utc_stamp
+from portal.calendar.recurrence import utc_stamp
 from tests.functional.calendar.conftest import MONDAY, form
 
 WEEK = dt.timedelta(days=7)

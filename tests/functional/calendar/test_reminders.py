@@ -22,7 +22,7 @@ def reminders_of(dbsession, user):
 
 
 def run_job(request_for):
-    from portal.calendar_reminders import send_event_reminders
+    from portal.calendar.reminders import send_event_reminders
 
     return send_event_reminders(request_for(None))
 
@@ -51,11 +51,11 @@ def test_a_reminder_fires_once_for_each_occurrence(factory, cal, dbsession, requ
     dbsession.refresh(row)  # the tick moves the row on with a plain UPDATE
     assert row.occurrence_start == start + dt.timedelta(days=1)
     # A day later the next occurrence is reminded of, once.
-    import portal.calendar_reminders as jobs
+    import portal.calendar.reminders as jobs
 
     later = utcnow() + dt.timedelta(days=1)
     monkeypatch.setattr(jobs, "utcnow", lambda: later)
-    import portal.calendar_changes as changes
+    import portal.calendar.changes as changes
 
     monkeypatch.setattr(changes, "utcnow", lambda: later)
     assert run_job(request_for) == 2
@@ -64,7 +64,7 @@ def test_a_reminder_fires_once_for_each_occurrence(factory, cal, dbsession, requ
 
 
 def test_a_cancelled_event_or_one_without_reminder_has_no_reminder(factory, cal, dbsession, request_for):
-    from portal.calendar_changes import cancel_event
+    from portal.calendar.changes import cancel_event
 
     me = factory.user()
     start = utcnow() + dt.timedelta(minutes=5)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-import views.search
+import views.search.header
 from models.calendar import Event
 from tests.functional.calendar.conftest import MONDAY, form
 
@@ -93,7 +93,7 @@ def test_the_group_shows_a_few_and_the_calendar_search_lists_all(testapp, factor
                   start=MONDAY + dt.timedelta(days=i), visibility="private" if i == 11 else "public")
     testapp.login(factory.user().login)
     page = testapp.get("/search", params={"q": "обучение"})
-    assert len(groups_of(page)["Events"]) == views.search.GROUP_LIMIT
+    assert len(groups_of(page)["Events"]) == views.search.header.GROUP_LIMIT
     more = [a for a in page.html.select("a.more-link") if "/calendar/search" in a["href"]][0]
     assert "11" in more.text
     listing = testapp.get(more["href"])
@@ -106,7 +106,7 @@ def test_the_group_shows_a_few_and_the_calendar_search_lists_all(testapp, factor
 def test_the_sql_filter_agrees_with_each_events_permission(testapp, factory, cal, request_for,
                                                             dbsession):
     """For people of every kind, the search finds exactly the events whose page they may open."""
-    from views.calendar_search import event_search
+    from views.calendar.search import event_search
 
     dept = factory.department("Продажи")
     people = [factory.user(departments=[dept]) for _ in range(3)]

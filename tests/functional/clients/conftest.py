@@ -18,7 +18,7 @@ class ClientFactory:
 
     def inn(self, individual: bool = False) -> str:
         """A fresh valid INN (10 digits, or 12 for an individual entrepreneur)."""
-        from portal.clients import complete_inn
+        from portal.clients.rules import complete_inn
 
         n = next(_counter)
         return complete_inn(f"77{n:08d}"[:10] if individual else f"{n:09d}"[-9:])

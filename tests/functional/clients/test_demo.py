@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal import cli
-from portal.clients import inn_is_valid
+from portal.clients.rules import inn_is_valid
 
 INI = """[app:main]
 use = egg:portal-crm

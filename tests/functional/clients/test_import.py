@@ -126,7 +126,7 @@ def test_text_in_an_unknown_encoding_is_refused(testapp, importer):
 # --- reading CSV and XLSX -------------------------------------------------------------------------
 
 def test_cp1251_csv_is_read_and_imported(testapp, importer, dbsession):
-    from portal.clients import complete_inn
+    from portal.clients.rules import complete_inn
 
     page = upload(testapp, "clients.csv", (FIXTURES / "organizations-cp1251.csv").read_bytes()).follow()
     assert "Windows-1251" in page.text
@@ -403,7 +403,7 @@ def test_sample_files_hold_the_recognised_columns(testapp, importer):
 
     sheet = load_workbook(io.BytesIO(testapp.get(URL + "sample?target=organizations").body)).active
     headers = [c.value for c in next(sheet.iter_rows())]
-    from portal.clients_import import guess_mapping
+    from portal.clients.importer import guess_mapping
 
     assert set(guess_mapping(headers, "organizations").values()) >= {"name", "inn", "phone",
                                                                      "email", "source"}
@@ -413,7 +413,7 @@ def test_sample_files_hold_the_recognised_columns(testapp, importer):
 
 def test_a_row_the_database_refuses_changes_nothing_and_the_others_go_in(
         testapp, importer, dbsession, clients, monkeypatch):
-    import portal.clients_import_write as ci
+    import portal.clients.import_write as ci
 
     first = clients.organization("ООО «Первое»", manager=importer, inn=clients.inn())
     second = clients.organization("ООО «Второе»", manager=importer, inn=clients.inn())

@@ -16,7 +16,7 @@ __all__ = ["importer"]  # the fixture, shared with test_import.py
 @pytest.mark.filterwarnings("error::sqlalchemy.exc.SAWarning")
 def test_refused_rows_leave_no_warning_and_one_audit_transaction(testapp, importer, dbsession,
                                                                  clients, monkeypatch):
-    import portal.clients_import_write as ci
+    import portal.clients.import_write as ci
 
     first = clients.organization("ООО «Первое»", manager=importer, inn=clients.inn())
     second = clients.organization("ООО «Второе»", manager=importer, inn=clients.inn())

@@ -325,7 +325,7 @@ def test_list_pages_through_many(testapp, dbsession, clients, manager, client_or
 
 def test_timeline_shows_what_happened_and_what_is_planned(request_for, clients, manager,
                                                           client_org, factory):
-    from portal.clients_timeline import timeline_for
+    from portal.clients.timeline import timeline_for
 
     now = utcnow()
     result = clients.classifier("interaction_result", "Interested")
@@ -364,7 +364,7 @@ def test_client_card_offers_to_log_a_call_and_plan_a_meeting(testapp, manager, c
 
 def test_contact_timeline_shows_only_that_persons_interactions(request_for, clients, manager,
                                                               client_org):
-    from portal.clients_timeline import timeline_for
+    from portal.clients.timeline import timeline_for
 
     contact = client_org.contacts[0]
     other = clients.contact("Другой Человек", organization=client_org)

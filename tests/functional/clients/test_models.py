@@ -194,7 +194,7 @@ def test_a_stale_organization_update_is_refused(dbsession, clients):
 # --- merge -------------------------------------------------------------------------------------------
 
 def test_merging_organizations_keeps_contacts_interactions_and_fills_gaps(dbsession, clients, factory):
-    from portal.clients_merge import merge_organizations
+    from portal.clients.merge import merge_organizations
 
     user = factory.user()
     inn = clients.inn()
@@ -221,7 +221,7 @@ def test_merging_organizations_keeps_contacts_interactions_and_fills_gaps(dbsess
 
 
 def test_merging_contacts_moves_phones_jobs_and_interactions(dbsession, clients, factory):
-    from portal.clients_merge import merge_contacts
+    from portal.clients.merge import merge_contacts
 
     user = factory.user()
     org = clients.organization("Омикрон")

@@ -79,7 +79,7 @@ def test_the_add_right_follows_the_organizations_department_for_every_role(
         request_for, factory, clients, two_departments):
     """For each default role: may add a contact to a client ⇔ may view it and holds contact.add
     (ROLES.md); checked through the ACL the views use."""
-    from portal.clients_resources import locate
+    from portal.clients.resources import locate
 
     dept_a, _dept_b, _seller_a, client_a, client_b = two_departments
     adders = {"sales", "dept_head", "director", "secretary", "supply", "support"}

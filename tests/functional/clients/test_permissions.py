@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from models.clients import Contact, Interaction, Organization
-from portal.security import sql_filter
+from portal.security.policy import sql_filter
 
 # role: (organization.view, organization.add, organization.edit, view_terms, merge) scopes
 ROLES = {
@@ -95,7 +95,7 @@ def test_client_pages_follow_the_role_matrix(role, testapp, login_as, factory, w
 
 def test_sql_filters_agree_with_the_acls_for_every_role(request_for, factory, world, dbsession):
     """The WHERE of every client list gives exactly the rows whose ACL allows `view`/`edit`."""
-    from portal.clients_resources import locate
+    from portal.clients.resources import locate
 
     dept_a, make = world
     for role in ROLES:

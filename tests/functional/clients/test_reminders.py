@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from models.clients import ImportantDate, SentReminder
 from models.notifications import Notification
-from portal.clients import REMINDER_DAYS, set_setting
-from portal.clients_reminders import claim, due_reminders, send_reminders
+from portal.clients.rules import REMINDER_DAYS, set_setting
+from portal.clients.reminders import claim, due_reminders, send_reminders
 
 NOON = dt.time(9, 0)  # 12:00 in Moscow
 
@@ -72,7 +72,7 @@ def test_days_ahead_is_each_persons_setting(app, dbsession, factory, clients, ma
 
 
 def test_settings_page_changes_the_days(testapp, dbsession, manager):
-    from portal.clients import reminder_days
+    from portal.clients.rules import reminder_days
 
     testapp.login(manager.login)
     page = testapp.get("/clients/interactions/@@settings")
@@ -153,14 +153,14 @@ def test_a_reminder_claimed_by_another_tick_is_not_given_again(app, dbsession, c
 
 
 def test_portal_tick_delivers_a_birthday_reminder_once(tmp_path):
-    """The real `portal tick` (portal.ticker.tick in its own committed transactions) on a fresh
+    """The real `portal tick` (portal.core.ticker.tick in its own committed transactions) on a fresh
     database: the reminder is stored once, however often the tick runs."""
     from pyramid.paster import bootstrap
 
     from models.clients import Contact, Organization
     from portal import cli
-    from portal.people import create_user
-    from portal.ticker import tick
+    from portal.people.rules import create_user
+    from portal.core.ticker import tick
 
     db = tmp_path / "tick.sqlite"
     ini = tmp_path / "tick.ini"

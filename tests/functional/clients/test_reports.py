@@ -226,9 +226,9 @@ def test_the_page_shows_the_first_rows_of_the_export_with_the_same_figures(
         testapp, login_as, team, clients, monkeypatch):
     """Only the first rows are made for the page (the export has them all): the most planned
     first, ties by name, even those that only had work done in the period."""
-    import views.clients_reports
+    import views.clients.reports
 
-    monkeypatch.setattr(views.clients_reports, "ORGANIZATION_ROWS", 3)
+    monkeypatch.setattr(views.clients.reports, "ORGANIZATION_ROWS", 3)
     late = clients.organization("Апрельский", manager=team["olga"])
     clients.interaction(responsible=team["olga"], organization=late, kind="visit",
                         planned_at=at("2025-02-20"), done_at=at("2025-03-02"))
@@ -258,7 +258,7 @@ ROLE_NAMES = ["employee", "sales", "dept_head", "director", "secretary", "accoun
 @pytest.mark.parametrize("role", ROLE_NAMES)
 def test_who_may_open_the_reports_and_the_import_and_export(testapp, login_as, role):
     """As config/roles.yaml grants report.*, organization.import and organization.export."""
-    from portal.setup_data import load_roles_config
+    from portal.security.default_roles import load_roles_config
 
     roles = load_roles_config()["roles"]
     granted = {**roles["employee"]["permissions"], **(roles[role].get("permissions") or {})}

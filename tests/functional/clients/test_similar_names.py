@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.clients import similar_names
+from portal.clients.rules import similar_names
 
 
 @pytest.fixture

@@ -47,7 +47,7 @@ def test_the_database_refuses_a_second_organization_with_the_same_inn(dbsession,
 def rival(monkeypatch, clients):
     """Another person records an organization with `inn` right after this save's INN check
     passed (two saves at the same moment), through the real database."""
-    import views.clients_forms as forms
+    import views.clients.forms as forms
 
     made = []
     check = forms.inn_owner
@@ -92,8 +92,8 @@ def test_an_edit_that_loses_the_race_for_an_inn_keeps_the_record(testapp, login_
 
 def test_an_imported_row_that_loses_the_race_for_an_inn_says_who_has_it(
         request_for, factory, clients, dbsession, monkeypatch):
-    from portal import clients_import
-    from portal.clients_import_files import Table
+    from portal.clients import importer as clients_import
+    from portal.clients.import_files import Table
 
     head = factory.user(roles=["dept_head"])
     request = request_for(head, "/clients/imports/")
@@ -118,7 +118,7 @@ def test_an_imported_row_that_loses_the_race_for_an_inn_says_who_has_it(
 
 
 def test_merging_gives_the_kept_organization_the_merged_ones_inn(dbsession, clients):
-    from portal.clients_merge import merge_organizations
+    from portal.clients.merge import merge_organizations
 
     inn = clients.inn()
     keep = clients.organization("Оставляемая")

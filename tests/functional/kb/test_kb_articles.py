@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from models.kb import Article, ArticleRelation, ArticleVersion
-from portal.kb_articles import related_ids
-from portal.kb_markdown import MAX_BODY
+from portal.kb.articles import related_ids
+from portal.kb.markdown import MAX_BODY
 
 
 def form(**fields):

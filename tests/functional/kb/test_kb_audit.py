@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy_continuum import versioning_manager
 
 from models.kb import Article, KbFolder
-from portal.kb_search import search
+from portal.kb.search import search
 from tests.functional.kb.conftest import url_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -150,7 +150,7 @@ def test_a_text_upload_is_told_with_its_name(testapp, dbsession, kb, factory):
     testapp.post("/kb/it/memo/@@upload", {"csrf_token": testapp.csrf_token()},
                  upload_files=[("file", "notes.txt", io.BytesIO(b"hello").read())], status=303)
     commit_point(dbsession)
-    from portal.audit import history_for
+    from portal.audit.log import history_for
 
     entries = history_for(dbsession, dbsession.scalar(sa.select(Article).where(Article.slug == "memo")))
     texts = [c.message.interpolate() for e in entries for c in e.changes]

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from models.kb import Article, ArticleAttachment
-from portal.kb_markdown import MAX_BODY
-from tests.unit.test_kb_markdown import PAYLOADS
+from portal.kb.markdown import MAX_BODY
+from tests.unit.kb.test_markdown import PAYLOADS
 
 # What breaks out of the places the text is put into (a textarea, the page title, an attribute),
 # template syntax and translation placeholders, on top of the Markdown payloads.

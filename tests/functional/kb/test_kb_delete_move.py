@@ -18,8 +18,8 @@ from models.kb import (
 )
 from models.notifications import Notification
 from models.workflow import WorkflowHistory
-from portal.kb_search import search
-from portal.kb_security import article_filter
+from portal.kb.search import search
+from portal.kb.security import article_filter
 from tests.functional.kb.conftest import url_of
 
 

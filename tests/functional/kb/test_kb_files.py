@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from models.kb import ArticleAttachment
-from portal.kb_files import path_for
+from portal.kb.files import path_for
 
 
 def png_bytes() -> bytes:

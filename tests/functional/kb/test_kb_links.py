@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from pyramid.httpexceptions import HTTPForbidden
 
-from portal.kb_links import article_tickets, link_article, suggest_articles, ticket_articles, unlink_article
+from portal.kb.links import article_tickets, link_article, suggest_articles, ticket_articles, unlink_article
 
 
 def test_suggestions_rank_published_articles_the_person_may_read(kb, factory, request_for):

@@ -113,7 +113,7 @@ def test_must_read_notifies_the_department_and_reports_who_has_not_confirmed(tes
 
 def test_must_read_for_everyone_in_a_restricted_folder_reaches_only_its_readers(factory, kb, dbsession,
                                                                                 request_for):
-    from portal.kb_articles import notify_must_read
+    from portal.kb.articles import notify_must_read
 
     board = factory.department("Board")
     member = factory.user("member", departments=[board])
@@ -129,7 +129,7 @@ def test_must_read_for_everyone_in_a_restricted_folder_reaches_only_its_readers(
 
 
 def test_notifications_are_written_in_the_readers_language(testapp, factory, kb, dbsession, request_for):
-    from portal.kb_articles import notify_must_read
+    from portal.kb.articles import notify_must_read
 
     ru = factory.user("ivan", locale="ru")
     en = factory.user("john", locale="en")
@@ -243,7 +243,7 @@ def test_a_changed_must_read_is_confirmed_again(testapp, factory, kb, dbsession)
 
 
 def test_a_restored_version_of_a_must_read_is_confirmed_again(testapp, factory, kb, dbsession, request_for):
-    from portal.kb_articles import ArticleInput, restore_version, update_article
+    from portal.kb.articles import ArticleInput, restore_version, update_article
 
     folder = kb.folder("Rules", slug="rules")
     ann = factory.user("ann")

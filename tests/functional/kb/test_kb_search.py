@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from models.kb import Article
-from portal.kb_search import search
+from portal.kb.search import search
 
 
 @pytest.fixture
@@ -130,9 +130,9 @@ def test_many_results_are_paginated(testapp, login_as, kb):
 
 
 def test_very_common_words_rank_title_matches_only_and_say_so(testapp, login_as, kb, monkeypatch):
-    import portal.kb_search
+    import portal.kb.search
 
-    monkeypatch.setattr(portal.kb_search, "BROAD", 2)
+    monkeypatch.setattr(portal.kb.search, "BROAD", 2)
     login_as("employee")
     folder = kb.folder("Many", slug="many")
     for i in range(3):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from models.kb import ArticleVersion
-from portal.kb_articles import ArticleInput, update_article
+from portal.kb.articles import ArticleInput, update_article
 
 
 def edit(request_for, user, article, **changes):

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from portal.tasks_ics import tasks_feed
+from portal.tasks.ics import tasks_feed
 
 
 def test_due_tasks_of_a_person_become_feed_events(request_for, factory, make_task):
@@ -35,10 +35,10 @@ def test_due_tasks_of_a_person_become_feed_events(request_for, factory, make_tas
 
 def test_the_calendar_feed_includes_tasks(request_for, factory, make_task):
     try:
-        from portal import calendar_ics
+        from portal.calendar import ics as calendar_ics
     except ImportError:
         pytest.skip("the calendar area (ICS feeds) is not installed")
-    from portal.tasks_ics import register
+    from portal.tasks.ics import register
 
     assert register()
     me = factory.user()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from models.meta import utcnow
 from models.tasks import Task, TaskRecurrence
-from portal.tasks_jobs import (
+from portal.tasks.jobs import (
     birthday_notices,
     create_recurring,
     fire_due_soon,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from models.meta import utcnow
 from models.notifications import MailMessage, NotificationSettings, notify
-from portal.mail import MAX_ATTEMPTS, send_queued
+from portal.core.mail import MAX_ATTEMPTS, send_queued
 
 
 class Inbox:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from models.notifications import MailMessage, NotificationSettings, notify, saved_settings
-from portal.mail import compose_digests
+from portal.core.mail import compose_digests
 
 
 @pytest.fixture

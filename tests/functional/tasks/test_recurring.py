@@ -121,7 +121,7 @@ def facts(rec: TaskRecurrence) -> tuple:
 def test_the_author_edits_a_series_and_the_next_tick_makes_the_new_task_on_the_new_days(
     testapp, login_as, factory, dbsession, request_for
 ):
-    from portal.tasks_jobs import create_recurring
+    from portal.tasks.jobs import create_recurring
 
     me = login_as("employee")
     form = testapp.get("/tasks/add").forms["form"]

@@ -153,7 +153,7 @@ PAGES = ["/tasks", "/tasks/add", "/tasks/report", "/tasks/recurring", "/preferen
 
 
 def test_every_default_role_opens_the_task_pages_and_anonymous_is_sent_to_log_in(testapp, login_as):
-    from portal.setup_data import load_roles_config
+    from portal.security.default_roles import load_roles_config
 
     for path in PAGES:
         testapp.get(path, status=303)

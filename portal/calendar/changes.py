@@ -1,0 +1,707 @@
+"""Changing the calendar: plan, change, move, cancel events and answer invitations.
+
+The web pages, the drag-and-drop handler, the ICS import and the demo all go through these
+functions, so the rules (times, rooms, people, recurrence) hold the same everywhere, and the
+people concerned are notified (invitation, change, cancellation, answer) in their own language.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from string import Template
+
+import sqlalchemy as sa
+from pyramid.i18n import make_localizer
+from pyramid.interfaces import ITranslationDirectories
+
+from models.calendar import Event, EventAttendee, EventReminder, EventRoom, Room
+from models.meta import utcnow
+from models.notifications import notify
+from models.people import Department, Membership, User
+from portal.calendar.booking import Conflict, person_conflicts, room_conflicts
+from portal.calendar.events import located
+from portal.calendar.recurrence import (
+    CalendarProblem,
+    occurrence_starts,
+    parse_stamp,
+    rest_of_rule,
+    series_end,
+    truncate_rule,
+    utc_stamp,
+    zone,
+)
+from portal.core.i18n import _
+
+SCOPES = ("this", "following", "all")
+
+# Notification texts (translated for each recipient; ${who} is the person who acted).
+INVITATION = _("Invitation: ${title}")
+INVITATION_BODY = _("${who} invites you: ${when}.")
+CHANGED = _("Changed: ${title}")
+CHANGED_BODY = _("${who} changed the event: now ${when}.")
+CHANGED_ONE_BODY = _("${who} changed one occurrence: now ${when}.")
+CHANGED_FOLLOWING_BODY = _("${who} changed this and the following occurrences: from ${when}.")
+REMOVED = _("Cancelled for you: ${title}")
+REMOVED_BODY = _("${who} removed you from the event.")
+CANCELLED = _("Cancelled: ${title}")
+CANCELLED_ONE_BODY = _("${who} cancelled the occurrence of ${when}.")
+CANCELLED_FOLLOWING_BODY = _("${who} cancelled the occurrences from ${when} on.")
+CANCELLED_BODY = _("${who} cancelled the event of ${when}.")
+ANSWERS = {
+    "accepted": _("${who} accepted: ${title}"),
+    "tentative": _("${who} might come: ${title}"),
+    "declined": _("${who} declined: ${title}"),
+}
+
+
+@dataclass
+class EventInput:
+    """What a person asks for: the fields of the event form (times already in UTC)."""
+
+    title: str
+    start: dt.datetime
+    end: dt.datetime
+    all_day: bool = False
+    timezone: str = "Europe/Moscow"
+    description: str = ""
+    location: str = ""
+    calendar: str = "personal"
+    department_id: int | None = None
+    visibility: str = "public"
+    user_ids: list[int] = field(default_factory=list)
+    department_ids: list[int] = field(default_factory=list)
+    guests: list[tuple[str, str]] = field(default_factory=list)
+    # Client contacts invited as guests: (contact id, name, e-mail) taken from the contact.
+    guest_contacts: list[tuple[int, str, str]] = field(default_factory=list)
+    room_ids: list[int] = field(default_factory=list)
+    rrule: str = ""
+    reminder_minutes: int | None = None
+    link_type: str = ""
+    link_id: int | None = None
+
+    def spans(self, exdates=()) -> list[tuple[dt.datetime, dt.datetime]]:
+        length = self.end - self.start
+        skip = {parse_stamp(s) for s in exdates}
+        return [
+            (s, s + length) for s in occurrence_starts(self.rrule, self.start, self.timezone) if s not in skip
+        ]
+
+
+@dataclass
+class Outcome:
+    """What a change did: the event (or occurrence row) and warnings to show."""
+
+    event: Event
+    warnings: list = field(default_factory=list)
+    stamp: str | None = None
+
+
+# --- notifications in the recipient's language ---------------------------------------------------
+
+
+def _localizer(request, user: User):
+    cache = request.__dict__.setdefault("_calendar_localizers", {})
+    locale = user.locale or request.registry.settings.get("pyramid.default_locale_name") or "ru"
+    if locale not in cache:
+        dirs = request.registry.queryUtility(ITranslationDirectories, default=[])
+        cache[locale] = make_localizer(locale, dirs)
+    return cache[locale], locale
+
+
+def when_text(request, event: Event, start: dt.datetime, user: User) -> str:
+    """The occurrence's time in the recipient's zone and language, e.g. "23 Nov 2026, 10:00"."""
+    from babel.dates import format_date
+
+    _loc, locale = _localizer(request, user)
+    where = event.timezone if event.all_day else user.timezone
+    # A big tick formats thousands of these: each moment once per language and zone.
+    cache = request.__dict__.setdefault("_calendar_dates", {})
+    key = (locale, where, start, event.all_day)
+    if key not in cache:
+        local = start.astimezone(zone(where))
+        clock = "" if event.all_day else local.strftime(", %H:%M")
+        cache[key] = format_date(local.date(), "medium", locale=locale) + clock
+    return cache[key]
+
+
+def _wording(request, localizer, locale: str, msgid) -> Template:
+    """The message in one language as a template: translated once per request and language,
+    filled for each person (a tick tells thousands)."""
+    cache = request.__dict__.setdefault("_calendar_wording", {})
+    key = (locale, str(msgid))
+    if key not in cache:
+        cache[key] = Template(localizer.translate(_(msgid)))
+    return cache[key]
+
+
+def notes_for(
+    request, users, kind: str, title, event, start: dt.datetime | None = None, body=None
+) -> list[dict]:
+    """Notification rows for each of `users` (anything with id, locale, timezone, active),
+    title and body translated for each; the acting person is left out."""
+    out = []
+    actor = request.identity.user if getattr(request, "identity", None) else None
+    url = f"/calendar/{event.id}"
+    if start is not None and event.rrule:
+        url += "?at=" + utc_stamp(start)
+    for user in users:
+        if user is None or (actor is not None and user.id == actor.id) or not user.active:
+            continue
+        loc, locale = _localizer(request, user)
+        mapping = {
+            "title": event.title,
+            "when": when_text(request, event, start or event.start_at, user),
+            "who": actor.full_name if actor is not None else "",
+        }
+        out.append(
+            {
+                "user_id": user.id,
+                "title": _wording(request, loc, locale, title).safe_substitute(mapping)[:300],
+                "body": _wording(request, loc, locale, body).safe_substitute(mapping)
+                if body
+                else mapping["when"],
+                "url": url,
+                "kind": kind,
+            }
+        )
+    return out
+
+
+def tell(request, users, kind: str, title, event: Event, start: dt.datetime | None = None, body=None) -> int:
+    """Notify each of `users` (User rows) in their own language."""
+    notes = notes_for(request, users, kind, title, event, start, body)
+    for n in notes:
+        notify(request.dbsession, n["user_id"], n["title"], n["body"], n["url"], kind=n["kind"])
+    return len(notes)
+
+
+def attendee_users(event: Event, include_declined: bool = False) -> list[User]:
+    return [
+        a.user for a in event.attendees if a.user is not None and (include_declined or a.answer != "declined")
+    ]
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+
+def problems_for(
+    request, data: EventInput, event: Event | None = None, exclude_ids=(), skip=None, exdates=()
+) -> tuple[dict, list[Conflict]]:
+    """({field: message}, person conflicts as warnings) for planning `data`."""
+    db = request.dbsession
+    problems: dict = {}
+    if not data.title.strip():
+        problems["title"] = _("Give the event a title.")
+    if data.end <= data.start:
+        problems["end"] = _("The end must be after the start.")
+    elif data.end - data.start > dt.timedelta(days=62):
+        problems["end"] = _("An event may last at most 62 days; use a repeating event instead.")
+    users = list(db.scalars(sa.select(User).where(User.id.in_(data.user_ids)))) if data.user_ids else []
+    gone = [u.full_name for u in users if not u.active]
+    if gone:
+        problems["attendees"] = _(
+            "${names}: this account is deactivated and cannot be invited.", mapping={"names": ", ".join(gone)}
+        )
+    if len(users) != len(set(data.user_ids)):
+        problems["attendees"] = _("One of the chosen people no longer exists.")
+    rooms = list(db.scalars(sa.select(Room).where(Room.id.in_(data.room_ids)))) if data.room_ids else []
+    if len(rooms) != len(set(data.room_ids)):
+        problems["rooms"] = _("One of the chosen rooms no longer exists.")
+    already = {b.room_id for b in event.bookings} if event is not None else set()
+    for room in rooms:
+        if room.id not in already and (
+            not room.active or not request.has_permission("book", located(request, room))
+        ):
+            problems["rooms"] = _("${room} cannot be booked.", mapping={"room": room.name})
+    warnings: list[Conflict] = []
+    if not problems:
+        spans = data.spans(exdates)
+        taken = room_conflicts(db, data.room_ids, spans, exclude_ids, skip)
+        if taken:
+            problems["rooms"] = conflict_message(request, taken[0])
+        people = set(data.user_ids) | ({event.organizer_id} if event else {request.identity.user.id})
+        warnings = person_conflicts(db, people, spans, exclude_ids, skip)
+    return problems, warnings
+
+
+def contact_guests(
+    request, contact_ids, kept: dict[int, tuple[str, str]] | None = None
+) -> tuple[list[tuple[int, str, str]], list[int]]:
+    """The client contacts chosen as guests, as (contact id, name, e-mail) from their records,
+    and the ids the person may not see (refused). Guests kept from the event as it was are
+    not checked again: whoever edits it may not see every contact the organizer invited."""
+    from models.clients import Contact
+    from portal.security.policy import sql_filter
+
+    kept = kept or {}
+    wanted = [cid for cid in dict.fromkeys(contact_ids) if cid not in kept]
+    found = {}
+    if wanted:
+        rows = request.dbsession.scalars(
+            sa.select(Contact).where(Contact.id.in_(wanted), sql_filter(request, Contact, "view"))
+        )
+        found = {c.id: c for c in rows}
+    out, refused = [], []
+    for cid in dict.fromkeys(contact_ids):
+        if cid in kept:
+            out.append((cid, *kept[cid]))
+        elif cid in found:
+            contact = found[cid]
+            email = contact.emails[0].address if contact.emails else ""
+            out.append((cid, contact.full_name, email))
+        else:
+            refused.append(cid)
+    return out, refused
+
+
+def conflict_message(request, conflict: Conflict):
+    """ "Room 1 is taken at that time by “Board meeting” (23 Nov, 10:00–11:00)."""
+    from portal.core.i18n import format_datetime
+
+    event = conflict.event
+    may_see = event.visibility == "public" or request.has_permission("view", located(request, event))
+    name = event.title if may_see else request.translate(_("a private event"))
+    when = (
+        format_datetime(request, conflict.start, "short")
+        + "–"
+        + conflict.end.astimezone(request.user_timezone).strftime("%H:%M")
+    )
+    return _(
+        "${room} is already booked at that time by “${event}” (${when}).",
+        mapping={"room": conflict.what.name, "event": name, "when": when},
+    )
+
+
+def warning_text(request, conflicts: list[Conflict]) -> str | None:
+    if not conflicts:
+        return None
+    names = sorted({c.what.full_name for c in conflicts})
+    return request.translate(
+        _("Overlaps with other events of: ${names}.", mapping={"names": ", ".join(names)})
+    )
+
+
+# --- applying an input to a row ------------------------------------------------------------------------
+
+
+def _desired_people(db, data: EventInput, organizer_id: int) -> dict[int, int | None]:
+    """{user id: department it came through (or None)} for everyone to invite."""
+    out: dict[int, int | None] = {organizer_id: None}
+    for uid in data.user_ids:
+        out.setdefault(uid, None)
+    if data.department_ids:
+        for uid, dept_id in db.execute(
+            sa.select(Membership.user_id, Membership.department_id)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.department_id.in_(data.department_ids), User.active)
+        ):
+            out.setdefault(uid, dept_id)
+    return out
+
+
+def _fill(event: Event, data: EventInput) -> None:
+    event.title = data.title.strip()[:200]
+    event.description = data.description
+    event.location = data.location.strip()[:200]
+    event.start_at = data.start
+    event.end_at = data.end
+    event.all_day = data.all_day
+    event.timezone = data.timezone
+    event.calendar = data.calendar
+    event.department_id = data.department_id if data.calendar == "department" else None
+    event.visibility = data.visibility
+    event.rrule = data.rrule
+    event.series_end_at = series_end(data.rrule, data.start, data.end, data.timezone)
+    event.reminder_minutes = data.reminder_minutes
+    event.link_type = data.link_type if data.link_id else ""
+    event.link_id = data.link_id if data.link_type else None
+
+
+def _sync_people(db, event: Event, data: EventInput) -> tuple[list[User], list[User]]:
+    """Make the attendee rows match `data`; returns (newly invited, removed) people."""
+    desired = _desired_people(db, data, event.organizer_id)
+    current = {a.user_id: a for a in event.attendees if a.user_id}
+    added, removed = [], []
+    for uid, attendee in current.items():
+        if uid not in desired:
+            event.attendees.remove(attendee)
+            removed.append(attendee.user)
+    for uid, via in desired.items():
+        if uid not in current:
+            attendee = EventAttendee(
+                user_id=uid,
+                via_department_id=via,
+                answer="accepted" if uid == event.organizer_id else "needs_action",
+            )
+            if uid == event.organizer_id:
+                attendee.answered_at = utcnow()
+            event.attendees.append(attendee)
+            added.append(uid)
+    wanted_guests = {(email.lower() or name): (name, email) for name, email in data.guests}
+    wanted_contacts = {cid: (name, email) for cid, name, email in data.guest_contacts}
+    for attendee in [a for a in event.attendees if a.user_id is None]:
+        if attendee.contact_id is not None:
+            # A contact stays a guest under the name it was invited with; gone when unpicked.
+            if wanted_contacts.pop(attendee.contact_id, None) is None:
+                event.attendees.remove(attendee)
+            continue
+        key = attendee.guest_email.lower() or attendee.guest_name
+        if key in wanted_guests:
+            wanted_guests.pop(key)
+        else:
+            event.attendees.remove(attendee)
+    for name, email in wanted_guests.values():
+        event.attendees.append(EventAttendee(guest_name=name[:200], guest_email=email[:254]))
+    for cid, (name, email) in wanted_contacts.items():
+        event.attendees.append(EventAttendee(contact_id=cid, guest_name=name[:200], guest_email=email[:254]))
+    db.flush()
+    new_users = list(db.scalars(sa.select(User).where(User.id.in_(added)))) if added else []
+    return new_users, removed
+
+
+def _sync_rooms(event: Event, room_ids) -> bool:
+    wanted = set(room_ids)
+    have = {b.room_id: b for b in event.bookings}
+    for rid, booking in have.items():
+        if rid not in wanted:
+            event.bookings.remove(booking)
+    for rid in sorted(wanted - set(have)):
+        event.bookings.append(EventRoom(room_id=rid))
+    return wanted != set(have)
+
+
+def schedule_reminder(
+    db, event: Event, after: dt.datetime | None = None, row: EventReminder | None = None
+) -> None:
+    """Point the event's reminder at the next occurrence still to come (or drop it)."""
+    if row is None:
+        row = db.scalar(sa.select(EventReminder).where(EventReminder.event_id == event.id))
+    if event.reminder_minutes is None or event.cancelled:
+        if row is not None:
+            db.delete(row)
+        return
+    skip: set = set()
+    if event.rrule:
+        skip = set(db.scalars(sa.select(Event.recurrence_id).where(Event.series_id == event.id)))
+    nxt = next_occurrence(event, after, skip)
+    before = dt.timedelta(minutes=event.reminder_minutes)
+    if row is None:
+        row = EventReminder(event_id=event.id, minutes_before=event.reminder_minutes)
+        db.add(row)
+    row.minutes_before = event.reminder_minutes
+    row.occurrence_start = nxt
+    row.fire_at = nxt - before if nxt else None
+
+
+def next_occurrence(event, after: dt.datetime | None = None, skip=frozenset()) -> dt.datetime | None:
+    """The next occurrence that has not begun (and comes after `after`, the one just reminded
+    of), leaving out cancelled and changed ones. `event` needs start_at, timezone, rrule, exdates."""
+    now = utcnow()
+    lower = max(now, after + dt.timedelta(seconds=1)) if after is not None else now
+    skip = set(skip) | {parse_stamp(s) for s in (event.exdates or [])}
+    return next(
+        (
+            s
+            for s in occurrence_starts(event.rrule, event.start_at, event.timezone, after=lower)
+            if s not in skip and s > lower
+        ),
+        None,
+    )
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@portal"
+
+
+def create_event(
+    request,
+    data: EventInput,
+    organizer: User | None = None,
+    notify_people: bool = True,
+    uid: str | None = None,
+) -> Outcome:
+    """Plan a new event; raises CalendarProblem(field, message) when it cannot be planned."""
+    db = request.dbsession
+    problems, warnings = problems_for(request, data)
+    if problems:
+        field_name, message = next(iter(problems.items()))
+        raise CalendarProblem(field_name, message) from None
+    organizer = organizer or request.identity.user
+    event = Event(organizer_id=organizer.id, ical_uid=uid or new_uid(), exdates=[])
+    _fill(event, data)
+    db.add(event)
+    db.flush()
+    invited, _removed = _sync_people(db, event, data)
+    _sync_rooms(event, data.room_ids)
+    db.flush()
+    schedule_reminder(db, event)
+    if notify_people:
+        tell(request, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
+    return Outcome(event, warnings)
+
+
+def _changed(event: Event, data: EventInput) -> bool:
+    return (
+        event.title != data.title.strip()
+        or event.start_at != data.start
+        or event.end_at != data.end
+        or event.location != data.location.strip()
+        or event.rrule != data.rrule
+        or event.all_day != data.all_day
+    )
+
+
+def update_event(
+    request, event: Event, data: EventInput, scope: str = "all", stamp: str | None = None
+) -> Outcome:
+    """Change an event, one occurrence of a series, or this and the following ones.
+
+    For a series, the form shows the chosen occurrence; a change of its start moves the whole
+    series (scope "all") or the rest of it ("following") by as much.
+    """
+    if scope not in SCOPES:
+        scope = "all"
+    occurrence = parse_stamp(stamp) if stamp else None
+    if not event.rrule or occurrence is None:
+        scope = "all"
+    if scope == "this":
+        return _change_one(request, event, occurrence, data)
+    if scope == "following" and occurrence != event.start_at:
+        return _change_following(request, event, occurrence, data)
+    if event.rrule and occurrence is not None:
+        shift = data.start - occurrence
+        length = data.end - data.start
+        data.start = event.start_at + shift
+        data.end = data.start + length
+    db = request.dbsession
+    moved = [
+        utc_stamp(r) for r in db.scalars(sa.select(Event.recurrence_id).where(Event.series_id == event.id))
+    ]
+    problems, warnings = problems_for(
+        request, data, event, exclude_ids={event.id}, exdates=[*(event.exdates or []), *moved]
+    )
+    if problems:
+        raise CalendarProblem(*next(iter(problems.items())))
+    changed = _changed(event, data)
+    rooms_before = {b.room_id for b in event.bookings}
+    _fill(event, data)
+    invited, removed = _sync_people(db, event, data)
+    rooms_changed = _sync_rooms(event, data.room_ids) or rooms_before != set(data.room_ids)
+    if changed or rooms_changed:
+        event.sequence += 1
+    db.flush()
+    schedule_reminder(db, event)
+    invited_ids = {u.id for u in invited}
+    tell(request, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
+    if changed or rooms_changed:
+        others = [u for u in attendee_users(event) if u.id not in invited_ids]
+        tell(request, others, "event_change", CHANGED, event, body=CHANGED_BODY)
+    tell(request, removed, "event_cancellation", REMOVED, event, body=REMOVED_BODY)
+    return Outcome(event, warnings)
+
+
+def _copy_people(source: Event, target: Event) -> None:
+    for a in source.attendees:
+        target.attendees.append(
+            EventAttendee(
+                user_id=a.user_id,
+                via_department_id=a.via_department_id,
+                guest_name=a.guest_name,
+                guest_email=a.guest_email,
+                contact_id=a.contact_id,
+                answer=a.answer,
+                answered_at=a.answered_at,
+            )
+        )
+
+
+def _change_one(request, event: Event, occurrence: dt.datetime, data: EventInput) -> Outcome:
+    """A changed occurrence becomes a row of its own (RECURRENCE-ID), the series skips it."""
+    db = request.dbsession
+    data.rrule = ""
+    problems, warnings = problems_for(request, data, None, exclude_ids=set(), skip={event.id: {occurrence}})
+    if problems:
+        raise CalendarProblem(*next(iter(problems.items())))
+    single = Event(
+        organizer_id=event.organizer_id,
+        ical_uid=event.ical_uid,
+        exdates=[],
+        series_id=event.id,
+        recurrence_id=occurrence,
+        sequence=event.sequence + 1,
+    )
+    _fill(single, data)
+    db.add(single)
+    _copy_people(event, single)
+    db.flush()
+    invited, removed = _sync_people(db, single, data)
+    _sync_rooms(single, data.room_ids)
+    db.flush()
+    schedule_reminder(db, single)
+    schedule_reminder(db, event)
+    invited_ids = {u.id for u in invited}
+    tell(request, invited, "event_invitation", INVITATION, single, body=INVITATION_BODY)
+    tell(
+        request,
+        [u for u in attendee_users(single) if u.id not in invited_ids],
+        "event_change",
+        CHANGED,
+        single,
+        body=CHANGED_ONE_BODY,
+    )
+    tell(request, removed, "event_cancellation", REMOVED, single, body=REMOVED_BODY)
+    return Outcome(single, warnings)
+
+
+def _change_following(request, event: Event, occurrence: dt.datetime, data: EventInput) -> Outcome:
+    """Split the series: the old one ends before `occurrence`, a new one starts there."""
+    db = request.dbsession
+    if data.rrule == event.rrule:
+        data.rrule = rest_of_rule(event.rrule, event.start_at, event.timezone, occurrence)
+    later_ex = [s for s in (event.exdates or []) if parse_stamp(s) and parse_stamp(s) > occurrence]
+    problems, warnings = problems_for(request, data, None, exclude_ids={event.id}, exdates=later_ex)
+    if problems:
+        raise CalendarProblem(*next(iter(problems.items())))
+    _end_series_before(db, event, occurrence)
+    new = Event(organizer_id=event.organizer_id, ical_uid=new_uid(), exdates=later_ex)
+    _fill(new, data)
+    db.add(new)
+    _copy_people(event, new)
+    db.flush()
+    invited, removed = _sync_people(db, new, data)
+    _sync_rooms(new, data.room_ids)
+    db.flush()
+    schedule_reminder(db, new)
+    schedule_reminder(db, event)
+    invited_ids = {u.id for u in invited}
+    tell(request, invited, "event_invitation", INVITATION, new, body=INVITATION_BODY)
+    tell(
+        request,
+        [u for u in attendee_users(new) if u.id not in invited_ids],
+        "event_change",
+        CHANGED,
+        new,
+        body=CHANGED_FOLLOWING_BODY,
+    )
+    tell(request, removed, "event_cancellation", REMOVED, new, body=REMOVED_BODY)
+    return Outcome(new, warnings, utc_stamp(new.start_at) if new.rrule else None)
+
+
+def _end_series_before(db, event: Event, occurrence: dt.datetime) -> None:
+    event.rrule = truncate_rule(event.rrule, occurrence, event.start_at, event.timezone)
+    event.exdates = [s for s in (event.exdates or []) if parse_stamp(s) and parse_stamp(s) < occurrence]
+    event.series_end_at = series_end(event.rrule, event.start_at, event.end_at, event.timezone)
+    event.sequence += 1
+    for later in db.scalars(
+        sa.select(Event).where(Event.series_id == event.id, Event.recurrence_id >= occurrence)
+    ):
+        db.delete(later)
+
+
+def move_event(
+    request,
+    event: Event,
+    stamp: str | None,
+    start: dt.datetime,
+    end: dt.datetime,
+    all_day: bool | None = None,
+) -> Outcome:
+    """Drag and drop / resize: a single event moves, one occurrence of a series moves alone."""
+    data = input_of(event)
+    data.start, data.end = start, end
+    if all_day is not None:
+        data.all_day = all_day
+    if event.rrule:
+        occurrence = parse_stamp(stamp) if stamp else event.start_at
+        return _change_one(request, event, occurrence, data)
+    return update_event(request, event, data)
+
+
+def input_of(event: Event) -> EventInput:
+    """The event's current values as an input (to change a few of them)."""
+    people = [
+        a.user_id
+        for a in event.attendees
+        if a.user_id and a.via_department_id is None and a.user_id != event.organizer_id
+    ]
+    depts = sorted({a.via_department_id for a in event.attendees if a.via_department_id})
+    return EventInput(
+        title=event.title,
+        start=event.start_at,
+        end=event.end_at,
+        all_day=event.all_day,
+        timezone=event.timezone,
+        description=event.description,
+        location=event.location,
+        calendar=event.calendar,
+        department_id=event.department_id,
+        visibility=event.visibility,
+        user_ids=people,
+        department_ids=depts,
+        guests=[
+            (a.guest_name, a.guest_email)
+            for a in event.attendees
+            if a.user_id is None and a.contact_id is None
+        ],
+        guest_contacts=[
+            (a.contact_id, a.guest_name, a.guest_email) for a in event.attendees if a.contact_id is not None
+        ],
+        room_ids=[b.room_id for b in event.bookings],
+        rrule=event.rrule,
+        reminder_minutes=event.reminder_minutes,
+        link_type=event.link_type,
+        link_id=event.link_id,
+    )
+
+
+def cancel_event(request, event: Event, scope: str = "all", stamp: str | None = None) -> Event:
+    """Cancel the event, one occurrence, or this and the following ones; attendees are told."""
+    db = request.dbsession
+    occurrence = parse_stamp(stamp) if stamp else None
+    if not event.rrule or occurrence is None or (scope == "following" and occurrence == event.start_at):
+        scope = "all"
+    people = attendee_users(event)
+    if scope == "this":
+        event.exdates = sorted({*(event.exdates or []), utc_stamp(occurrence)})
+        event.sequence += 1
+        for row in db.scalars(
+            sa.select(Event).where(Event.series_id == event.id, Event.recurrence_id == occurrence)
+        ):
+            row.status = "cancelled"
+        db.flush()
+        schedule_reminder(db, event)
+        tell(request, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_ONE_BODY)
+    elif scope == "following":
+        _end_series_before(db, event, occurrence)
+        db.flush()
+        schedule_reminder(db, event)
+        tell(
+            request, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_FOLLOWING_BODY
+        )
+    else:
+        event.status = "cancelled"
+        event.sequence += 1
+        db.flush()
+        schedule_reminder(db, event)
+        tell(request, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_BODY)
+    return event
+
+
+def answer_invitation(request, event: Event, answer: str) -> EventAttendee | None:
+    """The person's answer (accepted, tentative, declined); the organizer is told."""
+    me = request.identity.user
+    attendee = event.attendee_for(me.id)
+    if attendee is None or answer not in ("accepted", "tentative", "declined"):
+        return None
+    if attendee.answer != answer:
+        attendee.answer = answer
+        attendee.answered_at = utcnow()
+        if event.organizer_id != me.id:
+            tell(request, [event.organizer], "event_answer", ANSWERS[answer], event)
+    return attendee
+
+
+def departments_by_id(db, ids) -> list[Department]:
+    return list(db.scalars(sa.select(Department).where(Department.id.in_(ids)))) if ids else []

@@ -1,0 +1,316 @@
+"""Reading the calendar: which events a person may see, and their occurrences in a window.
+
+Every listing filters in SQL (DESIGN §5): `sql_filter(request, Event, "view")` plus the
+narrowing of busy-only and private events, computed as a column so one query tells, per row,
+whether the viewer sees the details or just "busy".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from models.calendar import WIDE_AFTER, Event, EventAttendee, EventRoom
+from portal.calendar.recurrence import occurrence_starts, parse_stamp, utc_stamp, zone
+from portal.security.policy import sql_filter
+
+
+@dataclass
+class Occurrence:
+    """One occurrence of an event in a window (for a recurring event, one of many)."""
+
+    event: Event
+    start: dt.datetime
+    end: dt.datetime
+    details: bool = True  # False: the viewer sees only that the time is taken
+    editable: bool = False
+
+    @property
+    def stamp(self) -> str:
+        return utc_stamp(self.start)
+
+    @property
+    def recurring(self) -> bool:
+        return self.event.is_recurring
+
+    @property
+    def key(self) -> str:
+        return f"{self.event.id}:{self.stamp}"
+
+
+def located(request, obj):
+    """Give a row loaded by a query its place in the tree, so its ACL can be checked."""
+    if getattr(obj, "__parent__", None) is None:
+        from models.calendar import Room
+
+        section = request.root["calendar"]
+        obj.__parent__ = section["rooms"] if isinstance(obj, Room) else section
+        obj.__name__ = str(obj.id)
+    return obj
+
+
+def attending_clause(user_id: int):
+    """Events `user_id` is invited to and has not declined (the organizer is an attendee)."""
+    return Event.id.in_(
+        sa.select(EventAttendee.event_id).where(
+            EventAttendee.user_id == user_id, EventAttendee.answer != "declined"
+        )
+    )
+
+
+def edit_clause(request):
+    """Rows the viewer may edit (Event.__acl__ as SQL): the role matrix, except that a private
+    event is only its organizer's (and admin's) to change."""
+    identity = request.identity
+    if identity is None:
+        return sa.false()
+    if identity.is_admin:
+        return sa.true()
+    return sa.and_(
+        sql_filter(request, Event, "edit"),
+        sa.or_(Event.visibility != "private", Event.organizer_id == identity.user.id),
+    )
+
+
+def details_clause(request):
+    """Rows whose details the viewer may see: public ones, their own and those they are invited
+    to, and busy-only ones they may edit; a private event only its people (and admin) read."""
+    identity = request.identity
+    if identity is None:
+        return sa.false()
+    if identity.is_admin:
+        return sa.true()
+    me = identity.user.id
+    return sa.or_(
+        Event.visibility == "public",
+        Event.organizer_id == me,
+        Event.id.in_(sa.select(EventAttendee.event_id).where(EventAttendee.user_id == me)),
+        sa.and_(Event.visibility == "busy", sql_filter(request, Event, "edit")),
+    )
+
+
+def window_ids(ws: dt.datetime, we: dt.datetime):
+    """Ids of events with an occurrence that may fall in [ws, we): two index ranges."""
+    short = sa.select(Event.id).where(
+        Event.wide.is_(False), Event.start_at >= ws - WIDE_AFTER, Event.start_at < we, Event.end_at > ws
+    )
+    wide = sa.select(Event.id).where(Event.wide.is_(True), Event.series_end_at > ws, Event.start_at < we)
+    return sa.union_all(short, wide)
+
+
+def in_window(ws: dt.datetime, we: dt.datetime):
+    return sa.and_(Event.id.in_(window_ids(ws, we)), Event.status != "cancelled")
+
+
+def expand(
+    event: Event, ws: dt.datetime, we: dt.datetime, skip: set[dt.datetime] = frozenset()
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """(start, end) of the event's occurrences that overlap [ws, we), in UTC."""
+    length = event.end_at - event.start_at
+    if not event.rrule:
+        return [(event.start_at, event.end_at)] if event.start_at < we and event.end_at > ws else []
+    cancelled = {parse_stamp(s) for s in (event.exdates or [])}
+    out = []
+    for start in occurrence_starts(event.rrule, event.start_at, event.timezone, after=ws - length, before=we):
+        if start in cancelled or start in skip:
+            continue
+        end = start + length
+        if start < we and end > ws:
+            out.append((start, end))
+    return out
+
+
+def overridden(dbsession, master_ids) -> dict[int, set[dt.datetime]]:
+    """{master id: original starts replaced by a changed occurrence}."""
+    out: dict[int, set[dt.datetime]] = defaultdict(set)
+    if not master_ids:
+        return out
+    for series_id, recurrence_id in dbsession.execute(
+        sa.select(Event.series_id, Event.recurrence_id).where(Event.series_id.in_(sorted(master_ids)))
+    ):
+        out[series_id].add(recurrence_id)
+    return out
+
+
+def occurrences(request, stmt: sa.Select, ws: dt.datetime, we: dt.datetime) -> list[Occurrence]:
+    """Run `stmt` (a select of Event plus `details` and `editable` columns) and expand it."""
+    rows = request.dbsession.execute(stmt).all()
+    masters = {row[0].id for row in rows if row[0].rrule}
+    skips = overridden(request.dbsession, masters)
+    out, seen = [], set()
+    for event, details, editable in rows:
+        if event.id in seen:
+            continue
+        seen.add(event.id)
+        for start, end in expand(event, ws, we, skips.get(event.id, set())):
+            out.append(Occurrence(event, start, end, bool(details), bool(editable)))
+    out.sort(key=lambda o: (o.start, o.event.id))
+    return out
+
+
+def visible_events(
+    request,
+    ws: dt.datetime,
+    we: dt.datetime,
+    *,
+    mine: bool = False,
+    departments=(),
+    company: bool = False,
+    room_ids=(),
+    users=(),
+) -> list[Occurrence]:
+    """Occurrences in [ws, we) of the chosen calendars that the viewer may see.
+
+    Busy-only events of others come back with `details=False`; private ones of others do not
+    come back, except as `details=False` when they book one of `room_ids` (the room is taken,
+    whoever holds it).
+    """
+    identity = request.identity
+    sources = []
+    if mine:
+        sources.append(attending_clause(identity.user.id))
+    if departments:
+        sources.append(sa.and_(Event.calendar == "department", Event.department_id.in_(sorted(departments))))
+    if company:
+        sources.append(Event.calendar == "company")
+    shown_busy = [Event.visibility == "busy"]
+    if room_ids:
+        booked = Event.id.in_(sa.select(EventRoom.event_id).where(EventRoom.room_id.in_(sorted(room_ids))))
+        sources.append(booked)
+        shown_busy.append(booked)
+    for uid in users:
+        sources.append(attending_clause(uid))
+    if not sources:
+        return []
+    details = details_clause(request)
+    stmt = (
+        sa.select(Event, details.label("details"), edit_clause(request).label("editable"))
+        .where(
+            in_window(ws, we),
+            sa.or_(*sources),
+            sql_filter(request, Event, "view"),
+            sa.or_(details, *shown_busy),
+        )
+        .order_by(Event.start_at, Event.id)
+    )
+    return occurrences(request, stmt, ws, we)
+
+
+class EventRow:
+    """The columns of an event that the busy view needs, without the ORM's bookkeeping.
+
+    `exdates` is read as text and decoded only for a series (a single event has none).
+    """
+
+    COLUMNS = (
+        "id",
+        "title",
+        "start_at",
+        "end_at",
+        "all_day",
+        "timezone",
+        "rrule",
+        "visibility",
+        "calendar",
+        "location",
+        "organizer_id",
+    )
+    __slots__ = (*COLUMNS, "exdates")
+
+    def __init__(self, row):
+        (self.id, self.title, self.start_at, self.end_at, self.all_day, self.timezone, self.rrule,
+         self.visibility, self.calendar, self.location, self.organizer_id) = row[:len(self.COLUMNS)]
+        raw = row.exdates_text if self.rrule else None
+        # Text on SQLite; PostgreSQL's driver may hand JSON over decoded already.
+        self.exdates = (json.loads(raw) if isinstance(raw, str) else raw) or []
+
+    @classmethod
+    def columns(cls) -> list:
+        return [*(getattr(Event, c) for c in cls.COLUMNS),
+                sa.type_coerce(Event.exdates, sa.Text).label("exdates_text")]
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.rrule)
+
+    @property
+    def cancelled(self) -> bool:
+        return False  # cancelled events are left out of the busy view
+
+
+def busy_of(request, user_ids, ws: dt.datetime, we: dt.datetime) -> dict[int, list[Occurrence]]:
+    """{person: their occurrences in the window} for the team view (busy time of everyone,
+    details only where the viewer may see them).
+
+    Two plain queries (no ORM objects: a department's week is hundreds of events): who attends
+    which event of the window, then those events' columns, each event once.
+    """
+    if not user_ids:
+        return {}
+    conn = request.dbsession.connection()
+    pairs = conn.execute(
+        sa.select(EventAttendee.event_id, EventAttendee.user_id).where(
+            # Start from the events of the window, then their attendees ("+ 0": not the user index).
+            EventAttendee.event_id.in_(window_ids(ws, we)),
+            (EventAttendee.user_id + 0).in_(sorted(user_ids)),
+            EventAttendee.answer != "declined",
+        )
+    ).all()
+    if not pairs:
+        return {}
+    events: dict[int, tuple[EventRow, bool, bool]] = {}
+    for row in conn.execute(
+        sa.select(
+            *EventRow.columns(),
+            details_clause(request).label("details"),
+            edit_clause(request).label("editable"),
+        ).where(
+            Event.id.in_(sorted({event_id for event_id, _user in pairs})),
+            Event.status != "cancelled",
+            sql_filter(request, Event, "view"),
+        )
+    ):
+        events[row.id] = (EventRow(row), bool(row.details), bool(row.editable))
+    skips = overridden(request.dbsession, [e.id for e, _d, _e in events.values() if e.rrule])
+    spans: dict[int, list[Occurrence]] = {}
+    out: dict[int, list[Occurrence]] = defaultdict(list)
+    for event_id, user_id in pairs:
+        found = events.get(event_id)
+        if found is None:
+            continue
+        if event_id not in spans:
+            event, details, editable = found
+            spans[event_id] = [
+                Occurrence(event, start, end, details, editable)
+                for start, end in expand(event, ws, we, skips.get(event_id, set()))
+            ]
+        out[user_id].extend(spans[event_id])
+    return out
+
+
+def local_window(day: dt.date, days: int, tzname) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) in UTC of `days` local days from `day` in the zone."""
+    tz = zone(tzname) if isinstance(tzname, str) or tzname is None else tzname
+    start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=tz)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def occurrence_of(event: Event, stamp: str | None) -> tuple[dt.datetime, dt.datetime] | None:
+    """The (start, end) of the occurrence named by `stamp` (None: the first one / the event)."""
+    length = event.end_at - event.start_at
+    if not stamp:
+        return event.start_at, event.end_at
+    start = parse_stamp(stamp)
+    if start is None:
+        return None
+    if not event.rrule:
+        return (event.start_at, event.end_at) if start == event.start_at else None
+    if stamp in (event.exdates or []):
+        return None
+    found = occurrence_starts(event.rrule, event.start_at, event.timezone, after=start, before=start)
+    return (start, start + length) if found else None

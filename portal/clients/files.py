@@ -1,0 +1,90 @@
+"""Files on the client card: contracts, price lists, scans of an organization, optionally about
+one of its contact persons (issue 3, point 3).
+
+The content goes to the shared store (portal/files/storage.py: size limit ``portal.max_upload_mb``, kind
+checked by the first bytes, programs, scripts and HTML refused); a `ClientFile` row says what is
+attached where, by whom and when. Rows are audited like the other client tables (the card's
+change history tells "Attached file ... to organization ..."), and the card's timeline shows
+each file when it was attached. Who may: see and download — whoever may view the organization;
+attach and delete — whoever may edit it (the views check it).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from models.clients import ClientFile, Contact, Organization
+from portal.clients.timeline import TimelineItem, timeline_provider
+from portal.files.storage import UploadRefused, max_bytes, size_text, store
+from portal.core.i18n import _
+
+FILENAME_MAX = ClientFile.__table__.c.filename.type.length
+
+
+def attach(request, org: Organization, filename: str, stream,
+           contact: Contact | None = None) -> ClientFile:
+    """Store an upload and attach it to `org` (about `contact`, one of its people).
+
+    Raises UploadRefused with the reason (too large, empty, a program, a name that does not
+    match the content, a contact of another organization); nothing is stored then.
+    """
+    if contact is not None and contact.organization_id != org.id:
+        raise UploadRefused(_("${person} is not a contact of ${organization}.",
+                              mapping={"person": contact.full_name, "organization": org.name}))
+    settings = request.registry.settings
+    stored = store(settings, stream, filename, limit=max_bytes(settings))
+    item = ClientFile(organization_id=org.id, contact_id=contact.id if contact else None,
+                      filename=stored.name[:FILENAME_MAX], content_type=stored.content_type,
+                      size=stored.size, sha256=stored.sha256,
+                      uploaded_by_id=request.identity.user.id)
+    request.dbsession.add(item)
+    request.dbsession.flush()
+    return item
+
+
+def files_of(dbsession, org: Organization, contact: Contact | None = None,
+             limit: int = 200) -> list[ClientFile]:
+    """An organization's files (or those about one of its contact persons), the newest first."""
+    stmt = (sa.select(ClientFile).where(ClientFile.organization_id == org.id)
+            .options(joinedload(ClientFile.uploaded_by), joinedload(ClientFile.contact)))
+    if contact is not None:
+        stmt = stmt.where(ClientFile.contact_id == contact.id)
+    return list(dbsession.scalars(stmt.order_by(ClientFile.uploaded_at.desc(),
+                                                ClientFile.id.desc()).limit(limit)))
+
+
+def file_url(request, item: ClientFile) -> str:
+    """/clients/{id}/@@file/{file id}/{name}: the name makes the saved file's name right."""
+    from portal.clients.resources import organization_url
+
+    return organization_url(request, item.organization, "@@file", str(item.id), item.filename)
+
+
+@timeline_provider("files")
+def files_timeline(request, target, *, planned: bool, limit: int) -> list[TimelineItem]:
+    """Each file in the client's timeline at the moment it was attached."""
+    if planned:
+        return []
+    if isinstance(target, Organization):
+        org, contact = target, None
+    elif isinstance(target, Contact) and target.organization_id is not None:
+        org, contact = target.organization, target
+    else:
+        return []
+    from portal.clients.resources import locate
+
+    if not request.has_permission("view", locate(request, org)):
+        return []
+    translate = request.localizer.translate
+    out = []
+    for item in files_of(request.dbsession, org, contact, limit=limit):
+        detail = " · ".join(p for p in (
+            translate(size_text(item.size)),
+            item.contact.full_name if item.contact and contact is None else "") if p)
+        out.append(TimelineItem(
+            at=item.uploaded_at, title=translate(_("File: ${name}", mapping={
+                "name": item.filename})),
+            url=file_url(request, item), kind="files", icon="paperclip", detail=detail,
+            who=item.uploaded_by.full_name if item.uploaded_by else "",
+            extra={"file_id": item.id}))
+    return out

@@ -1,0 +1,806 @@
+"""Importing organizations and contact persons from a CSV or XLSX file (issue 3, point 9).
+
+The steps, each a page of the import wizard (views/clients/import_wizard.py):
+
+1. upload: `portal.clients.import_files.read_table` refuses what cannot be read;
+2. columns: `guess_mapping` (portal/clients/import_fields.py) maps the file's headers (Russian
+   or English) to our fields, the person corrects it and chooses what to do with duplicates
+   (skip, update, create);
+3. preview: `Importer.plan()` checks every row — INN with its checksum, phones, e-mails,
+   dates, numbers, the responsible person and department the importer may use — and finds
+   duplicates by INN, normalized phone and e-mail (and, for an organization without an INN, its
+   name without legal form and quotes), in the database and earlier in the file;
+4. import: `Importer.run()` writes the good rows (portal/clients/import_write.py) and lists the
+   bad ones with the reason.
+
+Nothing half-written is stored for a bad row: every row is checked before anything is written,
+and the writing goes in savepoints, redone row by row when the database refuses a batch.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from pyramid.i18n import make_localizer
+from pyramid.interfaces import ITranslationDirectories
+
+from models.clients import (
+    DECISION_LEVELS,
+    ORGANIZATION_CLASSIFIERS,
+    ORGANIZATION_KINDS,
+    STAGES,
+    Classifier,
+    Contact,
+    Email,
+    Organization,
+    Phone,
+    name_key,
+    normalize_phone,
+)
+from models.people import Membership, User, fold
+from models.roles import SCOPE_RANK
+from portal.clients.rules import (
+    CLASSIFIER_LIST_LABELS,
+    DECISION_LABELS,
+    KIND_LABELS,
+    LIMITS,
+    STAGE_LABELS,
+    clean_inn,
+    clean_website,
+    email_problem,
+    inn_problem,
+    kpp_problem,
+    normalize_email,
+    phone_problem,
+)
+from portal.clients.import_fields import (  # noqa: F401  (the wizard's names, in one place)
+    DUPLICATE_CHOICES,
+    DUPLICATE_LABELS,
+    FIELDS,
+    TARGET_LABELS,
+    TARGETS,
+    Field,
+    dump_message,
+    fields_of,
+    guess_mapping,
+    header_key,
+    load_message,
+    mapping_problems,
+    translate,
+)
+from portal.clients.import_files import FORMULA, Table
+from portal.clients.import_write import (  # noqa: F401  (ImportAborted: for the view)
+    ImportAborted,
+    _chunks,
+    _Writer,
+)
+from portal.core.i18n import _
+from portal.security.policy import sql_filter
+
+# Rows kept in an import's report (the counts are always complete).
+REPORT_ROWS = 5000
+
+
+# --- one row, checked ---------------------------------------------------------------------------
+
+@dataclass
+class RowPlan:
+    """What the import will do with one data row of the file."""
+
+    index: int  # in Table.rows
+    line: int  # in the file
+    action: str = "create"  # create | update | skip | fail | merge (into an earlier row)
+    values: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    name: str = ""
+    # The existing record it duplicates (id, name), or the earlier row it repeats (merge_into).
+    existing_id: int | None = None
+    existing_name: str = ""
+    merge_into: int | None = None
+    # The id written (created or updated).
+    result_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%Y", "%Y.%m.%d",
+                "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S")
+MONEY_MAX = Decimal("999999999999.99")
+
+
+def parse_date(text: str) -> dt.date | None:
+    text = text.strip()
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """"1 500 000,50", "1500000.50", "5%" → Decimal; None when it is not a number."""
+    cleaned = re.sub(r"[\s\u00a0\u202f%₽]|руб\.?|rub", "", text.strip(), flags=re.IGNORECASE)
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    elif "," in cleaned and "." in cleaned:
+        cleaned = cleaned.replace(",", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def split_values(text: str, kind: str) -> list[str]:
+    """Several phones or e-mails in one cell: separated by ; , or new lines (e-mails by spaces too)."""
+    pattern = r"[;,\n]+|\s{2,}" if kind == "phone" else r"[;,\s]+"
+    return [p.strip() for p in re.split(pattern, text) if p.strip()]
+
+
+PHONE_EXTENSION_RE = re.compile(r"(?:доб|ext|вн|x)\.?\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+class Importer:
+    """Checks and imports the rows of one file for one person (`request`)."""
+
+    def __init__(self, request, table: Table, target: str, mapping: dict[int, str],
+                 duplicates: str = "skip", manager_id: int | None = None):
+        self.request = request
+        self.db = request.dbsession
+        self.table = table
+        self.target = target
+        self.mapping = {int(k): v for k, v in mapping.items() if v in fields_of(target)}
+        self.duplicates = duplicates if duplicates in DUPLICATE_CHOICES else "skip"
+        self.user = request.identity.user
+        self.scope = best_scope(request, "organization", "import")
+        self.people = _People(self.db)
+        self.default_manager_id = manager_id if manager_id in self.people.by_id else self.user.id
+        self._lookups = _Lookups(self.db, request)
+
+    # -- which departments the person may import into (organization.import's scope)
+    def department_allowed(self, department_id: int | None, manager_id: int | None) -> bool:
+        if self.scope == "all":
+            return True
+        if self.scope == "department":
+            return (department_id in self.request.identity.dept_scope_ids
+                    or manager_id == self.user.id)
+        return manager_id == self.user.id
+
+    def manager_choices(self) -> list[User]:
+        """People the importer may make responsible for the new records."""
+        users = self.people.active_users()
+        return [u for u in users
+                if self.department_allowed(self.people.department_of(u.id), u.id)]
+
+    # -- reading one row
+    def cells(self, index: int) -> dict[str, list[tuple[int, str]]]:
+        """{field: [(column, text)]} of a row, by the mapping."""
+        row = self.table.rows[index]
+        out: dict[str, list[tuple[int, str]]] = {}
+        for col, key in self.mapping.items():
+            if col < len(row) and row[col] != "":
+                out.setdefault(key, []).append((col, row[col]))
+        return out
+
+    def plan(self, limit: int | None = None) -> list[RowPlan]:
+        """Check every row (or the first `limit`) and decide what to do with it."""
+        indexes = range(len(self.table.rows) if limit is None else min(limit, len(self.table.rows)))
+        plans = [self._check(i) for i in indexes]
+        self._find_duplicates(plans)
+        return plans
+
+    def _check(self, index: int) -> RowPlan:
+        plan = RowPlan(index, self.table.lines[index])
+        self._row = index
+        cells = self.cells(index)
+        fields = fields_of(self.target)
+        for key, items in cells.items():
+            for col, text in items:
+                if text == FORMULA:
+                    header = self.table.headers[col] or fields[key].label
+                    plan.problems.append(_(
+                        "The cell “${column}” holds a formula without a saved result: open the "
+                        "file in Excel, let it calculate and save it again.",
+                        mapping={"column": header}))
+        cells = {k: [(c, t) for c, t in v if t != FORMULA] for k, v in cells.items()}
+        cells = {k: v for k, v in cells.items() if v}
+        if self.target == "organizations":
+            self._check_organization(plan, cells)
+        else:
+            self._check_contact(plan, cells)
+        return plan
+
+    def _text(self, cells, key: str) -> str:
+        items = cells.get(key)
+        return items[0][1].strip() if items else ""
+
+    def _too_long(self, plan: RowPlan, label, text: str, limit: int) -> str:
+        if len(text) > limit:
+            plan.problems.append(_("${field} is longer than ${n} characters.",
+                                   mapping={"field": label, "n": limit}))
+        return text[:limit]
+
+    def _digits_cell(self, cells, key: str, pad_to: tuple[int, ...]) -> str:
+        """A code typed into a number cell lost its leading zero: give it back."""
+        items = cells.get(key)
+        if not items:
+            return ""
+        col, text = items[0]
+        text = clean_inn(text)
+        if text.isdigit() and len(text) + 1 in pad_to and self._is_numeric(col):
+            text = "0" + text
+        return text
+
+    def _is_numeric(self, col: int) -> bool:
+        """Whether the current row's cell was a number in the workbook."""
+        return (self._row, col) in self.table.numeric
+
+    def _contacts_points(self, plan: RowPlan, cells) -> None:
+        phones, normalized = [], set()
+        for _col, text in cells.get("phone", []):
+            for number in split_values(text, "phone"):
+                problem = phone_problem(number)
+                if problem:
+                    plan.problems.append(problem)
+                    continue
+                n = normalize_phone(number)
+                if n in normalized:
+                    continue
+                normalized.add(n)
+                ext = PHONE_EXTENSION_RE.search(number)
+                phones.append({"number": number[:60], "normalized": n,
+                               "extension": ext.group(1) if ext else ""})
+        emails, seen = [], set()
+        for _col, text in cells.get("email", []):
+            for address in split_values(text, "email"):
+                problem = email_problem(address)
+                if problem:
+                    plan.problems.append(problem)
+                    continue
+                n = normalize_email(address)
+                if n not in seen:
+                    seen.add(n)
+                    emails.append({"address": address, "normalized": n})
+        plan.values["phones"] = phones
+        plan.values["emails"] = emails
+
+    def _manager(self, plan: RowPlan, cells, required_department: bool = True) -> None:
+        text = self._text(cells, "manager")
+        manager_id = self.default_manager_id
+        if text:
+            found = self.people.find(text)
+            if found is None:
+                plan.warnings.append(_("No person “${name}” found: the responsible manager is "
+                                       "${default}.", mapping={
+                                           "name": text,
+                                           "default": self.people.name(self.default_manager_id)}))
+            else:
+                manager_id = found
+        department_id = self.people.department_of(manager_id)
+        if required_department and not self.department_allowed(department_id, manager_id):
+            plan.problems.append(_(
+                "You may import clients only for your own departments: ${name} works in "
+                "another one.", mapping={"name": self.people.name(manager_id)}))
+        plan.values["manager_id"] = manager_id
+        plan.values["department_id"] = department_id
+
+    def _code(self, plan: RowPlan, cells, key: str, codes, labels, default: str) -> str | None:
+        text = self._text(cells, key)
+        if not text:
+            return None
+        code = self._lookups.code(text, codes, labels)
+        if code is None:
+            plan.warnings.append(_("“${value}” is not a known ${field}: ${default} is used.", mapping={
+                "value": text, "field": fields_of(self.target)[key].label,
+                "default": labels[default] if default else _("nothing")}))
+            return default or None
+        return code
+
+    def _check_organization(self, plan: RowPlan, cells) -> None:
+        v = plan.values
+        name = self._text(cells, "name") or self._text(cells, "legal_name")
+        if not name:
+            plan.problems.append(_("The organization's name is empty."))
+        v["name"] = self._too_long(plan, _("The name"), name, LIMITS["name"])
+        plan.name = v["name"]
+        if "legal_name" in cells:
+            v["legal_name"] = self._too_long(plan, _("The legal name"),
+                                             self._text(cells, "legal_name"), LIMITS["legal_name"])
+        inn = self._digits_cell(cells, "inn", (10, 12))
+        if inn:
+            problem = inn_problem(inn)
+            if problem:
+                plan.problems.append(problem)
+            v["inn"] = inn
+        kpp = self._digits_cell(cells, "kpp", (9,)).upper()
+        if kpp:
+            problem = kpp_problem(kpp, inn)
+            if problem:
+                plan.problems.append(problem)
+            v["kpp"] = kpp
+        kind = self._code(plan, cells, "kind", ORGANIZATION_KINDS, KIND_LABELS, "client")
+        if kind:
+            v["kind"] = kind
+        stage = self._code(plan, cells, "stage", STAGES, STAGE_LABELS, "attraction")
+        if stage:
+            v["stage"] = stage
+        for list_name, column in ORGANIZATION_CLASSIFIERS.items():
+            text = self._text(cells, list_name)
+            if not text:
+                continue
+            entry = self._lookups.classifier(list_name, text)
+            if entry is None:
+                plan.warnings.append(_("“${value}” is not in the list “${list}”: imported without "
+                                       "it (an administrator can add it to the list).",
+                                       mapping={"value": text,
+                                                "list": CLASSIFIER_LIST_LABELS[list_name]}))
+            else:
+                v[column] = entry
+        self._manager(plan, cells)
+        self._contacts_points(plan, cells)
+        website = self._text(cells, "website")
+        if website:
+            v["website"] = self._too_long(plan, _("The website"), clean_website(website),
+                                          LIMITS["website"])
+        addresses = []
+        city = self._too_long(plan, _("The city"), self._text(cells, "city"), 120)
+        postal = self._text(cells, "postal_code")
+        if postal and not re.fullmatch(r"\d{6}", postal):
+            if postal.isdigit() and len(postal) == 5 and self._is_numeric(cells["postal_code"][0][0]):
+                postal = "0" + postal
+            elif len(postal) > 10:
+                plan.problems.append(_("“${value}” is not a postal code.", mapping={"value": postal}))
+                postal = ""
+        actual = self._too_long(plan, _("The address"), self._text(cells, "address"), 500)
+        if actual or city or postal:
+            addresses.append({"kind": "actual", "text": actual, "city": city,
+                              "postal_code": postal[:10]})
+        legal = self._too_long(plan, _("The legal address"), self._text(cells, "legal_address"), 500)
+        if legal:
+            addresses.append({"kind": "legal", "text": legal, "city": "", "postal_code": ""})
+        v["addresses"] = addresses
+        if "notes" in cells:
+            v["notes"] = self._text(cells, "notes")
+        if "tags" in cells:
+            tags = ", ".join(t.strip() for t in re.split(r"[,;]", self._text(cells, "tags"))
+                             if t.strip())
+            v["tags"] = self._too_long(plan, _("The tags"), tags, LIMITS["tags"])
+        self._number(plan, cells, "discount_percent", Decimal(0), Decimal(100))
+        self._number(plan, cells, "payment_deferral_days", Decimal(0), Decimal(3650), whole=True)
+        self._number(plan, cells, "credit_limit", Decimal(0), MONEY_MAX)
+        self._number(plan, cells, "purchase_potential", Decimal(0), MONEY_MAX)
+
+    def _number(self, plan: RowPlan, cells, key: str, lo: Decimal, hi: Decimal,
+                whole: bool = False) -> None:
+        text = self._text(cells, key)
+        if not text:
+            return
+        label = fields_of(self.target)[key].label
+        value = parse_decimal(text)
+        if value is None or (whole and value != value.to_integral_value()):
+            plan.problems.append(_("${field}: “${value}” is not a number.",
+                                   mapping={"field": label, "value": text}))
+        elif not lo <= value <= hi:
+            plan.problems.append(_("${field}: ${value} is out of range (${lo}–${hi}).",
+                                   mapping={"field": label, "value": text, "lo": str(lo),
+                                            "hi": str(hi)}))
+        else:
+            plan.values[key] = int(value) if whole else value.quantize(Decimal("0.01"))
+
+    def _check_contact(self, plan: RowPlan, cells) -> None:
+        v = plan.values
+        parts = [self._text(cells, k) for k in ("last_name", "first_name", "middle_name")]
+        name = " ".join(" ".join(parts).split()) or " ".join(self._text(cells, "full_name").split())
+        if not name:
+            plan.problems.append(_("The person's name is empty."))
+        v["full_name"] = self._too_long(plan, _("The name"), name, LIMITS["full_name"])
+        plan.name = v["full_name"]
+        org_inn = self._digits_cell(cells, "organization_inn", (10, 12))
+        org_name = self._text(cells, "organization")
+        org = None
+        if org_inn:
+            problem = inn_problem(org_inn)
+            if problem:
+                plan.problems.append(problem)
+            else:
+                org = self._lookups.organization_by_inn(org_inn)
+                if org is None:
+                    plan.problems.append(_("No organization with INN ${inn} that you can see: "
+                                           "import or add the organization first.",
+                                           mapping={"inn": org_inn}))
+        elif org_name:
+            found = self._lookups.organizations_by_name(org_name)
+            if not found:
+                plan.problems.append(_("No organization “${name}” that you can see: import or add "
+                                       "it first, or give its INN.", mapping={"name": org_name}))
+            elif len(found) > 1:
+                plan.problems.append(_("Several organizations are called “${name}”: add a column "
+                                       "with their INN to choose one.", mapping={"name": org_name}))
+            else:
+                org = found[0]
+        v["organization"] = org  # (id, name, department_id, manager_id) or None
+        if org is not None:
+            v["department_id"], v["manager_id"] = org[2], org[3]
+            if not self.department_allowed(org[2], org[3]):
+                plan.problems.append(_("You may import contacts only for the clients of your own "
+                                       "departments: “${name}” is not one of them.",
+                                       mapping={"name": org[1]}))
+        else:
+            self._manager(plan, cells)
+        if "position" in cells:
+            v["position"] = self._too_long(plan, _("The position"), self._text(cells, "position"),
+                                           LIMITS["position"])
+        level = self._code(plan, cells, "decision_level", DECISION_LEVELS, DECISION_LABELS, "")
+        if level:
+            v["decision_level"] = level
+        birthday = self._text(cells, "birthday")
+        if birthday:
+            day = parse_date(birthday)
+            if day is None:
+                plan.problems.append(_("“${value}” is not a date: write it as 31.12.1980.",
+                                       mapping={"value": birthday}))
+            elif day > dt.date.today() or day.year < 1900:
+                plan.problems.append(_("The birthday ${value} is not possible.",
+                                       mapping={"value": birthday}))
+            else:
+                v["birthday"] = day
+        self._contacts_points(plan, cells)
+        if "notes" in cells:
+            v["notes"] = self._text(cells, "notes")
+
+    # -- duplicates: in the database, and earlier in the file
+    def _keys(self, plan: RowPlan) -> list[tuple[str, str]]:
+        keys = []
+        if self.target == "organizations" and plan.values.get("inn"):
+            keys.append(("inn", plan.values["inn"]))
+        keys += [("phone", p["normalized"]) for p in plan.values.get("phones", ())
+                 if len(p["normalized"]) >= 7]
+        keys += [("email", e["normalized"]) for e in plan.values.get("emails", ())]
+        if self.target == "organizations" and not plan.values.get("inn") \
+                and name_key(plan.values.get("name")):
+            # Without a tax id, the same name («ООО "Ромашка"» = "Ромашка, ООО") is the client
+            # the base has already; with one, namesakes are different companies.
+            keys.append(("name", name_key(plan.values["name"])))
+        return keys
+
+    def _find_duplicates(self, plans: list[RowPlan]) -> None:
+        good = [p for p in plans if p.ok]
+        all_keys = {k for p in good for k in self._keys(p)}
+        existing = self._lookups.existing(self.target, all_keys)
+        editable = self._lookups.editable(self.target, {e[0] for e in existing.values()})
+        seen: dict[tuple[str, str], RowPlan] = {}
+        targeted: dict[int, RowPlan] = {}
+        reason_text = {"inn": _("the same INN"), "phone": _("the same phone"),
+                       "email": _("the same e-mail"), "name": _("the same name")}
+        for plan in plans:
+            if not plan.ok:
+                plan.action = "fail"
+                continue
+            keys = self._keys(plan)
+            match = next(((k, existing[k]) for k in keys if k in existing), None)
+            earlier = next(((k, seen[k]) for k in keys if k in seen), None)
+            if match is not None:
+                (kind, _value), (obj_id, obj_name) = match
+                plan.existing_id, plan.existing_name = obj_id, obj_name
+                why = reason_text[kind]
+                if self.duplicates == "skip":
+                    plan.action = "skip"
+                    plan.warnings.append(_("Skipped: ${why} as “${name}”, which exists already.",
+                                           mapping={"why": why, "name": obj_name}))
+                elif self.duplicates == "update":
+                    if obj_id in targeted:
+                        # Another row updates the same record: one update with both rows.
+                        plan.action = "merge"
+                        plan.merge_into = targeted[obj_id].index
+                        plan.warnings.append(_("Added to row ${line} (${why} as “${name}”).",
+                                               mapping={"why": why, "line": targeted[obj_id].line,
+                                                        "name": obj_name}))
+                    elif obj_id in editable:
+                        plan.action = "update"
+                        targeted[obj_id] = plan
+                        self._check_inn_change(plan, obj_id, existing)
+                    else:
+                        plan.action = "skip"
+                        plan.warnings.append(_("Skipped: ${why} as “${name}”, which you may not "
+                                               "change.", mapping={"why": why, "name": obj_name}))
+                elif kind == "inn":
+                    plan.action = "fail"
+                    plan.problems.append(_("An organization with INN ${inn} exists already: "
+                                           "“${name}”. Choose “update” or “skip” for duplicates.",
+                                           mapping={"inn": plan.values["inn"], "name": obj_name}))
+                else:
+                    plan.action = "create"
+                    plan.warnings.append(_("Created although ${why} as “${name}”.",
+                                           mapping={"why": why, "name": obj_name}))
+            elif earlier is not None:
+                (kind, _value), first = earlier
+                why = reason_text[kind]
+                if self.duplicates == "skip":
+                    plan.action = "skip"
+                    plan.warnings.append(_("Skipped: ${why} as row ${line}.",
+                                           mapping={"why": why, "line": first.line}))
+                elif self.duplicates == "update":
+                    plan.action = "merge"
+                    plan.merge_into = first.index
+                    plan.warnings.append(_("Added to row ${line} (${why}).",
+                                           mapping={"why": why, "line": first.line}))
+                elif kind == "inn":
+                    plan.action = "fail"
+                    plan.problems.append(_("The INN ${inn} is also in row ${line}: an INN belongs "
+                                           "to one organization.",
+                                           mapping={"inn": plan.values["inn"], "line": first.line}))
+                else:
+                    plan.action = "create"
+            else:
+                plan.action = "create"
+            if plan.action in ("create", "update"):
+                for key in keys:
+                    seen.setdefault(key, plan)
+
+    def _explain_inn_refusals(self, written: list[RowPlan]) -> None:
+        """Rows the database refused because another organization got their INN meanwhile
+        (the unique index: someone saved it while the file was imported) say which one has it,
+        as when the duplicate is found before writing."""
+        from portal.clients.rules import inn_owner
+
+        for plan in written:
+            inn = plan.values.get("inn")
+            if plan.action != "fail" or not inn or not plan.problems:
+                continue
+            owner = inn_owner(self.db, inn, exclude_id=plan.existing_id)
+            if owner is None:
+                continue
+            if plan.existing_id is None:
+                plan.problems[-1] = _("An organization with INN ${inn} exists already: "
+                                      "“${name}”. Choose “update” or “skip” for duplicates.",
+                                      mapping={"inn": inn, "name": owner.name})
+            else:
+                plan.problems[-1] = _("The INN ${inn} belongs to “${name}”, not to “${other}”.",
+                                      mapping={"inn": inn, "name": owner.name,
+                                               "other": plan.existing_name})
+
+    def _check_inn_change(self, plan: RowPlan, obj_id: int, existing) -> None:
+        inn = plan.values.get("inn")
+        if inn and ("inn", inn) in existing and existing[("inn", inn)][0] != obj_id:
+            plan.action = "fail"
+            plan.problems.append(_("The INN ${inn} belongs to “${name}”, not to “${other}”.",
+                                   mapping={"inn": inn, "name": existing[("inn", inn)][1],
+                                            "other": plan.existing_name}))
+
+    # -- writing
+    def run(self) -> list[RowPlan]:
+        """Import the good rows; returns every row's plan with its outcome."""
+        plans = self.plan()
+        by_index = {p.index: p for p in plans}
+        for plan in plans:
+            if plan.action == "merge":
+                _merge(by_index[plan.merge_into].values, plan.values)
+        writer = _Writer(self)
+        creates = [p for p in plans if p.action == "create"]
+        updates = [p for p in plans if p.action == "update"]
+        if self.target == "organizations":
+            writer.create_organizations(creates)
+            writer.update_organizations(updates)
+            self._explain_inn_refusals(creates + updates)
+        else:
+            writer.create_contacts(creates)
+            writer.update_contacts(updates)
+        for plan in plans:
+            if plan.action == "merge":
+                first = by_index[plan.merge_into]
+                if first.action == "fail":
+                    plan.action = "fail"
+                    plan.problems.append(_("Row ${line}, which this row adds to, was not imported.",
+                                           mapping={"line": first.line}))
+                else:
+                    plan.result_id = first.result_id
+        return plans
+
+
+def _merge(into: dict, other: dict) -> None:
+    """A later row about the same client: its filled cells win, phones and e-mails add up."""
+    for key, value in other.items():
+        if key in ("phones", "emails"):
+            have = {x["normalized"] for x in into.get(key, [])}
+            into.setdefault(key, []).extend(x for x in value if x["normalized"] not in have)
+        elif key == "addresses":
+            have = {(a["kind"], a["text"], a["city"]) for a in into.get(key, [])}
+            into.setdefault(key, []).extend(
+                a for a in value if (a["kind"], a["text"], a["city"]) not in have)
+        elif value not in (None, "", []):
+            into[key] = value
+
+
+def best_scope(request, type_name: str, permission: str) -> str | None:
+    """The widest scope of type.permission among the user's roles ("all" for admins)."""
+    identity = request.identity
+    if identity is None:
+        return None
+    if identity.is_admin:
+        return "all"
+    best = None
+    for role, scope in request.role_matrix.roles_with(type_name, permission):
+        if role in identity.roles and SCOPE_RANK[scope] > SCOPE_RANK[best]:
+            best = scope
+    return best
+
+
+# --- what the rows are checked against ---------------------------------------------------------
+
+class _People:
+    """Active people, found by login, e-mail or full name (as a manager column holds them)."""
+
+    def __init__(self, db):
+        rows = db.execute(sa.select(User.id, User.login, User.email, User.full_name)
+                          .where(User.state == "active")).all()
+        self.by_id = {r.id: r for r in rows}
+        self.keys: dict[str, int | None] = {}
+        for r in rows:
+            for key in (fold(r.login), fold(r.email), fold(" ".join(r.full_name.split()))):
+                if key:
+                    # A name two people share finds nobody rather than the wrong one.
+                    self.keys[key] = r.id if self.keys.get(key, r.id) == r.id else None
+            parts = r.full_name.split()
+            if len(parts) >= 2:  # "Попова Анна" for "Попова Анна Сергеевна"
+                short = fold(" ".join(parts[:2]))
+                self.keys[short] = r.id if self.keys.get(short, r.id) == r.id else None
+        self._db = db
+        self._departments: dict[int, int | None] = {}
+        for user_id, dept_id in db.execute(sa.select(Membership.user_id, Membership.department_id)
+                                           .order_by(Membership.id)):
+            self._departments.setdefault(user_id, dept_id)
+
+    def find(self, text: str) -> int | None:
+        return self.keys.get(fold(" ".join(text.split())))
+
+    def name(self, user_id: int | None) -> str:
+        row = self.by_id.get(user_id)
+        return row.full_name if row else ""
+
+    def department_of(self, user_id: int | None) -> int | None:
+        return self._departments.get(user_id)
+
+    def active_users(self) -> list[User]:
+        return list(self._db.scalars(sa.select(User).where(User.state == "active")
+                                     .order_by(User.full_name)))
+
+
+def _localizers(request) -> list:
+    dirs = request.registry.queryUtility(ITranslationDirectories) or []
+    return [make_localizer(locale, dirs) for locale in ("ru", "en")]
+
+
+class _Lookups:
+    def __init__(self, db, request):
+        self.db = db
+        self.request = request
+        self._classifiers: dict[str, dict[str, int]] | None = None
+        self._codes: dict[tuple, dict[str, str]] = {}
+        self._org_cache: dict[tuple[str, str], list] = {}
+        self.localizers = _localizers(request)
+
+    def _variants(self, ts) -> set[str]:
+        out = {header_key(str(ts))}
+        for localizer in self.localizers:
+            out.add(header_key(localizer.translate(ts if hasattr(ts, "domain") else _(str(ts)))))
+        return out
+
+    def code(self, text: str, codes, labels) -> str | None:
+        key = (tuple(codes), id(labels))
+        table = self._codes.get(key)
+        if table is None:
+            table = {}
+            for code in codes:
+                table[header_key(code)] = code
+                if code in labels:
+                    for variant in self._variants(labels[code]):
+                        table.setdefault(variant, code)
+            self._codes[key] = table
+        return table.get(header_key(text))
+
+    def classifier(self, list_name: str, text: str) -> int | None:
+        if self._classifiers is None:
+            self._classifiers = {}
+            for entry in self.db.scalars(sa.select(Classifier).order_by(Classifier.active.desc(),
+                                                                        Classifier.sort_order)):
+                names = self._classifiers.setdefault(entry.list, {})
+                for variant in {header_key(entry.code), *self._variants(entry.title)}:
+                    if variant:
+                        names.setdefault(variant, entry.id)
+        return self._classifiers.get(list_name, {}).get(header_key(text))
+
+    def _visible_orgs(self):
+        return (sa.select(Organization.id, Organization.name, Organization.department_id,
+                          Organization.manager_id)
+                .where(sql_filter(self.request, Organization, "view")))
+
+    def organization_by_inn(self, inn: str):
+        key = ("inn", inn)
+        if key not in self._org_cache:
+            self._org_cache[key] = list(self.db.execute(
+                self._visible_orgs().where(Organization.inn == inn).limit(2)))
+        rows = self._org_cache[key]
+        return tuple(rows[0]) if rows else None
+
+    def organizations_by_name(self, name: str) -> list[tuple]:
+        key = ("name", name_key(name))
+        if key not in self._org_cache:
+            self._org_cache[key] = list(self.db.execute(
+                self._visible_orgs().where(Organization.name_key == key[1]).limit(5)))
+        return [tuple(r) for r in self._org_cache[key]]
+
+    def existing(self, target: str, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+        """{(kind, value): (id, name)} of records that already have these INNs, phones, e-mails
+        or (organizations) name keys."""
+        out: dict = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, value in keys:
+            by_kind.setdefault(kind, []).append(value)
+        model = Organization if target == "organizations" else Contact
+        title = Organization.name if target == "organizations" else Contact.full_name
+        for kind, values in by_kind.items():
+            for chunk in _chunks(sorted(values), 500):
+                if kind == "inn":
+                    stmt = (sa.select(Organization.inn, Organization.id, Organization.name)
+                            .where(Organization.inn.in_(chunk)).order_by(Organization.id))
+                elif kind == "name":
+                    stmt = (sa.select(Organization.name_key, Organization.id, Organization.name)
+                            .where(Organization.name_key.in_(chunk)).order_by(Organization.id))
+                else:
+                    table = Phone if kind == "phone" else Email
+                    owner = (table.organization_id if target == "organizations"
+                             else table.contact_id)
+                    stmt = (sa.select(table.normalized, model.id, title)
+                            .join(model, model.id == owner)
+                            .where(table.normalized.in_(chunk)).order_by(model.id))
+                for value, obj_id, obj_name in self.db.execute(stmt):
+                    out.setdefault((kind, value), (obj_id, obj_name))
+        return out
+
+    def editable(self, target: str, ids: set[int]) -> set[int]:
+        """Which of these records the person may change."""
+        model = Organization if target == "organizations" else Contact
+        out: set[int] = set()
+        for chunk in _chunks(sorted(ids), 500):
+            out.update(self.db.scalars(sa.select(model.id).where(
+                model.id.in_(chunk), sql_filter(self.request, model, "edit"))))
+        return out
+
+
+# --- the stored report -------------------------------------------------------------------------
+
+def summary(plans: list[RowPlan]) -> dict[str, int]:
+    counts = {"create": 0, "update": 0, "skip": 0, "fail": 0}
+    for plan in plans:
+        counts["update" if plan.action == "merge" else plan.action] += 1
+    return counts
+
+
+def report_rows(plans: list[RowPlan], table: Table) -> list[dict]:
+    """Rows worth reading afterwards: failed, skipped, or imported with a warning."""
+    out = []
+    for plan in plans:
+        if plan.action in ("create", "update", "merge") and not plan.warnings:
+            continue
+        out.append({
+            "line": plan.line, "name": plan.name, "action": plan.action, "id": plan.result_id,
+            "existing_id": plan.existing_id,
+            "problems": [dump_message(m) for m in plan.problems],
+            "warnings": [dump_message(m) for m in plan.warnings],
+            "cells": table.rows[plan.index] if plan.action == "fail" else None,
+        })
+        if len(out) >= REPORT_ROWS:
+            break
+    return out
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,354 @@
+"""The shared calendar: /calendar (month, week, day, agenda), the team view, the JSON the
+calendar widget (@event-calendar) reads, and the "today's events" block of My day.
+
+Other pages of the area: views/calendar/event.py (one event: page, form, answer, move, cancel),
+views/calendar/ics.py (export, import, feed), views/calendar/rooms.py (rooms and equipment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from pyramid.authorization import DENY_ALL, Allow, Authenticated
+from pyramid.httpexceptions import HTTPBadRequest
+from pyramid.view import view_config
+
+from models.calendar import Event, Room
+from models.people import Department, Membership, User
+from portal.calendar.events import Occurrence, busy_of, local_window, visible_events
+from portal.calendar.recurrence import zone
+from portal.core.i18n import _, local_today
+from portal.resources import Container, add_section
+from portal.security.policy import ADMIN_ACE, container_acl
+from views.home import DayBlock, day_block
+
+# A window longer than this is refused (the widget asks for one view at a time).
+MAX_WINDOW = dt.timedelta(days=62)
+VIEWS = ("dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek")
+COLORS = {
+    "personal": "#2563eb",
+    "department": "#0d9488",
+    "company": "#7c3aed",
+    "room": "#d97706",
+    "busy": "#94a3b8",
+    "tentative": "#60a5fa",
+    "invited": "#93c5fd",
+}
+
+
+class Rooms(Container):
+    """/calendar/rooms/{id}: rooms and equipment; everyone may look, admins manage."""
+
+    def __acl__(self):
+        return [ADMIN_ACE, (Allow, Authenticated, "view"), DENY_ALL]
+
+    def load(self, key):
+        return self.request.dbsession.get(Room, int(key)) if key.isdigit() and len(key) < 10 else None
+
+
+class CalendarSection(Container):
+    """/calendar/{id}: events; /calendar/rooms: bookable rooms and equipment."""
+
+    children = {"rooms": Rooms}
+
+    def __acl__(self):
+        return container_acl(self, "event", ("view", "add"))
+
+    def load(self, key):
+        if not key.isdigit() or len(key) > 9:
+            return None
+        return self.request.dbsession.get(Event, int(key))
+
+
+def includeme(config) -> None:
+    add_section("calendar", CalendarSection, _("Calendar"), "calendar3", 20)
+    import portal.calendar.audit
+    import portal.calendar.reminders  # noqa: F401  (registers the tick job)
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def parse_window(request) -> tuple[dt.datetime, dt.datetime]:
+    """?start=&end= from the widget: local dates or date-times in the user's zone → UTC."""
+    tz = request.user_timezone
+
+    def parse(name):
+        text = request.GET.get(name, "")[:25]
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise HTTPBadRequest(request.translate(_("Give the period as ISO dates."))) from None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=tz)
+        return value.astimezone(dt.UTC)
+
+    start, end = parse("start"), parse("end")
+    if end <= start or end - start > MAX_WINDOW:
+        raise HTTPBadRequest(request.translate(_("The period must be positive and at most 62 days.")))
+    return start, end
+
+
+def tz_offset(request) -> str:
+    """The user's zone as the widget wants it ("+03:00"); its "now" line and today follow it."""
+    minutes = int(dt.datetime.now(request.user_timezone).utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def wall(value: dt.datetime, tz) -> str:
+    """A wall time for the widget, which shows times as given (no zone): the user's zone."""
+    # The first 19 characters: the date and time without the offset (cheaper than replace()).
+    return value.astimezone(tz).isoformat(timespec="seconds")[:19]
+
+
+def event_json(request, occ: Occurrence, tz, color: str | None = None, resource_ids=None) -> dict:
+    event = occ.event
+    # Hundreds of events per answer: the section's path and the word "Busy" once per request.
+    cached = request.__dict__.get("_calendar_json")
+    if cached is None:
+        cached = request.__dict__["_calendar_json"] = (
+            request.resource_path(request.root["calendar"]), request.translate(_("Busy")))
+    base, busy = cached
+    if event.all_day:
+        etz = zone(event.timezone)
+        start = occ.start.astimezone(etz).date().isoformat()
+        end = occ.end.astimezone(etz).date().isoformat()
+    else:
+        start, end = wall(occ.start, tz), wall(occ.end, tz)
+    stamp = occ.stamp if event.rrule else ""
+    url = f"{base}{event.id}" + (f"?at={stamp}" if stamp else "")
+    classes = []
+    if not occ.details:
+        title, url = busy, None
+        classes.append("ec-busy")
+        color = COLORS["busy"]
+    else:
+        title = event.title
+        if event.visibility != "public":
+            classes.append("ec-private")
+    out = {
+        "id": f"{event.id}:{stamp}",
+        "title": title,
+        "start": start,
+        "end": end,
+        "allDay": event.all_day,
+        "editable": occ.editable and occ.details,
+        "backgroundColor": color or COLORS.get(event.calendar, COLORS["personal"]),
+        "classNames": classes,
+        "extendedProps": {
+            "url": url,
+            "eventId": event.id,
+            "at": stamp,
+            "recurring": bool(event.rrule),
+            "location": event.location if occ.details else "",
+            "moveUrl": f"{base}{event.id}/move",
+        },
+    }
+    if resource_ids is not None:
+        out["resourceIds"] = resource_ids
+    return out
+
+
+def my_answers(request, event_ids) -> dict[int, str]:
+    """{event id: the viewer's answer} in one query."""
+    from models.calendar import EventAttendee
+
+    if not event_ids:
+        return {}
+    return dict(
+        request.dbsession.execute(
+            sa.select(EventAttendee.event_id, EventAttendee.answer).where(
+                EventAttendee.user_id == request.identity.user.id,
+                EventAttendee.event_id.in_(sorted(event_ids)),
+            )
+        ).all()
+    )
+
+
+def my_department_ids(request) -> list[int]:
+    return sorted(m.department_id for m in request.identity.user.memberships)
+
+
+def sources_of(request) -> dict:
+    """Which calendars to show: ?src=mine,company,dept:3,room:2 (default: mine + my departments)."""
+    raw = request.GET.get("src", "")
+    parts = (
+        [p for p in raw.split(",") if p][:50]
+        if raw
+        else ["mine", "company", *[f"dept:{d}" for d in my_department_ids(request)]]
+    )
+    depts = [int(p[5:]) for p in parts if p.startswith("dept:") and p[5:].isdigit()]
+    rooms = [int(p[5:]) for p in parts if p.startswith("room:") and p[5:].isdigit()]
+    return {"mine": "mine" in parts, "company": "company" in parts, "departments": depts, "room_ids": rooms}
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+@view_config(context=CalendarSection, renderer="calendar/index.jinja2", permission="view")
+def calendar_page(request):
+    db = request.dbsession
+    view = request.GET.get("view", "")
+    my_depts = list(
+        db.scalars(
+            sa.select(Department)
+            .where(Department.id.in_(my_department_ids(request)))
+            .order_by(Department.name)
+        )
+    )
+    rooms = list(db.scalars(sa.select(Room).where(Room.active).order_by(Room.kind.desc(), Room.name)))
+    date = request.GET.get("date", "")
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        date = local_today(request).isoformat()
+    return {
+        "title": _("Calendar"),
+        "view": view if view in VIEWS else "timeGridWeek",
+        "date": date,
+        "my_departments": my_depts,
+        "rooms": rooms,
+        "colors": COLORS,
+        "may_add": request.has_permission("add", request.context),
+        "offset": tz_offset(request),
+    }
+
+
+@view_config(context=CalendarSection, name="events.json", renderer="json", permission="view")
+def events_json(request):
+    ws, we = parse_window(request)
+    src = sources_of(request)
+    tz = request.user_timezone
+    occs = visible_events(request, ws, we, **src)
+    answers = my_answers(request, {o.event.id for o in occs})
+    out = []
+    for occ in occs:
+        color = None
+        if src["room_ids"] and not src["mine"] and not src["departments"] and not src["company"]:
+            color = COLORS["room"]
+        item = event_json(request, occ, tz, color)
+        answer = answers.get(occ.event.id)
+        if occ.details and occ.event.organizer_id != request.identity.user.id and answer:
+            if answer == "needs_action":
+                item["classNames"].append("ec-invited")
+            elif answer == "tentative":
+                item["classNames"].append("ec-tentative")
+        out.append(item)
+    return out
+
+
+@view_config(context=CalendarSection, name="team", renderer="calendar/team.jinja2", permission="view")
+def team_page(request):
+    db = request.dbsession
+    dept = _team_department(request)
+    departments = list(db.scalars(sa.select(Department).order_by(Department.sort_order, Department.name)))
+    date = request.GET.get("date", "")
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        date = local_today(request).isoformat()
+    view = request.GET.get("view", "")
+    return {
+        "title": _("Team calendar"),
+        "dept": dept,
+        "departments": departments,
+        "date": date,
+        "view": view if view in ("resourceTimelineDay", "resourceTimelineWeek") else "resourceTimelineWeek",
+        "offset": tz_offset(request),
+    }
+
+
+def _team_department(request) -> Department | None:
+    db = request.dbsession
+    raw = request.GET.get("dept", "")
+    if raw.isdigit() and len(raw) < 10:
+        return db.get(Department, int(raw))
+    ids = my_department_ids(request)
+    return db.get(Department, ids[0]) if ids else None
+
+
+def team_members(request, dept: Department) -> list[User]:
+    return list(
+        request.dbsession.scalars(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.department_id == dept.id, User.active)
+            .order_by(User.full_name)
+        )
+    )
+
+
+@view_config(context=CalendarSection, name="team.json", renderer="json", permission="view")
+def team_json(request):
+    """{resources: people of the department, events: their busy time (details where allowed)}."""
+    ws, we = parse_window(request)
+    dept = _team_department(request)
+    if dept is None:
+        return {"resources": [], "events": []}
+    tz = request.user_timezone
+    people = team_members(request, dept)
+    busy = busy_of(request, [u.id for u in people], ws, we)
+    events: dict[tuple, dict] = {}
+    for user in people:
+        for occ in busy.get(user.id, ()):
+            key = (occ.event.id, occ.start)
+            item = events.get(key)
+            if item is None:
+                item = events[key] = event_json(request, occ, tz, resource_ids=[])
+            item["resourceIds"].append(user.id)
+    resources = [
+        {"id": u.id, "title": u.full_name, "extendedProps": {"position": u.position}} for u in people
+    ]
+    return {"resources": resources, "events": list(events.values())}
+
+
+@view_config(context=CalendarSection, name="people.json", renderer="json", permission="view")
+def people_json(request):
+    """The people picker of the event form: active people matching ?q= (name, login, e-mail)."""
+    from views.people.directory import directory_query
+
+    q = request.GET.get("q", "").strip()[:100]
+    if len(q) < 2:
+        return []
+    people = request.dbsession.scalars(directory_query(request, q).order_by(User.full_name).limit(10)).all()
+    return [{"id": u.id, "name": u.full_name, "detail": u.position, "initials": u.initials} for u in people]
+
+
+# --- My day ----------------------------------------------------------------------------------------
+
+
+@day_block
+def todays_events(request) -> DayBlock | None:
+    """Today's events of the person (with the answer still owed, if any)."""
+    today = local_today(request)
+    ws, we = local_window(today, 1, request.user_timezone)
+    occs = visible_events(request, ws, we, mine=True)
+    section = request.root["calendar"]
+    answers = my_answers(request, {o.event.id for o in occs})
+    rows = []
+    for occ in occs:
+        event = occ.event
+        url = request.resource_path(section, str(event.id))
+        if event.rrule:
+            url += "?at=" + occ.stamp
+        rows.append(
+            {
+                "occ": occ,
+                "url": url,
+                "answer": answers.get(event.id, ""),
+                "rooms": ", ".join(r.name for r in event.rooms),
+            }
+        )
+    return DayBlock(
+        "calendar/day_block.jinja2",
+        {
+            "rows": rows,
+            "now": dt.datetime.now(dt.UTC),
+            "calendar_url": request.resource_path(section),
+            "add_url": request.resource_path(section, "add"),
+        },
+        order=10,
+        column="main",
+    )

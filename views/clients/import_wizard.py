@@ -1,0 +1,425 @@
+"""The import wizard for organizations and contacts (issue 3, point 9).
+
+/clients/imports                   upload a CSV/XLSX file; the person's recent imports
+/clients/imports/sample?target=    a sample file with the columns we recognise
+/clients/imports/{id}              columns, duplicates and the check of every row; then the result
+/clients/imports/{id}/problems     the rows that were not imported, as CSV, to correct and retry
+
+Needs organization.import (the Clients container's ACL). An import belongs to whoever uploaded
+it (administrators see all).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from models.clients import ClientImport
+from models.meta import utcnow
+from portal.clients.export import content_type, write_csv, write_xlsx
+from portal.clients.importer import (
+    DUPLICATE_CHOICES,
+    DUPLICATE_LABELS,
+    FIELDS,
+    TARGET_LABELS,
+    TARGETS,
+    ImportAborted,
+    Importer,
+    dumps,
+    guess_mapping,
+    load_message,
+    mapping_problems,
+    report_rows,
+    summary,
+    translate,
+)
+from portal.clients.import_files import (
+    FORMULA,
+    MAX_BYTES,
+    MAX_ROWS,
+    ImportFileError,
+    Table,
+    read_table,
+)
+from portal.clients.resources import Clients
+from portal.core.i18n import _
+from portal.resources import Container
+from portal.security.policy import container_acl
+from views.clients.organizations import Action, list_action
+
+PREVIEW_ROWS = 15
+PROBLEM_ROWS = 100
+RESULT_ROWS = 200
+
+
+class ClientImports(Container):
+    """/clients/imports/{id}: the person's imports (organization.import)."""
+
+    def __acl__(self):
+        return container_acl(self, "organization", ("import",))
+
+    def load(self, key):
+        if not key.isdigit() or len(key) > 12:
+            return None
+        imp = self.request.dbsession.get(ClientImport, int(key))
+        identity = self.request.identity
+        if imp is None or identity is None:
+            return None
+        return imp if imp.user_id == identity.user.id or identity.is_admin else None
+
+
+def limits(request) -> tuple[int, int]:
+    settings = request.registry.settings
+    return (int(settings.get("clients.import_max_rows", MAX_ROWS)),
+            int(settings.get("clients.import_max_bytes", MAX_BYTES)))
+
+
+def files_dir(request) -> Path:
+    return Path(request.registry.settings.get("portal.files_dir") or "var/files") / "imports"
+
+
+def _steps(current: int) -> list[tuple[int, object, str]]:
+    titles = [_("Upload the file"), _("Columns and check"), _("Result")]
+    return [(i + 1, t, "done" if i + 1 < current else ("current" if i + 1 == current else ""))
+            for i, t in enumerate(titles)]
+
+
+def _recent(request) -> list[ClientImport]:
+    return list(request.dbsession.scalars(
+        sa.select(ClientImport).where(ClientImport.user_id == request.identity.user.id)
+        .order_by(ClientImport.id.desc()).limit(8)))
+
+
+# --- step 1: upload ----------------------------------------------------------------------------
+
+def _upload_page(request, context, errors=None, target="organizations"):
+    max_rows, max_bytes = limits(request)
+    return {
+        "title": _("Import clients"),
+        "steps": _steps(1),
+        "errors": errors or {},
+        "target": target,
+        "targets": [(t, TARGET_LABELS[t]) for t in TARGETS],
+        "fields": {t: FIELDS[t] for t in TARGETS},
+        "max_rows": f"{max_rows:,}".replace(",", "\u00a0"),
+        "max_mb": max_bytes // (1024 * 1024),
+        "recent": _recent(request),
+        "target_labels": TARGET_LABELS,
+        "clients_url": request.resource_url(context.__parent__),
+        "sample_url": lambda t, fmt: request.resource_url(context, "sample",
+                                                          query={"target": t, "format": fmt}),
+        "import_url": lambda imp: request.resource_url(context, str(imp.id)),
+    }
+
+
+@view_config(context=ClientImports, renderer="clients_import/upload.jinja2", permission="import",
+             request_method="GET")
+def upload_form(context, request):
+    target = request.GET.get("target")
+    return _upload_page(request, context, target=target if target in TARGETS else "organizations")
+
+
+@view_config(context=ClientImports, renderer="clients_import/upload.jinja2", permission="import",
+             request_method="POST")
+def upload(context, request):
+    target = request.POST.get("target")
+    if target not in TARGETS:
+        target = "organizations"
+    upload = request.POST.get("file")
+    errors = {}
+    if upload is None or not hasattr(upload, "file") or not upload.filename:
+        errors["file"] = _("Choose a CSV or XLSX file to import.")
+    else:
+        max_rows, max_bytes = limits(request)
+        data = upload.file.read(max_bytes + 1)
+        try:
+            table = read_table(data, upload.filename, max_rows=max_rows, max_bytes=max_bytes)
+        except ImportFileError as error:
+            errors["file"] = error.message
+    if errors:
+        request.response.status_int = 400
+        return _upload_page(request, context, errors, target)
+    forget_old_uploads(request)
+    folder = files_dir(request)
+    folder.mkdir(parents=True, exist_ok=True)
+    # The file is read once, now; its table (not the file) waits for the next steps.
+    path = folder / f"{secrets.token_hex(16)}.json"
+    path.write_bytes(table.dumps())
+    name = Path(upload.filename.replace("\\", "/")).name[:255]  # browsers may send C:\\...\\x.csv
+    imp = ClientImport(
+        user_id=request.identity.user.id, target=target, file_name=name,
+        file_path=str(path), state="uploaded", duplicates="skip", total_rows=len(table.rows),
+        mapping=json.dumps({"columns": {str(k): v for k, v in
+                                        guess_mapping(table.headers, target).items()},
+                            "manager_id": request.identity.user.id}))
+    request.dbsession.add(imp)
+    request.dbsession.flush()
+    return HTTPSeeOther(request.resource_url(context, str(imp.id)))
+
+
+@view_config(context=ClientImports, name="sample", permission="import")
+def sample(context, request):
+    """A file with our column names and two example rows, to fill in."""
+    target = request.GET.get("target") if request.GET.get("target") in TARGETS else "organizations"
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    tr = request.translate
+    if target == "organizations":
+        headers = [tr(_("Name")), tr(_("INN")), tr(_("KPP")), tr(_("Phone")), tr(_("E-mail")),
+                   tr(_("Website")), tr(_("City")), tr(_("Office address")),
+                   tr(_("Advertising source")), tr(_("Responsible manager")), tr(_("Notes"))]
+        rows = [["ООО «Ромашка»", "7707083893", "770701001", "+7 495 123-45-67",
+                 "info@romashka.example", "romashka.example", "Москва", "ул. Ленина, д. 5",
+                 tr(_("Exhibition")), request.identity.user.full_name, ""],
+                ["ИП Иванов Сергей Петрович", "500100732259", "", "8 (916) 555-12-34",
+                 "ivanov@example.com", "", "Тула", "", tr(_("Website")), "", ""]]
+    else:
+        headers = [tr(_("Last name")), tr(_("First name")), tr(_("Middle name")),
+                   tr(_("INN of the organization")), tr(_("Organization")), tr(_("Position")),
+                   tr(_("Phone")), tr(_("E-mail")), tr(_("Birthday")), tr(_("Notes"))]
+        rows = [["Петров", "Иван", "Сергеевич", "7707083893", "ООО «Ромашка»", "Директор",
+                 "+7 916 123-45-67", "petrov@romashka.example", "15.03.1978", ""],
+                ["Сидорова", "Мария", "", "", "", "", "+7 903 765-43-21", "", "", ""]]
+    name = f"import-{target}-sample.{fmt}"
+    body = (write_xlsx(tr(TARGET_LABELS[target]), headers, rows, [24] * len(headers))
+            if fmt == "xlsx" else write_csv(headers, rows))
+    return Response(body=body, content_type=content_type(fmt),
+                    charset="utf-8" if fmt == "csv" else None,
+                    content_disposition=f'attachment; filename="{name}"')
+
+
+# --- step 2: columns, duplicates, check ---------------------------------------------------------
+
+def _settings(imp: ClientImport) -> tuple[dict[int, str], int | None]:
+    data = json.loads(imp.mapping or "{}")
+    columns = {int(k): v for k, v in (data.get("columns") or {}).items()}
+    return columns, data.get("manager_id")
+
+
+def _table(request, imp: ClientImport) -> Table | None:
+    """The uploaded file's table, as read at upload (None when it is gone)."""
+    path = Path(imp.file_path)
+    if not imp.file_path or not path.exists():
+        return None
+    try:
+        return Table.loads(path.read_bytes())
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _mapping_page(request, imp: ClientImport, table, columns: dict[int, str],
+                  duplicates: str, manager_id, errors: list | None = None) -> dict:
+    importer = Importer(request, table, imp.target, columns, duplicates, manager_id)
+    plans = importer.plan()
+    counts = summary(plans)
+    fields = FIELDS[imp.target]
+    samples = []
+    for col, header in enumerate(table.headers):
+        values = []
+        for row in table.rows:
+            if col < len(row) and row[col] and row[col] not in values:
+                values.append(row[col][:40])
+            if len(values) == 3:
+                break
+        samples.append((col, header, values))
+    shown_cols = [c for c in sorted(columns) if c < len(table.headers)]
+    return {
+        "title": _("Import clients"),
+        "steps": _steps(2),
+        "imp": imp,
+        "table": table,
+        "columns": columns,
+        "samples": samples,
+        "fields": fields,
+        "duplicates": duplicates,
+        "duplicate_choices": [(d, DUPLICATE_LABELS[d]) for d in DUPLICATE_CHOICES],
+        "manager_id": importer.default_manager_id,
+        "managers": importer.manager_choices(),
+        "counts": counts,
+        "importable": counts["create"] + counts["update"],
+        "problem_plans": [p for p in plans if p.action == "fail"][:PROBLEM_ROWS],
+        "preview": plans[:PREVIEW_ROWS],
+        "shown_cols": shown_cols,
+        "errors": errors or [],
+        "target_label": TARGET_LABELS[imp.target],
+        "tr": lambda ts: translate(request, ts),
+        "formula": FORMULA,
+        "action_url": request.resource_url(imp),
+        "upload_url": request.resource_url(imp.__parent__),
+        "clients_url": request.resource_url(imp.__parent__.__parent__),
+    }
+
+
+def _gone(request, imp: ClientImport):
+    request.session.flash(_("The uploaded file “${name}” is no longer available: upload it again.",
+                            mapping={"name": imp.file_name}), "error")
+    return HTTPSeeOther(request.resource_url(imp.__parent__))
+
+
+@view_config(context=ClientImport, renderer="clients_import/mapping.jinja2", permission="import",
+             request_method="GET")
+def import_page(context, request):
+    imp = context
+    if imp.state in ("done", "failed"):
+        return _result_page(request, imp)
+    table = _table(request, imp)
+    if table is None:
+        return _gone(request, imp)
+    columns, manager_id = _settings(imp)
+    return _mapping_page(request, imp, table, columns, imp.duplicates, manager_id)
+
+
+@view_config(context=ClientImport, renderer="clients_import/mapping.jinja2", permission="import",
+             request_method="POST")
+def import_submit(context, request):
+    imp = context
+    if imp.state in ("done", "failed"):
+        return HTTPSeeOther(request.resource_url(imp))
+    post = request.POST
+    if post.get("action") == "cancel":
+        Path(imp.file_path).unlink(missing_ok=True)
+        request.dbsession.delete(imp)
+        request.session.flash(_("The import of “${name}” was cancelled.",
+                                mapping={"name": imp.file_name}))
+        return HTTPSeeOther(request.resource_url(imp.__parent__))
+    table = _table(request, imp)
+    if table is None:
+        return _gone(request, imp)
+    valid = {f.key for f in FIELDS[imp.target]}
+    columns = {}
+    for col in range(len(table.headers)):
+        key = post.get(f"col-{col}", "")
+        if key in valid:
+            columns[col] = key
+    duplicates = post.get("duplicates") if post.get("duplicates") in DUPLICATE_CHOICES else "skip"
+    manager = post.get("manager", "")
+    manager_id = int(manager) if manager.isdigit() and len(manager) < 12 else None
+    errors = mapping_problems(columns, imp.target)
+    if errors:
+        request.response.status_int = 400
+        return _mapping_page(request, imp, table, columns, duplicates, manager_id, errors)
+    imp.mapping = json.dumps({"columns": {str(k): v for k, v in columns.items()},
+                              "manager_id": manager_id})
+    imp.duplicates = duplicates
+    if post.get("action") != "run":
+        return HTTPSeeOther(request.resource_url(imp, anchor="check"))
+    importer = Importer(request, table, imp.target, columns, duplicates, manager_id)
+    try:
+        plans = importer.run()
+    except ImportAborted:
+        # Undo every row written so far; the 5xx answer keeps pyramid_tm from committing.
+        request.dbsession.rollback()
+        request.response.status_int = 500
+        page = _mapping_page(request, imp, table, columns, duplicates, manager_id, [_(
+            "The database refused the import, and nothing was imported. Try again; if it "
+            "happens again, tell your administrator.")])
+        return page
+    counts = summary(plans)
+    imp.state = "done"
+    imp.mapping = json.dumps({"columns": {str(k): v for k, v in columns.items()},
+                              "manager_id": importer.default_manager_id})
+    imp.finished_at = utcnow()
+    imp.total_rows = len(plans)
+    imp.created_count, imp.updated_count = counts["create"], counts["update"]
+    imp.skipped_count, imp.failed_count = counts["skip"], counts["fail"]
+    imp.report = dumps({"headers": table.headers, "rows": report_rows(plans, table),
+                        "encoding": table.encoding, "delimiter": table.delimiter,
+                        "sheet": table.sheet})
+    # The rows live on in the records (and the report keeps the refused ones): the upload can go.
+    Path(imp.file_path).unlink(missing_ok=True)
+    imp.file_path = ""
+    request.session.flash(_("Import finished: ${created} created, ${updated} updated.",
+                            mapping={"created": counts["create"], "updated": counts["update"]}))
+    return HTTPSeeOther(request.resource_url(imp))
+
+
+# --- step 3: the result -------------------------------------------------------------------------
+
+def _report(imp: ClientImport) -> dict:
+    data = json.loads(imp.report or "{}")
+    return data if isinstance(data, dict) else {"rows": data, "headers": []}
+
+
+def _result_page(request, imp: ClientImport) -> dict:
+    report = _report(imp)
+    order = {"fail": 0, "skip": 1}
+    rows = sorted(report.get("rows", []), key=lambda r: (order.get(r["action"], 2), r["line"]))
+    request.override_renderer = "clients_import/result.jinja2"
+    clients = imp.__parent__.__parent__
+    list_url = (request.resource_url(clients, query={"sort": "-created"})
+                if imp.target == "organizations"
+                else request.resource_url(clients["contacts"], query={"sort": "-created"}))
+    return {
+        "title": _("Import result"),
+        "steps": _steps(3),
+        "imp": imp,
+        "rows": rows[:RESULT_ROWS],
+        "more": max(0, len(rows) - RESULT_ROWS),
+        "message": lambda data: translate(request, load_message(data)),
+        "target_label": TARGET_LABELS[imp.target],
+        "list_url": list_url,
+        "problems_url": request.resource_url(imp, "problems"),
+        "upload_url": request.resource_url(imp.__parent__),
+        "record_url": lambda r: _record_url(request, imp, r),
+        "duplicate_label": DUPLICATE_LABELS.get(imp.duplicates, ""),
+    }
+
+
+def _record_url(request, imp: ClientImport, row: dict) -> str | None:
+    record_id = row.get("id") or row.get("existing_id")
+    if not record_id:
+        return None
+    clients = imp.__parent__.__parent__
+    if imp.target == "organizations":
+        return request.resource_url(clients, str(record_id))
+    return request.resource_url(clients["contacts"], str(record_id))
+
+
+@view_config(context=ClientImport, name="problems", permission="import")
+def problems_csv(context, request):
+    """The refused rows as they were in the file, with the reason in the last column."""
+    report = _report(context)
+    tr = request.translate
+    headers = [*report.get("headers", []), tr(_("Problem"))]
+    rows = []
+    for row in report.get("rows", []):
+        if row["action"] != "fail" or row.get("cells") is None:
+            continue
+        reasons = " ".join(translate(request, load_message(m)) for m in row["problems"])
+        rows.append([*row["cells"], reasons])
+    stem = Path(context.file_name).stem or "import"
+    return Response(body=write_csv(headers, rows), content_type="text/csv", charset="utf-8",
+                    content_disposition=f'attachment; filename="{stem}-problems.csv"')
+
+
+@list_action
+def import_action(request, clients) -> list[Action]:
+    """An "Import" button on the organization list for people with organization.import."""
+    if not request.has_permission("import", clients):
+        return []
+    return [Action(_("Import"), request.resource_url(clients["imports"]), "upload",
+                   "btn-outline-primary", "import")]
+
+
+def includeme(config) -> None:
+    Clients.children["imports"] = ClientImports
+
+
+def forget_old_uploads(request, days: int = 1) -> int:
+    """Delete the files of the person's imports started long ago and never finished."""
+    limit = utcnow() - dt.timedelta(days=days)
+    count = 0
+    for imp in request.dbsession.scalars(sa.select(ClientImport).where(
+            ClientImport.user_id == request.identity.user.id,
+            ClientImport.state == "uploaded", ClientImport.created_at < limit,
+            ClientImport.file_path != "")):
+        Path(imp.file_path).unlink(missing_ok=True)
+        imp.file_path = ""
+        imp.state = "failed"
+        count += 1
+    return count

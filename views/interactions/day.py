@@ -1,0 +1,214 @@
+"""My day's main block: my calls, meetings, e-mails and other interactions planned for today or
+earlier and not done, grouped by kind, the most overdue first. From each row, without leaving
+the page (htmx; plain forms and pages without JavaScript): log a call attempt, record the result
+and plan the next steps in one form, reschedule.
+
+A handful of queries whatever the data size (portal.interactions.rules.my_day): counts by kind and
+each group's first rows by the index (responsible_id, done_at, planned_at, kind), then the rows
+with their organization, contact and phones in one go, and today's call attempts of those rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pyramid.renderers import render_to_response
+from pyramid.view import view_config
+
+from models.clients import Interaction
+from models.meta import utcnow
+from portal.clients.rules import (
+    DIRECTION_LABELS,
+    INTERACTION_KIND_ICONS,
+    INTERACTION_KIND_LABELS,
+    reminder_days,
+)
+from portal.clients.resources import locate as locate_client
+from portal.core.i18n import _, format_date, local_today
+from portal.interactions.rules import (
+    ATTEMPT_ICONS,
+    ATTEMPT_LABELS,
+    DAY_GROUPS,
+    Interactions,
+    attempt_counts,
+    day_bounds,
+    interaction_url,
+    my_day,
+    phone_of,
+    today_start,
+)
+from views import _csrf_input as csrf_input
+from views.home import DayBlock, day_block
+
+PER_GROUP = 10
+
+
+@dataclass
+class DayRow:
+    """One row of the block, ready to print (My day is everyone's home page: formatting and
+    permission checks happen once per row here, not many times over in the template)."""
+
+    item: Interaction
+    url: str  # the interaction's own URL (…/interactions/<id>/); actions append their name
+    time: str  # 14:30, in the user's zone
+    day: str  # "20 Nov" when planned for an earlier day, else ""
+    date_iso: str
+    overdue: bool
+    org_url: str | None
+    contact_url: str | None
+    phone: str
+    dial: str
+    from_name: str  # who planned it, when not the user
+    subject: str
+    parent_text: str
+    attempts: dict  # today's call attempts by outcome
+
+
+def labels(request) -> dict:
+    """The block's fixed words, translated once per request."""
+    tr = request.localizer.translate
+    words = {
+        "no_answer": ATTEMPT_LABELS["no_answer"], "could_not_talk": ATTEMPT_LABELS["could_not_talk"],
+        "talked": ATTEMPT_LABELS["talked"], "attempts": _("Call attempts"), "result": _("Result"),
+        "reschedule": _("Reschedule"), "move_to": _("Move to"), "in_an_hour": _("In an hour"),
+        "tomorrow": _("Tomorrow"), "monday": _("Monday"), "date": _("Date"), "time": _("Time"),
+        "move": _("Move"), "incoming": DIRECTION_LABELS["in"], "overdue": _("Overdue"),
+    }
+    out = {key: tr(value) for key, value in words.items()}
+    out["kinds"] = {key: tr(value) for key, value in INTERACTION_KIND_LABELS.items()}
+    return out
+
+
+def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
+    from views.interactions.lists import dial
+
+    zone = request.user_timezone
+    today = local_today(request)
+    me = request.identity.user.id
+    seen: dict[tuple, str | None] = {}
+    days: dict[dt.date, str] = {}
+
+    def client_url(obj):
+        if obj is None:
+            return None
+        key = (type(obj).__name__, obj.id)
+        if key not in seen:
+            locate_client(request, obj)
+            seen[key] = request.resource_url(obj) if request.has_permission("view", obj) \
+                else None
+        return seen[key]
+
+    calls = [item.id for item in items if item.kind == "call"]
+    counts = attempt_counts(request.dbsession, calls, since=today_start(request)) if calls else {}
+    out = []
+    for item in items:
+        local = item.planned_at.astimezone(zone)
+        day = local.date()
+        if day < today and day not in days:
+            days[day] = format_date(request, day, "d MMM")
+        phone = phone_of(item)
+        out.append(DayRow(
+            item=item, url=interaction_url(request, item), time=local.strftime("%H:%M"),
+            day=days.get(day, ""), date_iso=day.isoformat(), overdue=item.planned_at < now,
+            org_url=client_url(item.organization), contact_url=client_url(item.contact),
+            phone=phone, dial=dial(phone),
+            from_name=item.author.full_name if item.author and item.author_id != me else "",
+            subject=item.subject or words["kinds"].get(item.kind, ""),
+            parent_text=(item.parent.result_text or "") if item.parent else "",
+            attempts=counts.get(item.id, {})))
+    return out
+
+
+def day_context(request, *, message=None, error=None, open_id: int | None = None,
+                open_what: str = "", form=None, problems=None) -> dict:
+    """What interactions/_day.jinja2 shows; `open_id`/`open_what` unfold a row's form."""
+    from views.interactions.lists import section_url
+
+    now = utcnow()
+    user = request.identity.user
+    _start, end = day_bounds(request, local_today(request))
+    groups = my_day(request, user.id, end=end, now=now, per_group=PER_GROUP)
+    words = labels(request)
+    ctx = {
+        "groups": [(g, day_rows(request, g.items, now, words)) for g in groups],
+        "total": sum(g.total for g in groups),
+        "overdue_total": sum(g.overdue for g in groups),
+        "message": message, "error": error, "open_id": open_id, "open_what": open_what,
+        "form": form, "problems": problems or {}, "L": words, "csrf": csrf_input(request),
+        "reminder_days": reminder_days(request.dbsession, user.id),
+        "section_url": section_url(request), "attempt_icons": ATTEMPT_ICONS,
+        "kind_icons": INTERACTION_KIND_ICONS,
+        "more_url": {g.key: more_url(request, g.key) for g in groups},
+    }
+    if open_id is not None and open_what == "result":
+        ctx.update(row_form_choices(request, open_id))
+    return ctx
+
+
+def more_url(request, group_key: str) -> str:
+    """The list of what a group holds beyond the block: my interactions of its kinds still to
+    do and planned up to today (the overdue ones included), as the block counts them."""
+    from urllib.parse import urlencode
+
+    from views.interactions.lists import section_url
+
+    kinds = next(spec.kinds for spec in DAY_GROUPS if spec.key == group_key)
+    return section_url(request) + "?" + urlencode({
+        "state": "planned", "kind": ",".join(kinds),
+        "end": local_today(request).isoformat()})
+
+
+def row_form_choices(request, item_id: int) -> dict:
+    from views.interactions.lists import helpers, step_dates
+    from views.interactions.forms import people_choices, result_choices
+
+    item = request.dbsession.get(Interaction, item_id)
+    return {"people": people_choices(request),
+            "results": result_choices(request, keep_id=item.result_id if item else None),
+            "step_dates": step_dates(request), "kind_labels": helpers(request)["kind_labels"]}
+
+
+@day_block
+def interactions_day(request) -> DayBlock | None:
+    if request.identity is None:
+        return None
+    return DayBlock("interactions/my_day.jinja2", day_context(request), order=10, column="main")
+
+
+def render_day(request, status: int = 200, **kw):
+    """The block alone (#ix-day), for htmx to swap in place."""
+    response = render_to_response("interactions/_day.jinja2", {"ctx": day_context(request, **kw)},
+                                  request=request)
+    response.status_int = status
+    response.headers["HX-Retarget"] = "#ix-day"
+    response.headers["HX-Reswap"] = "outerHTML"
+    return response
+
+
+def render_row(request, item: Interaction, status: int = 200, *, open_what: str = "",
+               form=None, problems=None):
+    """One row of the block (with its result or reschedule form unfolded)."""
+    from views.interactions.lists import section_url
+
+    words = labels(request)
+    ctx = {"open_id": item.id if open_what else None, "open_what": open_what, "form": form,
+           "problems": problems or {}, "L": words, "csrf": csrf_input(request),
+           "section_url": section_url(request), "attempt_icons": ATTEMPT_ICONS,
+           "kind_icons": INTERACTION_KIND_ICONS}
+    if open_what == "result":
+        ctx.update(row_form_choices(request, item.id))
+    (row,) = day_rows(request, [item], utcnow(), words)
+    response = render_to_response("interactions/_day_row.jinja2", {"ctx": ctx, "row": row},
+                                  request=request)
+    response.status_int = status
+    return response
+
+
+@view_config(context=Interactions, name="day", permission="view")
+def day_fragment(request):
+    return render_day(request)
+
+
+@view_config(context=Interaction, name="row", permission="view")
+def row_fragment(request):
+    return render_row(request, request.context)

@@ -1,0 +1,136 @@
+"""The client card's pieces of interactions: the timeline (what happened, newest first, and the
+planned next steps, oldest first, overdue marked, each with its actions) and the header buttons
+of the client card and the contact page: "Log a call", "Plan a meeting" and more."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from markupsafe import Markup
+from pyramid.renderers import render
+from sqlalchemy.orm import joinedload
+
+from models.clients import Contact, Interaction, Organization
+from models.meta import utcnow
+from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
+from portal.clients.timeline import TimelineItem, timeline_provider
+from portal.core.i18n import _
+from portal.interactions.rules import attempt_counts, attempt_summary, interaction_url, locate
+from portal.security.policy import sql_filter
+from views.clients.organizations import Action, card_action, contact_action
+
+DETAIL_MAX = 240
+
+
+def _short(text: str) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= DETAIL_MAX else text[:DETAIL_MAX - 1] + "…"
+
+
+@timeline_provider("interactions")
+def interactions_timeline(request, target, *, planned: bool, limit: int) -> list[TimelineItem]:
+    """Interactions with an organization (or a contact) the user may see."""
+    if isinstance(target, Organization):
+        about = Interaction.organization_id == target.id
+    elif isinstance(target, Contact):
+        about = Interaction.contact_id == target.id
+    else:
+        return []
+    stmt = sa.select(Interaction).where(about, sql_filter(request, Interaction, "view"))
+    if planned:
+        stmt = stmt.where(Interaction.done_at.is_(None)).order_by(Interaction.planned_at,
+                                                                  Interaction.id)
+    else:
+        stmt = stmt.where(Interaction.done_at.is_not(None)).order_by(
+            Interaction.done_at.desc(), Interaction.id.desc())
+    rows = request.dbsession.scalars(stmt.options(
+        joinedload(Interaction.responsible), joinedload(Interaction.contact),
+        joinedload(Interaction.result)).limit(limit)).all()
+    translate = request.localizer.translate
+    now = utcnow()
+    came_from = request.path_qs
+    # Every attempt of every day (the interaction's own page lists them one by one).
+    tried = attempt_counts(request.dbsession, [i.id for i in rows if i.kind == "call"])
+    out = []
+    for item in rows:
+        locate(request, item)
+        kind = translate(INTERACTION_KIND_LABELS.get(item.kind, _("Interaction")))
+        title = f"{kind}: {item.subject}" if item.subject else kind
+        if item.done:
+            result = translate(_(item.result.title)) if item.result else ""
+            detail = _short(item.result_text or item.text)
+            badge, badge_class = (result or translate(_("Done"))), "text-bg-success"
+        else:
+            detail = _short(item.text)
+            overdue = item.planned_at < now
+            badge = translate(_("Overdue") if overdue else _("Planned"))
+            badge_class = "text-bg-danger" if overdue else "text-bg-primary"
+        if isinstance(target, Organization) and item.contact is not None:
+            detail = " · ".join(p for p in (item.contact.full_name, detail) if p)
+        counts = tried.get(item.id) or {}
+        # Worth telling when it took more than one try (one "talked" is every done call).
+        attempts = attempt_summary(request, counts) if sum(counts.values()) > 1 else ""
+        if attempts:
+            detail = " · ".join(p for p in (detail, translate(_(
+                "Attempts: ${list}", mapping={"list": attempts}))) if p)
+        actions = Markup(render("interactions/_timeline_actions.jinja2", {
+            "item": item, "may_edit": request.has_permission("edit", item),
+            "url": lambda *el, item=item, **kw: interaction_url(request, item, *el, **kw),
+            "came_from": came_from}, request=request))
+        out.append(TimelineItem(
+            at=item.done_at or item.planned_at, title=title, url=interaction_url(request, item),
+            kind="interactions", icon=INTERACTION_KIND_ICONS.get(item.kind, "chat"),
+            detail=detail, who=item.responsible.full_name if item.responsible else "",
+            badge=badge, badge_class=badge_class, color=item.color, planned=not item.done,
+            overdue=not item.done and item.planned_at < now, actions_html=actions,
+            extra={"interaction_id": item.id, "direction": item.direction}))
+    return out
+
+
+# What the buttons of a client's page offer: (title, kind, mode, icon, id suffix).
+QUICK = [(_("Log a call"), "call", "log", "telephone-plus", "log-call"),
+         (_("Plan a meeting"), "meeting", "plan", "calendar-plus", "plan-meeting")]
+MORE = [(_("Plan a call"), "call", "plan", "telephone-forward", "plan-call"),
+        (_("Log an e-mail"), "email", "log", "envelope-plus", "log-email"),
+        (_("Plan an e-mail"), "email", "plan", "envelope-at", "plan-email"),
+        (_("Log a meeting"), "meeting", "log", "people", "log-meeting"),
+        (_("Plan a visit"), "visit", "plan", "geo-alt", "plan-visit"),
+        (_("Log a letter"), "letter", "log", "mailbox", "log-letter"),
+        (_("Log a fax"), "fax", "log", "printer", "log-fax")]
+
+
+def client_buttons(request, prefix: str, organization: Organization | None,
+                   contact: Contact | None = None) -> list[Action]:
+    """One click to log or plan a call, meeting, e-mail... with this client (the organization
+    and the contact person filled in), back to the page afterwards."""
+    section = request.root["clients"]["interactions"]
+    if not request.has_permission("add", section):
+        return []
+    client = {"organization": organization.id if organization is not None else "",
+              "contact": contact.id if contact is not None else "", "came_from": request.path}
+
+    def url(kind: str, mode: str) -> str:
+        query = {"kind": kind, **({"mode": "plan"} if mode == "plan" else {}), **client}
+        return request.resource_url(section, "@@add", query={k: v for k, v in query.items()
+                                                             if v != ""})
+
+    (log_title, log_kind, log_mode, log_icon, log_id), (plan_title, plan_kind, plan_mode,
+                                                         plan_icon, plan_id) = QUICK
+    more = tuple(Action(title, url(kind, mode), icon, "", f"{prefix}-{key}")
+                 for title, kind, mode, icon, key in MORE)
+    return [
+        Action(log_title, url(log_kind, log_mode), log_icon, "btn-primary", f"{prefix}-{log_id}"),
+        Action(plan_title, url(plan_kind, plan_mode), plan_icon, "btn-outline-primary",
+               f"{prefix}-{plan_id}"),
+        Action(_("More"), "", "three-dots", "btn-outline-primary", f"{prefix}-more", menu=more),
+    ]
+
+
+@card_action
+def card_buttons(request, org: Organization) -> list[Action]:
+    """"Log a call", "Plan a meeting" and more with this organization."""
+    return client_buttons(request, "ix-card", org)
+
+
+@contact_action
+def contact_buttons(request, contact: Contact) -> list[Action]:
+    """The same with a contact person, their organization (if any) filled in too."""
+    return client_buttons(request, "ix-contact", contact.organization, contact)

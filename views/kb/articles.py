@@ -1,0 +1,307 @@
+"""Article pages: read, write (new and edit, with a preview), feedback, must-read and its report."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from markupsafe import Markup
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.view import view_config
+
+from models.kb import Article, ArticleAttachment, ArticleFeedback, KbFolder
+from models.people import Department
+from portal.core.i18n import _
+from portal.kb.articles import (
+    ArticleInput,
+    article_problems,
+    article_url,
+    create_article,
+    give_feedback,
+    locate_folder,
+    read_form,
+    record_read,
+    related_articles,
+    related_ids,
+    update_article,
+)
+from portal.kb.files import human_size
+from portal.kb.markdown import MAX_BODY, headings, render
+from portal.kb.must_read import (
+    ALL,
+    confirm_read,
+    has_confirmed,
+    may_set_everyone,
+    notify_must_read,
+    readers_report,
+    readers_scope,
+)
+from portal.kb.search import search
+from portal.kb.security import article_filter
+from views.kb.home import int_param, kb_helpers
+from views.workflow import workflow_panel
+
+PICKER_LIMIT = 8
+
+
+def department_choices(dbsession) -> list[tuple[int, str]]:
+    from views.admin.departments import department_tree, flatten
+
+    return [(n.dept.id, "\u00a0\u00a0\u00a0" * n.depth + n.dept.name)
+            for n in flatten(department_tree(dbsession, with_counts=False))]
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+@view_config(context=Article, renderer="kb/article.jinja2", permission="view")
+def article_view(request):
+    article: Article = request.context
+    db = request.dbsession
+    read = record_read(request, article)
+    attachments = list(db.scalars(sa.select(ArticleAttachment).where(
+        ArticleAttachment.article_id == article.id).order_by(ArticleAttachment.filename)))
+    feedback = db.scalar(sa.select(ArticleFeedback).where(
+        ArticleFeedback.article_id == article.id, ArticleFeedback.user_id == request.identity.user.id))
+    may_edit = request.has_permission("edit", article)
+    may_review = request.has_permission("review", article)
+    may_delete = request.has_permission("delete", article)
+    concerned = article.must_read and article.state == "published" and _concerned(request, article)
+    panel = workflow_panel(request, article)
+    return {
+        # State and review history for everyone; the actions offered are the reader's own.
+        "panel": panel,
+        "title": article.title,
+        "article": article,
+        "body": Markup(article.body_html),
+        "toc": headings(article.body_html),
+        "attachments": attachments,
+        "files": [a for a in attachments if not a.is_image],
+        "images": [a for a in attachments if a.is_image],
+        "related": related_articles(request, article),
+        "feedback": feedback,
+        "read": read,
+        "must_confirm": concerned and not has_confirmed(read, article),
+        # Confirmed, but an earlier version: the text changed since.
+        "changed_since": concerned and read is not None and read.confirmed_at is not None
+        and not has_confirmed(read, article),
+        "may_edit": may_edit,
+        "may_review": may_review,
+        "may_delete": may_delete,
+        "may_report": article.must_read and readers_scope(request, article) is not None,
+        "human_size": human_size,
+        "file_url": lambda a: file_url(request, a),
+        **kb_helpers(request),
+    }
+
+
+def file_url(request, attachment: ArticleAttachment) -> str:
+    from urllib.parse import quote
+
+    return f"{request.application_url}/kb/@@file/{attachment.id}/{quote(attachment.filename)}"
+
+
+def _concerned(request, article: Article) -> bool:
+    if article.must_read_department_id is None:
+        return True
+    dept_ids = request.department_tree.with_descendants([article.must_read_department_id])
+    return bool(dept_ids & set(request.identity.department_ids))
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+class ArticleForm:
+    """The article editor (our own form: a Markdown editor with a preview needs more than
+    deform's widgets). Errors are shown next to their fields with status 400."""
+
+    template = "kb/edit.jinja2"
+
+    def __init__(self, context, request):
+        self.context = context
+        self.request = request
+        self.db = request.dbsession
+
+    @property
+    def folder_id(self) -> int:
+        return self.context.id if isinstance(self.context, KbFolder) else self.context.folder_id
+
+    def render(self, data: ArticleInput, problems: dict, article: Article | None):
+        related = []
+        if data.related_ids:
+            related = list(self.db.scalars(sa.select(Article).where(
+                Article.id.in_(data.related_ids), article_filter(self.request, "view"))))
+        hidden = 0
+        if article is not None:
+            linked = related_ids(self.db, article)
+            hidden = len(linked) - (self.db.scalar(sa.select(sa.func.count()).where(
+                Article.id.in_(linked), article_filter(self.request, "view"))) if linked else 0)
+        may_everyone = may_set_everyone(self.request, locate_folder(self.request, self.folder_id)) or (
+            article is not None and article.must_read and article.must_read_department_id is None)
+        values = {
+            "hidden_related": hidden,
+            "may_everyone": may_everyone,
+            "title": (_("New article") if article is None
+                      else _("Edit “${title}”", mapping={"title": article.title})),
+            "article": article,
+            "folder_id": self.folder_id,
+            "data": data,
+            "tags_text": ", ".join(data.tags),
+            "related": related,
+            "problems": problems,
+            "departments": department_choices(self.db),
+            "max_body": MAX_BODY,
+            "action": self.request.path_url,
+            **kb_helpers(self.request),
+        }
+        response = render_to_response(self.template, values, request=self.request)
+        if problems:
+            response.status_int = 400
+        return response
+
+
+@view_config(context=KbFolder, name="add-article", permission="add")
+class ArticleAdd(ArticleForm):
+    def __call__(self):
+        if self.request.method != "POST":
+            return self.render(ArticleInput(title="", body=""), {}, None)
+        data, problems = read_form(self.request.POST)
+        problems.update(article_problems(self.request, self.context.id, data))
+        if problems:
+            return self.render(data, problems, None)
+        article = create_article(self.request, self.context, data)
+        self.request.session.flash(self.request.translate(
+            _("Draft “${title}” saved. Submit it for review when it is ready.",
+              mapping={"title": article.title})))
+        return HTTPSeeOther(article_url(self.request, article))
+
+
+@view_config(context=Article, name="edit", permission="edit")
+class ArticleEdit(ArticleForm):
+    def __call__(self):
+        article: Article = self.context
+        if self.request.method != "POST":
+            data = ArticleInput(title=article.title, body=article.body, summary=article.summary,
+                                slug=article.slug, tags=article.tags,
+                                related_ids=related_ids(self.db, article),
+                                must_read=article.must_read,
+                                must_read_department_id=article.must_read_department_id)
+            return self.render(data, {}, article)
+        data, problems = read_form(self.request.POST)
+        problems.update(article_problems(self.request, article.folder_id, data, article.id))
+        if int_param_post(self.request, "version") not in (None, article.version):
+            problems["body"] = _("Someone saved this article while you were editing it (now version "
+                                 "${n}). Copy your text, open the article again and apply your "
+                                 "changes there.", mapping={"n": article.version})
+        if problems:
+            return self.render(data, problems, article)
+        changed = update_article(self.request, article, data)
+        message = (_("Saved as version ${n}.", mapping={"n": article.version}) if changed
+                   else _("Saved. The text did not change, so no new version was made."))
+        self.request.session.flash(self.request.translate(message))
+        return HTTPSeeOther(article_url(self.request, article))
+
+
+def int_param_post(request, name: str) -> int | None:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@view_config(context=KbFolder, name="preview", request_method="POST", permission="add",
+             renderer="kb/_preview.jinja2")
+@view_config(context=Article, name="preview", request_method="POST", permission="view",
+             renderer="kb/_preview.jinja2")
+def preview(request):
+    """The body as it will look (htmx), sanitized exactly as when saved."""
+    body = request.POST.get("body", "")
+    if len(body) > MAX_BODY:
+        return {"html": None, "too_long": True}
+    return {"html": Markup(render(body)), "too_long": False}
+
+
+@view_config(context=KbFolder, name="find-related", renderer="kb/_related_found.jinja2", permission="add")
+@view_config(context=Article, name="find-related", renderer="kb/_related_found.jinja2", permission="view")
+def find_related(request):
+    """Articles to link as "see also" (htmx picker): published ones the user may read."""
+    q = request.GET.get("q", "").strip()[:200]
+    exclude = request.context.id if isinstance(request.context, Article) else None
+    found = []
+    if q:
+        where = sa.and_(Article.state == "published", article_filter(request, "view"))
+        if exclude:
+            where = sa.and_(where, Article.id != exclude)
+        hits, _total = search(request, q, where=where, limit=PICKER_LIMIT)
+        found = [h.article for h in hits]
+    return {"found": found, "q": q, **kb_helpers(request)}
+
+
+# --- feedback and must-read ---------------------------------------------------------------------
+
+@view_config(context=Article, name="feedback", request_method="POST", permission="view")
+def feedback(request):
+    article: Article = request.context
+    answer = request.POST.get("helpful")
+    if answer not in ("yes", "no"):
+        request.session.flash(request.translate(_("Choose “Yes” or “No”.")), "error")
+    else:
+        give_feedback(request, article, answer == "yes", request.POST.get("comment", ""))
+        request.session.flash(request.translate(_("Thank you! Your answer helps to improve the article.")))
+    return HTTPSeeOther(article_url(request, article) + "#feedback")
+
+
+@view_config(context=Article, name="confirm", request_method="POST", permission="view")
+def confirm(request):
+    article: Article = request.context
+    if not article.must_read or article.state != "published":
+        request.session.flash(request.translate(_("This article is not a must-read.")), "error")
+    else:
+        confirm_read(request, article)
+        request.session.flash(request.translate(_("Thank you: you have confirmed reading “${title}”.",
+                                                  mapping={"title": article.title})))
+    return HTTPSeeOther(article_url(request, article))
+
+
+@view_config(context=Article, name="readers", renderer="kb/readers.jinja2", permission="view")
+def readers(request):
+    """Who must read it and who has confirmed: everyone concerned for its author, editors and
+    reviewers; the people of their departments for department heads; everyone for directors."""
+    article: Article = request.context
+    scope = readers_scope(request, article)
+    if scope is None:
+        raise HTTPForbidden()
+    show = request.GET.get("show", "pending")
+    if show not in ("pending", "confirmed", "all"):
+        show = "pending"
+    q = request.GET.get("q", "").strip()[:100]
+    report = readers_report(request, article, show=show, page=int_param(request, "page") or 1, q=q,
+                            scope=scope)
+    base = article_url(request, article, "readers")
+
+    def url(**changes):
+        from urllib.parse import urlencode
+
+        merged = {"show": show, "q": q, **changes}
+        query = urlencode([(k, v) for k, v in merged.items() if v])
+        return f"{base}?{query}" if query else base
+
+    return {
+        "title": _("Who has read “${title}”", mapping={"title": article.title}),
+        "article": article,
+        "report": report,
+        "show": show,
+        "q": q,
+        "url": url,
+        "page_url": lambda p: url(page=p if p > 1 else ""),
+        "department": (request.dbsession.get(Department, article.must_read_department_id)
+                       if article.must_read_department_id else None),
+        "own_departments": scope != ALL,
+        **kb_helpers(request),
+    }
+
+
+@view_config(context=Article, name="remind", request_method="POST", permission="view")
+def remind(request):
+    """Notify again everyone concerned who has not confirmed yet (within what the user may see)."""
+    article: Article = request.context
+    scope = readers_scope(request, article)
+    if scope is None or not article.must_read or article.state != "published":
+        raise HTTPForbidden()
+    n = notify_must_read(request, article, None if scope == ALL else scope)
+    request.session.flash(request.translate(_("Reminder sent to ${n} people.", mapping={"n": n})))
+    return HTTPSeeOther(article_url(request, article, "readers"))

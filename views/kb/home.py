@@ -1,0 +1,249 @@
+"""The knowledge base: its section (/kb), the home page and the folder pages.
+
+Articles are in views/kb/articles.py, versions in views/kb/versions.py, folder forms and
+Sharing in views/kb/folders.py, search in views/kb/search.py, files in views/kb/files.py.
+"""
+from __future__ import annotations
+
+from math import ceil
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from pyramid.view import view_config
+from sqlalchemy.orm import selectinload
+
+from models.kb import Article, ArticleTag, KbFolder
+from portal.core.i18n import _
+from portal.kb.articles import article_url, folder_url
+from portal.kb.must_read import must_read_pending, report_scope
+from portal.kb.resources import Kb
+from portal.kb.security import article_filter, visible_folder_ids
+
+PAGE_SIZE = 25
+LIST_SIZE = 6
+STATE_CSS = {"draft": "secondary", "pending": "warning", "published": "success", "archived": "dark"}
+SORTS = ("title", "updated", "popular")
+
+
+def includeme(config) -> None:
+    import portal.kb.audit  # noqa: F401  (knowledge-base tables in the audit log)
+    from portal.kb.articles import on_transition
+    from portal.kb.security import kb_tree
+    from portal.resources import add_section
+    from views.home import DAY_BLOCKS
+    from workflows.engine import Transitioned
+
+    add_section("kb", Kb, _("Knowledge base"), "journal-bookmark", 60)
+    if kb_day_block not in DAY_BLOCKS:
+        DAY_BLOCKS.append(kb_day_block)
+    config.add_request_method(kb_tree, "kb_tree", reify=True)
+    config.add_subscriber(on_transition, Transitioned)
+
+
+# --- helpers shared by the knowledge-base pages ----------------------------------------------------
+
+def kb_helpers(request) -> dict:
+    """What every KB template uses: URLs from the folder tree, state badges, breadcrumbs."""
+    from workflows.article import ARTICLE
+
+    tree = request.kb_tree
+
+    def crumbs(folder_id):
+        if folder_id is None:
+            return []
+        return [(n.title, folder_url(request, n.id)) for n in
+                [*tree.ancestors(folder_id), tree.nodes[folder_id]]]
+
+    helpers = {
+        "kb_url": request.application_url + "/kb/",
+        "folder_url": lambda fid, *e, **kw: folder_url(request, fid, *e, **kw),
+        "article_url": lambda a, *e, **kw: article_url(request, a, *e, **kw),
+        "folder_title": lambda fid: tree.nodes[fid].title if fid in tree.nodes else "",
+        "folder_path": lambda fid: " / ".join(n.title for n in [*tree.ancestors(fid), tree.nodes[fid]]),
+        "crumbs": crumbs,
+        "state_title": lambda s: ARTICLE.states[s].title if s in ARTICLE.states else s,
+        "state_css": STATE_CSS,
+        "tag_url": lambda tag: request.application_url + "/kb/search?" + urlencode({"tag": tag}),
+    }
+    helpers["h"] = helpers
+    return helpers
+
+
+def int_param(request, name: str) -> int | None:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def published_visible(request):
+    return sa.and_(Article.state == "published", article_filter(request, "view"))
+
+
+def folder_counts(request, where=None) -> dict[int, int]:
+    """{folder id: visible published articles} in one GROUP BY."""
+    stmt = (sa.select(Article.folder_id, sa.func.count()).where(published_visible(request))
+            .group_by(Article.folder_id))
+    if where is not None:
+        stmt = stmt.where(where)
+    return dict(request.dbsession.execute(stmt).all())
+
+
+def with_totals(tree, counts: dict[int, int], visible: set[int]) -> dict[int, int]:
+    """Counts that include the sub-folders one may see."""
+    totals: dict[int, int] = {}
+
+    def total(fid):
+        if fid not in totals:
+            totals[fid] = counts.get(fid, 0) + sum(total(c) for c in tree.children.get(fid, ())
+                                                   if c in visible)
+        return totals[fid]
+
+    for fid in visible:
+        total(fid)
+    return totals
+
+
+def popular_tags(request, limit: int = 24, folder_ids=None) -> list[tuple[str, int]]:
+    """Tags of published articles one may read, most used first — in a few folders exactly, or
+    everywhere among the 500 most read articles (a count over every tag would read every
+    article)."""
+    visible = published_visible(request)
+    if folder_ids is not None:
+        articles = sa.select(Article.id).where(visible, Article.folder_id.in_(sorted(folder_ids)))
+    else:
+        articles = (sa.select(Article.id).where(visible).order_by(Article.read_count.desc())
+                    .limit(500))
+    stmt = (sa.select(ArticleTag.tag, sa.func.count().label("n"))
+            .where(ArticleTag.article_id.in_(articles.scalar_subquery() if folder_ids is None
+                                             else articles))
+            .group_by(ArticleTag.tag).order_by(sa.desc("n"), ArticleTag.tag).limit(limit))
+    return [(tag, n) for tag, n in request.dbsession.execute(stmt)]
+
+
+def article_list(request, stmt, limit: int) -> list[Article]:
+    return list(request.dbsession.scalars(stmt.options(selectinload(Article.author),
+                                                       selectinload(Article.tag_rows)).limit(limit)))
+
+
+# --- /kb: the home page ------------------------------------------------------------------------
+
+@view_config(context=Kb, renderer="kb/home.jinja2", permission="view")
+def kb_home(request):
+    tree = request.kb_tree
+    visible = visible_folder_ids(request)
+    uid = request.identity.user.id
+    totals = with_totals(tree, folder_counts(request), visible)
+    # Ordered by one indexed column each, so that the newest/most read come off an index.
+    recent = article_list(request, sa.select(Article).where(published_visible(request))
+                          .order_by(Article.updated_at.desc()), LIST_SIZE)
+    popular = article_list(request, sa.select(Article).where(published_visible(request),
+                                                              Article.read_count > 0)
+                           .order_by(Article.read_count.desc()), LIST_SIZE)
+    review = article_list(request, sa.select(Article).where(
+        Article.state == "pending", article_filter(request, "review"))
+        .order_by(Article.updated_at), 8)
+    drafts = article_list(request, sa.select(Article).where(
+        Article.author_id == uid, Article.state.in_(("draft", "pending")))
+        .order_by(Article.updated_at.desc()), 8)
+    top = [tree.nodes[f] for f in tree.children.get(None, ()) if f in visible]
+    subfolders = {n.id: [tree.nodes[c] for c in tree.children.get(n.id, ()) if c in visible][:4]
+                  for n in top}
+    return {
+        "title": _("Knowledge base"),
+        "top": top,
+        "subfolders": subfolders,
+        "totals": totals,
+        "recent": recent,
+        "popular": popular,
+        "review": review,
+        "drafts": drafts,
+        "must_read": must_read_pending(request, 5),
+        "tags": popular_tags(request, 14),
+        "may_add_folder": request.has_permission("add_folder", request.context),
+        "may_see_must_read_report": report_scope(request) is not None,
+        **kb_helpers(request),
+    }
+
+
+# --- a folder ----------------------------------------------------------------------------------
+
+@view_config(context=KbFolder, renderer="kb/folder.jinja2", permission="view")
+def folder_view(request):
+    folder: KbFolder = request.context
+    db = request.dbsession
+    tree = request.kb_tree
+    visible = visible_folder_ids(request)
+    tag = request.GET.get("tag", "").strip()[:40].casefold()
+    sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "title"
+    state = request.GET.get("state", "")
+    may_edit_articles = request.has_permission("add", folder)
+
+    stmt = sa.select(Article).where(Article.folder_id == folder.id, article_filter(request, "view"))
+    if state in STATE_CSS:
+        stmt = stmt.where(Article.state == state)
+    elif not state:
+        # Published first; drafts and the rest are one click away for those who see them.
+        stmt = stmt.where(Article.state != "archived")
+    if tag:
+        stmt = stmt.where(Article.id.in_(sa.select(ArticleTag.article_id).where(ArticleTag.tag == tag)))
+    total = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    pages = max(1, ceil(total / PAGE_SIZE))
+    page = min(max(int_param(request, "page") or 1, 1), pages)
+    order = {"title": (Article.title, Article.id),
+             "updated": (Article.updated_at.desc(), Article.id.desc()),
+             "popular": (Article.read_count.desc(), Article.title)}[sort]
+    articles = article_list(request, stmt.order_by(*order).offset((page - 1) * PAGE_SIZE), PAGE_SIZE)
+    states = dict(db.execute(sa.select(Article.state, sa.func.count())
+                             .where(Article.folder_id == folder.id, article_filter(request, "view"))
+                             .group_by(Article.state)).all())
+    children = [tree.nodes[c] for c in tree.children.get(folder.id, ()) if c in visible]
+    below = Article.folder_id.in_(sorted(tree.descendants(folder.id)))
+    totals = with_totals(tree, folder_counts(request, below), visible)
+    base = folder_url(request, folder.id)
+    params = {"tag": tag, "sort": sort if sort != "title" else "", "state": state}
+
+    def url(**changes):
+        merged = {**params, **changes}
+        query = urlencode([(k, v) for k, v in merged.items() if v])
+        return f"{base}?{query}" if query else base
+
+    return {
+        "title": folder.title,
+        "folder": folder,
+        "node": tree.nodes[folder.id],
+        "children": children,
+        "totals": totals,
+        "articles": articles,
+        "total": total,
+        "page": page,
+        "pages": pages,
+        "page_size": PAGE_SIZE,
+        "url": url,
+        "page_url": lambda p: url(page=p if p > 1 else ""),
+        "tag": tag,
+        "sort": sort,
+        "state": state,
+        "states": states,
+        "tags": popular_tags(request, 16, [folder.id]),
+        "restricted": tree.is_restricted(folder.id),
+        "restricted_here": folder.restricted,
+        "may_add": may_edit_articles,
+        "may_add_folder": request.has_permission("add_folder", folder),
+        "may_edit": request.has_permission("edit", folder),
+        "may_share": request.has_permission("share", folder),
+        **kb_helpers(request),
+    }
+
+
+# --- My day: what the knowledge base asks of the person today -------------------------------------
+
+def kb_day_block(request):
+    """Must-read articles to confirm and articles waiting for the person's review, if any."""
+    from views.home import DayBlock
+
+    must_read = must_read_pending(request, 5)
+    review = request.dbsession.scalar(sa.select(sa.func.count()).select_from(Article).where(
+        Article.state == "pending", article_filter(request, "review")))
+    if not must_read and not review:
+        return None
+    return DayBlock("kb/day_block.jinja2", {"must_read": must_read, "review": review,
+                                             **kb_helpers(request)}, order=30, column="side")

@@ -1,0 +1,114 @@
+"""The notification inbox behind the bell: list, mark one read, mark all read."""
+from __future__ import annotations
+
+from math import ceil
+
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.view import view_config
+
+from models.meta import utcnow
+from models.notifications import Notification
+from portal.core.i18n import _
+from portal.resources import Root
+from views.people.auth import safe_came_from
+
+PAGE_SIZE = 30
+
+
+def _mine(request):
+    return Notification.user_id == request.identity.user.id
+
+
+def unread_count(request) -> int:
+    """Fresh count (request.unread_notifications is computed once, before any change)."""
+    return request.dbsession.scalar(
+        sa.select(sa.func.count()).select_from(Notification)
+        .where(_mine(request), Notification.read_at.is_(None))
+    )
+
+
+def notification_target(request, note: Notification) -> str | None:
+    """Where a notification leads, if it is inside the portal (no open redirects)."""
+    url = note.url or ""
+    if url.startswith(request.application_url + "/"):
+        return url
+    if url.startswith("/") and not url.startswith("//"):
+        return request.application_url + url
+    return None
+
+
+@view_config(context=Root, name="notifications", path_info=r"^/notifications/?$",
+             request_method="GET", renderer="notifications/index.jinja2", permission="view")
+def inbox(request):
+    db = request.dbsession
+    only_unread = request.GET.get("show") == "unread"
+    stmt = sa.select(Notification).where(_mine(request))
+    if only_unread:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    total = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    pages = max(1, ceil(total / PAGE_SIZE))
+    page_param = request.GET.get("page", "")
+    page = min(max(int(page_param) if page_param.isdigit() and len(page_param) < 7 else 1, 1), pages)
+    notes = db.scalars(
+        stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
+    base = request.resource_url(request.root, "notifications")
+
+    def page_url(p: int) -> str:
+        query = {k: v for k, v in (("show", "unread" if only_unread else ""),
+                                   ("page", p if p > 1 else "")) if v}
+        return request.resource_url(request.root, "notifications", query=query)
+
+    return {
+        "title": _("Notifications"),
+        "notes": notes,
+        "total": total,
+        "unread": unread_count(request),
+        "only_unread": only_unread,
+        "page": page,
+        "pages": pages,
+        "page_url": page_url,
+        "base_url": base,
+        "target": lambda n: notification_target(request, n),
+    }
+
+
+@view_config(context=Root, name="notifications", path_info=r"^/notifications/read/?$",
+             request_method="POST", permission="view")
+def mark_read(request):
+    """Mark one of one's own notifications read; go where it points, or back to the list."""
+    note_id = request.POST.get("id", "")
+    note = None
+    if note_id.isdigit() and len(note_id) < 12:
+        note = request.dbsession.scalar(
+            sa.select(Notification).where(Notification.id == int(note_id), _mine(request)))
+    if note is None:
+        # Someone else's notification is treated as one that does not exist.
+        raise HTTPNotFound()
+    if note.read_at is None:
+        note.read_at = utcnow()
+        request.dbsession.flush()
+    if request.headers.get("HX-Request"):
+        response = render_to_response("notifications/_item.jinja2", {
+            "n": note, "oob": True, "unread": unread_count(request),
+            "target": lambda n: notification_target(request, n),
+        }, request=request)
+        return response
+    target = notification_target(request, note) if request.POST.get("go") != "0" else None
+    came_from = request.POST.get("came_from") or "/notifications"
+    return HTTPSeeOther(target or safe_came_from(request, came_from))
+
+
+@view_config(context=Root, name="notifications", path_info=r"^/notifications/read-all/?$",
+             request_method="POST", permission="view")
+def mark_all_read(request):
+    count = request.dbsession.execute(
+        sa.update(Notification).where(_mine(request), Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    ).rowcount
+    if count:
+        request.session.flash(request.translate(_("All notifications are marked as read.")))
+    return HTTPSeeOther(safe_came_from(request, request.POST.get("came_from") or "/notifications"))

@@ -1,0 +1,291 @@
+"""One's own account: preferences (language, time zone, phone, birthday) and API tokens."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import colander
+import deform
+import sqlalchemy as sa
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.i18n import make_localizer
+from pyramid.interfaces import ITranslationDirectories
+from pyramid.view import view_config
+
+from models.meta import utcnow
+from models.people import ApiToken
+from portal.core.i18n import LANGUAGES, _, timezone_choices
+from portal.people.rules import user_field_problems
+from portal.resources import Root
+from views.forms import CSRFSchema, FormView
+
+TOKEN_NAME_MAX = ApiToken.__table__.c.name.type.length
+LANGUAGE_CHOICES = ("", *LANGUAGES)
+
+
+def _utc_offset(name: str, now: dt.datetime) -> str:
+    offset = now.astimezone(ZoneInfo(name)).utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# Scanning the zone database takes a while: once per process.
+TIMEZONES = [*timezone_choices(), "UTC"]
+
+
+@lru_cache(maxsize=2)
+def _timezone_groups(day: dt.date) -> tuple:
+    """{region: [(zone, label)]} with today's offsets (they change with daylight saving)."""
+    now = dt.datetime.combine(day, dt.time(12), dt.UTC)
+    groups: dict[str, list] = defaultdict(list)
+    for name in TIMEZONES:
+        region, _sep, place = name.partition("/")
+        place = place.replace("_", " ").replace("/", " / ") or name
+        label = f"{place} ({_utc_offset(name, now)})"
+        groups[region].append((name, label))
+    return tuple((region, tuple(options)) for region, options in groups.items())
+
+
+def timezone_values() -> list:
+    """Time zones grouped by region for the select box: "Moscow (UTC+03:00)"."""
+    return [deform.widget.OptGroup(region, *options)
+            for region, options in _timezone_groups(dt.datetime.now(dt.UTC).date())]
+
+
+@colander.deferred
+def _timezone_widget(node, kw):
+    return deform.widget.SelectWidget(values=timezone_values())
+
+
+@colander.deferred
+def _language_widget(node, kw):
+    return deform.widget.SelectWidget(
+        values=[("", _("Automatic (the browser's language)")), *LANGUAGES.items()])
+
+
+def _phone_validator(node, value):
+    problem = user_field_problems(None, {"phone": value}).get("phone")
+    if problem:
+        raise colander.Invalid(node, problem)
+
+
+def _birthday_validator(node, value):
+    if value.year < 1900 or value > dt.date.today():
+        raise colander.Invalid(node, _("Enter a real date of birth, for example 1990-05-14."))
+
+
+class PreferencesSchema(CSRFSchema):
+    language = colander.SchemaNode(
+        colander.String(), title=_("Language"), missing="", widget=_language_widget,
+        validator=colander.OneOf(LANGUAGE_CHOICES, msg_err=_("Choose a language from the list.")),
+        description=_("Automatic follows your browser's language."))
+    timezone = colander.SchemaNode(
+        colander.String(), title=_("Time zone"), widget=_timezone_widget,
+        validator=colander.OneOf(TIMEZONES, msg_err=_(
+            "“${val}” is not a time zone we know. Choose one from the list.")),
+        missing_msg=_("Choose your time zone."),
+        description=_("Dates and times in the portal are shown in this zone."))
+    phone = colander.SchemaNode(
+        colander.String(), title=_("Phone"), missing="", validator=_phone_validator,
+        preparer=lambda v: v.strip() if isinstance(v, str) else v,
+        widget=deform.widget.TextInputWidget(attributes={"type": "tel", "autocomplete": "tel",
+                                                         "placeholder": "+7 495 123-45-67"}),
+        description=_("Shown in the people directory."))
+    birthday = colander.SchemaNode(
+        colander.Date(), title=_("Birthday"), missing=None, validator=_birthday_validator,
+        widget=deform.widget.TextInputWidget(attributes={"type": "date"}),
+        description=_("Colleagues see only the day and the month."))
+
+
+@view_config(context=Root, name="preferences", path_info=r"^/preferences/?$",
+             renderer="account/preferences.jinja2", permission="view")
+class Preferences(FormView):
+    schema_factory = PreferencesSchema
+    title = _("Preferences")
+
+    def appstruct(self) -> dict:
+        user = self.request.identity.user
+        return {"language": user.locale if user.locale in LANGUAGES else "",
+                "timezone": user.timezone, "phone": user.phone, "birthday": user.birthday}
+
+    def save(self, appstruct: dict) -> str:
+        request = self.request
+        user = request.identity.user
+        user.locale = appstruct["language"]
+        user.timezone = appstruct["timezone"]
+        user.phone = appstruct["phone"]
+        user.birthday = appstruct["birthday"]
+        locale = appstruct["language"] or request.accept_language.lookup(list(LANGUAGES), default="ru")
+
+        def set_cookie(req, response):
+            # The language cookie keeps the log-in page in the same language.
+            if appstruct["language"]:
+                response.set_cookie("_LOCALE_", locale, max_age=365 * 24 * 3600, httponly=True,
+                                    samesite="Lax")
+            else:
+                response.delete_cookie("_LOCALE_")
+
+        request.add_response_callback(set_cookie)
+        localizer = make_localizer(
+            locale, request.registry.queryUtility(ITranslationDirectories, default=[]))
+        request.session.flash(localizer.translate(_("Your preferences have been saved.")))
+        return request.resource_url(request.root, "preferences")
+
+
+# --- API tokens -----------------------------------------------------------------------------------
+
+class TokenSchema(CSRFSchema):
+    name = colander.SchemaNode(
+        colander.String(), title=_("Token name"),
+        preparer=lambda v: v.strip() if isinstance(v, str) else v,
+        missing_msg=_("Give the token a name, for example the script or program that will use it."),
+        validator=colander.Length(max=TOKEN_NAME_MAX, max_err=_("At most ${max} characters, please.")),
+        widget=deform.widget.TextInputWidget(attributes={"maxlength": str(TOKEN_NAME_MAX),
+                                                         "placeholder": _("e.g. Reports script")}))
+
+
+def my_tokens(request) -> list[ApiToken]:
+    return list(request.dbsession.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == request.identity.user.id)
+        .order_by(ApiToken.revoked, ApiToken.created_at.desc(), ApiToken.id.desc())
+    ))
+
+
+@view_config(context=Root, name="preferences", path_info=r"^/preferences/tokens/?$",
+             renderer="account/tokens.jinja2", permission="view")
+class Tokens(FormView):
+    """List one's API tokens and create one; the secret is shown once, in the answer itself."""
+
+    schema_factory = TokenSchema
+    title = _("API tokens")
+    buttons = (deform.Button("create", _("Create token"), css_class="btn-primary"),)
+
+    def render(self, form, **extra):
+        extra.setdefault("secret", None)
+        extra.setdefault("created", None)
+        return super().render(form, tokens=my_tokens(self.request), now=utcnow(), **extra)
+
+    def __call__(self):
+        form = self.form()
+        if self.request.method != "POST":
+            return self.render(form.render())
+        try:
+            appstruct = form.validate(list(self.request.POST.items()))
+        except deform.ValidationFailure as failure:
+            return self.render(failure.render(), failed=True)
+        token, secret = ApiToken.issue(self.request.identity.user, appstruct["name"])
+        self.request.dbsession.add(token)
+        self.request.dbsession.flush()
+        # Never redirect here: the secret must not travel in a URL or the (signed, not
+        # encrypted) session cookie, so this answer is the only place it appears.
+        self.request.response.headers["Cache-Control"] = "no-store"
+        return self.render(self.form().render(), secret=secret, created=token)
+
+
+@view_config(context=Root, name="preferences", path_info=r"^/preferences/tokens/revoke/?$",
+             request_method="POST", permission="view")
+def revoke_token(request):
+    token_id = request.POST.get("id", "")
+    token = None
+    if token_id.isdigit() and len(token_id) < 12:
+        token = request.dbsession.scalar(sa.select(ApiToken).where(
+            ApiToken.id == int(token_id), ApiToken.user_id == request.identity.user.id))
+    if token is None:
+        raise HTTPNotFound()
+    if not token.revoked:
+        token.revoked = True
+        request.session.flash(request.translate(
+            _("The token “${name}” is revoked: it no longer opens the portal.",
+              mapping={"name": token.name})))
+    return HTTPSeeOther(request.resource_url(request.root, "preferences", "tokens"))
+
+
+# --- notification preferences ------------------------------------------------------------------
+
+DIGEST_HOURS = tuple(range(24))
+BIRTHDAY_CHOICES = (0, 1, 2, 3, 5, 7, 14)
+
+
+def _notification_context(request, settings, errors=None) -> dict:
+    from models.notifications import CHANNELS, NOTIFICATION_KINDS, mail_enabled
+
+    user = request.identity.user
+    return {
+        "title": _("Notifications"),
+        "kinds": list(NOTIFICATION_KINDS.items()),
+        "channels": CHANNELS,
+        "channel_labels": {"portal": _("In the portal"), "email": _("By e-mail"), "both": _("Both")},
+        "settings": settings,
+        "effective": {kind: settings.channel_for(kind) for kind in NOTIFICATION_KINDS},
+        "digest_hours": DIGEST_HOURS,
+        "birthday_choices": BIRTHDAY_CHOICES,
+        "email": user.email,
+        "mail_on": mail_enabled(request.dbsession),
+        "errors": errors or {},
+    }
+
+
+@view_config(context=Root, name="preferences", path_info=r"^/preferences/notifications/?$",
+             renderer="account/notifications.jinja2", permission="view")
+def notification_preferences(request):
+    """How each kind of notice reaches the person: portal, e-mail or both; digest; birthdays."""
+    from models.notifications import (
+        CHANNELS,
+        NOTIFICATION_KINDS,
+        NotificationSettings,
+        saved_settings,
+        settings_for,
+    )
+
+    db = request.dbsession
+    user = request.identity.user
+    settings = settings_for(db, user.id)
+    if request.method != "POST":
+        return _notification_context(request, settings)
+    post = request.POST
+    errors = {}
+    default = post.get("default_channel", "portal")
+    if default not in CHANNELS:
+        errors["default_channel"] = _("Choose how notifications reach you.")
+    channels = {}
+    for kind in NOTIFICATION_KINDS:
+        value = post.get(f"channel_{kind}", default)
+        if value not in CHANNELS:
+            errors[f"channel_{kind}"] = _("Choose how notifications reach you.")
+        elif value != default:
+            channels[kind] = value
+    hour = post.get("digest_hour", "8")
+    if not hour.isdigit() or int(hour) not in DIGEST_HOURS:
+        errors["digest_hour"] = _("Choose an hour from the list.")
+    ahead = post.get("birthdays_ahead", "3")
+    if not ahead.isdigit() or int(ahead) not in BIRTHDAY_CHOICES:
+        errors["birthdays_ahead"] = _("Choose a number of days from the list.")
+    digest = post.get("digest") == "1"
+    wants_mail = default != "portal" or any(c != "portal" for c in channels.values())
+    if (wants_mail or digest) and not user.email:
+        errors["default_channel"] = _(
+            "You have no e-mail address in the portal, so notices can only reach you here. "
+            "Ask an administrator to add your address.")
+    if errors:
+        request.response.status_int = 400
+        request.session.flash(request.translate(_("Please correct the errors below.")), "error")
+        # What they chose, shown again next to the reasons (nothing is stored).
+        preview = NotificationSettings(
+            user_id=user.id, default_channel=default if default in CHANNELS else "portal",
+            channels=channels, digest=digest,
+            digest_hour=int(hour) if hour.isdigit() and int(hour) < 24 else 8,
+            birthdays_ahead=int(ahead) if ahead.isdigit() and int(ahead) in BIRTHDAY_CHOICES else 3)
+        return _notification_context(request, preview, errors)
+    if saved_settings(db, user.id) is None:
+        db.add(settings)
+    settings.default_channel = default
+    settings.channels = channels
+    settings.digest = digest
+    settings.digest_hour = int(hour)
+    settings.birthdays_ahead = int(ahead)
+    db.flush()
+    request.session.flash(request.translate(_("Your notification preferences have been saved.")))
+    return HTTPSeeOther(request.resource_url(request.root, "preferences", "notifications"))

@@ -1,0 +1,271 @@
+"""Tasks: the lists (my tasks, set by me, my department's queue...), a task's page, the header
+search group. Forms are in views/tasks/form.py, actions on a task in views/tasks/actions.py,
+the report in views/tasks/report.py, series in views/tasks/recurring.py, My day blocks in
+views/tasks/day.py."""
+
+from __future__ import annotations
+
+from math import ceil
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from pyramid.view import view_config
+
+from models import search
+from models.meta import utcnow
+from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskWatcher
+from portal.audit.log import history_for
+from portal.core.i18n import _, local_today
+from portal.resources import add_section
+from portal.tasks.activity import PRIORITY_LABELS, PRIORITY_STYLES, activity, due_text, reminder_text
+from portal.tasks.links import resolve_links
+from portal.tasks.lists import (
+    COUNT_CAP,
+    DUES,
+    PAGE_SIZE,
+    SORTS,
+    STATES,
+    VIEWS,
+    Filters,
+    available_views,
+    count_of,
+    counts_for,
+    ordered,
+    tab_counts,
+    task_query,
+    with_people,
+)
+from portal.tasks.resources import Tasks
+from portal.tasks.security import visible_tasks
+from portal.tasks.service import may_reassign
+from views.search.header import SearchGroup, SearchItem, search_provider
+
+STATE_STYLES = {"open": "primary", "in_progress": "info", "done": "success", "cancelled": "secondary"}
+STATE_ICONS = {
+    "open": "circle",
+    "in_progress": "play-circle",
+    "done": "check-circle-fill",
+    "cancelled": "x-circle",
+}
+
+
+def includeme(config) -> None:
+    # Their `portal tick` jobs run in import order: task notices first, then the e-mail they make.
+    from portal.tasks import jobs as tasks_jobs  # noqa: F401,I001
+    from portal.core import mail  # noqa: F401
+    from portal.tasks import audit as tasks_audit
+    from portal.tasks import ics as tasks_ics
+    from portal.tasks.service import on_person_deactivated, on_transition
+    from views.tasks import day as tasks_day  # noqa: F401  (My day blocks)
+    from workflows.engine import Transitioned
+
+    add_section("tasks", Tasks, _("Tasks"), "check2-square", 30)
+    tasks_ics.register()  # tasks with due dates in each person's calendar feed
+    config.add_subscriber(on_transition, Transitioned)
+    config.add_subscriber(on_person_deactivated, Transitioned)
+
+
+def task_helpers(request, now=None) -> dict:
+    """What task templates use to show states, priorities and due dates."""
+    now = now or utcnow()
+    today = local_today(request)
+
+    def due_class(task) -> str:
+        if task.due_at is None:
+            return "text-secondary"
+        if task.is_open and task.due_at < now:
+            return "due-overdue"
+        local = (
+            task.due_on
+            if not task.due_has_time and task.due_on
+            else task.due_at.astimezone(request.user_timezone).date()
+        )
+        if task.is_open and local == today:
+            return "due-today"
+        return "due-later"
+
+    return {
+        "now": now,
+        "today": today,
+        "state_styles": STATE_STYLES,
+        "state_icons": STATE_ICONS,
+        "state_title": lambda t: t.workflow.states[t.state].title,
+        "priority_labels": PRIORITY_LABELS,
+        "priority_styles": PRIORITY_STYLES,
+        "due_text": lambda t, fmt="medium": due_text(request, t.due_at, t.due_has_time, t.due_on, fmt),
+        "due_class": due_class,
+        "task_url": lambda t, *parts: request.resource_url(request.root["tasks"], str(t.id), *parts),
+        "person_url": lambda u: request.resource_url(request.root["people"], u.login),
+    }
+
+
+@view_config(context=Tasks, renderer="tasks/list.jinja2", permission="view")
+def task_list(request):
+    db = request.dbsession
+    f = Filters.from_params(request)
+    now = utcnow()
+    today = local_today(request)
+    stmt = task_query(request, f, now, today)
+    total = count_of(db, stmt, cap=COUNT_CAP)
+    pages = max(1, ceil(min(total, COUNT_CAP) / PAGE_SIZE))
+    page = min(f.page, pages)
+    tasks = (
+        db.scalars(with_people(ordered(stmt, f.sort)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+        .unique()
+        .all()
+    )
+    base = request.resource_url(request.context)
+
+    def url(**changes) -> str:
+        changes.setdefault("page", 1)
+        query = urlencode(f.params(**changes))
+        return f"{base}?{query}" if query else base
+
+    people, departments = [], []
+    if f.view in ("department", "all", "created", "watching"):
+        people = filter_people(request, f)
+    if f.view in ("department", "all"):
+        departments = filter_departments(request, f)
+    links = resolve_links(request, [(t.link_type, t.link_id) for t in tasks if t.link_type])
+    return {
+        "title": _("Tasks"),
+        "f": f,
+        "views": [(v, VIEWS[v]) for v in available_views(request)],
+        "tab_counts": tab_counts(request),
+        "states": STATES,
+        "dues": DUES,
+        "sorts": SORTS,
+        "priorities": [(str(p), PRIORITY_LABELS[p]) for p in sorted(PRIORITIES, reverse=True)],
+        "tasks": tasks,
+        "counts": counts_for(db, [t.id for t in tasks]),
+        "links": links,
+        "total": total,
+        "total_capped": total > COUNT_CAP,
+        "count_cap": COUNT_CAP,
+        "page": page,
+        "pages": pages,
+        "url": url,
+        "page_url": lambda p: url(page=p),
+        "people": people,
+        "departments": departments,
+        "may_add": request.has_permission("add", request.context),
+        "may_report": request.has_permission("discipline", request.context["report"]),
+        **task_helpers(request, now),
+    }
+
+
+def filter_people(request, f: Filters) -> list:
+    """Assignees to filter by: the people of the visible tasks' departments (a short list)."""
+    from models.people import Membership, User
+
+    db = request.dbsession
+    stmt = sa.select(User).where(User.active)
+    if f.view == "department":
+        stmt = stmt.where(
+            User.id.in_(
+                sa.select(Membership.user_id).where(
+                    Membership.department_id.in_(sorted(request.identity.dept_scope_ids) or [-1])
+                )
+            )
+        )
+    elif f.dept:
+        stmt = stmt.where(
+            User.id.in_(
+                sa.select(Membership.user_id).where(
+                    Membership.department_id.in_(sorted(request.department_tree.with_descendants([f.dept])))
+                )
+            )
+        )
+    elif f.view in ("created", "watching"):
+        me = request.identity.user.id
+        if f.view == "created":
+            sub = sa.select(Task.assignee_id).where(Task.author_id == me)
+        else:
+            sub = sa.select(Task.assignee_id).where(
+                Task.id.in_(sa.select(TaskWatcher.task_id).where(TaskWatcher.user_id == me))
+            )
+        stmt = stmt.where(User.id.in_(sub.distinct()))
+    return db.scalars(stmt.order_by(User.full_name).limit(300)).all()
+
+
+def filter_departments(request, f: Filters) -> list:
+    from models.people import Department
+
+    stmt = sa.select(Department).order_by(Department.name)
+    if f.view == "department":
+        stmt = stmt.where(Department.id.in_(sorted(request.identity.dept_scope_ids) or [-1]))
+    return request.dbsession.scalars(stmt).all()
+
+
+@view_config(context=Task, renderer="tasks/view.jinja2", permission="view")
+def task_view(request):
+    from views.tasks.actions import reassign_options
+
+    task: Task = request.context
+    me = request.identity.user
+    link = None
+    if task.link_type:
+        link = resolve_links(request, [(task.link_type, task.link_id)])[(task.link_type, task.link_id)]
+    may_edit = request.has_permission("edit", task)
+    reassign = may_reassign(request, task) and task.is_open
+    done_items = sum(1 for i in task.checklist if i.done)
+    return {
+        "title": task.title,
+        "task": task,
+        "link": link,
+        "entries": activity(request, task),
+        "may_edit": may_edit,
+        "may_take": request.has_permission("take", task) and task.in_queue and task.is_open,
+        "may_release": task.assignee_id == me.id and task.department_id is not None and task.is_open,
+        "may_reassign": reassign,
+        "reassign_options": reassign_options(request, task) if reassign else [],
+        "watching": any(w.user_id == me.id for w in task.watchers),
+        "watchers": sorted((w.user for w in task.watchers), key=lambda u: u.full_name),
+        "checklist_done": done_items,
+        "reminder": reminder_text(request, task.remind_before) if task.remind_before is not None else None,
+        "list_url": request.resource_url(request.root["tasks"]),
+        "comment_max": 10000,
+        "history": history_for(request.dbsession, task, limit=30),
+        **task_helpers(request),
+    }
+
+
+@search_provider
+def search_tasks(request, q: str, limit: int) -> SearchGroup | None:
+    """Tasks the user may see, by number or words of the title (open ones first)."""
+    section = request.root["tasks"]
+    if not request.has_permission("view", section):
+        return None
+    db = request.dbsession
+    q = q.strip().lstrip("#")
+    visible = visible_tasks(request)
+    # At most a hundred matches read (models.search.preview), open and recent ones shown first;
+    # and the task of that number.
+    found = search.preview(db, "task", q, where=visible, ranked=False)
+    ids = set(found.ids) if found is not None else set()
+    if q.isdigit() and len(q) < 10:
+        ids.update(db.scalars(sa.select(Task.id).where(Task.id == int(q), visible)))
+    if not ids:
+        return None
+    tasks = db.scalars(
+        sa.select(Task).where(Task.id.in_(ids))
+        .order_by(Task.state.in_(OPEN_STATES).desc(), Task.updated_at.desc(), Task.id.desc()).limit(limit)
+    ).all()
+    total = len(ids)
+    items = []
+    for t in tasks:
+        state = request.translate(t.workflow.states[t.state].title)
+        due = due_text(request, t.due_at, t.due_has_time, t.due_on, "short") if t.due_at else ""
+        items.append(
+            SearchItem(
+                f"#{t.id} {t.title}",
+                request.resource_url(section, str(t.id)),
+                " · ".join(filter(None, [state, due])),
+                icon="check2-square",
+            )
+        )
+    more = request.resource_url(
+        section,
+        query={"view": "all" if "all" in available_views(request) else "mine", "q": q, "state": "any"},
+    )
+    return SearchGroup(_("Tasks"), items, more, total, found is not None and found.more)
