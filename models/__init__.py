@@ -51,6 +51,9 @@ def includeme(config) -> None:
     settings.setdefault("tm.commit_veto", "pyramid_tm.default_commit_veto")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
+    # Each area's models put their kinds into the shared search index.
+    for area in ("models.clients", "models.calendar", "models.tasks", "models.kb"):
+        config.include(area)
 
     dbengine = settings.get("dbengine") or get_engine(settings)
     session_factory = get_session_factory(dbengine)

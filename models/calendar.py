@@ -200,8 +200,9 @@ def event_document(event: Event) -> tuple[str, str]:
     return search.text_of(event.title), search.text_of(event.location, event.description)
 
 
-# Kind code 10 in the shared search index (models/search.py): events, kept in step on flush.
-search.register("event", Event, event_document, code=10)
+def includeme(config) -> None:
+    # Kind code 10 in the shared search index (models/search.py): events, kept in step on flush.
+    search.register(config, "event", Event, event_document, code=10)
 
 
 class EventAttendee(Base):

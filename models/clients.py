@@ -801,10 +801,17 @@ def contact_document(contact: Contact) -> tuple[str, str]:
     return search.text_of(contact.full_name), search.text_of(*body)
 
 
-search.register("organization", Organization, organization_document, code=1)
-search.register("contact", Contact, contact_document, code=2)
-for _child in (Phone, Email, Address):
-    search.touches(_child, lambda row: search.owners(row, "organization", "contact"))
-search.touches(Contact, lambda contact: search.owners(contact, "organization"))
-search.touches(Organization,
-               lambda org: list(org.contacts) if search.changed(org, "name") else [])
+def includeme(config) -> None:
+    """Organizations and contacts in the shared search index, kept in step on flush."""
+    search.register(config, "organization", Organization, organization_document, code=1)
+    search.register(config, "contact", Contact, contact_document, code=2)
+    for child in (Phone, Email, Address):
+        search.touches(config, child, _owners_of_point)
+    search.touches(config, Contact, lambda contact: search.owners(contact, "organization"))
+    search.touches(config, Organization,
+                   lambda org: list(org.contacts) if search.changed(org, "name") else [])
+
+
+def _owners_of_point(row) -> list:
+    """The organization or contact a phone, e-mail or address belongs to."""
+    return search.owners(row, "organization", "contact")

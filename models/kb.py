@@ -331,8 +331,10 @@ def article_terms(q: str | None) -> list[str]:
     return out[:search.MAX_TERMS]
 
 
-search.register("article", Article, article_document, code=5, terms=article_terms)
-search.touches(ArticleTag, lambda tag: search.owners(tag, "article"))
+def includeme(config) -> None:
+    """Articles in the shared search index, kept in step on flush."""
+    search.register(config, "article", Article, article_document, code=5, terms=article_terms)
+    search.touches(config, ArticleTag, lambda tag: search.owners(tag, "article"))
 
 # The article workflow binds itself to Article (its states narrow the ACL). Imported here so
 # that no code path can load articles without their workflow's permission rules.

@@ -4,10 +4,12 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from pyramid.authorization import ALL_PERMISSIONS, Deny, Everyone
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy_continuum import make_versioned
 
 from models.audit_plugin import ActorPlugin
+from models.registry import TypeRegistry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,8 +24,38 @@ NAMING_CONVENTION = {
 make_versioned(user_cls="User", plugins=[ActorPlugin()])
 
 
+# Rows are the resources of the tree (DESIGN.md §4), but their security and their children are
+# the areas' business: each area's includeme binds them to its types
+# (`config.register(ROW_ACL, Organization, organization_acl)`), so models import no security code.
+ROW_ACL: TypeRegistry = TypeRegistry("row ACL")
+ROW_CHILDREN: TypeRegistry = TypeRegistry("row children")
+ROW_HOOKS: TypeRegistry = TypeRegistry("row hooks")
+
+DENY_ALL = (Deny, Everyone, ALL_PERMISSIONS)
+
+
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __acl__(self) -> list:
+        """The ACL its area computes for it (`ROW_ACL`); a type nobody bound has none of its own
+        and inherits its parent's, as if it had no `__acl__`."""
+        acl = ROW_ACL.for_object(self)
+        return acl(self) if acl is not None else []
+
+
+def row_child(obj: object, key: str):
+    """Traversal below a row (`__getitem__`): the children function its area bound, or none."""
+    children = ROW_CHILDREN.for_object(obj)
+    if children is None:
+        raise KeyError(key)
+    return children(obj, key)
+
+
+def row_hook(obj: object, name: str, *args):
+    """Call the hook `name` an area bound to the row's type (`ROW_HOOKS`: {name: function})."""
+    hooks = ROW_HOOKS.for_object(obj) or {}
+    return hooks[name](obj, *args)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

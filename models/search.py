@@ -15,8 +15,8 @@ Both sides are made by the area's migration; neither is described by the metadat
 
 An area uses it in three steps:
 
-1. ``register("organization", Organization, document)`` where ``document(obj) -> (title, body)``;
-2. ``touches(Phone, lambda phone: owners(phone, "organization", "contact"))`` for rows whose
+1. ``register(config, "organization", Organization, document)`` where ``document(obj) -> (title, body)``;
+2. ``touches(config, Phone, lambda phone: owners(phone, "organization", "contact"))`` for rows whose
    change must refresh other objects' documents;
 3. ``hits(dbsession, "organization", q)`` → a subquery (object_id, rank) to join with the model,
    add `portal.security.policy.sql_filter(...)` and order by rank; or ``search(dbsession, kind, q,
@@ -90,15 +90,17 @@ class Indexed:
         return (self.terms or query_terms)(q)
 
 
+# Filled from the areas' includeme (register, touches below), never as modules are imported.
 INDEXED: dict[type, Indexed] = {}
 KINDS: dict[str, Indexed] = {}
-TOUCHES: dict[type, list[Callable[[object], Iterable[object]]]] = {}
+TOUCHES: dict[type, dict[str, Callable[[object], Iterable[object]]]] = {}
 
 
-def register(kind: str, model: type, document: Callable[[object], tuple[str, str]],
+def register(config, kind: str, model: type, document: Callable[[object], tuple[str, str]],
              code: int, terms: Callable[[str | None], list[str]] | None = None,
              fields: tuple[str, ...] = ()) -> None:
     """Index objects of `model` as `kind`; ``document(obj)`` returns their (title, body).
+    Called from an area's includeme: two kinds of one name or one code refuse to start.
 
     `code` is the kind's number in document ids, unique and never changed (1 organization,
     2 contact, 4 task, 5 article, 10 event; other areas take a free one). `terms(q)` reads a
@@ -108,21 +110,28 @@ def register(kind: str, model: type, document: Callable[[object], tuple[str, str
     """
     if not 0 < code < 900:
         raise ValueError("a search kind's code is 1..899")
-    taken = {i.code: i.kind for i in KINDS.values()}
-    if taken.get(code, kind) != kind:
-        raise ValueError(f"search kind code {code} is taken by {taken[code]}")
     indexed = Indexed(kind, model, document, code, terms, tuple(fields))
-    INDEXED[model] = indexed
-    KINDS[kind] = indexed
+
+    def apply() -> None:
+        INDEXED[model] = indexed
+        KINDS[kind] = indexed
+
+    config.action(("search.kind", kind), apply, order=-100)
+    config.action(("search.code", code), None)
 
 
 def document_id(kind: str, object_id: int) -> int:
     return KINDS[kind].code * ID_SPAN + object_id
 
 
-def touches(model: type, related: Callable[[object], Iterable[object]]) -> None:
-    """When a `model` row is added, changed or deleted, refresh the documents of `related(row)`."""
-    TOUCHES.setdefault(model, []).append(related)
+def touches(config, model: type, related: Callable[[object], Iterable[object]],
+            name: str = "") -> None:
+    """When a `model` row is added, changed or deleted, refresh the documents of `related(row)`
+    (from an area's includeme; `name` tells apart several relations of one model)."""
+    def apply() -> None:
+        TOUCHES.setdefault(model, {})[name] = related
+
+    config.action(("search.touches", model, name), apply, order=-100)
 
 
 def owners(obj, *attrs: str) -> list:
@@ -183,7 +192,7 @@ def _collect(session, flush_context) -> None:
         if indexed is not None and not (indexed.fields and obj in dirty
                                         and not changed(obj, *indexed.fields)):
             want(obj)
-        for related in TOUCHES.get(type(obj), ()):
+        for related in TOUCHES.get(type(obj), {}).values():
             for other in related(obj):
                 want(other)
     for obj in session.deleted:

@@ -326,6 +326,8 @@ def task_terms(q: str | None) -> list[str]:
     return search.TERM_RE.findall(fold(q or ""))[:search.MAX_TERMS]
 
 
-# Kind code 4 in the shared search index (models/search.py); rewritten only when the title
-# changes, not on every change of state or due date.
-search.register("task", Task, task_document, code=4, terms=task_terms, fields=("title",))
+def includeme(config) -> None:
+    # Kind code 4 in the shared search index (models/search.py); rewritten only when the title
+    # changes, not on every change of state or due date.
+    search.register(config, "task", Task, task_document, code=4, terms=task_terms,
+                    fields=("title",))

@@ -6,22 +6,26 @@ from pathlib import Path
 
 from pyramid.config import Configurator
 
+from portal.core.settings import resolve_env
+
+# The areas of the portal, each a package whose includeme registers what it offers.
+AREAS = ["portal.clients", "portal.interactions", "portal.calendar", "portal.tasks", "portal.kb"]
 STATIC_DIR = str(Path(__file__).resolve().parent.parent / "static")
 
 
 def main(global_config, **settings):
     """Build the WSGI application from the ini file's settings."""
-    from portal.core.settings import resolve_env
-
     settings = resolve_env(settings)
     with Configurator(settings=settings, root_factory="portal.resources.root_factory") as config:
         # A view that forgets its permission still needs one: nothing is public by accident.
         config.set_default_permission("view")
         config.include("pyramid_jinja2")
         config.include("models")
-        config.include("portal.security.policy")
-        config.include("portal.core.i18n")
+        config.include("portal.core")
+        config.include("portal.security")
         config.include("workflows")
+        for area in AREAS:
+            config.include(area)
         config.include("views")
         config.add_static_view("static", STATIC_DIR, cache_max_age=3600)
         config.add_static_view("deform_static", "deform:static", cache_max_age=3600)

@@ -8,9 +8,25 @@ from pyramid.authorization import DENY_ALL, Allow, Authenticated
 from pyramid.traversal import find_root
 
 from models.people import Department, User
+from models.registry import TypeRegistry
 from models.roles import Role
 from portal.core.i18n import _
 from portal.security.policy import ADMIN_ACE, container_acl
+
+
+# Where a row loaded by a query belongs in the tree: each area registers, per type, a function
+# (request, obj) that sets the row's __parent__ and __name__ (config.register(LOCATORS, Type, fn)).
+LOCATORS: TypeRegistry = TypeRegistry("tree locators")
+
+
+def locate(request, obj):
+    """Give a row loaded outside traversal its place in the tree, so that its ACL,
+    `request.has_permission` and `request.resource_url` work. Returns `obj`."""
+    if getattr(obj, "__parent__", None) is None:
+        place = LOCATORS.for_object(obj)
+        if place is not None:
+            place(request, obj)
+    return obj
 
 
 class Container:

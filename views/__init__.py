@@ -66,4 +66,4 @@ def includeme(config) -> None:
     # Areas that mount a section of the tree (portal.resources.add_section) in their includeme.
     for area in AREAS:
         config.include(area)
-    config.scan("views")
+    config.scan("views", categories=("pyramid", "portal"))

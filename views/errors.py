@@ -4,8 +4,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.view import forbidden_view_config, notfound_view_config
+from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
+from models.errors import UserError
 from portal.core.i18n import _
 
 
@@ -28,3 +29,11 @@ def notfound(request):
     request.response.status_int = 404
     return {"title": _("Page not found"), "code": 404,
             "message": _("There is nothing at this address. It may have been moved or deleted.")}
+
+
+@exception_view_config(UserError, renderer="errors/error.jinja2")
+def user_error(exc: UserError, request):
+    """A rule the user broke that no form caught: its message, in the user's language."""
+    request.response.status_int = exc.status
+    title = _("This cannot be done") if exc.status != 409 else _("Someone was faster")
+    return {"title": title, "message": exc.message, "code": exc.status}

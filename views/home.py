@@ -10,6 +10,7 @@ from pyramid.view import view_config
 
 from models.notifications import Notification
 from models.people import User
+from models.registry import Registry, registers
 from portal.core.i18n import _, local_today
 from portal.resources import Root
 
@@ -26,12 +27,12 @@ class DayBlock:
 
 # Areas add blocks to My day (today's calls, events, tasks...): functions(request) -> DayBlock
 # or None, registered with @day_block. They must be fast: My day is everyone's home page.
-DAY_BLOCKS: list[Callable] = []
+DAY_BLOCKS: Registry[Callable] = Registry("My day blocks")
 
 
 def day_block(fn: Callable) -> Callable:
-    DAY_BLOCKS.append(fn)
-    return fn
+    """Register a block of My day (when `config.scan` reaches its module)."""
+    return registers(DAY_BLOCKS, depth=2)(fn)
 
 
 def birthdays_between(dbsession, start: dt.date, days: int = 7) -> list[User]:

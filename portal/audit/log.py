@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy_continuum import version_class, versioning_manager
 
 from models.people import ApiToken, Department, Membership, User
+from models.registry import Registry
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission
 from portal.core.i18n import LANGUAGES, _, format_date, format_datetime
 
@@ -81,6 +82,22 @@ STATE_LABELS = {"active": _("Active"), "deactivated": _("Deactivated")}
 def transaction_model():
     """The Continuum `transaction` model (id, issued_at, user_id, remote_addr, user)."""
     return versioning_manager.transaction_cls
+
+
+def last_change(dbsession, record) -> tuple[User | None, dt.datetime | None]:
+    """Who saved `record` last, and when, from its audit versions ((None, None) if never)."""
+    tx = transaction_model()
+    versions = version_class(type(record))
+    row = dbsession.execute(
+        sa.select(tx.user_id, tx.issued_at).join(versions, versions.transaction_id == tx.id)
+        .where(versions.id == record.id).order_by(tx.id.desc()).limit(1)).first()
+    if row is None:
+        return None, None
+    user = dbsession.get(User, row.user_id) if row.user_id else None
+    at = row.issued_at
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    return user, at
 
 
 # --- values and their display ----------------------------------------------------------------
@@ -671,38 +688,45 @@ class AuditedTable:
     want_names: Any = lambda names, row: None
 
 
-EXTRA_TABLES: dict[str, AuditedTable] = {}
-EXTRA_RELATED: list = []
-NAME_LABELS: dict[str, Any] = {}
+# What the areas register from their includeme (register_* below).
+EXTRA_TABLES: Registry[AuditedTable] = Registry("audited tables")
+EXTRA_RELATED: Registry = Registry("audit history of related rows")
+NAME_LABELS: Registry = Registry("audit name kinds")
 # Local-role container types of other areas: container_type -> (name kind, label(name)).
-CONTAINER_KINDS: dict[str, tuple[str, Any]] = {}
+CONTAINER_KINDS: Registry[tuple[str, Any]] = Registry("local-role container kinds")
 
 
-def register_table(table: str, spec: AuditedTable, hidden: tuple[str, ...] = ()) -> None:
-    """Audit `table` in words; `hidden` columns are bookkeeping, never listed as changes."""
-    AUDITED[table] = spec.model
-    TABLE_LABELS[table] = spec.label
-    FIELD_LABELS[table] = spec.fields
-    EXTRA_TABLES[table] = spec
-    HIDDEN_COLUMNS.update(hidden)
+def register_table(config, table: str, spec: AuditedTable, hidden: tuple[str, ...] = ()) -> None:
+    """Audit `table` in words; `hidden` columns are bookkeeping, never listed as changes.
+    Called from an area's includeme; a table registered twice refuses to start."""
+    def apply():
+        AUDITED[table] = spec.model
+        TABLE_LABELS[table] = spec.label
+        FIELD_LABELS[table] = spec.fields
+        EXTRA_TABLES.add(table, spec)
+        HIDDEN_COLUMNS.update(hidden)
+
+    config.action(("portal.audit.table", table), apply, order=-100)
 
 
-def register_related(fn) -> None:
+def register_related(config, fn) -> None:
     """`fn(obj)` -> {table: clause(version_class)} for `history_for(obj)`, or None if not its kind."""
-    if fn not in EXTRA_RELATED:
-        EXTRA_RELATED.append(fn)
+    config.register(EXTRA_RELATED, f"{fn.__module__}.{fn.__qualname__}", fn)
 
 
-def register_name_kind(kind: str, model: type, label) -> None:
+def register_name_kind(config, kind: str, model: type, label) -> None:
     """Let `Names.want(kind, id)` load labels of `model` rows (label(row) -> str)."""
-    Names.MODELS[kind] = model
-    NAME_LABELS[kind] = label
+    def apply():
+        Names.MODELS[kind] = model
+        NAME_LABELS.add(kind, label)
+
+    config.action(("portal.audit.name_kind", kind), apply, order=-100)
 
 
-def register_container_kind(container_type: str, kind: str, label) -> None:
+def register_container_kind(config, container_type: str, kind: str, label) -> None:
     """Name local roles shared on `container_type` containers (a KB folder): `kind` is a
     registered name kind, `label(name)` the words ("folder «IT»")."""
-    CONTAINER_KINDS[container_type] = (kind, label)
+    config.register(CONTAINER_KINDS, container_type, (kind, label))
 
 
 def name_of(names: Names, kind: str, id_: int | None):

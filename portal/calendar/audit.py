@@ -203,9 +203,10 @@ def _describe_room(version, op, fields, names):
     return _sentence(op, *texts, m), None, [] if op == INSERT else fields
 
 
-def _register() -> None:
-    register_name_kind("event", Event, lambda row: row.title)
-    register_name_kind("room", Room, lambda row: row.name)
+def includeme(config) -> None:
+    """Tell the audit log how to describe this area's tables."""
+    register_name_kind(config, "event", Event, lambda row: row.title)
+    register_name_kind(config, "room", Room, lambda row: row.name)
     tables = [
         ("rooms", Room, _("Meeting rooms and equipment"), _describe_room,
          lambda names, row: _("room ${name}", mapping={"name": row.name})),
@@ -220,10 +221,10 @@ def _register() -> None:
              "event": name_of(names, "event", row.event_id)})),
     ]
     for table, model, label, describe, row_label in tables:
-        register_table(table, AuditedTable(
+        register_table(config, table, AuditedTable(
             model=model, label=label, fields=FIELDS[table], describe=describe,
             row_label=row_label, field_value=_field_value, want_names=_want), hidden=HIDDEN)
-    register_related(related_history)
+    register_related(config, related_history)
 
 
 def related_history(obj):
@@ -246,5 +247,3 @@ def is_answer(change) -> bool:
     return (change.table == "event_attendees" and change.operation == UPDATE
             and change.message in ANSWER_SENTENCES.values())
 
-
-_register()

@@ -25,6 +25,7 @@ from sqlalchemy.orm import selectinload
 from models.calendar import CalendarFeed, Event, EventAttendee, EventRoom
 from models.meta import utcnow
 from models.people import User
+from models.registry import Registry, registers
 from portal.calendar.changes import EventInput, create_event, schedule_reminder
 from portal.calendar.recurrence import (
     FREQUENCIES,
@@ -46,13 +47,13 @@ FEED_PAST = dt.timedelta(days=180)
 IMPORT_OPEN_SERIES_YEARS = 2
 
 FeedProvider = Callable[[object, User], list]
-ICS_FEED_PROVIDERS: list[FeedProvider] = []
+ICS_FEED_PROVIDERS: Registry[FeedProvider] = Registry("ICS feed providers")
 
 
 def feed_provider(fn: FeedProvider) -> FeedProvider:
-    """Register `fn(request, user) -> [icalendar components]` as part of every person's feed."""
-    ICS_FEED_PROVIDERS.append(fn)
-    return fn
+    """Register `fn(request, user) -> [icalendar components]` as part of every person's feed
+    (when its area's includeme scans the module)."""
+    return registers(ICS_FEED_PROVIDERS, depth=2)(fn)
 
 
 # --- the feed address ---------------------------------------------------------------------------------

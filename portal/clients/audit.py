@@ -222,10 +222,11 @@ def _date_title(row):
     return row.title
 
 
-def _register() -> None:
-    register_name_kind("classifier", Classifier, lambda row: _(row.title))
-    register_name_kind("organization", Organization, lambda row: row.name)
-    register_name_kind("contact", Contact, lambda row: row.full_name)
+def includeme(config) -> None:
+    """Tell the audit log how to describe this area's tables."""
+    register_name_kind(config, "classifier", Classifier, lambda row: _(row.title))
+    register_name_kind(config, "organization", Organization, lambda row: row.name)
+    register_name_kind(config, "contact", Contact, lambda row: row.full_name)
 
     def spec(model, label, describe, row_label, table):
         return AuditedTable(model=model, label=label, fields=FIELDS[table], describe=describe,
@@ -276,8 +277,8 @@ def _register() -> None:
          lambda names, row: _("interaction “${subject}”", mapping={"subject": row.subject})),
     ]
     for table, model, label, describe, row_label in tables:
-        register_table(table, spec(model, label, describe, row_label, table), hidden=HIDDEN)
-    register_related(related_history)
+        register_table(config, table, spec(model, label, describe, row_label, table), hidden=HIDDEN)
+    register_related(config, related_history)
 
 
 def _merged_ids(dbsession, kind: str, kept_id: int) -> list[int]:
@@ -313,5 +314,3 @@ def related_history(obj):
         }
     return None
 
-
-_register()

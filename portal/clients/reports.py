@@ -22,6 +22,7 @@ from pyramid.authorization import DENY_ALL, Allow
 from models.clients import INTERACTION_KINDS, Classifier, Interaction, Organization
 from models.meta import utcnow
 from models.people import Department, User
+from models.registry import Registry
 from models.roles import SCOPE_RANK
 from portal.core.i18n import _
 from portal.resources import Container
@@ -42,21 +43,25 @@ class ReportInfo:
     order: int = 50
 
 
-REPORTS: dict[str, ReportInfo] = {}
+REPORTS: Registry[ReportInfo] = Registry("reports")
 
 
-def register_report(info: ReportInfo) -> None:
-    REPORTS[info.name] = info
+def register_report(config, info: ReportInfo) -> None:
+    """List a report on /reports (from an area's includeme)."""
+    config.register(REPORTS, info.name, info)
 
 
-register_report(ReportInfo(
-    "advertising", _("Advertising effectiveness"),
-    _("How many new clients each advertising source brought in a period, and how many of them buy."),
-    "megaphone", "advertising", 10))
-register_report(ReportInfo(
-    "activity", _("Activity"),
-    _("Calls, meetings, letters and visits planned and done, by employee, organization or kind."),
-    "activity", "activity", 20))
+def includeme(config) -> None:
+    register_report(config, ReportInfo(
+        "advertising", _("Advertising effectiveness"),
+        _("How many new clients each advertising source brought in a period, and how many of "
+          "them buy."),
+        "megaphone", "advertising", 10))
+    register_report(config, ReportInfo(
+        "activity", _("Activity"),
+        _("Calls, meetings, letters and visits planned and done, by employee, organization or "
+          "kind."),
+        "activity", "activity", 20))
 
 
 class Reports(Container):

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from models.clients import Contact, Organization
+from models.registry import Registry, registers
 
 
 @dataclass
@@ -45,17 +46,13 @@ class TimelineItem:
 
 
 TimelineProvider = Callable[..., list[TimelineItem]]
-TIMELINE_PROVIDERS: dict[str, TimelineProvider] = {}
+TIMELINE_PROVIDERS: Registry[TimelineProvider] = Registry("timeline providers")
 
 
 def timeline_provider(name: str) -> Callable[[TimelineProvider], TimelineProvider]:
-    """Register `fn(request, target, *, planned, limit) -> list[TimelineItem]` under `name`."""
-
-    def register(fn: TimelineProvider) -> TimelineProvider:
-        TIMELINE_PROVIDERS[name] = fn
-        return fn
-
-    return register
+    """Register `fn(request, target, *, planned, limit) -> list[TimelineItem]` under `name`
+    (when its area's includeme scans the module)."""
+    return registers(TIMELINE_PROVIDERS, name)
 
 
 def timeline_for(request, target: Organization | Contact, *, planned: bool = False,

@@ -1,1 +1,22 @@
-"""portal/core."""
+"""Core services every area uses: settings from the ini file and the environment, translation and
+formatting in the user's language and time zone, e-mail (the outbox and the daily digest), `portal
+tick`'s job runner, and the `config.register` directive through which areas offer what they have.
+
+- `i18n.py`: Translation: the `portal` domain, the locale negotiator and formatting in the user's
+  zone.
+- `i18n_titles.py`: Titles that live in data files (config/roles.yaml), listed here so they are
+  translated.
+- `mail.py`: E-mail: the outbox drained by `portal tick`, retried on failure, and the daily digest.
+- `registry.py`: The `config.register` directive: areas offer what they have from their
+  `includeme`.
+- `settings.py`: Settings helpers: values written as `env:NAME` in an ini file come from the
+  environment.
+- `ticker.py`: Background work run by `portal tick` (a systemd timer) or by `make serve`'s thread.
+"""
+
+
+def includeme(config) -> None:
+    config.include(".registry")
+    config.include(".i18n")
+    # Ticker jobs, timeline providers, feed providers and link types marked by decorators.
+    config.scan("portal.core", categories=("portal",))

@@ -25,13 +25,22 @@ def locale_negotiator(request) -> str:
     return request.accept_language.lookup(list(LANGUAGES), default=default)
 
 
-def user_timezone(request) -> ZoneInfo:
-    identity = request.identity
-    name = identity.user.timezone if identity else DEFAULT_TIMEZONE
+def zone_named(name: str | None) -> ZoneInfo:
+    """The time zone of that name; the portal's default for a blank or unknown name."""
     try:
         return ZoneInfo(name or DEFAULT_TIMEZONE)
     except (KeyError, ValueError):
         return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def zone_of(user) -> ZoneInfo:
+    """A person's time zone (the portal's default for nobody or an unknown zone)."""
+    return zone_named(user.timezone if user is not None else None)
+
+
+def user_timezone(request) -> ZoneInfo:
+    identity = request.identity
+    return zone_of(identity.user if identity else None)
 
 
 def timezone_choices() -> list[str]:

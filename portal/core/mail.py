@@ -290,12 +290,12 @@ def compose_digests(dbsession, registry, now: dt.datetime | None = None, base: s
 # --- tick jobs ------------------------------------------------------------------------------------
 
 
-@job("mail_digests")
+@job("mail_digests", order=90)
 def digest_job(request) -> int:
     return compose_digests(request.dbsession, request.registry, base=request.application_url)
 
 
-@job("mail_sent")
+@job("mail_sent", order=91)
 def send_job(request) -> int:
     return send_queued(
         request.dbsession, request.registry.settings, request.registry, base=request.application_url

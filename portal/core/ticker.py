@@ -15,16 +15,16 @@ from pyramid.scripting import prepare
 
 from models.meta import utcnow
 from models.people import LoginAttempt
+from models.registry import Registry, registers
 
 log = logging.getLogger(__name__)
-JOBS: dict[str, object] = {}
+JOBS: Registry = Registry("ticker jobs")
 
 
-def job(name: str):
-    def register(func):
-        JOBS[name] = func
-        return func
-    return register
+def job(name: str, order: int = 0):
+    """Decorator: a job of `portal tick`, registered when its area's includeme scans it. Jobs run
+    by `order`, then in the order they were defined."""
+    return registers(JOBS, name, order)
 
 
 def claim(dbsession, stmt):

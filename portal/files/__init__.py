@@ -1,1 +1,7 @@
-"""portal/files."""
+"""Files people attach to articles, tasks and client cards: checked, stored once by content, served
+only to those who may see the owner.
+
+- `storage.py`: Files people attach (to articles, tasks, client cards): checked, stored once by
+  content, served safely. Each area keeps its own table of what is attached where (name, size,
+  type, who, when); this module holds what they share.
+"""

@@ -1,1 +1,34 @@
-"""portal/kb."""
+"""The knowledge base: folders and their sharing, articles and their versions, Markdown rendering,
+attachments, must-read confirmations, search, and links for tickets.
+
+- `articles.py`: Articles: writing and saving (every save a version), restoring, related articles,
+  reading, feedback and must-read — the business rules behind the knowledge-base pages.
+- `audit.py`: The knowledge base in the audit log, in words (portal/audit/log.py's extension
+  points).
+- `delete_move.py`: Deleting an article and moving it to another folder: the checks and what goes
+  with them.
+- `files.py`: Attachments and images of articles: checked by their content, stored content-
+  addressed.
+- `folders.py`: Knowledge-base folders and addresses (slugs): create, rename, move, delete, with
+  the checks that keep the tree a tree and every address unique.
+- `links.py`: The interface of the knowledge base for tickets (issue 6): link articles to tickets,
+  list a ticket's articles, and suggest articles for a ticket's text.
+- `markdown.py`: Article bodies: Markdown rendered by markdown-it-py, then sanitized by nh3
+  (ammonia).
+- `must_read.py`: Must-read articles: who is concerned, who has confirmed the current version,
+  reminders, and the reports of who has not confirmed yet (issue 5).
+- `resources.py`: /kb: the knowledge base's section of the tree; folders and articles below it.
+- `search.py`: Full-text search over articles, through the one search interface of the portal
+  (models/search.py, DESIGN.md §7): an article is a document of kind "article" — its title and tags
+  (weighed most), its summary and text — in ``search_documents``, indexed by SQLite FTS5 (every
+  word of the query matched as a word beginning: "настрой" finds "настройка") or by a PostgreSQL
+  tsvector with Russian and English stemming ("отпуском" finds "отпуск").
+- `security.py`: Security of the knowledge base: the folder tree, folder and article ACLs, and the
+  same rules as SQL for listings and search (DESIGN.md §5).
+"""
+
+
+def includeme(config) -> None:
+    config.include(".audit")
+    # Ticker jobs, timeline providers, feed providers and link types marked by decorators.
+    config.scan("portal.kb", categories=("portal",))

@@ -120,10 +120,11 @@ def _untold(version, op, fields, names):
     return None, None, []
 
 
-def _register() -> None:
-    register_name_kind("kb_folder", KbFolder, lambda row: row.title)
-    register_name_kind("article", Article, lambda row: row.title)
-    register_container_kind(FOLDER_CONTAINER, "kb_folder",
+def includeme(config) -> None:
+    """Tell the audit log how to describe this area's tables."""
+    register_name_kind(config, "kb_folder", KbFolder, lambda row: row.title)
+    register_name_kind(config, "article", Article, lambda row: row.title)
+    register_container_kind(config, FOLDER_CONTAINER, "kb_folder",
                             lambda name: _("folder “${title}”", mapping={"title": name}))
     tables = [
         ("kb_folders", KbFolder, _("Knowledge-base folders"), _describe_folder,
@@ -138,10 +139,10 @@ def _register() -> None:
              "n": row.number, "article": name_of(names, "article", row.article_id)})),
     ]
     for table, model, label, describe, row_label in tables:
-        register_table(table, AuditedTable(
+        register_table(config, table, AuditedTable(
             model=model, label=label, fields=FIELDS[table], describe=describe,
             row_label=row_label, field_value=_field_value, want_names=_want), hidden=HIDDEN)
-    register_related(related_history)
+    register_related(config, related_history)
 
 
 def related_history(obj):
@@ -162,5 +163,3 @@ def related_history(obj):
         }
     return None
 
-
-_register()

@@ -1,1 +1,5 @@
-"""portal/people."""
+"""People and departments: the rules shared by the administration pages, the command line and the
+demo.
+
+- `rules.py`: Rules about people and departments shared by the web pages, the CLI and the demo.
+"""

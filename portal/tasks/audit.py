@@ -215,8 +215,9 @@ def _describe_attachment(version, op, fields, names):
             _quiet("task_attachments", fields) if op == UPDATE else [])
 
 
-def _register() -> None:
-    register_name_kind("task", Task, _task_label)
+def includeme(config) -> None:
+    """Tell the audit log how to describe this area's tables."""
+    register_name_kind(config, "task", Task, _task_label)
     tables = [
         ("task_recurrences", TaskRecurrence, _("Task series"), _describe_series,
          lambda names, row: _("task series “${title}”", mapping={"title": row.title})),
@@ -234,10 +235,10 @@ def _register() -> None:
          lambda names, row: _("file “${name}”", mapping={"name": row.filename})),
     ]
     for table, model, label, describe, row_label in tables:
-        register_table(table, AuditedTable(
+        register_table(config, table, AuditedTable(
             model=model, label=label, fields=FIELDS[table], describe=describe,
             row_label=row_label, field_value=_field_value, want_names=_want), hidden=HIDDEN)
-    register_related(related_history)
+    register_related(config, related_history)
 
 
 def related_history(obj):
@@ -257,5 +258,3 @@ def related_history(obj):
         return {"task_recurrences": lambda v: v.id == oid}
     return None
 
-
-_register()

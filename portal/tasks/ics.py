@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from models.meta import utcnow
 from models.people import User
 from models.tasks import OPEN_STATES, Task
+from portal.calendar.ics import ICS_FEED_PROVIDERS
 from portal.core.i18n import _
 from portal.core.mail import localizer_for
 
@@ -63,12 +64,6 @@ def tasks_feed(request, user: User) -> list:
     return [task_vevent(t, request.application_url, prefix) for t in tasks]
 
 
-def register() -> bool:
-    """Join the calendar's feed when the calendar area is installed."""
-    try:
-        from portal.calendar.ics import ICS_FEED_PROVIDERS
-    except ImportError:
-        return False
-    if tasks_feed not in ICS_FEED_PROVIDERS:
-        ICS_FEED_PROVIDERS.append(tasks_feed)
-    return True
+def register(config) -> None:
+    """Join the calendar's feed: tasks with due dates in each person's ICS feed."""
+    config.register(ICS_FEED_PROVIDERS, "tasks", tasks_feed)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from models.registry import Registry, registers
 from models.tasks import LINK_TYPES
 from portal.core.i18n import _
 
@@ -29,18 +30,14 @@ LINK_TITLES = {
 assert set(LINK_TITLES) == set(LINK_TYPES)
 
 Resolver = Callable[[object, list[int]], dict[int, tuple[str, str]]]
-RESOLVERS: dict[str, Resolver] = {}
+RESOLVERS: Registry[Resolver] = Registry("task link types")
 
 
 def register_link_type(name: str):
+    """Decorator: the resolver of one link type, registered when its area's includeme scans it."""
     if name not in LINK_TYPES:
         raise ValueError(f"unknown task link type {name!r}")
-
-    def register(fn: Resolver) -> Resolver:
-        RESOLVERS[name] = fn
-        return fn
-
-    return register
+    return registers(RESOLVERS, name)
 
 
 class Link:

@@ -33,6 +33,7 @@ from models.clients import (
     SavedSegment,
 )
 from models.people import Department, Membership, User
+from models.registry import Registry, registers
 from models.roles import RoleGrant, RolePermission
 from portal.clients.rules import (
     CLASSIFIER_LIST_LABELS,
@@ -69,27 +70,24 @@ class Action(NamedTuple):
 
 
 ActionProvider = Callable[[object, object], list[Action] | None]
-LIST_ACTIONS: list[ActionProvider] = []
-CARD_ACTIONS: list[ActionProvider] = []
-CONTACT_ACTIONS: list[ActionProvider] = []
+LIST_ACTIONS: Registry[ActionProvider] = Registry("organization list actions")
+CARD_ACTIONS: Registry[ActionProvider] = Registry("client card actions")
+CONTACT_ACTIONS: Registry[ActionProvider] = Registry("contact page actions")
 
 
 def list_action(fn: ActionProvider) -> ActionProvider:
     """Add buttons to the organization list's header: ``fn(request, clients) -> [Action]``."""
-    LIST_ACTIONS.append(fn)
-    return fn
+    return registers(LIST_ACTIONS, depth=2)(fn)
 
 
 def card_action(fn: ActionProvider) -> ActionProvider:
     """Add buttons to the client card's header: ``fn(request, organization) -> [Action]``."""
-    CARD_ACTIONS.append(fn)
-    return fn
+    return registers(CARD_ACTIONS, depth=2)(fn)
 
 
 def contact_action(fn: ActionProvider) -> ActionProvider:
     """Add buttons to a contact person's page: ``fn(request, contact) -> [Action]``."""
-    CONTACT_ACTIONS.append(fn)
-    return fn
+    return registers(CONTACT_ACTIONS, depth=2)(fn)
 
 
 def actions_for(providers, request, context) -> list[Action]:

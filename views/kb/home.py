@@ -34,8 +34,7 @@ def includeme(config) -> None:
     from workflows.engine import Transitioned
 
     add_section("kb", Kb, _("Knowledge base"), "journal-bookmark", 60)
-    if kb_day_block not in DAY_BLOCKS:
-        DAY_BLOCKS.append(kb_day_block)
+    config.register(DAY_BLOCKS, "kb.must_read", kb_day_block)
     config.add_request_method(kb_tree, "kb_tree", reify=True)
     config.add_subscriber(on_transition, Transitioned)
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 from pyramid.view import view_config
 
 from models.people import User
+from models.registry import Registry, registers
 from portal.core.i18n import _
 from portal.resources import Root
 from views.people.directory import count_of, directory_query, person_url, with_departments
@@ -42,13 +43,12 @@ class SearchGroup(NamedTuple):
 
 
 SearchProvider = Callable[[object, str, int], SearchGroup | None]
-SEARCH_PROVIDERS: list[SearchProvider] = []
+SEARCH_PROVIDERS: Registry[SearchProvider] = Registry("header search groups")
 
 
 def search_provider(fn: SearchProvider) -> SearchProvider:
-    """Register `fn` as a group of the header search."""
-    SEARCH_PROVIDERS.append(fn)
-    return fn
+    """Register `fn` as a group of the header search (when `config.scan` reaches its module)."""
+    return registers(SEARCH_PROVIDERS, depth=2)(fn)
 
 
 @search_provider

@@ -60,7 +60,7 @@ def includeme(config) -> None:
     from workflows.engine import Transitioned
 
     add_section("tasks", Tasks, _("Tasks"), "check2-square", 30)
-    tasks_ics.register()  # tasks with due dates in each person's calendar feed
+    tasks_ics.register(config)  # tasks with due dates in each person's calendar feed
     config.add_subscriber(on_transition, Transitioned)
     config.add_subscriber(on_person_deactivated, Transitioned)
 

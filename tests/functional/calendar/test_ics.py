@@ -55,12 +55,12 @@ def test_the_feed_works_without_log_in_and_a_new_address_retires_the_old_one(tes
         todo.add("due", dt.datetime(2031, 3, 5, 9, 0, tzinfo=dt.UTC))
         return [todo]
 
-    ICS_FEED_PROVIDERS.append(tasks_provider)
+    ICS_FEED_PROVIDERS.add("test.tasks", tasks_provider)
     try:
         anonymous = webtest.TestApp(app, extra_environ=testapp.extra_environ)
         feed = icalendar.Calendar.from_ical(anonymous.get(path).body)
     finally:
-        ICS_FEED_PROVIDERS.remove(tasks_provider)
+        ICS_FEED_PROVIDERS.remove("test.tasks")
     assert [str(e["summary"]) for e in feed.walk("VEVENT")] == ["Мой отчёт"]
     assert [str(t["summary"]) for t in feed.walk("VTODO")] == ["Сдать отчёт"]
     testapp.post_csrf("/calendar/subscribe", {}, status=303)

@@ -35,10 +35,10 @@ def test_areas_add_blocks_to_my_day(testapp, factory):
             "items": [{"text": "Позвонить в ООО «Ромашка»", "url": "/people", "note": "10:30"}]},
             column="main")
 
-    DAY_BLOCKS.append(block)
+    DAY_BLOCKS.add("test.block", block)
     try:
         testapp.login(factory.user().login)
         page = testapp.get("/")
         assert "Позвонить в ООО «Ромашка»" in page.html.select_one("#calls-today").text
     finally:
-        DAY_BLOCKS.remove(block)
+        DAY_BLOCKS.remove("test.block")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from models.registry import Registry
 import views.search.header
 from models.roles import Role, RoleGrant, RolePermission
 from views.search.header import SearchItem
@@ -85,7 +86,11 @@ def test_later_issues_can_add_groups(testapp, factory, login_as, monkeypatch):
     def nothing(request, q, limit):
         return None
 
-    providers = [*views.search.header.SEARCH_PROVIDERS, tickets, nothing]
+    providers = Registry("header search groups")
+    for name, provider in views.search.header.SEARCH_PROVIDERS.items():
+        providers.add(name, provider)
+    providers.add("test.tickets", tickets)
+    providers.add("test.nothing", nothing)
     monkeypatch.setattr(views.search.header, "SEARCH_PROVIDERS", providers)
     login_as("employee")
     groups = groups_of(testapp.get("/search", params={"q": "иванов"}))
