@@ -6,7 +6,7 @@ import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from models import calendar, clients, kb, tasks  # noqa: F401  (area modules: they define their own models)
+from models import calendar, clients, kb, search, tasks  # noqa: F401  (area modules: they define their own models)
 from models.meta import Base  # noqa: F401  (make_versioned runs first)
 from models.notifications import Notification  # noqa: F401
 from models.people import ApiToken, Department, LoginAttempt, Membership, User  # noqa: F401
@@ -51,7 +51,8 @@ def includeme(config) -> None:
     settings.setdefault("tm.commit_veto", "pyramid_tm.default_commit_veto")
     config.include("pyramid_tm")
     config.include("pyramid_retry")
-    # Each area's models put their kinds into the shared search index.
+    # Each area's models put their kinds into the shared search index, which follows every flush.
+    search.install_listeners()
     for area in ("models.clients", "models.calendar", "models.tasks", "models.kb"):
         config.include(area)
 

@@ -14,8 +14,12 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pyramid.i18n import TranslationStringFactory
+
 from models.meta import Base, UTCDateTime, utcnow
-from portal.core.i18n import _
+from models.people import User
+
+_ = TranslationStringFactory("portal")
 
 
 class Notification(Base):
@@ -221,8 +225,6 @@ def notify_many(dbsession, items, flush: bool = True) -> int:
 
 def _plan(dbsession, items: list) -> tuple[list[dict], list[dict]]:
     """The inbox rows and e-mail rows that `items` make, after keys and preferences."""
-    from models.people import User
-
     keyed = [(i[0], i[5]) for i in items if i[5]]
     if keyed:
         fresh = claim_keys(dbsession, keyed)

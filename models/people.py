@@ -85,11 +85,8 @@ class User(Base):
         )
         return value
 
-    # --- security (portal/security/policy.py): person rows belong to their departments, owned by self
-    def __acl__(self):
-        from portal.security.policy import row_acl
-        return row_acl(self)
-
+    # --- security (portal/security/policy.py computes the ACL from these): person rows belong
+    # to their departments, owned by self
     def security_departments(self) -> list[int]:
         return [m.department_id for m in self.memberships]
 
@@ -160,10 +157,6 @@ class Department(Base):
         return out
 
     # --- security: departments are managed by admins; their local roles reach what is below
-    def __acl__(self):
-        from portal.security.policy import row_acl
-        return row_acl(self)
-
     def security_departments(self) -> list[int]:
         return [self.id]
 

@@ -13,6 +13,10 @@ warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
 from pyramid.paster import bootstrap, setup_logging  # noqa: E402
 
+from portal.core.ticker import run_loop, tick  # noqa: E402
+from portal.people.rules import UserProblem, create_user  # noqa: E402
+from portal.security.default_roles import seed_roles  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,15 +34,13 @@ def cmd_initdb(args) -> None:
 
     command.upgrade(_alembic_config(args.ini), "heads")
     with bootstrap(args.ini) as env, env["request"].tm:
-        from portal.security.default_roles import seed_roles
-
         added = seed_roles(env["request"].dbsession)
     print(f"database ready; {len(added)} default roles added")
 
 
 def cmd_demo(args) -> None:
     """Fill the database with the demo company (after initdb)."""
-    from portal.demo.company import DEMO_PASSWORD, make_demo
+    from portal.demo.company import DEMO_PASSWORD, make_demo  # only here: Faker is slow to load
 
     with bootstrap(args.ini) as env, env["request"].tm:
         logins = make_demo(env["request"].dbsession)
@@ -47,8 +49,6 @@ def cmd_demo(args) -> None:
 
 def cmd_tick(args) -> None:
     """Run the due background work once (or every minute with --loop)."""
-    from portal.core.ticker import run_loop, tick
-
     with bootstrap(args.ini) as env:
         if args.loop:
             run_loop(env["registry"], interval=args.interval)
@@ -59,8 +59,6 @@ def cmd_tick(args) -> None:
 
 def cmd_adduser(args) -> None:
     """Create a user (with --role admin: the first admin of an empty installation)."""
-    from portal.people.rules import UserProblem, create_user
-
     password = args.password or getpass.getpass("Password: ")
     with bootstrap(args.ini) as env:
         request = env["request"]
@@ -85,8 +83,6 @@ def _ini_listen(ini: str) -> str:
 def cmd_serve(args) -> None:
     """Serve the portal with waitress and run the ticker in a background thread."""
     from waitress import serve
-
-    from portal.core.ticker import run_loop
 
     setup_logging(args.ini)
     with bootstrap(args.ini) as env:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pyramid.view import view_config
 
 from models.notifications import Notification
-from models.people import User
+from models.people import Membership, User
 from models.registry import Registry, registers
 from portal.core.i18n import _, local_today
 from portal.resources import Root
@@ -75,8 +75,6 @@ def my_day(request):
 
 def colleagues(dbsession, user: User, limit: int = 8) -> list[User]:
     """Active people of the user's own departments, for quick calls and e-mails."""
-    from models.people import Membership
-
     dept_ids = [m.department_id for m in user.memberships]
     if not dept_ids:
         return []

@@ -1,12 +1,45 @@
-"""What every page needs: template globals, the unread-notification count."""
+"""What every page needs: the template filters (dates and times in the user's zone, `t` to
+translate), template globals (the CSRF field, the workflow panel), the unread-notification count."""
 from __future__ import annotations
 
+import jinja2
 import sqlalchemy as sa
+from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 
 from models.notifications import Notification
-from portal.core.i18n import LANGUAGES
+from portal.core.i18n import LANGUAGES, _, format_date, format_datetime
+from views.workflow import workflow_panel
+
+
+@jinja2.pass_context
+def _datetime(ctx, value, fmt="medium"):
+    return format_datetime(ctx["request"], value, fmt)
+
+
+@jinja2.pass_context
+def _date(ctx, value, fmt="medium"):
+    return format_date(ctx["request"], value, fmt)
+
+
+@jinja2.pass_context
+def _translate(ctx, value):
+    """Translate a TranslationString or a stored default title (role titles, states)."""
+    if value is None:
+        return ""
+    if not hasattr(value, "domain"):
+        value = _(str(value))
+    return ctx["request"].localizer.translate(value)
+
+
+@jinja2.pass_context
+def _workflow_panel(ctx, obj):
+    return workflow_panel(ctx["request"], obj)
+
+
+def csrf_input(request) -> Markup:
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % get_csrf_token(request)
 
 
 def unread_notifications(request) -> int:
@@ -31,3 +64,11 @@ def add_globals(event):
 
 def includeme(config) -> None:
     config.add_request_method(unread_notifications, reify=True)
+
+    def setup_env():
+        env = config.get_jinja2_environment(".jinja2")
+        env.filters.update(datetime=_datetime, date=_date, t=_translate)
+        env.globals.update(csrf_input=csrf_input)
+        env.globals.update(workflow_panel=_workflow_panel)
+
+    config.action(None, setup_env, order=999)

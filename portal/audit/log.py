@@ -25,6 +25,7 @@ from models.people import ApiToken, Department, Membership, User
 from models.registry import Registry
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission
 from portal.core.i18n import LANGUAGES, _, format_date, format_datetime
+from portal.security.labels import permission_label
 
 INSERT, UPDATE, DELETE = 0, 1, 2
 
@@ -330,13 +331,6 @@ def _container(names: Names, row):
     return f"{row.container_type} #{row.container_id}"
 
 
-def _permission_label(type_name: str, permission: str):
-    # The labels live with the matrix page; imported late so that the CLI needs no views.
-    try:
-        from views.admin.roles import permission_label
-    except ImportError:  # pragma: no cover
-        return f"{type_name}.{permission}"
-    return permission_label(type_name, permission)
 
 
 def describe(table: str, version, previous, names: Names) -> Change | None:
@@ -398,7 +392,7 @@ def describe(table: str, version, previous, names: Names) -> Change | None:
             msg = _("Changed role ${title}", mapping=m)
     elif table == "role_permissions":
         m = {"role": names.role(row.role_id),
-             "permission": _permission_label(row.type, row.permission),
+             "permission": permission_label(row.type, row.permission),
              "scope": SCOPE_LABELS.get(row.scope, row.scope)}
         if op == INSERT:
             msg = _("Gave role ${role} the permission “${permission}” with scope ${scope}",
@@ -639,7 +633,7 @@ def row_label(names: Names, table: str, row) -> TranslationString:
     elif table == "roles":
         m = {"title": _(row.title)}
     elif table == "role_permissions":
-        m = {"permission": _permission_label(row.type, row.permission),
+        m = {"permission": permission_label(row.type, row.permission),
              "role": names.role(row.role_id)}
     elif table == "memberships":
         m = {"person": names.user(row.user_id), "department": names.department(row.department_id)}

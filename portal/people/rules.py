@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from models.meta import Base
 from models.people import EMAIL_RE, LOGIN_RE, Department, Membership, User
-from models.roles import Role, RoleGrant
-from portal.security.login import hash_password, password_problem
+from models.roles import LocalRoleGrant, Role, RoleGrant
 from portal.core.i18n import _
+from portal.security.login import hash_password, password_problem
 
 LIMITS = {"login": 64, "full_name": 200, "email": 254, "phone": 40, "position": 200}
 
@@ -96,8 +97,6 @@ SETTINGS_TABLES = frozenset({"users", "memberships", "login_attempts", "role_gra
 
 def history_tables(dbsession, user: User) -> list[str]:
     """Names of the tables whose rows refer to this person as history (audit, workflow, ...)."""
-    from models.meta import Base
-
     found = []
     for table in Base.metadata.sorted_tables:
         if table.name in SETTINGS_TABLES or table.name.endswith("_version"):
@@ -132,8 +131,6 @@ def department_move_problem(dept: Department, new_parent: Department | None):
 
 def role_holders(dbsession, role: Role) -> list[str]:
     """Names of the people and departments that hold `role` (globally or locally)."""
-    from models.roles import LocalRoleGrant
-
     names = [g.holder_label for g in dbsession.scalars(
         sa.select(RoleGrant).where(RoleGrant.role_id == role.id))]
     names += [g.holder_label for g in dbsession.scalars(

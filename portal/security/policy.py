@@ -21,7 +21,7 @@ from pyramid.location import lineage
 from pyramid.request import RequestLocalCache
 from pyramid.traversal import find_root
 
-from models.meta import utcnow
+from models.meta import ROW_ACL, utcnow
 from models.people import ApiToken, Department, Membership, User
 from models.roles import ADMIN_ROLE, SCOPE_RANK, LocalRoleGrant, Role, RoleGrant, RolePermission
 
@@ -382,3 +382,6 @@ def includeme(config) -> None:
     config.set_security_policy(SecurityPolicy())
     config.add_request_method(role_matrix, reify=True)
     config.add_request_method(department_tree, reify=True)
+    # People and departments: the role matrix as it is (their area is the administration's).
+    config.register(ROW_ACL, User, row_acl)
+    config.register(ROW_ACL, Department, row_acl)

@@ -11,82 +11,19 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 from sqlalchemy.orm import selectinload
 
+from models.people import Department
 from models.roles import ADMIN_ROLE, SCOPES, LocalRoleGrant, Role, RoleGrant, RolePermission
 from portal.audit.log import SCOPE_LABELS, history_for
 from portal.core.i18n import _
 from portal.people.rules import role_holders
 from portal.resources import AdminRoles
 from portal.security.default_roles import load_roles_config, resource_types
+from portal.security.labels import SCOPE_HELP, permission_label, type_label
 from views.forms import CSRFSchema, FormView
 
 ROLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 
 # The rows of the matrix, in people's words (the codes stay visible in small print).
-TYPE_LABELS = {
-    "person": _("People directory"),
-    "kb_folder": _("Knowledge-base folders"),
-    "organization": _("Organizations"),
-    "contact": _("Contacts"),
-    "interaction": _("Calls, meetings and letters"),
-    "event": _("Calendar"),
-    "room": _("Rooms"),
-    "task": _("Tasks"),
-    "article": _("Knowledge base"),
-    "report": _("Reports"),
-}
-
-PERMISSION_LABELS = {
-    "person.view": _("See colleagues in the directory"),
-    "kb_folder.add": _("Create sub-folders"),
-    "kb_folder.edit": _("Rename, move and delete folders"),
-    "kb_folder.share": _("Share folders (Sharing page)"),
-    "organization.view": _("See organizations"),
-    "organization.add": _("Add organizations"),
-    "organization.edit": _("Edit organizations"),
-    "organization.view_terms": _("See terms (discount, deferral, credit limit)"),
-    "organization.merge": _("Merge duplicate organizations"),
-    "organization.import": _("Import organizations from a file"),
-    "organization.export": _("Export organizations to a file"),
-    "contact.view": _("See contacts"),
-    "contact.add": _("Add contacts"),
-    "contact.edit": _("Edit contacts"),
-    "interaction.view": _("See calls, meetings and letters"),
-    "interaction.add": _("Record calls, meetings and letters"),
-    "interaction.edit": _("Edit calls, meetings and letters"),
-    "event.view": _("See calendar events (busy-only and private events show less)"),
-    "event.add": _("Add calendar events"),
-    "event.edit": _("Edit calendar events"),
-    "room.book": _("Book rooms"),
-    "task.view": _("See tasks"),
-    "task.add": _("Give tasks (to anyone or any department)"),
-    "task.edit": _("Edit tasks"),
-    "task.assign": _("Reassign tasks"),
-    "article.view": _("Read published articles"),
-    "article.add": _("Write article drafts"),
-    "article.edit": _("Edit articles"),
-    "article.review": _("Publish, reject and archive articles"),
-    "article.delete": _("Delete articles"),
-    "report.activity": _("Activity report"),
-    "report.advertising": _("Advertising report"),
-    "report.discipline": _("Discipline report"),
-}
-
-SCOPE_HELP = {
-    "own": _("Rows the person owns or is responsible for (author, assignee, attendee…)"),
-    "department": _("Rows of the person's departments and their sub-departments"),
-    "all": _("Every row"),
-}
-
-
-def type_label(type_name: str):
-    return TYPE_LABELS.get(type_name, type_name)
-
-
-def permission_label(type_name: str, permission: str):
-    """The English label (a translation string) of a type.permission, e.g. for the matrix."""
-    return PERMISSION_LABELS.get(f"{type_name}.{permission}", f"{type_name}.{permission}")
-
-
 def builtin_role_names() -> set[str]:
     """Roles that come with the portal (config/roles.yaml): workflows refer to their names."""
     return set(load_roles_config()["roles"])
@@ -240,7 +177,6 @@ def role_holder_rows(dbsession, role: Role) -> dict[str, list]:
     local = list(dbsession.scalars(
         sa.select(LocalRoleGrant).where(LocalRoleGrant.role_id == role.id)
         .options(selectinload(LocalRoleGrant.user), selectinload(LocalRoleGrant.department))))
-    from models.people import Department
 
     container_ids = {g.container_id for g in local if g.container_type == "department"}
     containers = {d.id: d for d in dbsession.scalars(

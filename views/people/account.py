@@ -15,6 +15,14 @@ from pyramid.interfaces import ITranslationDirectories
 from pyramid.view import view_config
 
 from models.meta import utcnow
+from models.notifications import (
+    CHANNELS,
+    NOTIFICATION_KINDS,
+    NotificationSettings,
+    mail_enabled,
+    saved_settings,
+    settings_for,
+)
 from models.people import ApiToken
 from portal.core.i18n import LANGUAGES, _, timezone_choices
 from portal.people.rules import user_field_problems
@@ -210,8 +218,6 @@ BIRTHDAY_CHOICES = (0, 1, 2, 3, 5, 7, 14)
 
 
 def _notification_context(request, settings, errors=None) -> dict:
-    from models.notifications import CHANNELS, NOTIFICATION_KINDS, mail_enabled
-
     user = request.identity.user
     return {
         "title": _("Notifications"),
@@ -232,14 +238,6 @@ def _notification_context(request, settings, errors=None) -> dict:
              renderer="account/notifications.jinja2", permission="view")
 def notification_preferences(request):
     """How each kind of notice reaches the person: portal, e-mail or both; digest; birthdays."""
-    from models.notifications import (
-        CHANNELS,
-        NOTIFICATION_KINDS,
-        NotificationSettings,
-        saved_settings,
-        settings_for,
-    )
-
     db = request.dbsession
     user = request.identity.user
     settings = settings_for(db, user.id)

@@ -16,6 +16,7 @@ from alembic.config import Config
 from sqlalchemy import event
 
 from models import search
+import models.search.query  # noqa: F401  (the preview limits patched below)
 from models.clients import Organization
 from models.tasks import Task
 from portal.security.policy import sql_filter
@@ -50,7 +51,7 @@ def make_task(dbsession):
 
 def test_a_group_past_the_cap_says_so_and_links_to_all(testapp, login_as, make_task,
                                                        monkeypatch):
-    monkeypatch.setattr(search, "PREVIEW_CAP", 5)
+    monkeypatch.setattr(search.query, "PREVIEW_CAP", 5)
     me = login_as("employee")
     for i in range(7):
         make_task(me, f"Сверка с поставщиком {i}")
@@ -102,7 +103,7 @@ def test_a_narrow_filter_finds_the_same_newest_matches(dbsession, factory, reque
                                                        monkeypatch, scan):
     """Whether the matches are walked or the few rows one may see are read first (past
     PREVIEW_SCAN matches), the preview holds the same tasks, newest first."""
-    monkeypatch.setattr(search, "PREVIEW_SCAN", scan)
+    monkeypatch.setattr(search.query, "PREVIEW_SCAN", scan)
     me, other = factory.user(), factory.user()
     mine = [make_task(me, f"Акт сверки №{i}") for i in range(3)]
     for i in range(8):
@@ -123,7 +124,7 @@ def test_a_narrow_filter_finds_the_same_newest_matches(dbsession, factory, reque
 @pytest.mark.parametrize("scan", [5000, 3])
 def test_a_narrow_filter_ranks_the_same(dbsession, factory, request_for, monkeypatch, scan):
     """A sales manager's few organizations among many matches: best first either way."""
-    monkeypatch.setattr(search, "PREVIEW_SCAN", scan)
+    monkeypatch.setattr(search.query, "PREVIEW_SCAN", scan)
     sales, other = factory.department("Продажи"), factory.department("Снабжение")
     me = factory.user(roles=["sales"], departments=[sales])
 
