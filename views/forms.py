@@ -1,4 +1,5 @@
-"""Form plumbing over colander/deform: CSRF in every schema, translated widgets, Bootstrap 5."""
+"""Form plumbing over colander/deform: CSRF in every schema, translated widgets, Bootstrap 5,
+and `read_form` for pages that keep their own templates but read their input through a schema."""
 from __future__ import annotations
 
 import colander
@@ -7,7 +8,9 @@ from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPFound
 from pyramid.threadlocal import get_current_request
 
+from models.errors import UserError
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
 
 
 def _deform_translator(term):
@@ -24,6 +27,87 @@ class CSRFSchema(colander.Schema):
 
     def after_bind(self, node, kw):
         node["csrf_token"].default = get_csrf_token(kw["request"])
+
+
+class FormProblems(UserError):
+    """What is wrong with a posted form: {field name: message}, each shown next to its field.
+    A page that does not catch it answers 400 with the first message (views/errors.py)."""
+
+    def __init__(self, errors: dict[str, object]):
+        first = next(iter(errors.values()), None)
+        super().__init__(first if first is not None else _("Please correct the errors below."),
+                         next(iter(errors), None))
+        self.errors = errors
+
+
+def invalid_fields(invalid: colander.Invalid) -> dict[str, object]:
+    """{field: first message} of a colander error; a nested field is named "parent.child", an
+    error of the whole form is under ""."""
+    out: dict[str, object] = {}
+    for path, message in _walk(invalid, ()):
+        out.setdefault(".".join(path), message)
+    return out
+
+
+def _walk(invalid: colander.Invalid, path: tuple[str, ...]):
+    name = invalid.node.name if invalid.node is not None else ""
+    here = (*path, name) if name and path is not None else path
+    if invalid.msg is not None:
+        messages = invalid.msg if isinstance(invalid.msg, list) else [invalid.msg]
+        for message in messages:
+            yield here[1:] if here and here[0] == "" else here, message
+    for child in invalid.children:
+        yield from _walk(child, here)
+
+
+def posted(schema: colander.SchemaNode, post) -> dict:
+    """The cstruct of a flat schema from a request's POST (or GET) multidict: one value per
+    field, every value for sequence and set fields; absent fields are colander.null."""
+    cstruct: dict = {}
+    for node in schema.children:
+        if isinstance(node.typ, colander.Sequence | colander.Set):
+            cstruct[node.name] = post.getall(node.name)
+        elif isinstance(node.typ, colander.Mapping):
+            cstruct[node.name] = posted(node, post)
+        else:
+            cstruct[node.name] = post.get(node.name, colander.null)
+    return cstruct
+
+
+def read_form(schema: colander.SchemaNode, post) -> dict:
+    """The posted values read and checked by `schema` (types, lengths, cross-field rules): its
+    appstruct, or FormProblems with a message per field."""
+    try:
+        return schema.deserialize(posted(schema, post))
+    except colander.Invalid as invalid:
+        raise FormProblems(invalid_fields(invalid)) from None
+
+
+def id_field(name: str) -> colander.SchemaNode:
+    """The id of a row, posted by a button or a picker: a whole number, else None."""
+    return colander.SchemaNode(colander.String(), name=name, missing=None,
+                               preparer=lambda v: v if v is colander.null else parse_int(v))
+
+
+def text_field(name: str, max_length: int = 200) -> colander.SchemaNode:
+    """A short text, trimmed ("" when left out); longer than `max_length` is refused."""
+    return colander.SchemaNode(colander.String(), name=name, missing="",
+                               preparer=lambda v: v.strip() if isinstance(v, str) else v,
+                               validator=colander.Length(max=max_length))
+
+
+def flag_field(name: str) -> colander.SchemaNode:
+    """A check box or a "yes" button: "1", "on" or "true" is yes, anything else no."""
+    return colander.SchemaNode(colander.String(), name=name, missing=False,
+                               preparer=lambda v: v if v is colander.null else v in ("1", "on", "true"))
+
+
+def schema_of(*fields: colander.SchemaNode) -> colander.SchemaNode:
+    """A flat schema of these fields (for the small forms of one button or one picker)."""
+    schema = colander.SchemaNode(colander.Mapping())
+    for field in fields:
+        schema.add(field)
+    return schema
 
 
 class FormView:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from models.errors import ConflictError
 from models.meta import Base
 from models.people import Membership, User
 from models.roles import ADMIN_ROLE, Role, RoleGrant
@@ -41,12 +42,8 @@ REFERRER_LABELS = {
 }
 
 
-class RevertProblem(Exception):
+class RevertProblem(ConflictError):
     """Why a change cannot be undone (a translation string for the admin)."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass

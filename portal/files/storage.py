@@ -29,6 +29,7 @@ from urllib.parse import quote
 
 from pyramid.response import FileResponse
 
+from models.errors import UserError
 from portal.core.i18n import _
 
 DEFAULT_MAX_MB = 20
@@ -64,12 +65,8 @@ ALLOWED_LIST = "PNG, JPEG, GIF, WebP, PDF, DOCX, XLSX, PPTX, ODT, ODS, DOC, XLS,
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-class UploadRefused(Exception):
+class UploadRefused(UserError):
     """A file that is not stored; `message` says why to the person who sent it."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 class TooLarge(UploadRefused):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from models.errors import UserError
 from models.meta import Base
 from models.people import EMAIL_RE, LOGIN_RE, Department, Membership, User
 from models.roles import LocalRoleGrant, Role, RoleGrant
@@ -12,11 +13,11 @@ from portal.security.login import hash_password, password_problem
 LIMITS = {"login": 64, "full_name": 200, "email": 254, "phone": 40, "position": 200}
 
 
-class UserProblem(Exception):
+class UserProblem(UserError):
+    """What is wrong with a person's details (`field`: the form field at fault)."""
+
     def __init__(self, field: str, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 def user_field_problems(dbsession, values: dict, user: User | None = None) -> dict:

@@ -1,9 +1,11 @@
-"""Passwords (argon2), log-in with throttling, and password rules shared by web and CLI."""
+"""Passwords (argon2), log-in with throttling, password rules shared by web and CLI, and the
+schemas of the log-in and password forms."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+import colander
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -74,3 +76,57 @@ def authenticate(dbsession, login: str, password: str, remote_addr: str = "") ->
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(user=user)
+
+
+# --- the forms of logging in and changing one's password --------------------------------------
+
+# Longer values are not logins or passwords of ours; hashing megabytes would only cost time.
+MAX_LOGIN = 64
+MAX_PASSWORD = 1024
+
+
+def _cut(value, length: int):
+    return value[:length] if isinstance(value, str) else value
+
+
+class LoginSchema(colander.Schema):
+    """What the log-in form posts. Blank or overlong values are simply a failed log-in."""
+
+    login = colander.SchemaNode(colander.String(), missing="",
+                                preparer=lambda value: _cut(value, MAX_LOGIN * 4))
+    password = colander.SchemaNode(colander.String(), missing="",
+                                   preparer=lambda value: _cut(value, MAX_PASSWORD))
+    came_from = colander.SchemaNode(colander.String(), missing="")
+
+
+def password_change_schema(user: User) -> colander.SchemaNode:
+    """current, new and confirm: the current password must be right, the new one good enough
+    and typed twice alike."""
+    def right(node, value):
+        if not check_password(user, value):
+            raise colander.Invalid(node, _("The current password is not right."))
+
+    def good(node, value):
+        problem = password_problem(value)
+        if problem:
+            raise colander.Invalid(node, problem)
+
+    def twice_alike(node, value):
+        if value["new"] != value["confirm"]:
+            error = colander.Invalid(node)
+            error["confirm"] = _("The two new passwords differ.")
+            raise error
+
+    schema = colander.SchemaNode(colander.Mapping(), validator=twice_alike)
+    schema.add(colander.SchemaNode(colander.String(), name="current", missing="",
+                                   validator=colander.All(colander.Length(max=MAX_PASSWORD), right)))
+    schema.add(colander.SchemaNode(colander.String(), name="new", missing="",
+                                   validator=colander.All(colander.Length(max=MAX_PASSWORD), good)))
+    schema.add(colander.SchemaNode(colander.String(), name="confirm", missing=""))
+    return schema
+
+
+def set_password(dbsession, user: User, password: str) -> None:
+    """Store a new password for `user` (already checked by the schema or the admin form)."""
+    user.password_hash = hash_password(password)
+    dbsession.flush()

@@ -1,4 +1,5 @@
-"""Administration → Classifiers: the admin-editable lists of client records (issue 3).
+"""Administration → Classifiers: the admin-editable lists of client records (the rules:
+portal/admin/classifiers.py).
 
 /admin/classifiers?list=industry     the entries of one list: rename, reorder, retire, add, delete
 POST /admin/classifiers              action=add|rename|toggle|up|down|delete (admins only)
@@ -13,16 +14,20 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from models.clients import CLASSIFIER_LISTS, Classifier
+from models.errors import UserError
+from portal.admin.classifiers import (
+    ClassifierChange,
+    add_entry,
+    delete_entry,
+    entries,
+    move_entry,
+    rename_entry,
+    toggle_entry,
+)
 from portal.clients.rules import CLASSIFIER_LIST_HELP, CLASSIFIER_LIST_LABELS, classifier_usage
 from portal.core.i18n import _
 from portal.resources import Admin
-
-MAX_TITLE = 200
-
-
-def _entries(dbsession, list_name: str) -> list[Classifier]:
-    return list(dbsession.scalars(sa.select(Classifier).where(Classifier.list == list_name)
-                                  .order_by(Classifier.sort_order, Classifier.title)))
+from views.forms import read_form
 
 
 def _list_name(request) -> str:
@@ -35,7 +40,7 @@ def _list_name(request) -> str:
 def classifiers_page(context, request, errors=None, status=200):
     db = request.dbsession
     list_name = _list_name(request)
-    entries = _entries(db, list_name)
+    listed = entries(db, list_name)
     counts = dict(db.execute(sa.select(Classifier.list, sa.func.count())
                              .group_by(Classifier.list)).all())
     request.response.status_int = status
@@ -46,75 +51,47 @@ def classifiers_page(context, request, errors=None, status=200):
         "list_name": list_name,
         "list_label": CLASSIFIER_LIST_LABELS[list_name],
         "list_help": CLASSIFIER_LIST_HELP[list_name],
-        "entries": entries,
-        "usage": {e.id: classifier_usage(db, e) for e in entries},
+        "entries": listed,
+        "usage": {e.id: classifier_usage(db, e) for e in listed},
         "errors": errors or {},
         "posted": request.POST if errors else {},
     }
-
-
-def _title_problem(dbsession, list_name: str, title: str, entry_id: int | None = None):
-    if not title:
-        return _("Enter a title.")
-    if len(title) > MAX_TITLE:
-        return _("At most ${n} characters, please.", mapping={"n": MAX_TITLE})
-    # Compared in Python: SQLite folds the case of Latin letters only.
-    for other in _entries(dbsession, list_name):
-        if other.id != entry_id and other.title.casefold() == title.casefold():
-            return _("“${title}” is already in this list.", mapping={"title": title})
-    return None
 
 
 @view_config(context=Admin, name="classifiers", renderer="admin/classifiers/index.jinja2",
              permission="manage", request_method="POST")
 def classifiers_change(context, request):
     db = request.dbsession
-    list_name = _list_name(request)
-    action = request.POST.get("action", "")
+    form = read_form(ClassifierChange(), request.params)
+    list_name, action, title = form["list"], form["action"], form["title"]
     back = HTTPSeeOther(request.resource_url(context, "classifiers", query={"list": list_name}))
-    title = " ".join(request.POST.get("title", "").split())
-    if action == "add":
-        problem = _title_problem(db, list_name, title)
-        if problem:
-            return classifiers_page(context, request, {"new": problem}, 400)
-        last = db.scalar(sa.select(sa.func.max(Classifier.sort_order))
-                         .where(Classifier.list == list_name)) or 0
-        db.add(Classifier(list=list_name, title=title, sort_order=last + 10))
-        request.session.flash(_("Added “${title}”.", mapping={"title": title}))
-        return back
-    entry_id = request.POST.get("id", "")
-    entry = db.get(Classifier, int(entry_id)) if entry_id.isdigit() else None
-    if entry is None or entry.list != list_name:
-        request.session.flash(_("That entry no longer exists."), "error")
-        return back
-    if action == "rename":
-        problem = _title_problem(db, list_name, title, entry.id)
-        if problem:
-            return classifiers_page(context, request, {entry.id: problem}, 400)
-        if entry.title != title:
-            entry.title = title
-            request.session.flash(_("Renamed to “${title}”.", mapping={"title": title}))
-    elif action == "toggle":
-        entry.active = not entry.active
-        request.session.flash(
-            _("“${title}” is offered again.", mapping={"title": _(entry.title)}) if entry.active
-            else _("“${title}” is retired: records keep it, forms no longer offer it.",
-                   mapping={"title": _(entry.title)}))
-    elif action in ("up", "down"):
-        entries = _entries(db, list_name)
-        i = entries.index(entry)
-        j = i - 1 if action == "up" else i + 1
-        if 0 <= j < len(entries):
-            entries[i], entries[j] = entries[j], entries[i]
-            for order, e in enumerate(entries):
-                if e.sort_order != (order + 1) * 10:
-                    e.sort_order = (order + 1) * 10
-    elif action == "delete":
-        used = classifier_usage(db, entry)
-        if used:
-            request.session.flash(_("“${title}” is used by ${n} records: retire it instead.",
-                                    mapping={"title": _(entry.title), "n": used}), "error")
+    try:
+        if action == "add":
+            add_entry(db, list_name, title)
+            request.session.flash(_("Added “${title}”.", mapping={"title": title}))
             return back
-        db.delete(entry)
-        request.session.flash(_("Deleted “${title}”.", mapping={"title": _(entry.title)}))
+        entry = db.get(Classifier, form["id"]) if form["id"] is not None else None
+        if entry is None or entry.list != list_name:
+            request.session.flash(_("That entry no longer exists."), "error")
+            return back
+        if action == "rename":
+            if rename_entry(db, entry, title):
+                request.session.flash(_("Renamed to “${title}”.", mapping={"title": title}))
+        elif action == "toggle":
+            toggle_entry(entry)
+            request.session.flash(
+                _("“${title}” is offered again.", mapping={"title": _(entry.title)}) if entry.active
+                else _("“${title}” is retired: records keep it, forms no longer offer it.",
+                       mapping={"title": _(entry.title)}))
+        elif action in ("up", "down"):
+            move_entry(db, entry, up=action == "up")
+        elif action == "delete":
+            delete_entry(db, entry)
+            request.session.flash(_("Deleted “${title}”.", mapping={"title": _(entry.title)}))
+    except UserError as problem:
+        if problem.field is None:
+            request.session.flash(problem.message, "error")
+            return back
+        field = int(problem.field) if problem.field.isdigit() else problem.field
+        return classifiers_page(context, request, {field: problem.message}, 400)
     return back

@@ -19,7 +19,7 @@ from portal.core.i18n import _
 from portal.people.rules import department_move_problem, set_departments
 from portal.resources import AdminDepartments
 from portal.security.default_roles import grant_auto_roles
-from views.forms import CSRFSchema, FormView
+from views.forms import CSRFSchema, FormView, id_field, read_form, schema_of, text_field
 
 PICKER_LIMIT = 12
 
@@ -317,8 +317,8 @@ class DepartmentPage:
         return HTTPSeeOther(self.request.resource_url(self.context, anchor=anchor or None))
 
     def _user(self):
-        value = self.request.POST.get("user_id", "")
-        return self.db.get(User, int(value)) if value.isdigit() else None
+        user_id = read_form(schema_of(id_field("user_id")), self.request.POST)["user_id"]
+        return self.db.get(User, user_id) if user_id is not None else None
 
     @view_config(renderer="admin/departments/view.jinja2")
     def view(self):
@@ -345,7 +345,8 @@ class DepartmentPage:
 
     @view_config(name="grant-role", request_method="POST")
     def grant_role(self):
-        role = self.db.scalar(sa.select(Role).where(Role.name == self.request.POST.get("role", "")))
+        name = read_form(schema_of(text_field("role", 100)), self.request.POST)["role"]
+        role = self.db.scalar(sa.select(Role).where(Role.name == name))
         if role is None or role.local_only:
             return self.refuse(_("Choose a role to grant."))
         exists = self.db.scalar(sa.select(RoleGrant.id).where(
@@ -358,8 +359,8 @@ class DepartmentPage:
 
     @view_config(name="revoke-role", request_method="POST")
     def revoke_role(self):
-        value = self.request.POST.get("grant_id", "")
-        grant = self.db.get(RoleGrant, int(value)) if value.isdigit() else None
+        grant_id = read_form(schema_of(id_field("grant_id")), self.request.POST)["grant_id"]
+        grant = self.db.get(RoleGrant, grant_id) if grant_id is not None else None
         if grant is None or grant.department_id != self.context.id:
             return self.refuse(_("That role is not granted to this department."))
         title = self.request.translate(_(grant.role.title))

@@ -12,14 +12,15 @@ from pyramid.view import view_config, view_defaults
 from sqlalchemy.orm import selectinload
 
 from models.people import Department
-from models.roles import ADMIN_ROLE, SCOPES, LocalRoleGrant, Role, RoleGrant, RolePermission
+from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant, RolePermission
 from portal.audit.log import SCOPE_LABELS, history_for
 from portal.core.i18n import _
 from portal.people.rules import role_holders
 from portal.resources import AdminRoles
 from portal.security.default_roles import load_roles_config, resource_types
 from portal.security.labels import SCOPE_HELP, permission_label, type_label
-from views.forms import CSRFSchema, FormView
+from portal.security.matrix import apply_matrix_changes, cell_key, matrix_changes, matrix_schema
+from views.forms import CSRFSchema, FormProblems, FormView, read_form
 
 ROLE_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 
@@ -295,10 +296,6 @@ def matrix_rows() -> list[dict]:
     ]
 
 
-def cell_key(role_id: int, type_name: str, permission: str) -> str:
-    return f"{role_id}:{type_name}.{permission}"
-
-
 @view_config(context=AdminRoles, name="matrix", renderer="admin/roles/matrix.jinja2",
              permission="manage")
 def role_matrix(request):
@@ -315,42 +312,12 @@ def role_matrix(request):
     known = {(t, p) for t, perms in resource_types().items() for p in perms}
     error = None
     if request.method == "POST":
-        by_id = {r.id: r for r in roles}
         try:
-            shown_cells = json.loads(request.POST["shown"]) if "shown" in request.POST else None
-        except ValueError:
-            shown_cells = None
-        changes = []
-        for key, value in request.POST.items():
-            if not key.startswith("s:"):
-                continue
-            try:
-                role_part, perm_part = key[2:].split(":", 1)
-                type_name, permission = perm_part.split(".", 1)
-                role = by_id[int(role_part)]
-            except (ValueError, KeyError):
-                continue  # a role deleted meanwhile, or a stray field
-            if (type_name, permission) not in known or (value and value not in SCOPES):
-                error = _("“${value}” is not a scope for ${key}. Choose none, own, department "
-                          "or all.", mapping={"value": value, "key": perm_part})
-                break
-            current = role.scope_of(type_name, permission) or ""
-            shown = current if shown_cells is None else shown_cells.get(key[2:], "")
-            if value != shown and value != current:
-                changes.append((role, type_name, permission, value))
-        if error is None:
-            for role, type_name, permission, value in changes:
-                existing = next((p for p in role.permissions
-                                 if p.type == type_name and p.permission == permission), None)
-                if not value:
-                    role.permissions.remove(existing)
-                    db.delete(existing)
-                elif existing is None:
-                    role.permissions.append(RolePermission(type=type_name, permission=permission,
-                                                           scope=value))
-                else:
-                    existing.scope = value
-            db.flush()
+            changes = matrix_changes(roles, read_form(matrix_schema(roles, known), request.POST))
+        except FormProblems as problems:
+            error = problems.message
+        else:
+            apply_matrix_changes(db, changes)
             translate = request.localizer.translate
             request.session.flash(translate(
                 _("Saved ${n} changed permissions.", mapping={"n": len(changes)}) if changes

@@ -15,6 +15,7 @@ from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.core.i18n import _
 from portal.resources import AdminDepartments
 from views.admin.departments import PICKER_LIMIT, department_tree, find_people, flatten
+from views.forms import flag_field, id_field, read_form, schema_of, text_field
 
 # --- Sharing: global, inherited and local roles on a department ----------------------------------
 
@@ -138,6 +139,9 @@ def sharing_table(dbsession, dept: Department, extra_user_ids=()) -> tuple[list[
     return roles, ordered
 
 
+SHARE_FORM = schema_of(text_field("role", 100), id_field("user_id"), id_field("department_id"))
+
+
 @view_defaults(context=Department, containment=AdminDepartments, permission="manage")
 class SharingPage:
     template = "admin/departments/sharing.jinja2"
@@ -183,13 +187,13 @@ class SharingPage:
 
     @view_config(name="share", request_method="POST")
     def share(self):
-        post = self.request.POST
-        role = self.db.scalar(sa.select(Role).where(Role.name == post.get("role", "")))
+        form = read_form(SHARE_FORM, self.request.POST)
+        role = self.db.scalar(sa.select(Role).where(Role.name == form["role"]))
         if role is None or role.name == ADMIN_ROLE:
             return self.refuse(_("Choose a role to share."))
-        user_id, dept_id = post.get("user_id", ""), post.get("department_id", "")
-        user = self.db.get(User, int(user_id)) if user_id.isdigit() else None
-        holder_dept = self.db.get(Department, int(dept_id)) if dept_id.isdigit() else None
+        user_id, dept_id = form["user_id"], form["department_id"]
+        user = self.db.get(User, user_id) if user_id is not None else None
+        holder_dept = self.db.get(Department, dept_id) if dept_id is not None else None
         if (user is None) == (holder_dept is None):
             return self.refuse(_("Choose a person or a department to share with."))
         holder = LocalRoleGrant.user_id == user.id if user else LocalRoleGrant.department_id == holder_dept.id
@@ -206,8 +210,8 @@ class SharingPage:
 
     @view_config(name="unshare", request_method="POST")
     def unshare(self):
-        value = self.request.POST.get("grant_id", "")
-        grant = self.db.get(LocalRoleGrant, int(value)) if value.isdigit() else None
+        grant_id = read_form(schema_of(id_field("grant_id")), self.request.POST)["grant_id"]
+        grant = self.db.get(LocalRoleGrant, grant_id) if grant_id is not None else None
         if grant is None or grant.container_type != "department" or grant.container_id != self.context.id:
             return self.refuse(_("That role is not shared on this department."))
         message = _("${holder} no longer holds the role “${role}” in “${dept}”.", mapping={
@@ -218,7 +222,7 @@ class SharingPage:
 
     @view_config(name="block-inheritance", request_method="POST")
     def block_inheritance(self):
-        block = self.request.POST.get("block") in ("1", "on", "true")
+        block = read_form(schema_of(flag_field("block")), self.request.POST)["block"]
         self.context.block_local_roles = block
         return self.back(_("Local roles of parent departments no longer reach “${dept}”.",
                            mapping={"dept": self.context.name}) if block else

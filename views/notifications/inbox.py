@@ -12,6 +12,7 @@ from models.meta import utcnow
 from models.notifications import Notification
 from portal.core.i18n import _
 from portal.resources import Root
+from views.forms import id_field, read_form, schema_of, text_field
 from views.people.auth import safe_came_from
 
 PAGE_SIZE = 30
@@ -76,15 +77,19 @@ def inbox(request):
     }
 
 
+# Marking one read: which one, whether to go where it points ("0": stay), where to come back to.
+READ_FORM = schema_of(id_field("id"), text_field("go", 1), text_field("came_from", 2000))
+
+
 @view_config(context=Root, name="notifications", path_info=r"^/notifications/read/?$",
              request_method="POST", permission="view")
 def mark_read(request):
     """Mark one of one's own notifications read; go where it points, or back to the list."""
-    note_id = request.POST.get("id", "")
+    form = read_form(READ_FORM, request.POST)
     note = None
-    if note_id.isdigit() and len(note_id) < 12:
+    if form["id"] is not None:
         note = request.dbsession.scalar(
-            sa.select(Notification).where(Notification.id == int(note_id), _mine(request)))
+            sa.select(Notification).where(Notification.id == form["id"], _mine(request)))
     if note is None:
         # Someone else's notification is treated as one that does not exist.
         raise HTTPNotFound()
@@ -97,9 +102,8 @@ def mark_read(request):
             "target": lambda n: notification_target(request, n),
         }, request=request)
         return response
-    target = notification_target(request, note) if request.POST.get("go") != "0" else None
-    came_from = request.POST.get("came_from") or "/notifications"
-    return HTTPSeeOther(target or safe_came_from(request, came_from))
+    target = notification_target(request, note) if form["go"] != "0" else None
+    return HTTPSeeOther(target or safe_came_from(request, form["came_from"] or "/notifications"))
 
 
 @view_config(context=Root, name="notifications", path_info=r"^/notifications/read-all/?$",
@@ -111,4 +115,5 @@ def mark_all_read(request):
     ).rowcount
     if count:
         request.session.flash(request.translate(_("All notifications are marked as read.")))
-    return HTTPSeeOther(safe_came_from(request, request.POST.get("came_from") or "/notifications"))
+    came_from = read_form(schema_of(text_field("came_from", 2000)), request.POST)["came_from"]
+    return HTTPSeeOther(safe_came_from(request, came_from or "/notifications"))

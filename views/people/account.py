@@ -20,14 +20,19 @@ from models.notifications import (
     NOTIFICATION_KINDS,
     NotificationSettings,
     mail_enabled,
-    saved_settings,
     settings_for,
 )
 from models.people import ApiToken
 from portal.core.i18n import LANGUAGES, _, timezone_choices
+from portal.notifications.preferences import (
+    BIRTHDAY_CHOICES,
+    DIGEST_HOURS,
+    preferences_schema,
+    save_preferences,
+)
 from portal.people.rules import user_field_problems
 from portal.resources import Root
-from views.forms import CSRFSchema, FormView
+from views.forms import CSRFSchema, FormProblems, FormView, id_field, read_form, schema_of
 
 TOKEN_NAME_MAX = ApiToken.__table__.c.name.type.length
 LANGUAGE_CHOICES = ("", *LANGUAGES)
@@ -196,11 +201,11 @@ class Tokens(FormView):
 @view_config(context=Root, name="preferences", path_info=r"^/preferences/tokens/revoke/?$",
              request_method="POST", permission="view")
 def revoke_token(request):
-    token_id = request.POST.get("id", "")
+    token_id = read_form(schema_of(id_field("id")), request.POST)["id"]
     token = None
-    if token_id.isdigit() and len(token_id) < 12:
+    if token_id is not None:
         token = request.dbsession.scalar(sa.select(ApiToken).where(
-            ApiToken.id == int(token_id), ApiToken.user_id == request.identity.user.id))
+            ApiToken.id == token_id, ApiToken.user_id == request.identity.user.id))
     if token is None:
         raise HTTPNotFound()
     if not token.revoked:
@@ -213,8 +218,6 @@ def revoke_token(request):
 
 # --- notification preferences ------------------------------------------------------------------
 
-DIGEST_HOURS = tuple(range(24))
-BIRTHDAY_CHOICES = (0, 1, 2, 3, 5, 7, 14)
 
 
 def _notification_context(request, settings, errors=None) -> dict:
@@ -244,46 +247,24 @@ def notification_preferences(request):
     if request.method != "POST":
         return _notification_context(request, settings)
     post = request.POST
-    errors = {}
-    default = post.get("default_channel", "portal")
-    if default not in CHANNELS:
-        errors["default_channel"] = _("Choose how notifications reach you.")
-    channels = {}
-    for kind in NOTIFICATION_KINDS:
-        value = post.get(f"channel_{kind}", default)
-        if value not in CHANNELS:
-            errors[f"channel_{kind}"] = _("Choose how notifications reach you.")
-        elif value != default:
-            channels[kind] = value
-    hour = post.get("digest_hour", "8")
-    if not hour.isdigit() or int(hour) not in DIGEST_HOURS:
-        errors["digest_hour"] = _("Choose an hour from the list.")
-    ahead = post.get("birthdays_ahead", "3")
-    if not ahead.isdigit() or int(ahead) not in BIRTHDAY_CHOICES:
-        errors["birthdays_ahead"] = _("Choose a number of days from the list.")
-    digest = post.get("digest") == "1"
-    wants_mail = default != "portal" or any(c != "portal" for c in channels.values())
-    if (wants_mail or digest) and not user.email:
-        errors["default_channel"] = _(
-            "You have no e-mail address in the portal, so notices can only reach you here. "
-            "Ask an administrator to add your address.")
-    if errors:
+    try:
+        values = read_form(preferences_schema(user), post)
+    except FormProblems as problems:
         request.response.status_int = 400
         request.session.flash(request.translate(_("Please correct the errors below.")), "error")
         # What they chose, shown again next to the reasons (nothing is stored).
+        default = post.get("default_channel", "portal")
+        default = default if default in CHANNELS else "portal"
+        hour, ahead = post.get("digest_hour", "8"), post.get("birthdays_ahead", "3")
         preview = NotificationSettings(
-            user_id=user.id, default_channel=default if default in CHANNELS else "portal",
-            channels=channels, digest=digest,
-            digest_hour=int(hour) if hour.isdigit() and int(hour) < 24 else 8,
-            birthdays_ahead=int(ahead) if ahead.isdigit() and int(ahead) in BIRTHDAY_CHOICES else 3)
-        return _notification_context(request, preview, errors)
-    if saved_settings(db, user.id) is None:
-        db.add(settings)
-    settings.default_channel = default
-    settings.channels = channels
-    settings.digest = digest
-    settings.digest_hour = int(hour)
-    settings.birthdays_ahead = int(ahead)
-    db.flush()
+            user_id=user.id, default_channel=default, digest=post.get("digest") == "1",
+            channels={kind: post[f"channel_{kind}"] for kind in NOTIFICATION_KINDS
+                      if post.get(f"channel_{kind}", default) in CHANNELS
+                      and post.get(f"channel_{kind}", default) != default},
+            digest_hour=int(hour) if hour.isascii() and hour.isdigit() and int(hour) < 24 else 8,
+            birthdays_ahead=int(ahead) if ahead.isascii() and ahead.isdigit()
+            and int(ahead) in BIRTHDAY_CHOICES else 3)
+        return _notification_context(request, preview, problems.errors)
+    save_preferences(db, user, values)
     request.session.flash(request.translate(_("Your notification preferences have been saved.")))
     return HTTPSeeOther(request.resource_url(request.root, "preferences", "notifications"))

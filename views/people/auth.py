@@ -1,13 +1,15 @@
 """Log in, log out, change password, switch language."""
 from __future__ import annotations
 
+import colander
 from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
-from portal.security.login import authenticate, check_password, hash_password, password_problem
 from portal.core.i18n import LANGUAGES, _
 from portal.resources import Root
+from portal.security.login import LoginSchema, authenticate, password_change_schema, set_password
+from views.forms import FormProblems, read_form
 
 
 def safe_came_from(request, value: str | None) -> str:
@@ -24,8 +26,9 @@ def login(request):
     login_value = ""
     error = None
     if request.method == "POST":
-        login_value = request.POST.get("login", "")
-        result = authenticate(request.dbsession, login_value, request.POST.get("password", ""),
+        form = read_form(LoginSchema(), request.POST)
+        login_value = form["login"]
+        result = authenticate(request.dbsession, login_value, form["password"],
                               request.remote_addr or "")
         if result.user is not None:
             request.dbsession.flush()
@@ -50,31 +53,34 @@ def change_password(request):
     errors = {}
     user = request.identity.user
     if request.method == "POST":
-        current = request.POST.get("current", "")
-        new = request.POST.get("new", "")
-        confirm = request.POST.get("confirm", "")
-        if not check_password(user, current):
-            errors["current"] = _("The current password is not right.")
-        problem = password_problem(new)
-        if problem:
-            errors["new"] = problem
-        elif new != confirm:
-            errors["confirm"] = _("The two new passwords differ.")
-        if not errors:
-            user.password_hash = hash_password(new)
-            request.dbsession.flush()
+        try:
+            form = read_form(password_change_schema(user), request.POST)
+        except FormProblems as problems:
+            errors = problems.errors
+            request.response.status_int = 400
+        else:
+            set_password(request.dbsession, user, form["new"])
             headers = remember(request, user.id)
             request.session.flash(request.translate(_("Your password has been changed.")))
             return HTTPSeeOther(request.application_url + "/", headers=headers)
-        request.response.status_int = 400
     return {"errors": errors, "title": _("Change password")}
+
+
+class LanguageSchema(colander.Schema):
+    lang = colander.SchemaNode(colander.String(), validator=colander.OneOf(list(LANGUAGES)),
+                               missing=None)
+    came_from = colander.SchemaNode(colander.String(), missing="")
 
 
 @view_config(context=Root, name="language", request_method="POST", permission="__no_permission_required__")
 def switch_language(request):
-    lang = request.POST.get("lang")
-    response = HTTPSeeOther(safe_came_from(request, request.POST.get("came_from")))
-    if lang in LANGUAGES:
+    try:
+        form = read_form(LanguageSchema(), request.POST)
+    except FormProblems:
+        form = {"lang": None, "came_from": request.POST.get("came_from", "")}
+    response = HTTPSeeOther(safe_came_from(request, form["came_from"]))
+    if form["lang"] is not None:
+        lang = form["lang"]
         response.set_cookie("_LOCALE_", lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax")
         if request.identity is not None:
             request.identity.user.locale = lang
