@@ -1,4 +1,10 @@
-from setuptools import setup
+"""The distribution "portal-crm": the four packages, and the files they read at run time.
+
+A wheel lays its files out as a checkout does: `config/` and `static/` sit beside `portal/`,
+`models/`, `views/` and `workflows/` (in site-packages once installed), so the code finds them
+the same way in both: relative to the folder that holds `portal/`.
+"""
+from setuptools import find_packages, setup
 
 REQUIRES = [
     "pyramid==2.1",
@@ -36,14 +42,40 @@ TESTS_REQUIRE = [
     "hypothesis==6.170.15",
     "beautifulsoup4==4.15.0",
     "aiosmtpd==1.4.6",
+    "import-linter==2.17",
 ]
+
+PACKAGES = [
+    *find_packages(
+        include=["portal", "portal.*", "models", "models.*", "views", "views.*", "workflows",
+                 "workflows.*"],
+        exclude=["tests", "tests.*"],
+    ),
+    # Not Python packages: folders of data the code reads, carried in the wheel under their
+    # own names (listed here so that setuptools ships their files, declared below).
+    "config",
+    "static",
+]
+
+PACKAGE_DATA = {
+    # Translations: the catalogs, and their compiled form when `make i18n-compile` made it.
+    "portal": ["locale/*.pot", "locale/*/LC_MESSAGES/*.po", "locale/*/LC_MESSAGES/*.mo"],
+    "views": ["templates/**/*.jinja2"],
+    # Alembic's template and the revisions (a folder of scripts Alembic reads, not a package).
+    "models.alembic": ["script.py.mako", "versions/*.py"],
+    # The default roles and lists (the deploy/ samples are for administrators, not the code).
+    "config": ["*.yaml"],
+    # Everything the application serves under /static/, vendor/ included once `make assets`
+    # has built it.
+    "static": ["**/*"],
+}
 
 setup(
     name="portal-crm",
     version="0.1.0",
     description="Portal CRM: the company's intranet portal and CRM",
-    packages=["portal", "models", "models.alembic", "views", "workflows"],
-    include_package_data=True,
+    packages=PACKAGES,
+    package_data=PACKAGE_DATA,
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=REQUIRES,

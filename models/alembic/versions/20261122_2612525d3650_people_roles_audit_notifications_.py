@@ -6,7 +6,6 @@ Create Date: 2026-11-22 10:26:20.151505
 """
 from alembic import op
 import sqlalchemy as sa
-import models.meta
 
 
 revision = '2612525d3650'
@@ -22,9 +21,9 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('name', sa.String(length=100), autoincrement=False, nullable=True),
     sa.Column('token_hash', sa.String(length=64), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
-    sa.Column('expires_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
-    sa.Column('last_used_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('expires_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('revoked', sa.Boolean(), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
@@ -86,7 +85,7 @@ def upgrade() -> None:
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('login', sa.String(length=64), nullable=False),
-    sa.Column('at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('success', sa.Boolean(), nullable=False),
     sa.Column('remote_addr', sa.String(length=50), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_attempts'))
@@ -192,7 +191,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('search_text', sa.Text(), nullable=False),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('login', name=op.f('uq_users_login'))
     )
@@ -215,7 +214,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=20), autoincrement=False, nullable=True),
     sa.Column('password_hash', sa.String(length=255), autoincrement=False, nullable=True),
     sa.Column('search_text', sa.Text(), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),
@@ -236,9 +235,9 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', models.meta.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_used_at', models.meta.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
@@ -270,8 +269,8 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('url', sa.String(length=500), nullable=False),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('read_at', models.meta.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
     )
@@ -313,7 +312,7 @@ def upgrade() -> None:
     sa.Column('from_state', sa.String(length=50), nullable=False),
     sa.Column('to_state', sa.String(length=50), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
-    sa.Column('at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_workflow_history_actor_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_history'))

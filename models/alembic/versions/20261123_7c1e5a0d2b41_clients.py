@@ -6,15 +6,123 @@ Create Date: 2026-11-23 09:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import models.meta
-from models.search import create_search_objects, drop_search_objects
-from portal.clients.rules import seed_classifiers
 
 
 revision = '7c1e5a0d2b41'
 down_revision = '2612525d3650'
 branch_labels = ('clients',)
 depends_on = None
+
+# The full-text index of search_documents, made by hand (the metadata leaves it out): an FTS5
+# table kept in step by triggers on SQLite, a generated tsvector column with a GIN index on
+# PostgreSQL. Written out here as it was when this revision was made, so that the revision makes
+# the same objects whatever the search code becomes.
+FTS_TABLE = 'search_fts'
+SQLITE_DDL = [
+    f"""CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5(
+        title, body, content='search_documents', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2', prefix='2 3')""",
+    f"""CREATE TRIGGER search_documents_ai AFTER INSERT ON search_documents BEGIN
+        INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END""",
+    f"""CREATE TRIGGER search_documents_ad AFTER DELETE ON search_documents BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+    END""",
+    f"""CREATE TRIGGER search_documents_au AFTER UPDATE ON search_documents BEGIN
+        INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, title, body)
+        VALUES ('delete', old.id, old.title, old.body);
+        INSERT INTO {FTS_TABLE}(rowid, title, body) VALUES (new.id, new.title, new.body);
+    END""",
+]
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS search_documents_au",
+    "DROP TRIGGER IF EXISTS search_documents_ad",
+    "DROP TRIGGER IF EXISTS search_documents_ai",
+    f"DROP TABLE IF EXISTS {FTS_TABLE}",
+]
+POSTGRESQL_DDL = [
+    """ALTER TABLE search_documents ADD COLUMN tsv tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('russian'::regconfig, coalesce(title, '')), 'A') ||
+        setweight(to_tsvector('russian'::regconfig, coalesce(body, '')), 'B')) STORED""",
+    "CREATE INDEX ix_search_documents_tsv ON search_documents USING gin (tsv)",
+]
+POSTGRESQL_DROP = [
+    "DROP INDEX IF EXISTS ix_search_documents_tsv",
+    "ALTER TABLE search_documents DROP COLUMN IF EXISTS tsv",
+]
+
+# The default entries of the admin-editable lists (list, code, title, sort order), as
+# config/classifiers.yaml held them when this revision was made (titles are English message ids,
+# shown in the reader's language). A later change to the file needs a migration of its own.
+CLASSIFIERS = [
+    ('industry', 'manufacturing', 'Manufacturing', 10),
+    ('industry', 'construction', 'Construction', 20),
+    ('industry', 'retail', 'Retail', 30),
+    ('industry', 'wholesale', 'Wholesale', 40),
+    ('industry', 'it', 'IT and telecommunications', 50),
+    ('industry', 'transport', 'Transport and logistics', 60),
+    ('industry', 'energy', 'Energy', 70),
+    ('industry', 'agriculture', 'Agriculture', 80),
+    ('industry', 'finance', 'Finance and insurance', 90),
+    ('industry', 'healthcare', 'Healthcare', 100),
+    ('industry', 'education', 'Education', 110),
+    ('industry', 'government', 'Public sector', 120),
+    ('industry', 'hospitality', 'Hotels and restaurants', 130),
+    ('industry', 'services', 'Business services', 140),
+    ('region', 'moscow', 'Moscow', 10),
+    ('region', 'moscow_region', 'Moscow Region', 20),
+    ('region', 'saint_petersburg', 'Saint Petersburg', 30),
+    ('region', 'northwest', 'Northwest', 40),
+    ('region', 'central', 'Central Russia', 50),
+    ('region', 'volga', 'Volga', 60),
+    ('region', 'south', 'South', 70),
+    ('region', 'urals', 'Urals', 80),
+    ('region', 'siberia', 'Siberia', 90),
+    ('region', 'far_east', 'Far East', 100),
+    ('region', 'abroad', 'Abroad', 110),
+    ('group', 'key', 'Key accounts', 10),
+    ('group', 'regular', 'Regular customers', 20),
+    ('group', 'small', 'Small customers', 30),
+    ('group', 'dealers', 'Dealers', 40),
+    ('category', 'a', 'Category A (large)', 10),
+    ('category', 'b', 'Category B (medium)', 20),
+    ('category', 'c', 'Category C (small)', 30),
+    ('source', 'website', 'Website', 10),
+    ('source', 'search', 'Search engines', 20),
+    ('source', 'referral', 'Recommendation', 30),
+    ('source', 'exhibition', 'Exhibition', 40),
+    ('source', 'cold_call', 'Cold call', 50),
+    ('source', 'mailing', 'E-mail campaign', 60),
+    ('source', 'social', 'Social networks', 70),
+    ('source', 'print', 'Print advertising', 80),
+    ('source', 'tender', 'Tender', 90),
+    ('source', 'other', 'Other source', 100),
+    ('interaction_result', 'contract_signed', 'Contract signed', 10),
+    ('interaction_result', 'interested', 'Interested', 20),
+    ('interaction_result', 'proposal_requested', 'Asks for a proposal', 30),
+    ('interaction_result', 'invoice_requested', 'Asks for an invoice', 40),
+    ('interaction_result', 'meeting_agreed', 'Meeting agreed', 50),
+    ('interaction_result', 'call_back', 'Asked to call back', 60),
+    ('interaction_result', 'postponed', 'Postponed', 70),
+    ('interaction_result', 'thinking', 'Thinking it over', 80),
+    ('interaction_result', 'not_interested', 'Not interested', 90),
+    ('interaction_result', 'wrong_contact', 'Wrong contact', 100),
+]
+classifiers = sa.table(
+    'classifiers',
+    sa.column('list', sa.String),
+    sa.column('code', sa.String),
+    sa.column('title', sa.String),
+    sa.column('sort_order', sa.Integer),
+    sa.column('active', sa.Boolean),
+)
+
+
+def _execute(statements) -> None:
+    bind = op.get_bind()
+    for statement in statements:
+        bind.exec_driver_sql(statement)
 
 
 def upgrade() -> None:
@@ -107,9 +215,9 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), autoincrement=False, nullable=True),
     sa.Column('department_id', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('manager_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('created_by_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('updated_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
@@ -177,8 +285,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('kind', sa.String(length=20), autoincrement=False, nullable=True),
     sa.Column('direction', sa.String(length=10), autoincrement=False, nullable=True),
-    sa.Column('planned_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
-    sa.Column('done_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('planned_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('done_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('organization_id', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('contact_id', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('subject', sa.String(length=300), autoincrement=False, nullable=True),
@@ -193,8 +301,8 @@ def upgrade() -> None:
     sa.Column('result_text', sa.Text(), autoincrement=False, nullable=True),
     sa.Column('color', sa.String(length=20), autoincrement=False, nullable=True),
     sa.Column('parent_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
-    sa.Column('updated_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
@@ -233,9 +341,9 @@ def upgrade() -> None:
     sa.Column('website', sa.String(length=300), autoincrement=False, nullable=True),
     sa.Column('notes', sa.Text(), autoincrement=False, nullable=True),
     sa.Column('tags', sa.String(length=500), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('created_by_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('updated_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('updated_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('version', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
@@ -288,15 +396,15 @@ def upgrade() -> None:
     sa.Column('object_id', sa.Integer(), nullable=False),
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('updated_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_search_documents')),
     sa.UniqueConstraint('kind', 'object_id', name=op.f('uq_search_documents_kind'))
     )
     op.create_table('client_imports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', models.meta.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('target', sa.String(length=20), nullable=False),
     sa.Column('file_name', sa.String(length=255), nullable=False),
     sa.Column('file_path', sa.String(length=500), nullable=False),
@@ -322,7 +430,7 @@ def upgrade() -> None:
     sa.Column('merged_id', sa.Integer(), nullable=False),
     sa.Column('merged_name', sa.String(length=300), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
-    sa.Column('at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_client_merges_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_client_merges'))
     )
@@ -336,7 +444,7 @@ def upgrade() -> None:
     sa.Column('area', sa.String(length=40), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('query', sa.String(length=2000), nullable=False),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_segments_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_segments')),
     sa.UniqueConstraint('user_id', 'area', 'name', name=op.f('uq_saved_segments_user_id'))
@@ -345,7 +453,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=120), nullable=False),
-    sa.Column('sent_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_sent_reminders_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sent_reminders')),
     sa.UniqueConstraint('user_id', 'key', name=op.f('uq_sent_reminders_user_id'))
@@ -385,9 +493,9 @@ def upgrade() -> None:
     sa.Column('website', sa.String(length=300), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('tags', sa.String(length=500), nullable=False),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['category_id'], ['classifiers.id'], name=op.f('fk_organizations_category_id_classifiers')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_organizations_created_by_id_users')),
@@ -424,9 +532,9 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=True),
     sa.Column('manager_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_contacts_created_by_id_users')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_contacts_department_id_departments')),
@@ -518,8 +626,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('direction', sa.String(length=10), nullable=False),
-    sa.Column('planned_at', models.meta.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('done_at', models.meta.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('planned_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('organization_id', sa.Integer(), nullable=True),
     sa.Column('contact_id', sa.Integer(), nullable=True),
     sa.Column('subject', sa.String(length=300), nullable=False),
@@ -534,8 +642,8 @@ def upgrade() -> None:
     sa.Column('result_text', sa.Text(), nullable=False),
     sa.Column('color', sa.String(length=20), nullable=False),
     sa.Column('parent_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_interactions_author_id_users')),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_interactions_contact_id_contacts')),
@@ -575,13 +683,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_phones_normalized'), ['normalized'], unique=False)
         batch_op.create_index(batch_op.f('ix_phones_organization_id'), ['organization_id'], unique=False)
     # Full-text search: FTS5 table + triggers (SQLite), tsvector column + GIN index (PostgreSQL).
-    create_search_objects(op.get_bind())
-    # The default lists of config/classifiers.yaml (industries, regions, results...).
-    seed_classifiers(op.get_bind())
+    _execute(SQLITE_DDL if op.get_bind().dialect.name == 'sqlite' else POSTGRESQL_DDL)
+    # The default lists (industries, regions, results...).
+    op.get_bind().execute(classifiers.insert(), [
+        {'list': list_name, 'code': code, 'title': title, 'sort_order': order, 'active': True}
+        for list_name, code, title, order in CLASSIFIERS])
 
 
 def downgrade() -> None:
-    drop_search_objects(op.get_bind())
+    _execute(SQLITE_DROP if op.get_bind().dialect.name == 'sqlite' else POSTGRESQL_DROP)
     with op.batch_alter_table('phones', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_phones_organization_id'))
         batch_op.drop_index(batch_op.f('ix_phones_normalized'))

@@ -11,7 +11,6 @@ Create Date: 2026-11-26 09:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import models.meta
 
 revision = '1913b4c36b10'
 down_revision = 'efb7d6aa720b'
@@ -27,7 +26,7 @@ def upgrade() -> None:
     # rebuilds the table, and a foreign key to it must not exist meanwhile).
     op.create_table('_attempts_copy',
     sa.Column('interaction_id', sa.Integer(), nullable=False),
-    sa.Column('at', models.meta.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     )
@@ -48,7 +47,7 @@ def upgrade() -> None:
     op.create_table('interaction_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('interaction_id', sa.Integer(), nullable=False),
-    sa.Column('at', models.meta.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('outcome', sa.String(length=20), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['interaction_id'], ['interactions.id'], name=op.f('fk_interaction_attempts_interaction_id_interactions'), ondelete='CASCADE'),

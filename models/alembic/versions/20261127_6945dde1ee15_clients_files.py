@@ -6,7 +6,6 @@ Create Date: 2026-11-27 09:00:00
 """
 from alembic import op
 import sqlalchemy as sa
-import models.meta
 
 revision = '6945dde1ee15'
 down_revision = '1913b4c36b10'
@@ -24,7 +23,7 @@ def upgrade() -> None:
     sa.Column('size', sa.BigInteger(), autoincrement=False, nullable=True),
     sa.Column('sha256', sa.String(length=64), autoincrement=False, nullable=True),
     sa.Column('uploaded_by_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('uploaded_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),
@@ -47,7 +46,7 @@ def upgrade() -> None:
     sa.Column('size', sa.BigInteger(), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
-    sa.Column('uploaded_at', models.meta.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['contact_id'], ['contacts.id'], name=op.f('fk_client_files_contact_id_contacts'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organization_id'], ['organizations.id'], name=op.f('fk_client_files_organization_id_organizations'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_client_files_uploaded_by_id_users'), ondelete='SET NULL'),

@@ -10,8 +10,6 @@ Revises: b7d4e2f1a9c3
 import sqlalchemy as sa
 from alembic import op
 
-import models.meta
-
 revision = "c3e91f6a2d57"
 down_revision = "b7d4e2f1a9c3"
 branch_labels = None
@@ -27,7 +25,7 @@ def upgrade() -> None:
     sa.Column('content_type', sa.String(length=100), autoincrement=False, nullable=True),
     sa.Column('size', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('sha256', sa.String(length=64), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),
@@ -46,7 +44,7 @@ def upgrade() -> None:
     sa.Column('done', sa.Boolean(), autoincrement=False, nullable=True),
     sa.Column('position', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('done_by_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('done_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('done_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),
@@ -64,7 +62,7 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), autoincrement=False, nullable=True),
     sa.Column('kind', sa.String(length=10), autoincrement=False, nullable=True),
     sa.Column('body', sa.Text(), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),

@@ -11,8 +11,6 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-import models.meta
-
 revision = "e4b7a2c19f08"
 down_revision = "a15a07cf35ee"
 branch_labels = None
@@ -35,7 +33,7 @@ documents = sa.table(
     sa.column("object_id", sa.Integer),
     sa.column("title", sa.Text),
     sa.column("body", sa.Text),
-    sa.column("updated_at", models.meta.UTCDateTime(timezone=True)),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
 )
 
 

@@ -6,11 +6,12 @@ Revision ID: 1d21fe53184c
 Revises: d5fa18096b6e
 Create Date: 2026-12-02 10:00:00
 """
+import datetime as dt
+from html.parser import HTMLParser
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
-
-import models.meta
 
 revision = "1d21fe53184c"
 down_revision = "d5fa18096b6e"
@@ -32,17 +33,53 @@ tags_table = sa.table("kb_article_tags", sa.column("article_id", sa.Integer),
 documents = sa.table("search_documents", sa.column("id", sa.BigInteger),
                      sa.column("kind", sa.String), sa.column("object_id", sa.Integer),
                      sa.column("title", sa.Text), sa.column("body", sa.Text),
-                     sa.column("updated_at", models.meta.UTCDateTime(timezone=True)))
+                     sa.column("updated_at", sa.DateTime(timezone=True)))
 
 
 def _fold(text) -> str:
+    # Case-folded, ё as е: what the index and the queries use.
     return (text or "").casefold().replace("ё", "е")
+
+
+class _Words(HTMLParser):
+    """The text of a rendered article body: a line break around each block, an image's alt text
+    in its place. Written out here as the knowledge base read its bodies when this revision was
+    made, so that the revision indexes the same words whatever the KB code becomes."""
+
+    BLOCKS = {"p", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
+              "blockquote", "hr"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+        if tag == "img":
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.parts.append(f" {alt} ")
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def _plain_text(body_html: str) -> str:
+    """The words of a rendered body, one line per block, spaces collapsed."""
+    words = _Words()
+    words.feed(body_html or "")
+    words.close()
+    text = "".join(words.parts)
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 def _articles(bind, batch: int = 500):
     """(id, title, summary, plain text, [tags]) of every article, a batch at a time."""
-    from portal.kb.markdown import plain_text
-
     ids = list(bind.scalars(sa.select(articles.c.id).order_by(articles.c.id)))
     for start in range(0, len(ids), batch):
         chunk = ids[start:start + batch]
@@ -51,15 +88,13 @@ def _articles(bind, batch: int = 500):
                                             .where(tags_table.c.article_id.in_(chunk))
                                             .order_by(tags_table.c.tag)):
             tags.setdefault(article_id, []).append(tag)
-        yield [(r.id, r.title or "", r.summary or "", plain_text(r.body_html or ""), tags.get(r.id, []))
+        yield [(r.id, r.title or "", r.summary or "", _plain_text(r.body_html or ""), tags.get(r.id, []))
                for r in bind.execute(sa.select(articles).where(articles.c.id.in_(chunk)))]
 
 
 def upgrade() -> None:
-    import datetime as dt
-
     bind = op.get_bind()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     base = ARTICLE_CODE * ID_SPAN
     bind.execute(documents.delete().where(documents.c.kind == "article"))
     for rows in _articles(bind):

@@ -8,8 +8,6 @@ Create Date: 2026-12-02 12:00:00
 import sqlalchemy as sa
 from alembic import op
 
-import models.meta
-
 revision = "e70bde59ded3"
 down_revision = "1d21fe53184c"
 branch_labels = None
@@ -26,7 +24,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), autoincrement=False, nullable=True),
     sa.Column('is_image', sa.Boolean(), autoincrement=False, nullable=True),
     sa.Column('uploaded_by_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),
     sa.Column('operation_type', sa.SmallInteger(), nullable=False),
@@ -48,7 +46,7 @@ def upgrade() -> None:
     sa.Column('body', sa.Text(), autoincrement=False, nullable=True),
     sa.Column('tags', sa.String(length=1000), autoincrement=False, nullable=True),
     sa.Column('author_id', sa.Integer(), autoincrement=False, nullable=True),
-    sa.Column('created_at', models.meta.UTCDateTime(timezone=True), autoincrement=False, nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), autoincrement=False, nullable=True),
     sa.Column('comment', sa.String(length=300), autoincrement=False, nullable=True),
     sa.Column('transaction_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('end_transaction_id', sa.BigInteger(), nullable=True),

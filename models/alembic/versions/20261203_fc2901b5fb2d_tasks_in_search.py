@@ -13,8 +13,6 @@ import datetime as dt
 import sqlalchemy as sa
 from alembic import op
 
-import models.meta
-
 revision = "fc2901b5fb2d"
 down_revision = "c3e91f6a2d57"
 branch_labels = None
@@ -31,7 +29,7 @@ documents = sa.table(
     sa.column("object_id", sa.Integer),
     sa.column("title", sa.Text),
     sa.column("body", sa.Text),
-    sa.column("updated_at", models.meta.UTCDateTime(timezone=True)),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
 )
 
 
