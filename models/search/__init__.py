@@ -11,7 +11,7 @@ folded text built by the area's `document(obj)` function. The database indexes i
   for Latin ones), with a GIN index; ranked with ts_rank.
 
 Both sides are made by the area's migration; neither is described by the metadata, and
-`_ignore_search_objects` below tells Alembic's autogenerate to leave them alone.
+Alembic's env.py leaves them out of autogenerate (`is_search_object`).
 
 An area uses it in three steps:
 
@@ -39,7 +39,6 @@ from models.search.ddl import (  # noqa: F401
     UNMANAGED_TABLES,
     create_search_objects,
     drop_search_objects,
-    install_alembic_hook,
     is_search_object,
     unmanaged_table,
 )

@@ -1,6 +1,6 @@
 """The search objects the migrations make by hand (FTS5 table and triggers on SQLite, the
-generated tsvector column and its GIN index on PostgreSQL), and Alembic's autogenerate told to
-leave them alone."""
+generated tsvector column and its GIN index on PostgreSQL), and how to tell them from the
+tables the models describe (`is_search_object`, for Alembic's autogenerate)."""
 from __future__ import annotations
 
 
@@ -71,36 +71,3 @@ def is_search_object(name: str | None, table: str | None = None) -> bool:
     if any(name == t or name.startswith(t + "_") for t in UNMANAGED_TABLES):
         return True
     return table == DOCUMENTS.name and name in ("tsv", "ix_search_documents_tsv")
-
-
-def _ignore_search_objects(autogen_context, upgrade_ops, schemas):
-    """Alembic comparator: drop the "remove" operations autogenerate proposes for them."""
-    from alembic.operations import ops
-
-    def keep(op) -> bool:
-        if isinstance(op, ops.DropTableOp):
-            return not is_search_object(op.table_name)
-        if isinstance(op, ops.DropColumnOp):
-            return not is_search_object(op.column_name, op.table_name)
-        if isinstance(op, ops.DropIndexOp):
-            return not is_search_object(op.index_name, op.table_name)
-        return True
-
-    for container in list(upgrade_ops.ops):
-        if isinstance(container, ops.ModifyTableOps):
-            container.ops = [op for op in container.ops if keep(op)]
-            if not container.ops:
-                upgrade_ops.ops.remove(container)
-        elif not keep(container):
-            upgrade_ops.ops.remove(container)
-
-
-def install_alembic_hook() -> None:
-    """Make Alembic's autogenerate leave the search objects alone (models/alembic/env.py)."""
-    try:
-        from alembic.autogenerate.compare import comparators
-        from alembic.util import DispatchPriority
-    except ImportError:  # pragma: no cover - alembic is not needed at run time
-        return
-    comparators.dispatch_for("schema", priority=DispatchPriority.LAST)(_ignore_search_objects)
-
