@@ -53,7 +53,7 @@ def includeme(config) -> None:
     config.include("pyramid_retry")
     # Each area's models put their kinds into the shared search index, which follows every flush.
     search.install_listeners()
-    for area in ("models.clients", "models.calendar", "models.tasks", "models.kb"):
+    for area in ("models.clients", "models.calendar", "models.tasks"):
         config.include(area)
 
     dbengine = settings.get("dbengine") or get_engine(settings)

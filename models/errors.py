@@ -26,7 +26,9 @@ class UserError(Exception):
         self.details = details
 
     def __str__(self) -> str:
-        return str(self.message)
+        # A translation string with placeholders reads as English with the values filled in.
+        interpolate = getattr(self.message, "interpolate", None)
+        return interpolate() if interpolate is not None else str(self.message)
 
 
 class ConflictError(UserError):

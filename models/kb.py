@@ -3,19 +3,22 @@
 Folders nest to any depth and carry local roles (Sharing, container type ``kb_folder``) that
 reach everything below them unless a folder blocks inheritance. A folder may also be
 *restricted*: then only people holding a local role on it (or above it) see what is inside.
-Articles follow the ``article`` workflow (workflows/article.py); their security is computed by
-portal/kb/security.py, both as an ACL and as SQL for listings and search.
+
+These are the tables only. What the rows mean to the rest of the portal is bound to them by
+portal/kb when the application is configured: their ACLs and local-role lineage
+(portal/kb/security.py), the folders' children in the tree and the articles' addresses
+(portal/kb/resources.py), the rendered text that follows an article's body
+(portal/kb/articles.py), their search documents (portal/kb/search.py); and the ``article``
+workflow by workflows/__init__.py.
 """
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship, validates
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import search
-from models.meta import Base, UTCDateTime, utcnow
+from models.meta import Base, UTCDateTime, row_child, row_hook, utcnow
 from models.people import Department, User
 
 FOLDER_CONTAINER = "kb_folder"
@@ -44,31 +47,13 @@ class KbFolder(Base):
 
     parent: Mapped[KbFolder | None] = relationship(remote_side=[id])
 
-    def __acl__(self):
-        from portal.kb.security import folder_acl
-
-        return folder_acl(self)
-
     def local_role_containers(self) -> list[tuple[str, int]]:
-        from portal.kb.security import kb_tree_for
-
-        return [(FOLDER_CONTAINER, i) for i in kb_tree_for(self).local_lineage(self.id)]
+        """The folders whose local roles reach this one, nearest first (up to one that blocks)."""
+        return row_hook(self, "local_role_containers")
 
     def __getitem__(self, key: str):
-        """A sub-folder by its slug, else an article of this folder by its slug."""
-        from portal.kb.security import kb_tree_for
-
-        db = object_session(self)
-        child_id = kb_tree_for(self).child_id(self.id, key)
-        if child_id is not None:
-            obj = db.get(KbFolder, child_id)
-        else:
-            obj = db.scalar(sa.select(Article).where(Article.folder_id == self.id, Article.slug == key))
-        if obj is None:
-            raise KeyError(key)
-        obj.__parent__ = self
-        obj.__name__ = key
-        return obj
+        """A sub-folder by its address, else an article of this folder by its address."""
+        return row_child(self, key)
 
     def __repr__(self) -> str:
         return f"<KbFolder {self.id} {self.slug}>"
@@ -114,7 +99,8 @@ class Article(Base):
     # The big columns come last and load only when used: SQLite reads a row's columns in order,
     # so listings and permission filters never wade through article texts.
     body: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
-    # The body rendered and sanitized once per save (portal/kb/markdown.py).
+    # The body rendered and sanitized, kept in step with it however it is set (a save, a restored
+    # version, an undo in the audit log): portal/kb/articles.py binds that at configuration.
     body_html: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
 
     folder: Mapped[KbFolder] = relationship()
@@ -127,21 +113,7 @@ class Article(Base):
     def tags(self) -> list[str]:
         return [t.tag for t in self.tag_rows]
 
-    @validates("body")
-    def _render_body(self, key: str, body: str) -> str:
-        """The rendered, sanitized text follows the body however it is set (a save, a restored
-        version, an undo in the audit log)."""
-        from portal.kb.markdown import render
-
-        self.body_html = render(body)
-        return body
-
-    # --- security (portal/kb/security.py) --------------------------------------------------
-    def __acl__(self):
-        from portal.kb.security import article_acl
-
-        return article_acl(self)
-
+    # --- what row ACLs read of an article (its ACL itself is bound by portal/kb/security.py) --
     def security_departments(self) -> list[int]:
         return []
 
@@ -149,24 +121,8 @@ class Article(Base):
         return [self.author_id] if self.author_id else []
 
     def local_role_containers(self) -> list[tuple[str, int]]:
-        from portal.kb.security import kb_tree_for
-
-        return [(FOLDER_CONTAINER, i) for i in kb_tree_for(self).local_lineage(self.folder_id)]
-
-    @classmethod
-    def sql_in_departments(cls, ids):
-        return sa.false()
-
-    @classmethod
-    def sql_owned_by(cls, user_id: int):
-        return cls.author_id == user_id
-
-    @classmethod
-    def sql_permission_filter(cls, request, permission: str, identity):
-        """The WHERE of articles `identity` may `permission` (portal.security.policy.sql_filter)."""
-        from portal.kb.security import article_filter
-
-        return article_filter(request, permission, identity)
+        """The folders whose local roles reach the article: its folder's, up to one that blocks."""
+        return row_hook(self, "local_role_containers")
 
     def __repr__(self) -> str:
         return f"<Article {self.id} {self.slug}>"
@@ -286,56 +242,3 @@ class TicketArticleLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     article: Mapped[Article] = relationship()
-
-
-# --- full-text search (models/search.py) -----------------------------------------------------------
-
-def article_document(article: Article) -> tuple[str, str]:
-    """What search reads of an article: title and tags (weighed most), summary and text."""
-    from portal.kb.markdown import plain_text
-
-    return document_of(article.title, article.tags, article.summary, plain_text(article.body_html))
-
-
-def document_of(title: str, tags: list[str], summary: str, text: str) -> tuple[str, str]:
-    return search.text_of(title, *tags), search.text_of(summary, text)
-
-
-# Endings of Russian nouns and adjectives, longest first; and of English plurals and forms.
-RU_ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "иях", "ах", "ях", "ам",
-              "ям", "ом", "ем", "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ов",
-              "ев", "ию", "ия", "а", "я", "ы", "и", "у", "ю", "е", "о", "ь")
-EN_ENDINGS = ("ing", "ed", "es", "s")
-
-
-def word_beginning(word: str) -> str:
-    """A word without its inflection ending ("настройка" → "настройк", "printers" → "printer"),
-    searched as a word beginning: SQLite then finds the other forms too ("настройки",
-    "настройку"). Not for PostgreSQL, whose stemmer does it properly (and may read a cut word
-    differently). Short words are kept whole."""
-    if len(word) < 6:
-        return word
-    cyrillic = "а" <= word[-1] <= "я" or word[-1] == "ь"
-    for ending in RU_ENDINGS if cyrillic else EN_ENDINGS:
-        if word.endswith(ending) and not (ending == "s" and word.endswith("ss")):
-            return word[:-len(ending)] if len(word) - len(ending) >= 4 else word
-    return word
-
-
-def article_terms(q: str | None) -> list[str]:
-    """The words of a query: letters and digits (no search syntax, no phone-number reading)."""
-    out: list[str] = []
-    for word in re.findall(r"[^\W_]+", search.fold(q or "")):
-        if word[:40] not in out:
-            out.append(word[:40])
-    return out[:search.MAX_TERMS]
-
-
-def includeme(config) -> None:
-    """Articles in the shared search index, kept in step on flush."""
-    search.register(config, "article", Article, article_document, code=5, terms=article_terms)
-    search.touches(config, ArticleTag, lambda tag: search.owners(tag, "article"))
-
-# The article workflow binds itself to Article (its states narrow the ACL). Imported here so
-# that no code path can load articles without their workflow's permission rules.
-import workflows.article  # noqa: E402, F401

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from views.shell import csrf_input as _csrf_input  # noqa: F401  (kept for pages still importing it here)
 
-# Areas that mount a section of the tree (portal.resources.add_section) in their includeme.
+# View areas with an includeme of their own (sections of the tree, My day blocks, children of
+# containers); the rest are found by the scan below.
 AREAS: list[str] = ["views.calendar.pages", "views.kb.home", "views.clients.organizations",
                     "views.tasks.lists", "views.interactions.lists", "views.clients.import_wizard",
                     "views.clients.reports"]

@@ -1,10 +1,21 @@
-"""Workflows of the portal's content types; each module registers its definition."""
-from workflows import account, article, task  # noqa: F401
-from workflows.engine import REGISTRY, Transitioned, Workflow, WorkflowError  # noqa: F401
+"""Workflows of the portal's content types (DESIGN.md §6): the engine (engine.py) and one module
+per workflow — account.py (people), article.py (knowledge-base articles), task.py (tasks).
+
+Defining a workflow binds it to nothing: this package's includeme adds the `add_workflow`
+directive and binds each workflow to the model classes that follow it, checking every
+definition, so that a broken one or two of one name stop the application at start-up.
+"""
+from models.kb import Article
+from models.people import User
+from models.tasks import Task
+from workflows.account import ACCOUNT
+from workflows.article import ARTICLE
+from workflows.engine import add_workflow
+from workflows.task import TASK
 
 
 def includeme(config) -> None:
-    # Importing the modules above has already checked every definition; a broken one has
-    # raised WorkflowDefinitionError before the application could start.
-    for workflow in REGISTRY.values():
-        workflow.check()
+    config.add_directive("add_workflow", add_workflow)
+    config.add_workflow(ACCOUNT, User)
+    config.add_workflow(ARTICLE, Article)
+    config.add_workflow(TASK, Task)

@@ -1,7 +1,10 @@
-"""The account workflow of a person: active ↔ deactivated (admins only)."""
-from models.people import User
-from portal.core.i18n import _
-from workflows.engine import State, Transition, Workflow, register
+"""The account workflow of a person: active ↔ deactivated (admins only). Bound to
+models.people.User by workflows/__init__.py."""
+from pyramid.i18n import TranslationStringFactory
+
+from workflows.engine import State, Transition, Workflow
+
+_ = TranslationStringFactory("portal")
 
 
 def _not_yourself(request, user):
@@ -10,7 +13,7 @@ def _not_yourself(request, user):
     return None
 
 
-ACCOUNT = register(Workflow(
+ACCOUNT = Workflow(
     name="account",
     initial="active",
     type_permissions=("view", "manage"),
@@ -23,4 +26,4 @@ ACCOUNT = register(Workflow(
                    guard=_not_yourself),
         Transition("reactivate", ("deactivated",), "active", "manage", _("Reactivate")),
     ],
-), User)
+)

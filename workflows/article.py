@@ -5,10 +5,15 @@ reviewers; published — everyone who may view the folder (the role matrix as it
 the editors. Authors edit their drafts; once submitted, only editors change the text (the author
 retracts it first). Reviewers publish, reject (saying why) and archive. Authors delete their
 drafts; anything else only editors delete.
+
+Bound to models.kb.Article by workflows/__init__.py. The same rules are the knowledge base's
+ACLs and, as SQL, its listings and search (portal/kb/security.py).
 """
-from models.kb import Article
-from portal.core.i18n import _
-from workflows.engine import State, Transition, Workflow, register
+from pyramid.i18n import TranslationStringFactory
+
+from workflows.engine import State, Transition, Workflow
+
+_ = TranslationStringFactory("portal")
 
 
 def _author_or_editor(request, article):
@@ -20,7 +25,7 @@ def _author_or_editor(request, article):
     return _("Only the author or an editor can retract this article.")
 
 
-ARTICLE = register(Workflow(
+ARTICLE = Workflow(
     name="article",
     initial="draft",
     type_permissions=("view", "add", "edit", "review", "delete"),
@@ -43,4 +48,4 @@ ARTICLE = register(Workflow(
         Transition("archive", ("published",), "archived", "review", _("Archive")),
         Transition("restore", ("archived",), "draft", "edit", _("Return to drafts")),
     ],
-), Article)
+)

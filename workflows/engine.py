@@ -2,22 +2,35 @@
 
 A workflow is a finite-state machine: states carry permission rules that narrow the role
 matrix for rows in that state, transitions carry the permission (and an optional guard) that a
-user needs to take them. Definitions are checked when registered, so a broken one stops the
-application at start-up, not in production.
+user needs to take them. A definition is checked when it is made and again when it is bound to
+its types (`config.add_workflow(workflow, *classes)`, the directive workflows/__init__.py
+adds), so a broken one stops the application at start-up, not in production; two workflows of
+one name, or two workflows for one type, are a configuration conflict.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+from pyramid.i18n import TranslationStringFactory
 from zope.interface import Interface, classImplements
+
+from models.errors import UserError
+from models.registry import Registry
+from models.workflow import WorkflowHistory
+
+_ = TranslationStringFactory("portal")
 
 # Local-role names a state rule may use besides role names.
 LOCAL_NAMES = frozenset({"Owner", "Assignee", "Author"})
 
 
-class WorkflowError(Exception):
-    """A transition that is unknown, not allowed from this state, or refused by its guard."""
+class WorkflowError(UserError):
+    """A transition that is unknown, not allowed from this state, or refused by its guard; the
+    message is for the person who tried (an error page, a flash, a 409 in the API)."""
+
+    status = 409
 
 
 class WorkflowDefinitionError(Exception):
@@ -125,30 +138,27 @@ class Workflow:
 
     def transition(self, request, obj, name: str, comment: str = ""):
         """Take transition `name`: check permission and guard, set state, write history, notify."""
-        _ = request.localizer.translate
-        from portal.core.i18n import _ as tr
-
+        # Titles inside a message are put in the person's language now: a translation string's
+        # mapping is not translated with it.
+        translate = request.localizer.translate
         try:
             t = self.get(name)
         except WorkflowError:
-            raise WorkflowError(_(tr("Unknown action “${name}”.", mapping={"name": name}))) from None
+            raise WorkflowError(_("Unknown action “${name}”.", mapping={"name": name})) from None
+        action = translate(t.title or t.name)
         from_state = getattr(obj, self.state_attr)
         if from_state not in t.from_:
-            raise WorkflowError(_(tr(
-                "“${action}” is not possible in the state “${state}”.",
-                mapping={"action": _(tr(t.title or t.name)),
-                         "state": _(tr(self.states[from_state].title))})))
+            raise WorkflowError(_("“${action}” is not possible in the state “${state}”.", mapping={
+                "action": action, "state": translate(self.states[from_state].title)}))
         if not request.has_permission(t.permission, obj):
-            raise WorkflowError(_(tr("You are not allowed to do “${action}” here.",
-                                     mapping={"action": _(tr(t.title or t.name))})))
+            raise WorkflowError(_("You are not allowed to do “${action}” here.",
+                                  mapping={"action": action}))
         if t.guard is not None:
             why = t.guard(request, obj)
             if why:
-                raise WorkflowError(_(why))
+                raise WorkflowError(why)
         if t.needs_comment and not comment.strip():
-            raise WorkflowError(_(tr("Please say why in the comment.")))
-        from models.workflow import WorkflowHistory
-
+            raise WorkflowError(_("Please say why in the comment."), "comment")
         setattr(obj, self.state_attr, t.to)
         identity = request.identity
         entry = WorkflowHistory(
@@ -166,24 +176,33 @@ class IWorkflowAware(Interface):
     """Objects that follow a workflow: the transition view and history panel apply to them."""
 
 
-REGISTRY: dict[str, Workflow] = {}
+# Every workflow by name, filled when the application is configured (`add_workflow`).
+WORKFLOWS: Registry[Workflow] = Registry("workflows")
 
 
-def register(workflow: Workflow, *classes) -> Workflow:
-    """Add a checked workflow to the registry and bind it to the model classes that follow it."""
+def add_workflow(config, workflow: Workflow, *classes: type) -> None:
+    """The directive `config.add_workflow(workflow, *classes)`: check the definition now, and
+    when the configuration is committed register it and bind it to the model classes that
+    follow it (`cls.workflow`; the transition view and history panel apply to them).
+
+    One name is one workflow and one type follows one workflow: a second registration of
+    either refuses to start, naming both places."""
     workflow.check()
-    REGISTRY[workflow.name] = workflow
+
+    def bind() -> None:
+        WORKFLOWS.add(workflow.name, workflow)
+        for cls in classes:
+            cls.workflow = workflow
+            classImplements(cls, IWorkflowAware)
+
+    # One order for all, so that a conflict stops the start before anything is bound.
+    config.action(("workflow", workflow.name), bind, order=-100)
     for cls in classes:
-        cls.workflow = workflow
-        classImplements(cls, IWorkflowAware)
-    return workflow
+        config.action(("workflow of", cls), None, order=-100)
 
 
 def history(dbsession, obj) -> list:
-    import sqlalchemy as sa
-
-    from models.workflow import WorkflowHistory
-
+    """The object's workflow history, newest first."""
     return list(dbsession.scalars(
         sa.select(WorkflowHistory)
         .where(WorkflowHistory.object_type == obj.security_type,

@@ -1,6 +1,8 @@
 # ruff: noqa: E501  (demo texts and translations read better unwrapped)
 """Demo knowledge base of «Прогресс»: shared folders, about twenty articles in every state,
-versions, readers, feedback and must-read confirmations (a step of `portal demo`)."""
+versions, readers, feedback and must-read confirmations (a step of `portal demo`, which runs in
+the configured application: article texts are rendered as they are set, their search documents
+written on flush)."""
 from __future__ import annotations
 
 import datetime as dt

@@ -25,6 +25,7 @@ from portal.audit.log import (
 )
 from portal.core.i18n import _
 from portal.kb.markdown import excerpt
+from workflows.article import ARTICLE
 
 # Bookkeeping columns: when the article was last touched or asked to be read, the file's hash.
 HIDDEN = ("updated_at", "must_read_at", "version", "sha256")
@@ -75,8 +76,6 @@ def _field_value(column, value, names):
     if column == "must_read_department_id":
         return (names.department(value) if value else _("everyone")), "ref"
     if column == "state":
-        from workflows.article import ARTICLE
-
         state = ARTICLE.states.get(value)
         return (state.title if state else value), "ref"
     if column == "body":

@@ -8,6 +8,10 @@ review it go too.
 
 Moving changes the folder only: the article's permissions, being computed from its folder,
 follow the new one at once. Links in notifications (`article_link`) find it wherever it is.
+
+`delete_article` and `move_article` take the database session, the folder tree and the
+portal's address (notifications hold whole addresses); `move_problem` also says whether the
+person may put the article there, so it takes the request.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from models.errors import UserError
 from models.kb import (
     Article,
     ArticleAttachment,
@@ -28,9 +33,10 @@ from models.kb import (
 from models.notifications import Notification
 from models.workflow import WorkflowHistory
 from portal.core.i18n import _
-from portal.kb.articles import article_link, article_url
-from portal.kb.folders import slug_problem, taken_by
-from portal.kb.security import visible_folder_ids
+from portal.kb.folders import taken_by
+from portal.kb.resources import article_address, lasting_address
+from portal.kb.schemas import slug_problem
+from portal.kb.security import KbTree, visible_folder_ids
 
 
 @dataclass
@@ -63,10 +69,11 @@ def what_goes(dbsession, article: Article) -> WhatGoes:
     )
 
 
-def delete_article(request, article: Article) -> None:
-    """Delete `article` and what belongs to it (see the module's docstring)."""
-    db = request.dbsession
-    links = (article_url(request, article), article_link(request, article))
+def delete_article(dbsession, tree: KbTree, article: Article, base_url: str) -> None:
+    """Delete `article` and what belongs to it (see the module's docstring). `base_url`: the
+    portal's address, which the notifications' links start with."""
+    db = dbsession
+    links = (article_address(base_url, tree, article), lasting_address(base_url, article.id))
     for model in (ArticleVersion, ArticleAttachment):
         for row in db.scalars(sa.select(model).where(model.article_id == article.id)):
             db.delete(row)
@@ -89,7 +96,9 @@ def move_targets(request, article: Article) -> set[int]:
 
 
 def move_problem(request, article: Article, target_id: int | None, slug: str):
-    """Why `article` cannot move to folder `target_id` under the address `slug`, or None."""
+    """Why `article` cannot move to folder `target_id` under the address `slug`, or None: no
+    such folder, the same folder, a folder the user may not add articles to, then what
+    `move_article` refuses."""
     tree = request.kb_tree
     if target_id is None or target_id not in tree.nodes:
         return _("Choose the folder to move the article to.")
@@ -97,10 +106,14 @@ def move_problem(request, article: Article, target_id: int | None, slug: str):
         return _("The article is already in this folder.")
     if target_id not in move_targets(request, article):
         return _("You cannot add articles to “${folder}”.", mapping={"folder": tree.nodes[target_id].title})
+    return _address_problem(request.dbsession, tree, article, target_id, slug)
+
+
+def _address_problem(dbsession, tree: KbTree, article: Article, target_id: int, slug: str):
     why = slug_problem(slug)
     if why is not None:
         return why
-    other = taken_by(request.dbsession, tree, target_id, slug, except_article=article.id)
+    other = taken_by(dbsession, tree, target_id, slug, except_article=article.id)
     if other is not None:
         return _("The address “${slug}” is already used in “${folder}” by “${title}”. Give the "
                  "article another address to move it there.",
@@ -108,14 +121,22 @@ def move_problem(request, article: Article, target_id: int | None, slug: str):
     return None
 
 
-def move_article(request, article: Article, target: KbFolder, slug: str) -> None:
-    """Put `article` into `target` under `slug` (checked with `move_problem` first)."""
-    old_url = article_url(request, article)
+def move_article(dbsession, tree: KbTree, article: Article, target: KbFolder, slug: str,
+                 base_url: str) -> None:
+    """Put `article` into `target` under the address `slug`; refused (UserError) if it is there
+    already or the address is malformed or used there. Notifications that link to its old
+    address (starting with `base_url`) are pointed to its lasting one."""
+    if target.id == article.folder_id:
+        raise UserError(_("The article is already in this folder."), "target")
+    why = _address_problem(dbsession, tree, article, target.id, slug)
+    if why is not None:
+        raise UserError(why, "slug")
+    old_url = article_address(base_url, tree, article)
     article.folder_id = target.id
     article.slug = slug
-    request.dbsession.flush()
+    dbsession.flush()
     # Notifications written with the old address still lead to it.
-    request.dbsession.execute(sa.update(Notification).where(Notification.url == old_url)
-                              .values(url=article_link(request, article)))
+    dbsession.execute(sa.update(Notification).where(Notification.url == old_url)
+                      .values(url=lasting_address(base_url, article.id)))
     article.__parent__ = target
     article.__name__ = slug

@@ -1,61 +1,21 @@
-"""Knowledge-base folders and addresses (slugs): create, rename, move, delete, with the checks
-that keep the tree a tree and every address unique."""
-from __future__ import annotations
+"""Knowledge-base folders: create, rename, move, delete, with the checks that keep the tree a
+tree and every address unique under its parent (a folder's or an article's).
 
-import re
+The services take the database session and the folder tree (`KbTree`: a page passes its
+request's, which it refreshes afterwards with `portal.kb.security.refresh_kb_tree`) and raise
+`UserError` naming the field at fault. Who may do it is the caller's to check (the pages'
+permissions; `visible_folder_ids` for where a folder may go).
+"""
+from __future__ import annotations
 
 import sqlalchemy as sa
 
+from models.errors import UserError
 from models.kb import FOLDER_CONTAINER, Article, KbFolder
 from models.roles import LocalRoleGrant
 from portal.core.i18n import _
+from portal.kb.schemas import SLUG_MAX, TITLE_MAX, slug_problem, slugify
 from portal.kb.security import KbTree
-
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_MAX = 100
-TITLE_MAX = 200
-# Names the views use after a folder or an article (…/edit, …/sharing): no folder or article
-# may take them, or its address would hide the page.
-RESERVED = frozenset({
-    "add-article", "add-folder", "attachments", "block-inheritance", "confirm", "delete", "detach",
-    "diff", "edit", "feedback", "file", "find-related", "move", "must-read", "must-read-export",
-    "preview", "readers", "remind",
-    "restore", "restrict", "search", "share", "sharing", "transition", "unshare", "upload",
-    "version", "versions",
-})
-
-TRANSLIT = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-})
-
-
-def slugify(text: str, fallback: str = "article") -> str:
-    """An address part from a title: Latin letters, digits and hyphens ("Настройка VPN" →
-    "nastroyka-vpn")."""
-    slug = (text or "").casefold().translate(TRANSLIT)
-    slug = re.sub(r"[^a-z0-9]+", "-", slug).strip("-")
-    if len(slug) > SLUG_MAX - 4:
-        slug = slug[:SLUG_MAX - 4].rsplit("-", 1)[0] or slug[:SLUG_MAX - 4]
-    if not slug or slug in RESERVED:
-        slug = f"{fallback}-{slug}" if slug else fallback
-    return slug
-
-
-def slug_problem(slug: str):
-    """What is wrong with an address part typed by hand, or None."""
-    if not slug:
-        return _("Give an address (letters a–z, digits and hyphens).")
-    if len(slug) > SLUG_MAX:
-        return _("At most ${max} characters, please.", mapping={"max": SLUG_MAX})
-    if not SLUG_RE.match(slug):
-        return _("Use only small Latin letters, digits and single hyphens, e.g. “vpn-setup”.")
-    if slug in RESERVED:
-        return _("“${slug}” is reserved for a page of the knowledge base. Choose another address.",
-                 mapping={"slug": slug})
-    return None
 
 
 def taken_by(dbsession, tree: KbTree, parent_id: int | None, slug: str, *,
@@ -104,6 +64,46 @@ def folder_problems(dbsession, tree: KbTree, *, title: str, slug: str, parent_id
     return problems
 
 
+def _refuse(problems: dict) -> None:
+    for name, message in problems.items():
+        raise UserError(message, name)
+
+
+def _address(dbsession, tree: KbTree, parent_id: int | None, title: str, slug: str,
+             folder_id: int | None = None) -> str:
+    """The address typed, or one made from the title that is free under `parent_id`."""
+    if slug or not title:
+        return slug
+    return free_slug(dbsession, tree, parent_id, slugify(title, "folder"), except_folder=folder_id)
+
+
+def create_folder(dbsession, tree: KbTree, *, parent_id: int | None, title: str, slug: str = "",
+                  description: str = "") -> KbFolder:
+    """A new folder under `parent_id` (None: at the top), last among its siblings. An empty
+    `slug` is made from the title."""
+    title = " ".join(title.split())
+    slug = _address(dbsession, tree, parent_id, title, slug)
+    _refuse(folder_problems(dbsession, tree, title=title, slug=slug, parent_id=parent_id))
+    folder = KbFolder(parent_id=parent_id, title=title, slug=slug, description=description.strip(),
+                      sort_order=len(tree.children.get(parent_id, [])))
+    dbsession.add(folder)
+    dbsession.flush()
+    return folder
+
+
+def edit_folder(dbsession, tree: KbTree, folder: KbFolder, *, title: str, slug: str = "",
+                description: str = "") -> None:
+    """Rename a folder (its title and address: an empty `slug` is made from the title) and
+    describe it."""
+    title = " ".join(title.split())
+    slug = _address(dbsession, tree, folder.parent_id, title, slug, folder.id)
+    _refuse(folder_problems(dbsession, tree, title=title, slug=slug, parent_id=folder.parent_id,
+                            folder_id=folder.id))
+    folder.title, folder.slug = title, slug
+    folder.description = description.strip()
+    dbsession.flush()
+
+
 def move_problem(dbsession, tree: KbTree, folder_id: int, target_id: int | None):
     """Why `folder_id` cannot move under `target_id` (None: to the top), or None."""
     if target_id is not None:
@@ -123,6 +123,15 @@ def move_problem(dbsession, tree: KbTree, folder_id: int, target_id: int | None)
     return None
 
 
+def move_folder(dbsession, tree: KbTree, folder: KbFolder, target_id: int | None) -> None:
+    """Put `folder` (with everything in it) under `target_id` (None: at the top)."""
+    why = move_problem(dbsession, tree, folder.id, target_id)
+    if why is not None:
+        raise UserError(why, "target")
+    folder.parent_id = target_id
+    dbsession.flush()
+
+
 def delete_problem(dbsession, tree: KbTree, folder_id: int):
     if tree.children.get(folder_id):
         return _("The folder has sub-folders: move or delete them first.")
@@ -131,8 +140,11 @@ def delete_problem(dbsession, tree: KbTree, folder_id: int):
     return None
 
 
-def delete_folder(dbsession, folder: KbFolder) -> None:
+def delete_folder(dbsession, tree: KbTree, folder: KbFolder) -> None:
     """Delete an empty folder and what was shared on it."""
+    why = delete_problem(dbsession, tree, folder.id)
+    if why is not None:
+        raise UserError(why)
     # One by one, so that the audit records each withdrawn grant.
     for grant in dbsession.scalars(sa.select(LocalRoleGrant).where(
             LocalRoleGrant.container_type == FOLDER_CONTAINER,

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from pyramid.httpexceptions import HTTPForbidden
 
 from models.kb import Article, TicketArticleLink
-from portal.kb.articles import article_url, locate
+from portal.kb.resources import article_url, locate_article
 from portal.kb.search import informative_words, search
 from portal.kb.security import article_filter
 
@@ -46,7 +46,7 @@ def suggest_articles(request, text: str, limit: int = 5, exclude_ids=()) -> list
 def link_article(request, ticket_id: int, article: Article) -> TicketArticleLink:
     """Link `article` to a ticket (once; linking again returns the existing link). Only an
     article the user may read: HTTPForbidden otherwise."""
-    if not request.has_permission("view", locate(request, article)):
+    if not request.has_permission("view", locate_article(request, article)):
         raise HTTPForbidden()
     db = request.dbsession
     link = db.scalar(sa.select(TicketArticleLink).where(
@@ -67,7 +67,7 @@ def unlink_article(request, ticket_id: int, article_id: int) -> bool:
     article = db.get(Article, article_id)
     if article is None:
         return False
-    if not request.has_permission("view", locate(request, article)):
+    if not request.has_permission("view", locate_article(request, article)):
         raise HTTPForbidden()
     link = db.scalar(sa.select(TicketArticleLink).where(
         TicketArticleLink.ticket_id == ticket_id, TicketArticleLink.article_id == article_id))

@@ -18,9 +18,12 @@ from sqlalchemy.orm import selectinload
 
 from models.kb import Article, ArticleRead, KbFolder
 from models.meta import utcnow
-from models.people import Membership, User
+from models.people import Membership, User, fold
 from models.roles import SCOPE_RANK
 from portal.core.i18n import _
+from portal.kb.notices import notify_users
+from portal.kb.reading import record_read
+from portal.kb.resources import article_link
 from portal.kb.security import article_filter, folder_holders
 
 ALL = "all"
@@ -61,8 +64,6 @@ def has_confirmed(read: ArticleRead | None, article: Article) -> bool:
 def notify_must_read(request, article: Article, departments: set[int] | None = None) -> int:
     """Tell everyone concerned (in `departments`, if given) who has not confirmed the current
     version yet; returns how many were told."""
-    from portal.kb.articles import article_link, notify_users
-
     db = request.dbsession
     article.must_read_at = article.must_read_at or utcnow()
     confirmed = sa.select(ArticleRead.user_id).where(confirmed_current(article))
@@ -77,8 +78,6 @@ def notify_must_read(request, article: Article, departments: set[int] | None = N
 def notify_changed(request, article: Article, previous_version: int) -> int:
     """A published must-read got a new version: those who had confirmed the version it replaced
     are told (once: who confirmed an even older one was told at that change) and asked again."""
-    from portal.kb.articles import article_link, notify_users
-
     if not (article.must_read and article.state == "published") or article.version <= previous_version:
         return 0
     db = request.dbsession
@@ -93,16 +92,13 @@ def notify_changed(request, article: Article, previous_version: int) -> int:
     return len(ids)
 
 
-def confirm_read(request, article: Article) -> ArticleRead:
-    """The user confirms having read the article as it is now."""
-    from portal.kb.articles import record_read
-
-    db = request.dbsession
-    read = record_read(request, article)
+def confirm_read(dbsession, reader: User, article: Article) -> ArticleRead:
+    """`reader` confirms having read the article as it is now."""
+    read = record_read(dbsession, reader, article)
     if not has_confirmed(read, article):
         read.confirmed_at = utcnow()
         read.confirmed_version = article.version
-    db.flush()
+    dbsession.flush()
     return read
 
 
@@ -190,8 +186,6 @@ def readers_report(request, article: Article, *, show: str = "pending", page: in
                    page_size: int = 50, q: str = "", scope: str | set[int] = ALL) -> ReadersReport:
     """Who must read the article (within `scope`), and who has confirmed its current version:
     paginated. Someone who confirmed an earlier version counts as not yet confirmed."""
-    from models.people import fold
-
     db = request.dbsession
     departments = None if scope == ALL else set(scope)
     audience = must_read_audience(request, article, departments).subquery()

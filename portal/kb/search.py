@@ -8,6 +8,9 @@ Documents follow the articles on every flush, so a search in the same transactio
 just saved. Results are filtered by permission in the same SQL statement
 (portal.kb.security.article_filter), never by loading rows and checking them one by one.
 Snippets come from the articles' own text, the matched words (or their stems) marked.
+
+The includeme registers the kind ("article", code 5) with models/search.py: its document, how a
+query is read into words, and that a change of an article's tags rewrites its document.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ import sqlalchemy as sa
 from markupsafe import Markup
 
 from models import search as fts
-from models.kb import Article, ArticleTag, article_terms, document_of, word_beginning
+from models.kb import Article, ArticleTag
 from portal.kb.markdown import excerpt, plain_text, quick_text
 
 # Words found in more articles than this (everyday words of a big knowledge base) would have
@@ -47,6 +50,47 @@ STOP_WORDS = frozenset([
     "at", "by", "from", "not", "no", "we", "you", "please", "hello", "hi", "thanks", "thank",
     "regards", "dear"
 ])
+
+
+# --- what search reads of an article, and of a query ----------------------------------------------
+
+def article_document(article: Article) -> tuple[str, str]:
+    """What search reads of an article: title and tags (weighed most), summary and text."""
+    return document_of(article.title, article.tags, article.summary, plain_text(article.body_html))
+
+
+def document_of(title: str, tags: list[str], summary: str, text: str) -> tuple[str, str]:
+    return fts.text_of(title, *tags), fts.text_of(summary, text)
+
+
+# Endings of Russian nouns and adjectives, longest first; and of English plurals and forms.
+RU_ENDINGS = ("ами", "ями", "ого", "его", "ому", "ему", "ыми", "ими", "иях", "ах", "ях", "ам",
+              "ям", "ом", "ем", "ой", "ей", "ий", "ый", "ая", "яя", "ое", "ее", "ые", "ие", "ов",
+              "ев", "ию", "ия", "а", "я", "ы", "и", "у", "ю", "е", "о", "ь")
+EN_ENDINGS = ("ing", "ed", "es", "s")
+
+
+def word_beginning(word: str) -> str:
+    """A word without its inflection ending ("настройка" → "настройк", "printers" → "printer"),
+    searched as a word beginning: SQLite then finds the other forms too ("настройки",
+    "настройку"). Not for PostgreSQL, whose stemmer does it properly (and may read a cut word
+    differently). Short words are kept whole."""
+    if len(word) < 6:
+        return word
+    cyrillic = "а" <= word[-1] <= "я" or word[-1] == "ь"
+    for ending in RU_ENDINGS if cyrillic else EN_ENDINGS:
+        if word.endswith(ending) and not (ending == "s" and word.endswith("ss")):
+            return word[:-len(ending)] if len(word) - len(ending) >= 4 else word
+    return word
+
+
+def article_terms(q: str | None) -> list[str]:
+    """The words of a query: letters and digits (no search syntax, no phone-number reading)."""
+    out: list[str] = []
+    for word in re.findall(r"[^\W_]+", fts.fold(q or "")):
+        if word[:40] not in out:
+            out.append(word[:40])
+    return out[:fts.MAX_TERMS]
 
 
 def text_words(text: str, limit: int = 200) -> list[str]:
@@ -131,3 +175,9 @@ def index_articles(connection, ids=None, batch: int = 500) -> int:
                 for r in rows]
         count += fts.index_documents(connection, "article", docs)
     return count
+
+
+def includeme(config) -> None:
+    """Articles in the shared search index, kept in step on flush (their tags too)."""
+    fts.register(config, "article", Article, article_document, code=5, terms=article_terms)
+    fts.touches(config, ArticleTag, lambda tag: fts.owners(tag, "article"))

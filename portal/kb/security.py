@@ -9,6 +9,10 @@ as SQL for listings and search (DESIGN.md §5).
   (workflows/article.py), computed by portal.security.policy.row_acl, minus the global grants in a
   restricted folder. `article_filter` is that ACL as a WHERE clause; a property test checks
   that they always agree.
+
+The includeme binds these rules to the knowledge base's rows (models/kb.py asks through
+models.meta's registries: `ROW_ACL` for the ACLs, `ROW_HOOKS` for the folders whose local roles
+reach a row) and gives every request its folder tree (`request.kb_tree`).
 """
 from __future__ import annotations
 
@@ -21,9 +25,11 @@ from pyramid.traversal import find_root
 from sqlalchemy.orm import object_session
 
 from models.kb import FOLDER_CONTAINER, Article, KbFolder
+from models.meta import ROW_ACL, ROW_HOOKS
 from models.people import Membership, User
 from models.roles import SCOPE_RANK, LocalRoleGrant, Role, RoleGrant
 from portal.security.policy import ADMIN_ACE, Identity, row_acl
+from workflows.article import ARTICLE
 
 # Folder permissions and the role-matrix cell each of them follows.
 FOLDER_PERMISSIONS = {
@@ -177,6 +183,16 @@ def kb_tree_for(obj) -> KbTree:
     return KbTree.load(object_session(obj))
 
 
+def folder_local_roles(folder: KbFolder) -> list[tuple[str, int]]:
+    """The folders whose local roles reach `folder` (itself first), up to one that blocks."""
+    return [(FOLDER_CONTAINER, i) for i in kb_tree_for(folder).local_lineage(folder.id)]
+
+
+def article_local_roles(article: Article) -> list[tuple[str, int]]:
+    """The folders whose local roles reach `article`: those that reach its folder."""
+    return [(FOLDER_CONTAINER, i) for i in kb_tree_for(article).local_lineage(article.folder_id)]
+
+
 # --- local roles of one person on every folder --------------------------------------------------
 
 def local_roles_by_folder(request, identity: Identity) -> dict[int, set[str]]:
@@ -270,8 +286,6 @@ def article_filter(request, permission: str, identity: Identity | None = None):
 
 
 def _article_filter(request, permission: str, identity: Identity):
-    from workflows.article import ARTICLE
-
     uid = identity.user.id
     holders = request.role_matrix.roles_with("article", permission)
     restricted = request.kb_tree.restricted_ids()
@@ -354,3 +368,12 @@ def folder_holders(request, folder_id: int, type_name: str, permission: str) -> 
     if not user_ids:
         return set()
     return set(db.scalars(sa.select(User.id).where(User.id.in_(user_ids), User.active)))
+
+
+def includeme(config) -> None:
+    """Every request's folder tree; the knowledge base's rows' ACLs and local-role lineage."""
+    config.add_request_method(kb_tree, "kb_tree", reify=True)
+    config.register(ROW_ACL, KbFolder, folder_acl)
+    config.register(ROW_ACL, Article, article_acl)
+    config.register(ROW_HOOKS, KbFolder, {"local_role_containers": folder_local_roles})
+    config.register(ROW_HOOKS, Article, {"local_role_containers": article_local_roles})

@@ -239,19 +239,15 @@ def _state_rules(obj) -> dict:
 def sql_filter(request, model, permission: str, identity: Identity | None = None):
     """A WHERE clause for rows of `model` the user may `permission`: the ACL rules as SQL.
 
-    `model` provides ``security_type``, ``sql_in_departments(ids)`` and ``sql_owned_by(user_id)``,
-    or a classmethod ``sql_permission_filter(request, permission, identity)`` that builds it.
+    `model` provides ``security_type``, ``sql_in_departments(ids)`` and ``sql_owned_by(user_id)``.
+    Types whose rows follow a workflow in shared containers build their own (knowledge-base
+    articles: portal/kb/security.py's `article_filter`).
     """
     identity = identity or request.identity
     if identity is None:
         return sa.false()
     if identity.is_admin:
         return sa.true()
-    custom = getattr(model, "sql_permission_filter", None)
-    if custom is not None:
-        # Types whose rows follow a workflow and live in shared containers (knowledge-base
-        # articles in folders) turn their own ACL rules into SQL (portal/kb/security.py).
-        return custom(request, permission, identity)
     matrix: RoleMatrix = request.role_matrix
     best: dict[str, str] = {}
     for role, scope in matrix.roles_with(model.security_type, permission):

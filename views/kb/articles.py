@@ -1,5 +1,11 @@
-"""Article pages: read, write (new and edit, with a preview), feedback, must-read and its report."""
+"""Article pages: read, write (new and edit, with a preview), feedback, must-read and its report.
+
+Every form is read by its schema (portal/kb/schemas.py); the rules against what is saved are the
+services' (portal/kb/articles.py, reading.py, must_read.py).
+"""
 from __future__ import annotations
+
+from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from markupsafe import Markup
@@ -12,13 +18,8 @@ from models.people import Department
 from portal.core.i18n import _
 from portal.kb.articles import (
     ArticleInput,
-    article_problems,
-    article_url,
+    check_article,
     create_article,
-    give_feedback,
-    locate_folder,
-    read_form,
-    record_read,
     related_articles,
     related_ids,
     update_article,
@@ -34,17 +35,19 @@ from portal.kb.must_read import (
     readers_report,
     readers_scope,
 )
+from portal.kb.reading import give_feedback, record_read
+from portal.kb.resources import article_url, folder_in_tree
+from portal.kb.schemas import ArticleSchema, FeedbackSchema, ReadersQuerySchema, read
 from portal.kb.search import search
 from portal.kb.security import article_filter
-from views.kb.home import int_param, kb_helpers
+from views.admin.departments import department_tree, flatten
+from views.kb.home import kb_helpers
 from views.workflow import workflow_panel
 
 PICKER_LIMIT = 8
 
 
 def department_choices(dbsession) -> list[tuple[int, str]]:
-    from views.admin.departments import department_tree, flatten
-
     return [(n.dept.id, "\u00a0\u00a0\u00a0" * n.depth + n.dept.name)
             for n in flatten(department_tree(dbsession, with_counts=False))]
 
@@ -55,7 +58,7 @@ def department_choices(dbsession) -> list[tuple[int, str]]:
 def article_view(request):
     article: Article = request.context
     db = request.dbsession
-    read = record_read(request, article)
+    read = record_read(db, request.identity.user, article)
     attachments = list(db.scalars(sa.select(ArticleAttachment).where(
         ArticleAttachment.article_id == article.id).order_by(ArticleAttachment.filename)))
     feedback = db.scalar(sa.select(ArticleFeedback).where(
@@ -93,8 +96,6 @@ def article_view(request):
 
 
 def file_url(request, attachment: ArticleAttachment) -> str:
-    from urllib.parse import quote
-
     return f"{request.application_url}/kb/@@file/{attachment.id}/{quote(attachment.filename)}"
 
 
@@ -122,7 +123,7 @@ class ArticleForm:
     def folder_id(self) -> int:
         return self.context.id if isinstance(self.context, KbFolder) else self.context.folder_id
 
-    def render(self, data: ArticleInput, problems: dict, article: Article | None):
+    def render(self, data: ArticleInput, problems: dict, article: Article | None, tags_text=None):
         related = []
         if data.related_ids:
             related = list(self.db.scalars(sa.select(Article).where(
@@ -132,7 +133,7 @@ class ArticleForm:
             linked = related_ids(self.db, article)
             hidden = len(linked) - (self.db.scalar(sa.select(sa.func.count()).where(
                 Article.id.in_(linked), article_filter(self.request, "view"))) if linked else 0)
-        may_everyone = may_set_everyone(self.request, locate_folder(self.request, self.folder_id)) or (
+        may_everyone = may_set_everyone(self.request, folder_in_tree(self.request, self.folder_id)) or (
             article is not None and article.must_read and article.must_read_department_id is None)
         values = {
             "hidden_related": hidden,
@@ -142,7 +143,7 @@ class ArticleForm:
             "article": article,
             "folder_id": self.folder_id,
             "data": data,
-            "tags_text": ", ".join(data.tags),
+            "tags_text": ", ".join(data.tags) if tags_text is None else tags_text,
             "related": related,
             "problems": problems,
             "departments": department_choices(self.db),
@@ -155,17 +156,26 @@ class ArticleForm:
             response.status_int = 400
         return response
 
+    def submitted(self, article: Article | None) -> tuple[ArticleInput, dict, str | None]:
+        """The article as submitted, {field: problem} (the form's, then against what is saved),
+        and the tags as typed when they cannot be read."""
+        values, problems = read(ArticleSchema(), self.request.POST)
+        data = ArticleInput.of(values)
+        problems.update(check_article(self.request, self.folder_id, data, article, values.get("version")))
+        tags = values.get("tags")
+        return data, problems, tags if isinstance(tags, str) else None
+
 
 @view_config(context=KbFolder, name="add-article", permission="add")
 class ArticleAdd(ArticleForm):
     def __call__(self):
         if self.request.method != "POST":
             return self.render(ArticleInput(title="", body=""), {}, None)
-        data, problems = read_form(self.request.POST)
-        problems.update(article_problems(self.request, self.context.id, data))
+        data, problems, tags_text = self.submitted(None)
         if problems:
-            return self.render(data, problems, None)
-        article = create_article(self.request, self.context, data)
+            return self.render(data, problems, None, tags_text)
+        article = create_article(self.db, self.request.identity.user, self.context, data,
+                                 tree=self.request.kb_tree, readable=article_filter(self.request, "view"))
         self.request.session.flash(self.request.translate(
             _("Draft “${title}” saved. Submit it for review when it is ready.",
               mapping={"title": article.title})))
@@ -177,30 +187,16 @@ class ArticleEdit(ArticleForm):
     def __call__(self):
         article: Article = self.context
         if self.request.method != "POST":
-            data = ArticleInput(title=article.title, body=article.body, summary=article.summary,
-                                slug=article.slug, tags=article.tags,
-                                related_ids=related_ids(self.db, article),
-                                must_read=article.must_read,
-                                must_read_department_id=article.must_read_department_id)
-            return self.render(data, {}, article)
-        data, problems = read_form(self.request.POST)
-        problems.update(article_problems(self.request, article.folder_id, data, article.id))
-        if int_param_post(self.request, "version") not in (None, article.version):
-            problems["body"] = _("Someone saved this article while you were editing it (now version "
-                                 "${n}). Copy your text, open the article again and apply your "
-                                 "changes there.", mapping={"n": article.version})
+            return self.render(ArticleInput.from_article(article, related_ids(self.db, article)), {},
+                               article)
+        data, problems, tags_text = self.submitted(article)
         if problems:
-            return self.render(data, problems, article)
+            return self.render(data, problems, article, tags_text)
         changed = update_article(self.request, article, data)
         message = (_("Saved as version ${n}.", mapping={"n": article.version}) if changed
                    else _("Saved. The text did not change, so no new version was made."))
         self.request.session.flash(self.request.translate(message))
         return HTTPSeeOther(article_url(self.request, article))
-
-
-def int_param_post(request, name: str) -> int | None:
-    value = request.POST.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 @view_config(context=KbFolder, name="preview", request_method="POST", permission="add",
@@ -236,11 +232,12 @@ def find_related(request):
 @view_config(context=Article, name="feedback", request_method="POST", permission="view")
 def feedback(request):
     article: Article = request.context
-    answer = request.POST.get("helpful")
-    if answer not in ("yes", "no"):
-        request.session.flash(request.translate(_("Choose “Yes” or “No”.")), "error")
+    values, problems = read(FeedbackSchema(), request.POST)
+    if problems:
+        request.session.flash(request.translate(problems["helpful"]), "error")
     else:
-        give_feedback(request, article, answer == "yes", request.POST.get("comment", ""))
+        give_feedback(request.dbsession, request.identity.user, article, values["helpful"] == "yes",
+                      values["comment"])
         request.session.flash(request.translate(_("Thank you! Your answer helps to improve the article.")))
     return HTTPSeeOther(article_url(request, article) + "#feedback")
 
@@ -251,7 +248,7 @@ def confirm(request):
     if not article.must_read or article.state != "published":
         request.session.flash(request.translate(_("This article is not a must-read.")), "error")
     else:
-        confirm_read(request, article)
+        confirm_read(request.dbsession, request.identity.user, article)
         request.session.flash(request.translate(_("Thank you: you have confirmed reading “${title}”.",
                                                   mapping={"title": article.title})))
     return HTTPSeeOther(article_url(request, article))
@@ -265,17 +262,12 @@ def readers(request):
     scope = readers_scope(request, article)
     if scope is None:
         raise HTTPForbidden()
-    show = request.GET.get("show", "pending")
-    if show not in ("pending", "confirmed", "all"):
-        show = "pending"
-    q = request.GET.get("q", "").strip()[:100]
-    report = readers_report(request, article, show=show, page=int_param(request, "page") or 1, q=q,
-                            scope=scope)
+    query, _problems = read(ReadersQuerySchema(), request.GET)
+    show, q = query["show"], query["q"]
+    report = readers_report(request, article, show=show, page=query["page"] or 1, q=q, scope=scope)
     base = article_url(request, article, "readers")
 
     def url(**changes):
-        from urllib.parse import urlencode
-
         merged = {"show": show, "q": q, **changes}
         query = urlencode([(k, v) for k, v in merged.items() if v])
         return f"{base}?{query}" if query else base

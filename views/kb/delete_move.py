@@ -6,12 +6,13 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
+from models.errors import UserError
 from models.kb import Article, KbFolder
 from portal.core.i18n import _
-from portal.kb.articles import article_url, folder_url, locate
+from portal.core.parsing import parse_int
 from portal.kb.delete_move import delete_article, move_article, move_problem, move_targets, what_goes
-from portal.kb.folders import slug_problem
-from portal.kb.resources import Kb
+from portal.kb.resources import Kb, article_url, folder_url, locate_article
+from portal.kb.schemas import ArticleMoveSchema, DeleteSchema, read, slug_problem
 from portal.kb.security import visible_folder_ids
 from views.kb.home import kb_helpers
 
@@ -19,11 +20,11 @@ from views.kb.home import kb_helpers
 @view_config(context=Kb, name="article", permission="view")
 def permalink(request):
     """/kb/@@article/<id>: the article wherever it is now (for links in notifications)."""
-    value = request.subpath[0] if request.subpath else ""
-    article = request.dbsession.get(Article, int(value)) if value.isdigit() and len(value) < 10 else None
+    article_id = parse_int(request.subpath[0]) if request.subpath else None
+    article = request.dbsession.get(Article, article_id) if article_id is not None else None
     if article is None:
         raise HTTPNotFound()
-    article = locate(request, article)
+    article = locate_article(request, article)
     if not request.has_permission("view", article):
         raise HTTPForbidden()
     return HTTPSeeOther(article_url(request, article))
@@ -34,12 +35,12 @@ def delete(request):
     """GET: what goes with the article, and a confirmation; POST: delete it."""
     article: Article = request.context
     if request.method == "POST":
-        if request.POST.get("confirm") != "yes":
-            request.session.flash(request.translate(
-                _("Tick the box to confirm that the article is to be deleted.")), "error")
+        _values, problems = read(DeleteSchema(), request.POST)
+        if problems:
+            request.session.flash(request.translate(problems["confirm"]), "error")
             return HTTPSeeOther(article_url(request, article, "delete"))
         folder_id, title = article.folder_id, article.title
-        delete_article(request, article)
+        delete_article(request.dbsession, request.kb_tree, article, request.application_url)
         request.session.flash(request.translate(
             _("Article “${title}” deleted.", mapping={"title": title})))
         return HTTPSeeOther(folder_url(request, folder_id))
@@ -67,15 +68,18 @@ def move(request):
     error = None
     target_id, slug = None, article.slug
     if request.method == "POST":
-        value = request.POST.get("target", "")
-        target_id = int(value) if value.isdigit() and len(value) < 10 else None
-        slug = request.POST.get("slug", "").strip().lower() or article.slug
+        values, _problems = read(ArticleMoveSchema(), request.POST)
+        target_id, slug = values["target"], values["slug"] or article.slug
         error = slug_problem(slug) if slug != article.slug else None
         error = error or move_problem(request, article, target_id, slug)
         if error is None:
             target = request.dbsession.get(KbFolder, target_id)
             old_path = _path(tree, article.folder_id)
-            move_article(request, article, target, slug)
+            try:
+                move_article(request.dbsession, tree, article, target, slug, request.application_url)
+            except UserError as refused:
+                error = refused.message
+        if error is None:
             request.session.flash(request.translate(_(
                 "“${title}” moved from “${old}” to “${new}”.",
                 mapping={"title": article.title, "old": old_path, "new": _path(tree, target.id)})))

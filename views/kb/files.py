@@ -8,13 +8,14 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config
 
 from models.kb import Article, ArticleAttachment
-from portal.files.storage import file_response, stored_path
+from portal.audit.log import translate_deep
 from portal.core.i18n import _
-from portal.kb.articles import article_url, locate
+from portal.core.parsing import parse_int
+from portal.files.storage import file_response, stored_path
 from portal.kb.files import ALLOWED_LIST, UploadRefused, human_size, max_bytes, store_upload
-from portal.kb.resources import Kb
-from views.kb.home import kb_helpers
+from portal.kb.resources import Kb, article_url, locate_article
 from views.kb.articles import file_url
+from views.kb.home import kb_helpers
 
 INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
 
@@ -25,6 +26,10 @@ def attachments_of(dbsession, article: Article) -> list[ArticleAttachment]:
                                                              ArticleAttachment.id.desc())))
 
 
+def _attachment(request, attachment_id: int | None) -> ArticleAttachment | None:
+    return request.dbsession.get(ArticleAttachment, attachment_id) if attachment_id is not None else None
+
+
 def markdown_of(request, attachment: ArticleAttachment) -> str:
     """What to paste into the text: an image, or a link to the file."""
     path = file_url(request, attachment).replace(request.application_url, "")
@@ -32,8 +37,6 @@ def markdown_of(request, attachment: ArticleAttachment) -> str:
 
 
 def attachments_page(request, error=None, status: int = 200):
-    from portal.audit.log import translate_deep
-
     article: Article = request.context
     error = translate_deep(request, error) if error is not None else None
     values = {
@@ -75,8 +78,7 @@ def upload(request):
 @view_config(context=Article, name="detach", request_method="POST", permission="edit")
 def detach(request):
     article: Article = request.context
-    value = request.POST.get("id", "")
-    attachment = request.dbsession.get(ArticleAttachment, int(value)) if value.isdigit() else None
+    attachment = _attachment(request, parse_int(request.POST.get("id", "")))
     if attachment is None or attachment.article_id != article.id:
         return attachments_page(request, _("That file is not attached to this article."), 400)
     name = attachment.filename
@@ -90,12 +92,10 @@ def detach(request):
 @view_config(context=Kb, name="file", permission="view")
 def serve_file(request):
     """/kb/@@file/<id>/<name>: the file, if the user may read its article."""
-    if not request.subpath or not request.subpath[0].isdigit():
-        raise HTTPNotFound()
-    attachment = request.dbsession.get(ArticleAttachment, int(request.subpath[0]))
+    attachment = _attachment(request, parse_int(request.subpath[0]) if request.subpath else None)
     if attachment is None:
         raise HTTPNotFound()
-    article = locate(request, request.dbsession.get(Article, attachment.article_id))
+    article = locate_article(request, request.dbsession.get(Article, attachment.article_id))
     if not request.has_permission("view", article):
         raise HTTPForbidden()
     path = stored_path(request.registry.settings, attachment.sha256)

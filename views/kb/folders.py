@@ -1,9 +1,12 @@
-"""Folder forms (new, edit, move, delete) and the folder's Sharing page."""
+"""Folder forms (new, edit, move, delete) and the folder's Sharing page.
+
+The forms are read by portal/kb/schemas.py's schemas; creating, renaming, moving and deleting
+are portal/kb/folders.py's services, which refuse with a UserError naming the field.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import colander
 import deform
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
@@ -11,19 +14,29 @@ from pyramid.renderers import render_to_response
 from pyramid.view import view_config, view_defaults
 from sqlalchemy.orm import selectinload
 
+from models.errors import UserError
 from models.kb import FOLDER_CONTAINER, KbFolder
 from models.people import Department, User
 from models.roles import LocalRoleGrant, Role
 from portal.audit.log import history_for
 from portal.core.i18n import _
-from portal.kb.articles import folder_url
-from portal.kb.folders import delete_folder, delete_problem, folder_problems, free_slug, move_problem, slugify
-from portal.kb.resources import Kb
+from portal.kb.folders import create_folder, delete_folder, edit_folder, move_folder
+from portal.kb.resources import Kb, folder_url
+from portal.kb.schemas import (
+    SLUG_MAX,
+    TITLE_MAX,
+    FolderMoveSchema,
+    FolderSchema,
+    ShareSchema,
+    SwitchSchema,
+    UnshareSchema,
+    read,
+)
 from portal.kb.security import refresh_kb_tree, visible_folder_ids
+from views.admin.departments import PICKER_LIMIT, department_tree, find_people, flatten
 from views.forms import CSRFSchema, FormView
 from views.kb.home import kb_helpers
 
-DESCRIPTION_MAX = 2000
 # The title of the sharing role added by the knowledge base (config/roles.yaml), listed here so
 # that it is extracted and translated like the others in portal/core/i18n_titles.py.
 READER_TITLE = _("Reader")
@@ -31,45 +44,33 @@ READER_TITLE = _("Reader")
 
 # --- new folder, edit folder ---------------------------------------------------------------------
 
-class FolderSchema(CSRFSchema):
-    title = colander.SchemaNode(
-        colander.String(), title=_("Title"), missing="",
-        validator=colander.Length(max=200, max_err=_("At most 200 characters, please.")),
-        widget=deform.widget.TextInputWidget(attributes={"maxlength": "200", "autofocus": "autofocus"}))
-    slug = colander.SchemaNode(
-        colander.String(), title=_("Address"), missing="",
-        description=_("The last part of the folder's address: small Latin letters, digits and "
-                      "hyphens. Leave it empty to make one from the title."),
-        widget=deform.widget.TextInputWidget(attributes={"maxlength": "100", "placeholder": "support"}))
-    description = colander.SchemaNode(
-        colander.String(), title=_("Description"), missing="",
-        validator=colander.Length(max=DESCRIPTION_MAX, max_err=_("At most 2000 characters, please.")),
-        widget=deform.widget.TextAreaWidget(rows=3))
+class FolderFormSchema(CSRFSchema, FolderSchema):
+    """The folder form: portal.kb.schemas.FolderSchema with the request's CSRF token."""
 
 
 class FolderForm(FormView):
-    schema_factory = FolderSchema
+    schema_factory = FolderFormSchema
     template = "kb/folder_form.jinja2"
 
     @property
     def parent_id(self) -> int | None:
         raise NotImplementedError
 
+    def schema(self):
+        schema = super().schema()
+        schema["title"].widget = deform.widget.TextInputWidget(
+            attributes={"maxlength": str(TITLE_MAX), "autofocus": "autofocus"})
+        schema["slug"].widget = deform.widget.TextInputWidget(
+            attributes={"maxlength": str(SLUG_MAX), "placeholder": "support"})
+        schema["description"].widget = deform.widget.TextAreaWidget(rows=3)
+        return schema
+
     def render(self, form, **extra):
         return super().render(form, **extra, **kb_helpers(self.request), parent_id=self.parent_id)
 
-    def checked(self, appstruct: dict, folder_id: int | None = None) -> tuple[str, str]:
-        title = " ".join(appstruct["title"].split())
-        slug = appstruct["slug"].strip().lower()
-        tree = self.request.kb_tree
-        if not slug and title:
-            slug = free_slug(self.request.dbsession, tree, self.parent_id, slugify(title, "folder"),
-                             except_folder=folder_id)
-        problems = folder_problems(self.request.dbsession, tree, title=title, slug=slug,
-                                   parent_id=self.parent_id, folder_id=folder_id)
-        if problems:
-            raise self.invalid(problems)
-        return title, slug
+    def refused(self, error: UserError):
+        """A service's refusal as an error next to its field (the address when it names none)."""
+        return self.invalid({error.field or "slug": error.message})
 
 
 @view_config(context=Kb, name="add-folder", renderer="kb/folder_form.jinja2", permission="add_folder")
@@ -92,16 +93,15 @@ class FolderAdd(FolderForm):
         return folder_url(self.request, self.parent_id)
 
     def save(self, appstruct: dict) -> str:
-        title, slug = self.checked(appstruct)
-        db = self.request.dbsession
-        siblings = self.request.kb_tree.children.get(self.parent_id, [])
-        folder = KbFolder(parent_id=self.parent_id, title=title, slug=slug,
-                          description=appstruct["description"].strip(), sort_order=len(siblings))
-        db.add(folder)
-        db.flush()
+        try:
+            folder = create_folder(self.request.dbsession, self.request.kb_tree, parent_id=self.parent_id,
+                                   title=appstruct["title"], slug=appstruct["slug"],
+                                   description=appstruct["description"])
+        except UserError as error:
+            raise self.refused(error) from None
         refresh_kb_tree(self.request)
         self.request.session.flash(self.request.translate(
-            _("Folder “${title}” created.", mapping={"title": title})))
+            _("Folder “${title}” created.", mapping={"title": folder.title})))
         return folder_url(self.request, folder.id)
 
 
@@ -125,10 +125,11 @@ class FolderEdit(FolderForm):
 
     def save(self, appstruct: dict) -> str:
         folder: KbFolder = self.context
-        title, slug = self.checked(appstruct, folder.id)
-        folder.title, folder.slug = title, slug
-        folder.description = appstruct["description"].strip()
-        self.request.dbsession.flush()
+        try:
+            edit_folder(self.request.dbsession, self.request.kb_tree, folder, title=appstruct["title"],
+                        slug=appstruct["slug"], description=appstruct["description"])
+        except UserError as error:
+            raise self.refused(error) from None
         refresh_kb_tree(self.request)
         self.request.session.flash(self.request.translate(_("Folder saved.")))
         return folder_url(self.request, folder.id)
@@ -144,17 +145,20 @@ def folder_move(request):
     may_top = request.has_permission("add_folder", request.root["kb"])
     error = None
     if request.method == "POST":
-        value = request.POST.get("target", "")
-        target = int(value) if value.isdigit() else None
-        if value == "" and not may_top:
+        values, problems = read(FolderMoveSchema(), request.POST)
+        target = values.get("target")
+        if problems:
+            error = problems["target"]
+        elif target is None and not may_top:
             error = _("You may not put folders at the top level of the knowledge base.")
         elif target is not None and target not in targets and target not in tree.descendants(folder.id):
             error = _("You cannot add folders there.")
         else:
-            error = move_problem(request.dbsession, tree, folder.id, target)
+            try:
+                move_folder(request.dbsession, tree, folder, target)
+            except UserError as refused:
+                error = refused.message
         if error is None:
-            folder.parent_id = target
-            request.dbsession.flush()
             refresh_kb_tree(request)
             request.session.flash(request.translate(
                 _("Folder “${title}” moved.", mapping={"title": folder.title})))
@@ -177,13 +181,13 @@ def folder_move(request):
 @view_config(context=KbFolder, name="delete", request_method="POST", permission="edit")
 def folder_delete(request):
     folder: KbFolder = request.context
-    why = delete_problem(request.dbsession, request.kb_tree, folder.id)
-    if why:
-        request.session.flash(request.translate(why), "error")
-        return HTTPSeeOther(folder_url(request, folder.id, "edit"))
     parent_id = folder.parent_id
     title = folder.title
-    delete_folder(request.dbsession, folder)
+    try:
+        delete_folder(request.dbsession, request.kb_tree, folder)
+    except UserError as refused:
+        request.session.flash(request.translate(refused.message), "error")
+        return HTTPSeeOther(folder_url(request, folder.id, "edit"))
     refresh_kb_tree(request)
     request.session.flash(request.translate(_("Folder “${title}” deleted.", mapping={"title": title})))
     return HTTPSeeOther(folder_url(request, parent_id))
@@ -257,8 +261,6 @@ class FolderSharing:
         self.db = request.dbsession
 
     def data(self, error=None) -> dict:
-        from views.admin.departments import PICKER_LIMIT, department_tree, find_people, flatten
-
         folder = self.context
         tree = self.request.kb_tree
         find = self.request.GET.get("find", "").strip()[:100]
@@ -297,14 +299,18 @@ class FolderSharing:
 
     @view_config(name="share", request_method="POST")
     def share(self):
-        post = self.request.POST
-        role = self.db.scalar(sa.select(Role).where(Role.name == post.get("role", ""),
-                                                    Role.local_only.is_(True)))
+        values, problems = read(ShareSchema(), self.request.POST)
+        role = None
+        if "role" not in problems:
+            role = self.db.scalar(sa.select(Role).where(Role.name == values["role"],
+                                                        Role.local_only.is_(True)))
         if role is None:
             return self.refuse(_("Choose a role to share: Editor, Reviewer or Reader."))
-        user_id, dept_id = post.get("user_id", ""), post.get("department_id", "")
-        user = self.db.get(User, int(user_id)) if user_id.isdigit() else None
-        dept = self.db.get(Department, int(dept_id)) if dept_id.isdigit() else None
+        if problems:
+            return self.refuse(next(iter(problems.values())))
+        user_id, dept_id = values["user_id"], values["department_id"]
+        user = self.db.get(User, user_id) if user_id is not None else None
+        dept = self.db.get(Department, dept_id) if dept_id is not None else None
         if (user is None) == (dept is None):
             return self.refuse(_("Choose a person or a department to share with."))
         holder = LocalRoleGrant.user_id == user.id if user else LocalRoleGrant.department_id == dept.id
@@ -320,8 +326,8 @@ class FolderSharing:
 
     @view_config(name="unshare", request_method="POST")
     def unshare(self):
-        value = self.request.POST.get("grant_id", "")
-        grant = self.db.get(LocalRoleGrant, int(value)) if value.isdigit() else None
+        values, problems = read(UnshareSchema(), self.request.POST)
+        grant = self.db.get(LocalRoleGrant, values["grant_id"]) if not problems else None
         if (grant is None or grant.container_type != FOLDER_CONTAINER
                 or grant.container_id != self.context.id):
             return self.refuse(_("That role is not shared on this folder."))
@@ -334,7 +340,7 @@ class FolderSharing:
 
     @view_config(name="block-inheritance", request_method="POST")
     def block_inheritance(self):
-        block = self.request.POST.get("block") in ("1", "on", "true")
+        block = read(SwitchSchema(), self.request.POST)[0]["block"]
         self.context.block_local_roles = block
         title = self.context.title
         return self.back(
@@ -344,7 +350,7 @@ class FolderSharing:
 
     @view_config(name="restrict", request_method="POST")
     def restrict(self):
-        restricted = self.request.POST.get("restricted") in ("1", "on", "true")
+        restricted = read(SwitchSchema(), self.request.POST)[0]["restricted"]
         self.context.restricted = restricted
         title = self.context.title
         return self.back(

@@ -1,7 +1,10 @@
-"""The knowledge base: its section (/kb), the home page and the folder pages.
+"""The knowledge base's home page (/kb), the folder pages, its block of My day, and the helpers
+every knowledge-base page uses (`kb_helpers`).
 
 Articles are in views/kb/articles.py, versions in views/kb/versions.py, folder forms and
-Sharing in views/kb/folders.py, search in views/kb/search.py, files in views/kb/files.py.
+Sharing in views/kb/folders.py, deleting and moving articles in views/kb/delete_move.py, the
+must-read report in views/kb/must_read.py, search in views/kb/search.py, files in
+views/kb/files.py. The section itself (/kb) is mounted by portal/kb.
 """
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ from sqlalchemy.orm import selectinload
 
 from models.kb import Article, ArticleTag, KbFolder
 from portal.core.i18n import _
-from portal.kb.articles import article_url, folder_url
+from portal.core.parsing import parse_int
 from portal.kb.must_read import must_read_pending, report_scope
-from portal.kb.resources import Kb
+from portal.kb.resources import Kb, article_url, folder_url
 from portal.kb.security import article_filter, visible_folder_ids
+from views.home import DAY_BLOCKS, DayBlock
+from workflows.article import ARTICLE
 
 PAGE_SIZE = 25
 LIST_SIZE = 6
@@ -26,25 +31,14 @@ SORTS = ("title", "updated", "popular")
 
 
 def includeme(config) -> None:
-    import portal.kb.audit  # noqa: F401  (knowledge-base tables in the audit log)
-    from portal.kb.articles import on_transition
-    from portal.kb.security import kb_tree
-    from portal.resources import add_section
-    from views.home import DAY_BLOCKS
-    from workflows.engine import Transitioned
-
-    add_section("kb", Kb, _("Knowledge base"), "journal-bookmark", 60)
+    """The knowledge base's block of My day."""
     config.register(DAY_BLOCKS, "kb.must_read", kb_day_block)
-    config.add_request_method(kb_tree, "kb_tree", reify=True)
-    config.add_subscriber(on_transition, Transitioned)
 
 
 # --- helpers shared by the knowledge-base pages ----------------------------------------------------
 
 def kb_helpers(request) -> dict:
     """What every KB template uses: URLs from the folder tree, state badges, breadcrumbs."""
-    from workflows.article import ARTICLE
-
     tree = request.kb_tree
 
     def crumbs(folder_id):
@@ -69,8 +63,8 @@ def kb_helpers(request) -> dict:
 
 
 def int_param(request, name: str) -> int | None:
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    """A number in the query string (a page, a folder), or None."""
+    return parse_int(request.GET.get(name, ""))
 
 
 def published_visible(request):
@@ -237,8 +231,6 @@ def folder_view(request):
 
 def kb_day_block(request):
     """Must-read articles to confirm and articles waiting for the person's review, if any."""
-    from views.home import DayBlock
-
     must_read = must_read_pending(request, 5)
     review = request.dbsession.scalar(sa.select(sa.func.count()).select_from(Article).where(
         Article.state == "pending", article_filter(request, "review")))

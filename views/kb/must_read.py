@@ -46,8 +46,8 @@ def table(request, rows) -> list[list]:
     for r in rows:
         a = r.article
         who = a.must_read_department.name if a.must_read_department else tr(_("Everyone"))
-        body.append([a.title, " / ".join(n.title for n in [*tree.ancestors(a.folder_id), tree.nodes[a.folder_id]]),
-                     who, a.must_read_at.date().isoformat() if a.must_read_at else "",
+        path = " / ".join(n.title for n in [*tree.ancestors(a.folder_id), tree.nodes[a.folder_id]])
+        body.append([a.title, path, who, a.must_read_at.date().isoformat() if a.must_read_at else "",
                      r.total, r.confirmed, r.outstanding])
     return [head, *body]
 
@@ -58,6 +58,7 @@ def must_read_export(request):
     data = table(request, must_read_overview(request, scope))
     name = "must-read"
     if request.GET.get("format") == "xlsx":
+        # openpyxl takes a while to load: only when someone asks for a spreadsheet.
         from openpyxl import Workbook
         from openpyxl.styles import Font, PatternFill
 

@@ -11,8 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from models.kb import Article, ArticleTag
 from portal.core.i18n import _
-from portal.kb.articles import article_url
-from portal.kb.resources import Kb
+from portal.kb.resources import Kb, article_url
 from portal.kb.search import search
 from portal.kb.security import article_filter, visible_folder_ids
 from views.kb.home import int_param, kb_helpers, popular_tags

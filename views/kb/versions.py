@@ -1,4 +1,5 @@
-"""Versions of an article: the list, one version, a comparison of two, and restoring one."""
+"""Versions of an article: the list, one version, a comparison of two (portal/kb/diff.py), and
+restoring one."""
 from __future__ import annotations
 
 from markupsafe import Markup
@@ -7,8 +8,12 @@ from pyramid.view import view_config
 
 from models.kb import Article
 from portal.core.i18n import _
-from portal.kb.articles import article_url, compare, restore_version, version_of, versions_of
+from portal.core.parsing import parse_int
+from portal.kb.articles import restore_version, version_of, versions_of
+from portal.kb.diff import compare
 from portal.kb.markdown import render
+from portal.kb.resources import article_url
+from portal.kb.schemas import RestoreSchema, read
 from views.kb.home import int_param, kb_helpers
 
 
@@ -29,8 +34,8 @@ def versions(request):
 def version(request):
     """/…/<article>/version/<n>: what the article said in version n."""
     article: Article = request.context
-    number = request.subpath[0] if request.subpath else ""
-    found = version_of(request.dbsession, article, int(number)) if number.isdigit() else None
+    number = parse_int(request.subpath[0]) if request.subpath else None
+    found = version_of(request.dbsession, article, number) if number is not None else None
     if found is None:
         raise HTTPNotFound()
     return {
@@ -70,14 +75,15 @@ def diff(request):
 @view_config(context=Article, name="restore", request_method="POST", permission="edit")
 def restore(request):
     article: Article = request.context
-    number = request.POST.get("number", "")
-    if not number.isdigit() or int(number) == article.version:
+    values, problems = read(RestoreSchema(), request.POST)
+    number = values["number"]
+    if problems or number == article.version:
         request.session.flash(request.translate(_("Choose an earlier version to restore.")), "error")
         return HTTPSeeOther(article_url(request, article, "versions"))
-    restored = restore_version(request, article, int(number))
+    restored = restore_version(request, article, number)
     if restored is None:
         raise HTTPNotFound()
     request.session.flash(request.translate(_(
         "Version ${old} restored: it is now version ${new}.",
-        mapping={"old": int(number), "new": restored.number})))
+        mapping={"old": number, "new": restored.number})))
     return HTTPSeeOther(article_url(request, article))

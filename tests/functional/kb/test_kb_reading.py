@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from models.kb import ArticleFeedback, ArticleRead
 from models.notifications import Notification
 from models.people import User
+from portal.kb.articles import ArticleInput, restore_version, update_article
+from portal.kb.must_read import notify_must_read
 from tests.functional.kb.conftest import url_of
 
 
@@ -113,8 +115,6 @@ def test_must_read_notifies_the_department_and_reports_who_has_not_confirmed(tes
 
 def test_must_read_for_everyone_in_a_restricted_folder_reaches_only_its_readers(factory, kb, dbsession,
                                                                                 request_for):
-    from portal.kb.articles import notify_must_read
-
     board = factory.department("Board")
     member = factory.user("member", departments=[board])
     outsider = factory.user("outsider")
@@ -129,8 +129,6 @@ def test_must_read_for_everyone_in_a_restricted_folder_reaches_only_its_readers(
 
 
 def test_notifications_are_written_in_the_readers_language(testapp, factory, kb, dbsession, request_for):
-    from portal.kb.articles import notify_must_read
-
     ru = factory.user("ivan", locale="ru")
     en = factory.user("john", locale="en")
     folder = kb.folder("Rules", slug="rules")
@@ -243,8 +241,6 @@ def test_a_changed_must_read_is_confirmed_again(testapp, factory, kb, dbsession)
 
 
 def test_a_restored_version_of_a_must_read_is_confirmed_again(testapp, factory, kb, dbsession, request_for):
-    from portal.kb.articles import ArticleInput, restore_version, update_article
-
     folder = kb.folder("Rules", slug="rules")
     ann = factory.user("ann")
     article = kb.article(folder, "Fire safety", slug="fire", body="Old text.", must_read=True)

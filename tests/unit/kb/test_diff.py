@@ -5,7 +5,7 @@ import random
 import time
 from types import SimpleNamespace
 
-from portal.kb.articles import MAX_DIFF_LINES, compare
+from portal.kb.diff import MAX_DIFF_LINES, compare
 
 WORDS = ["настройка", "принтер", "сеть", "доступ", "файл", "окно", "кнопка", "нажмите", "выберите"]
 
