@@ -17,7 +17,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import search
+import models.search as search
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User
 
@@ -46,11 +46,8 @@ class Room(Base):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     active: Mapped[bool] = mapped_column(default=True)
 
-    def __acl__(self):
-        from portal.security.policy import row_acl
-
-        return row_acl(self)
-
+    # Security: its ACL is the calendar's business (portal/calendar/security.py, bound by
+    # portal.calendar's includeme); the role matrix applies with no department and no owner.
     def security_departments(self) -> list[int]:
         return []
 
@@ -147,27 +144,7 @@ class Event(Base):
         return {a.user_id for a in self.attendees if a.user_id} | {self.organizer_id}
 
     # --- security: the organizer owns it; busy-only and private events narrow `view`
-    def __acl__(self):
-        from portal.security.policy import row_acl
-
-        acl = row_acl(self)
-        if self.visibility == "public":
-            return acl
-        from pyramid.authorization import Allow
-
-        # Only participants and those who may edit it see a busy-only event. A private one is
-        # for the organizer and the people invited alone: whoever else may edit events (a
-        # secretary) neither reads nor changes it (admin, first in the list, still does).
-        narrowed = [ace for ace in acl if ace[2] != "view"]
-        if self.visibility == "private":
-            mine = f"@user:{self.organizer_id}"
-            narrowed = [narrowed[0]] + [
-                ace for ace in narrowed[1:] if ace[2] != "edit" or ace[0] != Allow or ace[1].endswith(mine)
-            ]
-        editors = [(Allow, ace[1], "view") for ace in narrowed if ace[0] == Allow and ace[2] == "edit"]
-        people = [(Allow, f"user:{uid}", "view") for uid in sorted(self.participant_ids())]
-        return [narrowed[0], *people, *editors, *narrowed[1:]]
-
+    # (the ACL and its SQL twin: portal/calendar/security.py, bound by portal.calendar's includeme).
     def security_departments(self) -> list[int]:
         return [self.department_id] if self.department_id else []
 
@@ -201,7 +178,7 @@ def event_document(event: Event) -> tuple[str, str]:
 
 
 def includeme(config) -> None:
-    # Kind code 10 in the shared search index (models/search.py): events, kept in step on flush.
+    # Kind code 10 in the shared search index (models/search/): events, kept in step on flush.
     search.register(config, "event", Event, event_document, code=10)
 
 

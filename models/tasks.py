@@ -19,7 +19,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import search
+import models.search as search
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User, fold
 
@@ -39,7 +39,8 @@ class TaskRecurrence(Base):
     """A series: every day, every N weeks on chosen weekdays, or every month on a day.
 
     `portal tick` creates the occurrence of each day that comes (a Task with `recurrence_id`
-    and `occurrence_on`, unique together), so two ticks never create the same one twice.
+    and `occurrence_on`, unique together), so two ticks never create the same one twice. Who may
+    see and change a series is portal/tasks/security.py's (bound by portal.tasks' includeme).
     """
 
     __tablename__ = "task_recurrences"
@@ -72,11 +73,6 @@ class TaskRecurrence(Base):
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     department: Mapped[Department | None] = relationship()
-
-    def __acl__(self):
-        from portal.tasks.resources import recurrence_acl
-
-        return recurrence_acl(self)
 
     @property
     def weekday_list(self) -> list[int]:
@@ -175,12 +171,8 @@ class Task(Base):
             out.add(self.assignee_id)
         return out
 
-    # --- security (portal/tasks/security.py): computed ACL, SQL filter for listings
-    def __acl__(self):
-        from portal.tasks.security import task_acl
-
-        return task_acl(self)
-
+    # --- security: the ACL is computed by portal/tasks/security.py (bound to Task by
+    # portal.tasks' includeme); these say whose and which department's the task is.
     def security_departments(self) -> list[int]:
         return [self.department_id] if self.department_id else []
 
@@ -327,7 +319,7 @@ def task_terms(q: str | None) -> list[str]:
 
 
 def includeme(config) -> None:
-    # Kind code 4 in the shared search index (models/search.py); rewritten only when the title
+    # Kind code 4 in the shared search index (models/search/); rewritten only when the title
     # changes, not on every change of state or due date.
     search.register(config, "task", Task, task_document, code=4, terms=task_terms,
                     fields=("title",))

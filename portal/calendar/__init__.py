@@ -9,13 +9,32 @@ invitations, reminders sent by `portal tick`, and iCalendar in both directions.
   window.
 - `ics.py`: iCalendar (RFC 5545) in both directions, with `icalendar`: a person's secret feed, one
   event as .ics, and importing an .ics file into a calendar.
+- `notices.py`: Telling people about events (invitations, changes, cancellations, answers,
+  reminders) in their own language and time zone.
 - `recurrence.py`: Recurrence and time-zone rules of the calendar (python-dateutil's rrule,
   zoneinfo).
 - `reminders.py`: Event reminders, fired by `portal tick` exactly once per occurrence.
+- `resources.py`: The /calendar part of the resource tree: the section, events, rooms.
+- `schemas.py`: Reading the event form and the import form (colander): every rule a typed
+  event must meet before it is planned.
+- `security.py`: Who may see, change and book what: the ACLs of events and rooms, the same rules
+  as SQL, the calendars a person may put events in.
 """
+
+from models.calendar import Event, Room
+from models.meta import ROW_ACL
+from portal.calendar.resources import place_event, place_room
+from portal.calendar.security import event_acl
+from portal.resources import LOCATORS
+from portal.security.policy import row_acl
 
 
 def includeme(config) -> None:
     config.include(".audit")
+    # Events: the role matrix narrowed by their visibility; rooms: the role matrix as it is.
+    config.register(ROW_ACL, Event, event_acl)
+    config.register(ROW_ACL, Room, row_acl)
+    config.register(LOCATORS, Event, place_event)
+    config.register(LOCATORS, Room, place_room)
     # Ticker jobs, timeline providers, feed providers and link types marked by decorators.
     config.scan("portal.calendar", categories=("portal",))

@@ -22,8 +22,8 @@ from portal.audit.log import (
     register_related,
     register_table,
 )
-from portal.calendar.recurrence import Recurrence, parse_stamp, zone
-from portal.core.i18n import _
+from portal.calendar.recurrence import Recurrence, parse_stamp
+from portal.core.i18n import _, zone_named
 
 # Bookkeeping: derived from other columns, or only for calendar programs.
 HIDDEN = ("series_end_at", "wide", "ical_uid", "sequence", "answered_at")
@@ -64,7 +64,7 @@ def rule_words(rule: str, tzname: str | None) -> TranslationString | None:
     """A repeat rule in words for the log ("Every week: Mon, Wed, 10 times")."""
     if not rule:
         return None
-    return Recurrence.from_rrule(rule, zone(tzname)).words()
+    return Recurrence.from_rrule(rule, zone_named(tzname)).words()
 
 
 def _field_value(column, value, names):

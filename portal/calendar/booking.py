@@ -21,6 +21,10 @@ from portal.calendar.events import expand, in_window, overridden
 
 @dataclass
 class Conflict:
+    """A clash found while planning (a value, never raised): `what` (a room, or a person) is
+    taken from `start` to `end` by `event`. A room's clash refuses the plan
+    (portal.calendar.changes raises a CalendarProblem naming it); a person's is a warning."""
+
     what: Room | User
     event: Event
     start: dt.datetime

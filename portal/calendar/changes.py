@@ -1,8 +1,15 @@
-"""Changing the calendar: plan, change, move, cancel events and answer invitations.
+"""Changing the calendar: plan, change, move and cancel events, answer invitations, and keep
+each event's next reminder in step.
 
-The web pages, the drag-and-drop handler, the ICS import and the demo all go through these
-functions, so the rules (times, rooms, people, recurrence) hold the same everywhere, and the
-people concerned are notified (invitation, change, cancellation, answer) in their own language.
+The event form (through portal.calendar.schemas), drag and drop, the ICS import and the demo all
+go through these functions, so the rules (times, rooms, people, recurrence) hold the same
+everywhere, and the people concerned are told (portal.calendar.notices) in their own language.
+
+Cancelling and answering take (dbsession, actor, ..., registry=): the application's registry
+gives each person's language. Planning, changing and moving take the
+request of the person doing it: they may book only the rooms they hold `book` on, invite only
+the client contacts they may see, and a clashing booking is named to them only if they may see
+it — all questions of that person's permissions, which the request's security policy answers.
 """
 
 from __future__ import annotations
@@ -10,18 +17,31 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from string import Template
 
 import sqlalchemy as sa
-from pyramid.i18n import make_localizer
-from pyramid.interfaces import ITranslationDirectories
 
 from models.calendar import Event, EventAttendee, EventReminder, EventRoom, Room
+from models.clients import Contact
 from models.meta import utcnow
-from models.notifications import notify
 from models.people import Department, Membership, User
 from portal.calendar.booking import Conflict, person_conflicts, room_conflicts
-from portal.calendar.events import located
+from portal.calendar.notices import (
+    ANSWERS,
+    CANCELLED,
+    CANCELLED_BODY,
+    CANCELLED_FOLLOWING_BODY,
+    CANCELLED_ONE_BODY,
+    CHANGED,
+    CHANGED_BODY,
+    CHANGED_FOLLOWING_BODY,
+    CHANGED_ONE_BODY,
+    INVITATION,
+    INVITATION_BODY,
+    REMOVED,
+    REMOVED_BODY,
+    Notices,
+    attendee_users,
+)
 from portal.calendar.recurrence import (
     CalendarProblem,
     occurrence_starts,
@@ -30,30 +50,14 @@ from portal.calendar.recurrence import (
     series_end,
     truncate_rule,
     utc_stamp,
-    zone,
 )
-from portal.core.i18n import _
+from portal.core.i18n import _, format_datetime
+from portal.resources import locate
+from portal.security.policy import sql_filter
 
 SCOPES = ("this", "following", "all")
-
-# Notification texts (translated for each recipient; ${who} is the person who acted).
-INVITATION = _("Invitation: ${title}")
-INVITATION_BODY = _("${who} invites you: ${when}.")
-CHANGED = _("Changed: ${title}")
-CHANGED_BODY = _("${who} changed the event: now ${when}.")
-CHANGED_ONE_BODY = _("${who} changed one occurrence: now ${when}.")
-CHANGED_FOLLOWING_BODY = _("${who} changed this and the following occurrences: from ${when}.")
-REMOVED = _("Cancelled for you: ${title}")
-REMOVED_BODY = _("${who} removed you from the event.")
-CANCELLED = _("Cancelled: ${title}")
-CANCELLED_ONE_BODY = _("${who} cancelled the occurrence of ${when}.")
-CANCELLED_FOLLOWING_BODY = _("${who} cancelled the occurrences from ${when} on.")
-CANCELLED_BODY = _("${who} cancelled the event of ${when}.")
-ANSWERS = {
-    "accepted": _("${who} accepted: ${title}"),
-    "tentative": _("${who} might come: ${title}"),
-    "declined": _("${who} declined: ${title}"),
-}
+# An event longer than this is refused: a repeating event says it better.
+MAX_LENGTH = dt.timedelta(days=62)
 
 
 @dataclass
@@ -98,91 +102,6 @@ class Outcome:
     stamp: str | None = None
 
 
-# --- notifications in the recipient's language ---------------------------------------------------
-
-
-def _localizer(request, user: User):
-    cache = request.__dict__.setdefault("_calendar_localizers", {})
-    locale = user.locale or request.registry.settings.get("pyramid.default_locale_name") or "ru"
-    if locale not in cache:
-        dirs = request.registry.queryUtility(ITranslationDirectories, default=[])
-        cache[locale] = make_localizer(locale, dirs)
-    return cache[locale], locale
-
-
-def when_text(request, event: Event, start: dt.datetime, user: User) -> str:
-    """The occurrence's time in the recipient's zone and language, e.g. "23 Nov 2026, 10:00"."""
-    from babel.dates import format_date
-
-    _loc, locale = _localizer(request, user)
-    where = event.timezone if event.all_day else user.timezone
-    # A big tick formats thousands of these: each moment once per language and zone.
-    cache = request.__dict__.setdefault("_calendar_dates", {})
-    key = (locale, where, start, event.all_day)
-    if key not in cache:
-        local = start.astimezone(zone(where))
-        clock = "" if event.all_day else local.strftime(", %H:%M")
-        cache[key] = format_date(local.date(), "medium", locale=locale) + clock
-    return cache[key]
-
-
-def _wording(request, localizer, locale: str, msgid) -> Template:
-    """The message in one language as a template: translated once per request and language,
-    filled for each person (a tick tells thousands)."""
-    cache = request.__dict__.setdefault("_calendar_wording", {})
-    key = (locale, str(msgid))
-    if key not in cache:
-        cache[key] = Template(localizer.translate(_(msgid)))
-    return cache[key]
-
-
-def notes_for(
-    request, users, kind: str, title, event, start: dt.datetime | None = None, body=None
-) -> list[dict]:
-    """Notification rows for each of `users` (anything with id, locale, timezone, active),
-    title and body translated for each; the acting person is left out."""
-    out = []
-    actor = request.identity.user if getattr(request, "identity", None) else None
-    url = f"/calendar/{event.id}"
-    if start is not None and event.rrule:
-        url += "?at=" + utc_stamp(start)
-    for user in users:
-        if user is None or (actor is not None and user.id == actor.id) or not user.active:
-            continue
-        loc, locale = _localizer(request, user)
-        mapping = {
-            "title": event.title,
-            "when": when_text(request, event, start or event.start_at, user),
-            "who": actor.full_name if actor is not None else "",
-        }
-        out.append(
-            {
-                "user_id": user.id,
-                "title": _wording(request, loc, locale, title).safe_substitute(mapping)[:300],
-                "body": _wording(request, loc, locale, body).safe_substitute(mapping)
-                if body
-                else mapping["when"],
-                "url": url,
-                "kind": kind,
-            }
-        )
-    return out
-
-
-def tell(request, users, kind: str, title, event: Event, start: dt.datetime | None = None, body=None) -> int:
-    """Notify each of `users` (User rows) in their own language."""
-    notes = notes_for(request, users, kind, title, event, start, body)
-    for n in notes:
-        notify(request.dbsession, n["user_id"], n["title"], n["body"], n["url"], kind=n["kind"])
-    return len(notes)
-
-
-def attendee_users(event: Event, include_declined: bool = False) -> list[User]:
-    return [
-        a.user for a in event.attendees if a.user is not None and (include_declined or a.answer != "declined")
-    ]
-
-
 # --- checks ---------------------------------------------------------------------------------------
 
 
@@ -196,7 +115,7 @@ def problems_for(
         problems["title"] = _("Give the event a title.")
     if data.end <= data.start:
         problems["end"] = _("The end must be after the start.")
-    elif data.end - data.start > dt.timedelta(days=62):
+    elif data.end - data.start > MAX_LENGTH:
         problems["end"] = _("An event may last at most 62 days; use a repeating event instead.")
     users = list(db.scalars(sa.select(User).where(User.id.in_(data.user_ids)))) if data.user_ids else []
     gone = [u.full_name for u in users if not u.active]
@@ -212,7 +131,7 @@ def problems_for(
     already = {b.room_id for b in event.bookings} if event is not None else set()
     for room in rooms:
         if room.id not in already and (
-            not room.active or not request.has_permission("book", located(request, room))
+            not room.active or not request.has_permission("book", locate(request, room))
         ):
             problems["rooms"] = _("${room} cannot be booked.", mapping={"room": room.name})
     warnings: list[Conflict] = []
@@ -226,15 +145,31 @@ def problems_for(
     return problems, warnings
 
 
+def _notices(request) -> Notices:
+    """Notices from the person of `request` (none for a script's request)."""
+    identity = getattr(request, "identity", None)
+    return Notices(request.registry, identity.user if identity else None)
+
+
+def _refuse_cancelled(event: Event) -> None:
+    """A cancelled event stays as it was, for its people to see what happened."""
+    if event.cancelled:
+        raise CalendarProblem(_("A cancelled event cannot be changed."), status=409)
+
+
+def _refuse(problems: dict) -> None:
+    """Raise the first of the problems found, naming its field; nothing is stored."""
+    if problems:
+        field_name, message = next(iter(problems.items()))
+        raise CalendarProblem(message, field_name)
+
+
 def contact_guests(
     request, contact_ids, kept: dict[int, tuple[str, str]] | None = None
 ) -> tuple[list[tuple[int, str, str]], list[int]]:
     """The client contacts chosen as guests, as (contact id, name, e-mail) from their records,
     and the ids the person may not see (refused). Guests kept from the event as it was are
     not checked again: whoever edits it may not see every contact the organizer invited."""
-    from models.clients import Contact
-    from portal.security.policy import sql_filter
-
     kept = kept or {}
     wanted = [cid for cid in dict.fromkeys(contact_ids) if cid not in kept]
     found = {}
@@ -257,11 +192,10 @@ def contact_guests(
 
 
 def conflict_message(request, conflict: Conflict):
-    """ "Room 1 is taken at that time by “Board meeting” (23 Nov, 10:00–11:00)."""
-    from portal.core.i18n import format_datetime
-
+    """ "Room 1 is taken at that time by “Board meeting” (23 Nov, 10:00–11:00)": the other
+    event named only to whoever may see it, the times in their zone."""
     event = conflict.event
-    may_see = event.visibility == "public" or request.has_permission("view", located(request, event))
+    may_see = event.visibility == "public" or request.has_permission("view", locate(request, event))
     name = event.title if may_see else request.translate(_("a private event"))
     when = (
         format_datetime(request, conflict.start, "short")
@@ -275,6 +209,7 @@ def conflict_message(request, conflict: Conflict):
 
 
 def warning_text(request, conflicts: list[Conflict]) -> str | None:
+    """The people planned to be elsewhere at that time, as a warning (planning goes ahead)."""
     if not conflicts:
         return None
     names = sorted({c.what.full_name for c in conflicts})
@@ -422,12 +357,11 @@ def create_event(
     notify_people: bool = True,
     uid: str | None = None,
 ) -> Outcome:
-    """Plan a new event; raises CalendarProblem(field, message) when it cannot be planned."""
+    """Plan a new event as the person of `request` (organized by them, or by `organizer`);
+    raises CalendarProblem naming the field when it cannot be planned."""
     db = request.dbsession
     problems, warnings = problems_for(request, data)
-    if problems:
-        field_name, message = next(iter(problems.items()))
-        raise CalendarProblem(field_name, message) from None
+    _refuse(problems)
     organizer = organizer or request.identity.user
     event = Event(organizer_id=organizer.id, ical_uid=uid or new_uid(), exdates=[])
     _fill(event, data)
@@ -438,7 +372,7 @@ def create_event(
     db.flush()
     schedule_reminder(db, event)
     if notify_people:
-        tell(request, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
+        _notices(request).tell(db, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
     return Outcome(event, warnings)
 
 
@@ -461,6 +395,7 @@ def update_event(
     For a series, the form shows the chosen occurrence; a change of its start moves the whole
     series (scope "all") or the rest of it ("following") by as much.
     """
+    _refuse_cancelled(event)
     if scope not in SCOPES:
         scope = "all"
     occurrence = parse_stamp(stamp) if stamp else None
@@ -476,14 +411,14 @@ def update_event(
         data.start = event.start_at + shift
         data.end = data.start + length
     db = request.dbsession
+    notices = _notices(request)
     moved = [
         utc_stamp(r) for r in db.scalars(sa.select(Event.recurrence_id).where(Event.series_id == event.id))
     ]
     problems, warnings = problems_for(
         request, data, event, exclude_ids={event.id}, exdates=[*(event.exdates or []), *moved]
     )
-    if problems:
-        raise CalendarProblem(*next(iter(problems.items())))
+    _refuse(problems)
     changed = _changed(event, data)
     rooms_before = {b.room_id for b in event.bookings}
     _fill(event, data)
@@ -494,12 +429,28 @@ def update_event(
     db.flush()
     schedule_reminder(db, event)
     invited_ids = {u.id for u in invited}
-    tell(request, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
+    notices.tell(db, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
     if changed or rooms_changed:
         others = [u for u in attendee_users(event) if u.id not in invited_ids]
-        tell(request, others, "event_change", CHANGED, event, body=CHANGED_BODY)
-    tell(request, removed, "event_cancellation", REMOVED, event, body=REMOVED_BODY)
+        notices.tell(db, others, "event_change", CHANGED, event, body=CHANGED_BODY)
+    notices.tell(db, removed, "event_cancellation", REMOVED, event, body=REMOVED_BODY)
     return Outcome(event, warnings)
+
+
+def replace_event(dbsession, event: Event, data: EventInput, exdates: list[str]) -> Event:
+    """An event imported again from a calendar program: it becomes what the file says, its
+    changed occurrences go (the file brings its own), and nobody is told (importing invites
+    no one)."""
+    _fill(event, data)
+    event.exdates = exdates
+    event.status = "confirmed"
+    event.sequence += 1
+    _sync_people(dbsession, event, data)
+    for old in dbsession.scalars(sa.select(Event).where(Event.series_id == event.id)):
+        dbsession.delete(old)
+    dbsession.flush()
+    schedule_reminder(dbsession, event)
+    return event
 
 
 def _copy_people(source: Event, target: Event) -> None:
@@ -520,10 +471,10 @@ def _copy_people(source: Event, target: Event) -> None:
 def _change_one(request, event: Event, occurrence: dt.datetime, data: EventInput) -> Outcome:
     """A changed occurrence becomes a row of its own (RECURRENCE-ID), the series skips it."""
     db = request.dbsession
+    notices = _notices(request)
     data.rrule = ""
     problems, warnings = problems_for(request, data, None, exclude_ids=set(), skip={event.id: {occurrence}})
-    if problems:
-        raise CalendarProblem(*next(iter(problems.items())))
+    _refuse(problems)
     single = Event(
         organizer_id=event.organizer_id,
         ical_uid=event.ical_uid,
@@ -542,28 +493,28 @@ def _change_one(request, event: Event, occurrence: dt.datetime, data: EventInput
     schedule_reminder(db, single)
     schedule_reminder(db, event)
     invited_ids = {u.id for u in invited}
-    tell(request, invited, "event_invitation", INVITATION, single, body=INVITATION_BODY)
-    tell(
-        request,
+    notices.tell(db, invited, "event_invitation", INVITATION, single, body=INVITATION_BODY)
+    notices.tell(
+        db,
         [u for u in attendee_users(single) if u.id not in invited_ids],
         "event_change",
         CHANGED,
         single,
         body=CHANGED_ONE_BODY,
     )
-    tell(request, removed, "event_cancellation", REMOVED, single, body=REMOVED_BODY)
+    notices.tell(db, removed, "event_cancellation", REMOVED, single, body=REMOVED_BODY)
     return Outcome(single, warnings)
 
 
 def _change_following(request, event: Event, occurrence: dt.datetime, data: EventInput) -> Outcome:
     """Split the series: the old one ends before `occurrence`, a new one starts there."""
     db = request.dbsession
+    notices = _notices(request)
     if data.rrule == event.rrule:
         data.rrule = rest_of_rule(event.rrule, event.start_at, event.timezone, occurrence)
     later_ex = [s for s in (event.exdates or []) if parse_stamp(s) and parse_stamp(s) > occurrence]
     problems, warnings = problems_for(request, data, None, exclude_ids={event.id}, exdates=later_ex)
-    if problems:
-        raise CalendarProblem(*next(iter(problems.items())))
+    _refuse(problems)
     _end_series_before(db, event, occurrence)
     new = Event(organizer_id=event.organizer_id, ical_uid=new_uid(), exdates=later_ex)
     _fill(new, data)
@@ -576,16 +527,16 @@ def _change_following(request, event: Event, occurrence: dt.datetime, data: Even
     schedule_reminder(db, new)
     schedule_reminder(db, event)
     invited_ids = {u.id for u in invited}
-    tell(request, invited, "event_invitation", INVITATION, new, body=INVITATION_BODY)
-    tell(
-        request,
+    notices.tell(db, invited, "event_invitation", INVITATION, new, body=INVITATION_BODY)
+    notices.tell(
+        db,
         [u for u in attendee_users(new) if u.id not in invited_ids],
         "event_change",
         CHANGED,
         new,
         body=CHANGED_FOLLOWING_BODY,
     )
-    tell(request, removed, "event_cancellation", REMOVED, new, body=REMOVED_BODY)
+    notices.tell(db, removed, "event_cancellation", REMOVED, new, body=REMOVED_BODY)
     return Outcome(new, warnings, utc_stamp(new.start_at) if new.rrule else None)
 
 
@@ -609,6 +560,7 @@ def move_event(
     all_day: bool | None = None,
 ) -> Outcome:
     """Drag and drop / resize: a single event moves, one occurrence of a series moves alone."""
+    _refuse_cancelled(event)
     data = input_of(event)
     data.start, data.end = start, end
     if all_day is not None:
@@ -656,9 +608,12 @@ def input_of(event: Event) -> EventInput:
     )
 
 
-def cancel_event(request, event: Event, scope: str = "all", stamp: str | None = None) -> Event:
-    """Cancel the event, one occurrence, or this and the following ones; attendees are told."""
-    db = request.dbsession
+def cancel_event(dbsession, actor: User | None, event: Event, scope: str = "all",
+                 stamp: str | None = None, *, registry) -> Event:
+    """Cancel the event, one occurrence, or this and the following ones; attendees are told
+    (by `actor`, who is not told; `registry`: the application's, for their language)."""
+    db = dbsession
+    notices = Notices(registry, actor)
     occurrence = parse_stamp(stamp) if stamp else None
     if not event.rrule or occurrence is None or (scope == "following" and occurrence == event.start_at):
         scope = "all"
@@ -672,34 +627,37 @@ def cancel_event(request, event: Event, scope: str = "all", stamp: str | None = 
             row.status = "cancelled"
         db.flush()
         schedule_reminder(db, event)
-        tell(request, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_ONE_BODY)
+        notices.tell(db, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_ONE_BODY)
     elif scope == "following":
         _end_series_before(db, event, occurrence)
         db.flush()
         schedule_reminder(db, event)
-        tell(
-            request, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_FOLLOWING_BODY
+        notices.tell(
+            db, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_FOLLOWING_BODY
         )
     else:
         event.status = "cancelled"
         event.sequence += 1
         db.flush()
         schedule_reminder(db, event)
-        tell(request, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_BODY)
+        notices.tell(db, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_BODY)
     return event
 
 
-def answer_invitation(request, event: Event, answer: str) -> EventAttendee | None:
-    """The person's answer (accepted, tentative, declined); the organizer is told."""
-    me = request.identity.user
-    attendee = event.attendee_for(me.id)
+def answer_invitation(dbsession, actor: User, event: Event, answer: str, *,
+                      registry) -> EventAttendee | None:
+    """`actor`'s answer to an invitation (accepted, tentative, declined); the organizer is told.
+    None when they are not invited or the answer is not one of those."""
+    attendee = event.attendee_for(actor.id)
     if attendee is None or answer not in ("accepted", "tentative", "declined"):
         return None
     if attendee.answer != answer:
         attendee.answer = answer
         attendee.answered_at = utcnow()
-        if event.organizer_id != me.id:
-            tell(request, [event.organizer], "event_answer", ANSWERS[answer], event)
+        if event.organizer_id != actor.id:
+            Notices(registry, actor).tell(
+                dbsession, [event.organizer], "event_answer", ANSWERS[answer], event
+            )
     return attendee
 
 

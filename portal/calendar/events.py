@@ -1,8 +1,8 @@
 """Reading the calendar: which events a person may see, and their occurrences in a window.
 
 Every listing filters in SQL (DESIGN §5): `sql_filter(request, Event, "view")` plus the
-narrowing of busy-only and private events, computed as a column so one query tells, per row,
-whether the viewer sees the details or just "busy".
+narrowing of busy-only and private events (portal.calendar.security), computed as a column so
+one query tells, per row, whether the viewer sees the details or just "busy".
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from models.calendar import WIDE_AFTER, Event, EventAttendee, EventRoom
-from portal.calendar.recurrence import occurrence_starts, parse_stamp, utc_stamp, zone
+from portal.calendar.recurrence import occurrence_starts, parse_stamp, utc_stamp
+from portal.calendar.security import details_clause, edit_clause
+from portal.core.i18n import zone_named
 from portal.security.policy import sql_filter
 
 
@@ -42,54 +44,12 @@ class Occurrence:
         return f"{self.event.id}:{self.stamp}"
 
 
-def located(request, obj):
-    """Give a row loaded by a query its place in the tree, so its ACL can be checked."""
-    if getattr(obj, "__parent__", None) is None:
-        from models.calendar import Room
-
-        section = request.root["calendar"]
-        obj.__parent__ = section["rooms"] if isinstance(obj, Room) else section
-        obj.__name__ = str(obj.id)
-    return obj
-
-
 def attending_clause(user_id: int):
     """Events `user_id` is invited to and has not declined (the organizer is an attendee)."""
     return Event.id.in_(
         sa.select(EventAttendee.event_id).where(
             EventAttendee.user_id == user_id, EventAttendee.answer != "declined"
         )
-    )
-
-
-def edit_clause(request):
-    """Rows the viewer may edit (Event.__acl__ as SQL): the role matrix, except that a private
-    event is only its organizer's (and admin's) to change."""
-    identity = request.identity
-    if identity is None:
-        return sa.false()
-    if identity.is_admin:
-        return sa.true()
-    return sa.and_(
-        sql_filter(request, Event, "edit"),
-        sa.or_(Event.visibility != "private", Event.organizer_id == identity.user.id),
-    )
-
-
-def details_clause(request):
-    """Rows whose details the viewer may see: public ones, their own and those they are invited
-    to, and busy-only ones they may edit; a private event only its people (and admin) read."""
-    identity = request.identity
-    if identity is None:
-        return sa.false()
-    if identity.is_admin:
-        return sa.true()
-    me = identity.user.id
-    return sa.or_(
-        Event.visibility == "public",
-        Event.organizer_id == me,
-        Event.id.in_(sa.select(EventAttendee.event_id).where(EventAttendee.user_id == me)),
-        sa.and_(Event.visibility == "busy", sql_filter(request, Event, "edit")),
     )
 
 
@@ -294,7 +254,7 @@ def busy_of(request, user_ids, ws: dt.datetime, we: dt.datetime) -> dict[int, li
 
 def local_window(day: dt.date, days: int, tzname) -> tuple[dt.datetime, dt.datetime]:
     """[start, end) in UTC of `days` local days from `day` in the zone."""
-    tz = zone(tzname) if isinstance(tzname, str) or tzname is None else tzname
+    tz = zone_named(tzname) if isinstance(tzname, str) or tzname is None else tzname
     start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
     end = dt.datetime.combine(day + dt.timedelta(days=days), dt.time(), tzinfo=tz)
     return start.astimezone(dt.UTC), end.astimezone(dt.UTC)

@@ -20,23 +20,24 @@ import icalendar
 import sqlalchemy as sa
 from icalendar.timezone import tzid
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import object_session, selectinload
 
 from models.calendar import CalendarFeed, Event, EventAttendee, EventRoom
+from models.errors import UserError
 from models.meta import utcnow
 from models.people import User
 from models.registry import Registry, registers
-from portal.calendar.changes import EventInput, create_event, schedule_reminder
+from portal.calendar.changes import EventInput, create_event, replace_event
 from portal.calendar.recurrence import (
     FREQUENCIES,
     MAX_COUNT,
     CalendarProblem,
+    localize,
     parse_stamp,
     series_end,
     utc_stamp,
-    zone,
 )
-from portal.core.i18n import _
+from portal.core.i18n import _, zone_named
 
 PRODID = "-//Portal CRM//Calendar//EN"
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -86,7 +87,7 @@ def user_by_token(dbsession, token: str) -> User | None:
 
 
 def _when(event: Event, value: dt.datetime):
-    tz = zone(event.timezone)
+    tz = zone_named(event.timezone)
     local = value.astimezone(tz)
     return local.date() if event.all_day else local
 
@@ -110,7 +111,7 @@ def vevent(event: Event, base_url: str = "", recurrence_id: dt.datetime | None =
             "recurrence-id",
             _when(event, event.recurrence_id)
             if not event.all_day
-            else event.recurrence_id.astimezone(zone(event.timezone)).date(),
+            else event.recurrence_id.astimezone(zone_named(event.timezone)).date(),
         )
     if event.rrule:
         v.add("rrule", icalendar.vRecur.from_ical(event.rrule))
@@ -166,8 +167,6 @@ def event_ics(event: Event, base_url: str = "") -> bytes:
     """One event as an .ics file (a series with its changed occurrences)."""
     parts = [vevent(event, base_url)]
     if event.rrule:
-        from sqlalchemy.orm import object_session
-
         for single in object_session(event).scalars(
             sa.select(Event).where(Event.series_id == event.id).order_by(Event.recurrence_id)
         ):
@@ -213,10 +212,8 @@ class ImportResult:
     bounded: int = 0  # series without an end, given one
 
 
-class ImportRefused(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class ImportRefused(UserError):
+    """The file as a whole cannot be imported (not iCalendar, too large, too many events)."""
 
 
 def parse_calendar(data: bytes) -> icalendar.Calendar:
@@ -254,7 +251,7 @@ def _iana(name: str) -> str | None:
     parts = name.strip("/").split("/")
     candidates += ["/".join(parts[-n:]) for n in (3, 2) if len(parts) > n]
     for candidate in candidates:
-        if candidate and "/" in candidate or candidate == "UTC":
+        if (candidate and "/" in candidate) or candidate == "UTC":
             try:
                 return ZoneInfo(candidate).key
             except (KeyError, ValueError):
@@ -321,8 +318,6 @@ def _to_utc(value, default_tz: ZoneInfo) -> tuple[dt.datetime, str | None]:
     """A DTSTART-like value as UTC and its zone name (None for dates)."""
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
-            from portal.calendar.recurrence import localize
-
             value = localize(value, default_tz)
             return value.astimezone(dt.UTC), default_tz.key
         return value.astimezone(dt.UTC), _zone_key(value, default_tz)
@@ -342,19 +337,19 @@ def _rule_of(component, start_utc: dt.datetime, tzname: str) -> tuple[str, bool]
     # Repeating within a day (by the hour, minute or second) would make thousands of
     # occurrences a day: not a calendar event, and costly to expand.
     if freq not in FREQUENCIES or set(recur) & {"BYHOUR", "BYMINUTE", "BYSECOND"}:
-        raise CalendarProblem("rrule", _("repeats in a way the portal does not support"))
+        raise CalendarProblem(_("repeats in a way the portal does not support"), "rrule")
     bounded = False
     if "UNTIL" in recur:
         until = recur["UNTIL"][0]
         if isinstance(until, dt.datetime):
-            until = until if until.tzinfo else until.replace(tzinfo=zone(tzname))
+            until = until if until.tzinfo else until.replace(tzinfo=zone_named(tzname))
         else:
-            until = dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=zone(tzname))
+            until = dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=zone_named(tzname))
         recur["UNTIL"] = [until.astimezone(dt.UTC)]
     elif "COUNT" in recur:
         recur["COUNT"] = [min(int(recur["COUNT"][0]), MAX_COUNT)]
     else:
-        local = start_utc.astimezone(zone(tzname))
+        local = start_utc.astimezone(zone_named(tzname))
         end = local.replace(year=local.year + IMPORT_OPEN_SERIES_YEARS, day=min(local.day, 28))
         recur["UNTIL"] = [end.astimezone(dt.UTC)]
         bounded = True
@@ -387,12 +382,12 @@ def import_ics(
         summary = str(comp.get("summary") or "").strip() or request.translate(_("(no title)"))
         try:
             if comp.get("dtstart") is None:
-                raise CalendarProblem("start", _("has no start"))
+                raise CalendarProblem(_("has no start"), "start")
             start_value = comp.decoded("dtstart")
             start, tzname = _to_utc(start_value, default_tz)
             all_day = not isinstance(start_value, dt.datetime)
             if comp.get("dtend") is not None:
-                end, _z = _to_utc(comp.decoded("dtend"), zone(tzname) if tzname else default_tz)
+                end, _z = _to_utc(comp.decoded("dtend"), zone_named(tzname) if tzname else default_tz)
             elif comp.get("duration") is not None:
                 end = start + comp.decoded("duration")
             else:
@@ -410,9 +405,9 @@ def import_ics(
                 master = masters.get(uid or "")
                 if master is None:
                     raise CalendarProblem(
-                        "rrule", _("changes an occurrence of a series that is not in the file")
+                        _("changes an occurrence of a series that is not in the file"), "rrule"
                     )
-                rid, _z = _to_utc(comp.decoded("recurrence-id"), zone(master.timezone))
+                rid, _z = _to_utc(comp.decoded("recurrence-id"), zone_named(master.timezone))
                 single = Event(
                     organizer_id=me.id,
                     ical_uid=master.ical_uid,
@@ -455,7 +450,7 @@ def import_ics(
                 else []
             ):
                 for d in ex.dts:
-                    exdates.append(utc_stamp(_to_utc(d.dt, zone(tzname))[0]))
+                    exdates.append(utc_stamp(_to_utc(d.dt, zone_named(tzname))[0]))
             guests = []
             attendees = comp.get("attendee") or []
             for att in attendees if isinstance(attendees, list) else [attendees]:
@@ -486,18 +481,7 @@ def import_ics(
                 else None
             )
             if existing is not None:
-                from portal.calendar.changes import _fill, _sync_people
-
-                _fill(existing, data)
-                existing.exdates = exdates
-                existing.status = "confirmed"
-                existing.sequence += 1
-                _sync_people(db, existing, data)
-                for old in db.scalars(sa.select(Event).where(Event.series_id == existing.id)):
-                    db.delete(old)
-                db.flush()
-                schedule_reminder(db, existing)
-                event = existing
+                event = replace_event(db, existing, data, exdates)
                 result.updated += 1
             else:
                 event = create_event(request, data, notify_people=False, uid=uid).event

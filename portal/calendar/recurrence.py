@@ -1,7 +1,9 @@
-"""Recurrence and time-zone rules of the calendar (python-dateutil's rrule, zoneinfo).
+"""Recurrence and time-zone rules of the calendar (python-dateutil's rrule, zoneinfo), and
+`CalendarProblem`, the calendar's way of saying an event cannot be planned as asked.
 
 Occurrences are computed in the event's own zone (wall-clock time), then turned into UTC, so a
-weekly meeting at 10:00 stays at 10:00 when the clocks change.
+weekly meeting at 10:00 stays at 10:00 when the clocks change. `Recurrence` is what the event
+form says about repeating, as an RRULE and back, and in words.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from dateutil import rrule as du
 from pyramid.i18n import TranslationString
 
-from portal.core.i18n import _
+from models.errors import UserError
+from portal.core.i18n import _, zone_named
+from portal.core.mail import translate
+from portal.core.parsing import parse_int
 
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -75,20 +81,9 @@ MAX_YEARS = 10
 UTC = dt.UTC
 
 
-class CalendarProblem(Exception):
-    """Bad input about times or recurrence: `field` names the form field, `message` says why."""
-
-    def __init__(self, field: str, message):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "Europe/Moscow")
-    except (KeyError, ValueError):
-        return ZoneInfo("Europe/Moscow")
+class CalendarProblem(UserError):
+    """An event that cannot be planned as asked (its times, its repeat rule, its people or
+    rooms): `message` says why, `field` names the form field it concerns."""
 
 
 def localize(naive: dt.datetime, tz: ZoneInfo, field: str = "start") -> dt.datetime:
@@ -97,12 +92,12 @@ def localize(naive: dt.datetime, tz: ZoneInfo, field: str = "start") -> dt.datet
     back = aware.astimezone(UTC).astimezone(tz)
     if back.replace(tzinfo=None) != naive:
         raise CalendarProblem(
-            field,
             _(
                 "${time} does not exist in the time zone ${zone}: the clocks are moved forward then. "
                 "Choose another time.",
                 mapping={"time": naive.strftime("%Y-%m-%d %H:%M"), "zone": tz.key},
             ),
+            field,
         )
     return aware
 
@@ -139,6 +134,28 @@ def monthly_choices(day: dt.date) -> list[tuple[str, TranslationString]]:
     if last:
         out.append(("last", NTH_WEEKDAY_WORDS[(-1, weekday)]))
     return out
+
+
+def monthly_weekday(monthly_by: str, first: dt.date) -> tuple[int, str] | None:
+    """The weekday of the month a monthly series repeats on ("weekday": the second Tuesday,
+    "last": the last Tuesday), read from its first day; None: on the same day of the month.
+    Refuses "last" when the first day is not in the last week of its month."""
+    if monthly_by not in MONTHLY_BY:
+        raise CalendarProblem(_("Choose on which day of the month the event repeats."), "repeat")
+    if monthly_by == "day":
+        return None
+    n, weekday, last = nth_weekday_of(first)
+    if monthly_by == "weekday":
+        return n, weekday
+    if not last:
+        raise CalendarProblem(
+            _(
+                "The first event is not in the last week of its month, so the series cannot repeat "
+                "on the last such weekday. Choose another start date or another day of the month."
+            ),
+            "repeat",
+        )
+    return -1, weekday
 
 
 @dataclass
@@ -208,14 +225,14 @@ class Recurrence:
             if n is not None and int(n) in NTH_VALUES:
                 nth = (int(n), day)
                 known.add("BYDAY")
-        if freq == "MONTHLY" and fields.get("BYMONTHDAY", "").isdigit():
+        if freq == "MONTHLY" and parse_int(fields.get("BYMONTHDAY")) is not None:
             known.add("BYMONTHDAY")  # the start's day of the month, said explicitly
         return cls(
             freq=freq,
-            interval=int(fields.get("INTERVAL", "1") or 1),
+            interval=parse_int(fields.get("INTERVAL")) or 1,
             weekdays=weekdays,
             until=until,
-            count=int(fields["COUNT"]) if fields.get("COUNT", "").isdigit() else None,
+            count=parse_int(fields.get("COUNT")),
             nth_weekday=nth,
             other=tuple(f"{k}={v}" for k, v in fields.items() if k not in known),
         )
@@ -225,28 +242,28 @@ class Recurrence:
         if not self.freq:
             return
         if self.freq not in FREQUENCIES:
-            raise CalendarProblem("freq", _("Choose how often the event repeats."))
+            raise CalendarProblem(_("Choose how often the event repeats."), "freq")
         if self.nth_weekday is not None and (
             self.freq != "MONTHLY" or self.nth_weekday[0] not in NTH_VALUES
             or self.nth_weekday[1] not in WEEKDAYS
         ):
-            raise CalendarProblem("monthly_by", _("Choose on which day of the month the event repeats."))
+            raise CalendarProblem(_("Choose on which day of the month the event repeats."), "monthly_by")
         if not 1 <= self.interval <= 366:
-            raise CalendarProblem("interval", _("The interval is a whole number from 1 to 366."))
+            raise CalendarProblem(_("The interval is a whole number from 1 to 366."), "interval")
         if self.count is None and self.until is None:
             raise CalendarProblem(
-                "ends", _("A repeating event needs an end: a last date or a number of times.")
+                _("A repeating event needs an end: a last date or a number of times."), "ends"
             )
         if self.count is not None and not 1 <= self.count <= MAX_COUNT:
             raise CalendarProblem(
-                "count", _("The number of times is from 1 to ${max}.", mapping={"max": MAX_COUNT})
+                _("The number of times is from 1 to ${max}.", mapping={"max": MAX_COUNT}), "count"
             )
         if self.until is not None:
             if self.until < start_date:
-                raise CalendarProblem("until", _("The last date is before the first event."))
+                raise CalendarProblem(_("The last date is before the first event."), "until")
             if self.until > start_date.replace(year=start_date.year + MAX_YEARS, day=min(start_date.day, 28)):
                 raise CalendarProblem(
-                    "until", _("A series may run at most ${years} years.", mapping={"years": MAX_YEARS})
+                    _("A series may run at most ${years} years.", mapping={"years": MAX_YEARS}), "until"
                 )
 
     def words(self, until_text=None):
@@ -287,18 +304,8 @@ class Recurrence:
 
     def describe(self, localizer, locale: str) -> str:
         """A short sentence such as "Every week: Mon, Wed, 10 times"."""
-        from babel.dates import format_date
-
         words = self.words(lambda d: format_date(d, "medium", locale=locale))
-        return translate_all(localizer, words) if words is not None else ""
-
-
-def translate_all(localizer, value) -> str:
-    """Translate a translation string whose mapping holds translation strings too."""
-    if isinstance(value, TranslationString):
-        mapping = value.mapping and {k: translate_all(localizer, v) for k, v in value.mapping.items()}
-        return localizer.translate(TranslationString(value, domain=value.domain, mapping=mapping or None))
-    return "" if value is None else str(value)
+        return translate(localizer, words) if words is not None else ""
 
 
 # --- occurrences -----------------------------------------------------------------------------------
@@ -317,16 +324,12 @@ def _simple_rule(rule: str):
     fields = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
     if fields.get("FREQ") not in _STEP_DAYS or set(fields) - {"FREQ", "INTERVAL", "COUNT", "UNTIL"}:
         return None
-    interval = fields.get("INTERVAL", "1")
-    count = fields.get("COUNT")
+    interval = parse_int(fields.get("INTERVAL", "1"))
+    count = parse_int(fields["COUNT"]) if "COUNT" in fields else None
     until = parse_stamp(fields["UNTIL"]) if "UNTIL" in fields else None
-    if (
-        not interval.isdigit()
-        or (count is not None and not count.isdigit())
-        or ("UNTIL" in fields and until is None)
-    ):
+    if interval is None or ("COUNT" in fields and count is None) or ("UNTIL" in fields and until is None):
         return None
-    return _STEP_DAYS[fields["FREQ"]] * max(1, int(interval)), int(count) if count else None, until
+    return _STEP_DAYS[fields["FREQ"]] * max(1, interval), count, until
 
 
 def _simple_starts(
@@ -359,7 +362,7 @@ def occurrence_starts(
     limit: int | None = None,
 ) -> list[dt.datetime]:
     """UTC starts of the series (inclusive bounds, UTC), computed in the event's wall time."""
-    tz = zone(tzname)
+    tz = zone_named(tzname)
     local_start = start_at.astimezone(tz)
     simple = _simple_rule(rule) if rule and after is not None and before is not None and not limit else None
     if simple is not None:
@@ -389,7 +392,7 @@ def series_end(rule: str, start_at: dt.datetime, end_at: dt.datetime, tzname: st
     """The end of the last occurrence (the rule always ends: UNTIL or COUNT)."""
     if not rule:
         return end_at
-    tz = zone(tzname)
+    tz = zone_named(tzname)
     r = _rule(rule, start_at.astimezone(tz))
     last = None
     for last in r:  # noqa: B007 — bounded by COUNT ≤ MAX_COUNT or UNTIL ≤ MAX_YEARS

@@ -22,8 +22,9 @@ from models.calendar import Event, EventAttendee, EventReminder
 from models.meta import utcnow
 from models.notifications import notify_many
 from models.people import User
-from portal.calendar.changes import next_occurrence, notes_for
+from portal.calendar.changes import next_occurrence
 from portal.calendar.events import overridden
+from portal.calendar.notices import Notices
 from portal.core.i18n import _
 from portal.core.ticker import job
 
@@ -93,9 +94,12 @@ MOVE_ON = (
 )
 
 
+@job("event_reminders")
 def send_event_reminders(request, now: dt.datetime | None = None) -> int:
     """Fire every due event reminder; returns how many inbox notifications were made."""
     db = request.dbsession
+    # From the portal itself (nobody to leave out), one batch of translations for the run.
+    notices = Notices(request.registry)
     now = now or utcnow()
     total = 0
     while True:
@@ -116,7 +120,7 @@ def send_event_reminders(request, now: dt.datetime | None = None) -> int:
                 and start is not None
                 and start + (event.end_at - event.start_at) > now
             ):
-                for n in notes_for(request, people[event.id], KIND, REMINDER, event, start,
+                for n in notices.notes(people[event.id], KIND, REMINDER, event, start,
                                    body=REMINDER_BODY):
                     items.append((n["user_id"], n["title"], n["body"], n["url"], n["kind"], None))
             nxt = None
@@ -136,5 +140,3 @@ def send_event_reminders(request, now: dt.datetime | None = None) -> int:
             break
     return total
 
-
-job("event_reminders")(send_event_reminders)

@@ -8,7 +8,8 @@ import datetime as dt
 from models.calendar import Event, EventAttendee, EventRoom, Room
 from models.meta import utcnow
 from portal.calendar.changes import new_uid, schedule_reminder
-from portal.calendar.recurrence import series_end, zone
+from portal.calendar.recurrence import series_end
+from portal.core.i18n import zone_named
 
 ROOMS = [
     ("Переговорная «Нева»", "room", 10, "3 этаж, 301", "Экран, камера для видеосвязи"),
@@ -163,7 +164,7 @@ def make_demo(context) -> None:
         )
         db.add(rooms[name])
     db.flush()
-    tz = zone("Europe/Moscow")
+    tz = zone_named("Europe/Moscow")
     monday = context.today - dt.timedelta(days=context.today.weekday())
     for offset, at, length, title, organizer, invited, room_names, answers, extra in EVENTS:
         day = context.today if offset == "today" else monday + dt.timedelta(days=offset)

@@ -19,7 +19,7 @@ from models.tasks import (
     TaskWatcher,
     schedule_notices,
 )
-from portal.tasks.jobs import following
+from portal.tasks.recurring import following
 
 ZONE = ZoneInfo("Europe/Moscow")
 

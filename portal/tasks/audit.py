@@ -10,6 +10,8 @@ versions tell the same change.
 
 from __future__ import annotations
 
+from pyramid.i18n import TranslationString
+
 from models.tasks import (
     Task,
     TaskAttachment,
@@ -97,8 +99,6 @@ def _field_value(column, value, names):
         days = [WEEKDAY_NAMES[d] for d in range(7) if (value or 0) & (1 << d)]
         if not days:
             return None, "ref"
-        from pyramid.i18n import TranslationString
-
         template = ", ".join(f"${{d{i}}}" for i in range(len(days)))
         return TranslationString(template, mapping={f"d{i}": d for i, d in enumerate(days)}), "ref"
     if column in ("remind_before", "interval", "month_day", "size", "link_id"):

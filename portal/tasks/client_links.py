@@ -15,10 +15,12 @@ from models.calendar import Event
 from models.clients import Contact, Organization
 from models.meta import utcnow
 from models.tasks import OPEN_STATES, Task
-from portal.calendar.events import details_clause, located
+from portal.calendar.security import details_clause
 from portal.clients.resources import contact_url, organization_url
 from portal.clients.timeline import TimelineItem, timeline_provider
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
+from portal.resources import locate
 from portal.security.policy import sql_filter
 from portal.tasks.links import register_link_type, resolve_links
 
@@ -63,8 +65,9 @@ def pick(request, kind: str, q: str) -> list[tuple[int, str]]:
     q = " ".join((q or "").split())[:100]
     if not q or kind not in ("organization", "contact", "client"):
         return []
-    if q.isdigit():
-        ids = [int(q)] if len(q) < 10 else []
+    number = parse_int(q)
+    if number is not None:
+        ids = [number] if number < 10**9 else []
         found = resolve_links(request, [("contact" if kind == "contact" else "organization", i) for i in ids])
         return [(link.id, link.label) for link in found.values() if link.known]
     if kind == "contact":
@@ -177,7 +180,7 @@ def events_timeline(request, target, *, planned: bool, limit: int) -> list[Timel
             TimelineItem(
                 at=event.start_at,
                 title=translate(_("Event: ${title}", mapping={"title": event.title})),
-                url=request.resource_url(located(request, event)),
+                url=request.resource_url(locate(request, event)),
                 kind="events",
                 icon="calendar-event",
                 detail=event.location or "",

@@ -1,4 +1,5 @@
-"""Tasks with due dates in a person's ICS feed (portal.calendar.ics.ICS_FEED_PROVIDERS).
+"""Tasks with due dates in a person's ICS feed (portal.calendar.ics.ICS_FEED_PROVIDERS, joined
+under the name "tasks" by portal.tasks' includeme).
 
 Calendar programs show VEVENTs everywhere (Google Calendar ignores VTODO in subscriptions), so
 each open task assigned to the person becomes an event: at its due time (15 minutes long), or
@@ -15,7 +16,6 @@ import sqlalchemy as sa
 from models.meta import utcnow
 from models.people import User
 from models.tasks import OPEN_STATES, Task
-from portal.calendar.ics import ICS_FEED_PROVIDERS
 from portal.core.i18n import _
 from portal.core.mail import localizer_for
 
@@ -62,8 +62,3 @@ def tasks_feed(request, user: User) -> list:
         return []
     prefix = localizer_for(request.registry, user.locale).translate(_("Task: "))
     return [task_vevent(t, request.application_url, prefix) for t in tasks]
-
-
-def register(config) -> None:
-    """Join the calendar's feed: tasks with due dates in each person's ICS feed."""
-    config.register(ICS_FEED_PROVIDERS, "tasks", tasks_feed)

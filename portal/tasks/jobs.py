@@ -1,5 +1,6 @@
 """Background work of tasks, run by `portal tick`: reminders, "due soon" and "overdue" notices,
-the occurrences of recurring tasks, and colleagues' birthdays ahead.
+the day's tasks of recurring series (their rule: portal/tasks/recurring.py), and colleagues'
+birthdays ahead. Each job takes the tick's (dbsession, registry); none needs a web request.
 
 Exactly once, even with two tick processes at the same time: due rows are claimed with
 `portal.core.ticker.claim` (FOR UPDATE SKIP LOCKED on PostgreSQL), and each is switched off by an
@@ -11,10 +12,8 @@ notices are marked in `notification_keys`.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -30,9 +29,10 @@ from models.tasks import (
     Task,
     TaskRecurrence,
 )
-from portal.core.i18n import DEFAULT_TIMEZONE, _
-from portal.tasks.notify import When, messages, ngettext, plural, readers
+from portal.core.i18n import _, zone_named
 from portal.core.ticker import claim, job
+from portal.tasks.notify import When, messages, ngettext, plural, readers
+from portal.tasks.recurring import create_occurrence, following
 
 BATCH = 2000
 
@@ -163,124 +163,18 @@ def fire_overdue(dbsession, registry, now: dt.datetime | None = None) -> int:
 # --- recurring tasks ----------------------------------------------------------------------------
 
 
-def _add_months(day: dt.date, months: int, month_day: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return dt.date(year, month, min(month_day, calendar.monthrange(year, month)[1]))
-
-
-def following(rec: TaskRecurrence, day: dt.date, inclusive: bool = False) -> dt.date | None:
-    """The first occurrence after `day` (or on it, when `inclusive`), within the series' bounds."""
-    interval = max(1, rec.interval or 1)
-    start = rec.starts_on
-    candidate: dt.date | None = None
-    if rec.frequency == "daily":
-        base = max(day if inclusive else day + dt.timedelta(days=1), start)
-        offset = (base - start).days % interval
-        candidate = base + dt.timedelta(days=(interval - offset) % interval)
-    elif rec.frequency == "weekly":
-        days = rec.weekday_list or [start.weekday()]
-        base = max(day if inclusive else day + dt.timedelta(days=1), start)
-        week0 = start - dt.timedelta(days=start.weekday())
-        for i in range(7 * interval + 7):
-            probe = base + dt.timedelta(days=i)
-            weeks = (probe - week0).days // 7
-            if probe.weekday() in days and weeks % interval == 0:
-                candidate = probe
-                break
-    else:
-        month_day = rec.month_day or start.day
-        months = 0
-        while candidate is None and months < 12 * 200:
-            probe = _add_months(start, months, month_day)
-            if probe >= start and (probe > day or (inclusive and probe == day)):
-                candidate = probe
-            months += interval
-    if candidate is None or (rec.until is not None and candidate > rec.until):
-        return None
-    return candidate
-
-
-def first_occurrence(rec: TaskRecurrence) -> dt.date | None:
-    return following(rec, rec.starts_on, inclusive=True)
-
-
-def reschedule(dbsession, rec: TaskRecurrence, today: dt.date) -> dt.date | None:
-    """The next day of a series whose rule has changed: today or later, skipping a day whose
-    task is made already (tasks already made stay as they are)."""
-    day = following(rec, today, inclusive=True)
-    while day is not None and dbsession.scalar(
-        sa.select(Task.id).where(Task.recurrence_id == rec.id, Task.occurrence_on == day)
-    ):
-        day = following(rec, day)
-    return day
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TIMEZONE)
-    except (KeyError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
-
-
-def create_occurrence(request, rec: TaskRecurrence, day: dt.date) -> Task | None:
-    """The task of `day` in the series, unless it exists already."""
-    from portal.tasks.service import (
-        Target,
-        TaskProblem,
-        create_task,
-        local_instant,
-        primary_department,
-    )
-
-    db = request.dbsession
-    exists = db.scalar(sa.select(Task.id).where(Task.recurrence_id == rec.id, Task.occurrence_on == day))
-    if exists:
-        return None
-    zone = _zone(rec.timezone)
-    try:
-        if rec.due_time is not None:
-            due_at, has_time = local_instant(day, rec.due_time, zone), True
-        else:
-            due_at, has_time = local_instant(day, dt.time(23, 59), zone), False
-    except TaskProblem:  # a time the clocks skip that day: an hour later
-        naive = dt.datetime.combine(day, rec.due_time or dt.time(23, 59)) + dt.timedelta(hours=1)
-        due_at, has_time = naive.replace(tzinfo=zone).astimezone(dt.UTC), rec.due_time is not None
-    assignee = rec.assignee if rec.assignee is not None and rec.assignee.active else None
-    department = rec.department
-    if assignee is None and department is None:
-        assignee = rec.author
-    if assignee is not None and department is None:
-        department = primary_department(db, assignee)
-    return create_task(
-        request,
-        title=rec.title,
-        description=rec.description,
-        priority=rec.priority,
-        target=Target(assignee, department),
-        due_at=due_at,
-        due_has_time=has_time,
-        due_on=day,
-        remind_before=rec.remind_before,
-        author=rec.author,
-        recurrence_id=rec.id,
-        occurrence_on=day,
-    )
-
-
-def create_recurring(request, now: dt.datetime | None = None) -> int:
+def create_recurring(dbsession, registry, now: dt.datetime | None = None) -> int:
     """Make today's occurrence of every series that is due (missed days are not made up)."""
-    db = request.dbsession
     now = now or utcnow()
     horizon = (now + dt.timedelta(days=1)).date()
     made = 0
     for rec in claim(
-        db,
+        dbsession,
         sa.select(TaskRecurrence)
         .where(TaskRecurrence.active, TaskRecurrence.next_on.is_not(None), TaskRecurrence.next_on <= horizon)
         .order_by(TaskRecurrence.id),
     ):
-        today = now.astimezone(_zone(rec.timezone)).date()
+        today = now.astimezone(zone_named(rec.timezone)).date()
         if rec.next_on > today:
             continue
         day = rec.next_on
@@ -289,7 +183,7 @@ def create_recurring(request, now: dt.datetime | None = None) -> int:
             if nxt is None or nxt > today:
                 break
             day = nxt
-        if create_occurrence(request, rec, day) is not None:
+        if create_occurrence(dbsession, rec, day, registry=registry) is not None:
             made += 1
         rec.next_on = following(rec, day)
         if rec.next_on is None:
@@ -348,7 +242,7 @@ def birthday_notices(dbsession, registry, now: dt.datetime | None = None) -> int
         ahead = DEFAULT_BIRTHDAYS_AHEAD if ahead is None else ahead
         if not ahead or birthday is None:
             continue
-        today = now.astimezone(_zone(zone)).date()
+        today = now.astimezone(zone_named(zone)).date()
         day = _next_birthday(birthday, today)
         days = (day - today).days
         if 0 < days <= ahead:
@@ -405,7 +299,7 @@ def overdue_job(request) -> int:
 
 @job("recurring_tasks")
 def recurring_job(request) -> int:
-    return create_recurring(request)
+    return create_recurring(request.dbsession, request.registry)
 
 
 @job("birthday_notices")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 from models import search
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskChecklistItem, TaskComment, TaskWatcher
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
 from portal.tasks.security import best_scope, queue_clause, visible_tasks
 
 VIEWS = {
@@ -79,8 +80,8 @@ class Filters:
             return value if value in allowed else default
 
         def number(name):
-            value = get.get(name, "")
-            return int(value) if value.isdigit() and len(value) < 10 else None
+            value = parse_int(get.get(name, ""))
+            return value if value is not None and value < 10**9 else None
 
         views = available_views(request)
         return cls(
@@ -151,8 +152,9 @@ def search_clause(dbsession, q: str, everyones: bool = False):
         return None
     ids = search.ids_of(dbsession, "task", q)
     clause = (Task.id if everyones else Task.id + 0).in_(ids) if ids is not None else sa.false()
-    if q.isdigit() and len(q) < 10:
-        clause = sa.or_(Task.id == int(q), clause)
+    number = parse_int(q)
+    if number is not None and number < 10**9:
+        clause = sa.or_(Task.id == number, clause)
     return clause
 
 

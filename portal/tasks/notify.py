@@ -18,10 +18,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from babel import dates as babel_dates
 from pyramid.i18n import TranslationString
+from pyramid.threadlocal import get_current_registry
 
 from models.notifications import notify_many
 from models.people import User
-from portal.core.i18n import DEFAULT_TIMEZONE, LANGUAGES
+from portal.core.i18n import LANGUAGES, zone_named
 from portal.core.mail import default_locale, localizer_for
 
 
@@ -112,11 +113,7 @@ def readers(dbsession, user_ids: Iterable[int], registry) -> dict[int, Reader]:
                 User.id.in_(ids[start : start + 500]), User.active
             )
         ):
-            try:
-                tz = ZoneInfo(zone or DEFAULT_TIMEZONE)
-            except (KeyError, ValueError):
-                tz = ZoneInfo(DEFAULT_TIMEZONE)
-            out[uid] = Reader(locale if locale in LANGUAGES else default, tz)
+            out[uid] = Reader(locale if locale in LANGUAGES else default, zone_named(zone))
     return out
 
 
@@ -149,14 +146,14 @@ def messages(
 
 
 def tell(
-    request, user_ids, kind: str, title, body, url: str, exclude: int | None = None, key: str | None = None
+    dbsession, registry, user_ids, kind: str, title, body, url: str, exclude: int | None = None,
+    key: str | None = None,
 ) -> None:
-    """Notify these people (except `exclude`, usually whoever made the change)."""
+    """Notify these people (except `exclude`, usually whoever made the change); `registry`, the
+    application's, gives their languages."""
     ids = {u for u in user_ids if u and u != exclude}
     if ids:
-        notify_many(
-            request.dbsession, messages(request.dbsession, request.registry, ids, kind, title, body, url, key)
-        )
+        notify_many(dbsession, messages(dbsession, registry, ids, kind, title, body, url, key))
 
 
 def tell_session(dbsession, user_ids, kind: str, title, body, url: str) -> None:
@@ -165,8 +162,6 @@ def tell_session(dbsession, user_ids, kind: str, title, body, url: str) -> None:
     request = dbsession.info.get("request")
     registry = getattr(request, "registry", None)
     if registry is None:
-        from pyramid.threadlocal import get_current_registry
-
         registry = get_current_registry()
     ids = {u for u in user_ids if u}
     if ids:

@@ -1,4 +1,6 @@
-"""Who may do what with a task: its computed ACL and the same rules as SQL for listings.
+"""Who may do what with a task or a series of recurring tasks: their computed ACLs (bound to
+the models by portal.tasks' includeme), the same rules as SQL for listings, and where a person
+may send a task.
 
 The role matrix applies as for any row (portal.security.policy.row_acl), with two differences:
 
@@ -6,6 +8,12 @@ The role matrix applies as for any row (portal.security.policy.row_acl), with tw
   `assign` only the author and the assignee (watchers follow a task, they do not change it);
 * a task waiting in a department's queue may be seen and taken by every member of that
   department (`dept:<id>` principals): that is how a department receives work.
+
+A series is its author's; its assignee may look at it; tasks' `edit` rule holds for it too.
+
+Anyone adds a task for anyone (task.add: all); the author re-sends their own task anywhere;
+`assign` with department scope (a department head) reassigns within their departments and those
+below; with scope all, anywhere.
 """
 
 from __future__ import annotations
@@ -14,12 +22,15 @@ import sqlalchemy as sa
 from pyramid.authorization import DENY_ALL, Allow
 from pyramid.traversal import find_root
 
+from models.people import Membership
 from models.roles import SCOPE_RANK
-from models.tasks import OPEN_STATES, Task
+from models.tasks import OPEN_STATES, Task, TaskRecurrence
 from portal.security.policy import ADMIN_ACE, sql_filter
 
 
 def task_acl(task: Task) -> list:
+    """The task's ACL: the role matrix for its department and people, narrowed by its workflow
+    state, and its department's members while it waits in their queue."""
     request = find_root(task).request
     matrix = request.role_matrix
     departments = task.security_departments()
@@ -81,3 +92,109 @@ def best_scope(request, type_name: str, permission: str) -> str | None:
         if role in identity.roles and SCOPE_RANK[scope] > SCOPE_RANK[best]:
             best = scope
     return best
+
+
+def recurrence_acl(rec: TaskRecurrence) -> list:
+    """A series is its author's; whoever it is assigned to may look at it. Tasks' edit rule
+    holds too: whoever edits tasks with scope all, or of the series' department queue with
+    scope department (a department head), views and edits the series."""
+    acl = [ADMIN_ACE, (Allow, f"user:{rec.author_id}", ("view", "edit"))]
+    if rec.assignee_id:
+        acl.append((Allow, f"user:{rec.assignee_id}", "view"))
+    parent = getattr(rec, "__parent__", None)
+    if parent is not None:
+        for role, scope in parent.request.role_matrix.roles_with(Task.security_type, "edit"):
+            if scope == "all":
+                acl.append((Allow, f"role:{role}", ("view", "edit")))
+            elif scope == "department" and rec.department_id:
+                acl.append((Allow, f"role:{role}@dept:{rec.department_id}", ("view", "edit")))
+    acl.append(DENY_ALL)
+    return acl
+
+
+def visible_series(request):
+    """WHERE for the series the user may see: their own, those assigned to them, and those they
+    edit as tasks' edit rule says (`recurrence_acl` as SQL)."""
+    me = request.identity.user.id
+    scope = best_scope(request, "task", "edit")
+    if request.identity.is_admin or scope == "all":
+        return sa.true()
+    mine = [TaskRecurrence.author_id == me, TaskRecurrence.assignee_id == me]
+    if scope == "department" and request.identity.dept_scope_ids:
+        mine.append(TaskRecurrence.department_id.in_(sorted(request.identity.dept_scope_ids)))
+    return sa.or_(*mine)
+
+
+# --- where a task may be sent ----------------------------------------------------------------------
+
+
+def may_reassign(request, task: Task) -> bool:
+    """Whether the user may send the task to someone else at all: its author, an admin, or
+    whoever holds `assign` on it."""
+    identity = request.identity
+    return bool(
+        identity
+        and (
+            identity.is_admin or task.author_id == identity.user.id or request.has_permission("assign", task)
+        )
+    )
+
+
+def reassign_within(request, task: Task) -> set[int] | None:
+    """The departments (and their members) the user may send `task` to; None: anywhere (its
+    author, an admin, or `assign` with scope all)."""
+    identity = request.identity
+    if identity.is_admin or task.author_id == identity.user.id:
+        return None
+    if best_scope(request, "task", "assign") == "all":
+        return None
+    return set(identity.dept_scope_ids)
+
+
+def series_within(request, rec: TaskRecurrence) -> set[int] | None:
+    """The departments (and their members) a series may be sent to by the user; None: anywhere
+    (its author, an admin, or whoever edits tasks everywhere)."""
+    identity = request.identity
+    if identity.is_admin or rec.author_id == identity.user.id:
+        return None
+    if best_scope(request, "task", "edit") == "all":
+        return None
+    return set(identity.dept_scope_ids)
+
+
+def target_within(dbsession, target, allowed: set[int] | None) -> bool:
+    """Whether `target` (a person or a queue, portal.tasks.service.Target) is within the
+    `allowed` departments: the queue is one of them, or the person is a member of one."""
+    if allowed is None:
+        return True
+    if target.user is None:
+        return target.department is not None and target.department.id in allowed
+    depts = set(
+        dbsession.scalars(sa.select(Membership.department_id).where(Membership.user_id == target.user.id))
+    )
+    return bool(depts & allowed)
+
+
+def may_send_to(request, task: Task | None, target) -> bool:
+    """Whether the user may send `task` (None: a new one) to `target`."""
+    identity = request.identity
+    if task is None:
+        return request.has_permission("add", request.root["tasks"])
+    if identity.is_admin or task.author_id == identity.user.id:
+        return True
+    if not request.has_permission("assign", task):
+        return False
+    scope = best_scope(request, "task", "assign")
+    if scope == "all":
+        return True
+    allowed = set(identity.dept_scope_ids)
+    if target.department is not None and target.user is None:
+        return target.department.id in allowed
+    if target.user is not None:
+        user_depts = set(
+            request.dbsession.scalars(
+                sa.select(Membership.department_id).where(Membership.user_id == target.user.id)
+            )
+        )
+        return bool(user_depts & allowed)
+    return False

@@ -1,20 +1,28 @@
 """Business rules of tasks, shared by the pages, the tick and the demo: where a task may go,
-creating, changing, taking, reassigning, commenting with @mentions, and what is said to whom.
+creating, changing, taking, reassigning, commenting with @mentions, the checklist, watchers and
+attachments, and what is said to whom (reactions to the rest of the portal: subscribers.py).
 
-Everything a user can get wrong raises `TaskProblem(field, message)`; the caller shows the
-message next to the field and nothing is stored.
+Functions that change a task take (dbsession, actor, ...) and `registry` (the application's, so
+that each person hears in their own language), never the web request: the pages, `portal tick`
+and the coming API call the same rules. Whether the actor may do it at all is the view's
+permission (portal/tasks/security.py computes it); where a rule also depends on what the actor
+may see or where they may send work (`check_target`, `check_link`), it takes their request.
+
+Everything a user can get wrong raises `TaskProblem` (a models.errors.UserError) naming the
+field; the caller shows the message next to that field and nothing is stored.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
+from models.errors import ConflictError, UserError
 from models.meta import utcnow
 from models.people import Department, Membership, User
 from models.tasks import (
@@ -22,25 +30,32 @@ from models.tasks import (
     OPEN_STATES,
     PRIORITIES,
     Task,
+    TaskAttachment,
+    TaskChecklistItem,
     TaskComment,
     TaskWatcher,
     schedule_notices,
 )
-from portal.core.i18n import DEFAULT_TIMEZONE, _
+from portal.core.i18n import _
+from portal.core.parsing import local_instant, parse_int
+from portal.tasks.links import link_problem
 from portal.tasks.notify import When, tell
-from portal.tasks.security import best_scope
+from portal.tasks.security import may_send_to
 
 TITLE_MAX = Task.__table__.c.title.type.length
 DESCRIPTION_MAX = 20000
 COMMENT_MAX = 10000
+CHECKLIST_MAX = TaskChecklistItem.__table__.c.text.type.length
+CHECKLIST_ITEMS_MAX = 100
 MENTION_RE = re.compile(r"(?<![\w@.])@([a-z0-9][a-z0-9._-]{0,61}[a-z0-9])", re.IGNORECASE)
 
 
-class TaskProblem(Exception):
-    def __init__(self, field: str, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
+class TaskProblem(UserError):
+    """A rule of tasks the user broke: `message` says why, `field` names the form field."""
+
+
+class AlreadyTaken(TaskProblem, ConflictError):
+    """Someone else took the task from the queue first."""
 
 
 # --- where a task goes -----------------------------------------------------------------------
@@ -77,20 +92,21 @@ def parse_target(dbsession, value: str, field: str = "assign_to", keep: Task | N
     `keep`: a task whose current department stays when it goes to one of its members.
     """
     kind, _sep, raw = (value or "").partition(":")
-    if not raw.isdigit() or kind not in ("user", "dept") or len(raw) > 12:
-        raise TaskProblem(field, _("Choose a person or a department."))
+    number = parse_int(raw) if raw.strip() == raw else None
+    if number is None or kind not in ("user", "dept"):
+        raise TaskProblem(_("Choose a person or a department."), field)
     if kind == "user":
-        user = dbsession.get(User, int(raw))
+        user = dbsession.get(User, number)
         if user is None:
-            raise TaskProblem(field, _("That person no longer exists. Choose someone else."))
+            raise TaskProblem(_("That person no longer exists. Choose someone else."), field)
         if not user.active:
             raise TaskProblem(
-                field,
                 _(
                     "${name} is deactivated and cannot take tasks. Choose someone else or their "
                     "department's queue.",
                     mapping={"name": user.full_name},
                 ),
+                field,
             )
         department = None
         if (
@@ -104,14 +120,14 @@ def parse_target(dbsession, value: str, field: str = "assign_to", keep: Task | N
         ):
             department = keep.department
         return Target(user, department or primary_department(dbsession, user))
-    department = dbsession.get(Department, int(raw))
+    department = dbsession.get(Department, number)
     if department is None:
         raise TaskProblem(
-            field,
             _(
                 "That department no longer exists (it may have been deleted). Choose another "
                 "department or a person."
             ),
+            field,
         )
     has_people = dbsession.scalar(
         sa.select(Membership.id)
@@ -121,81 +137,27 @@ def parse_target(dbsession, value: str, field: str = "assign_to", keep: Task | N
     )
     if not has_people:
         raise TaskProblem(
-            field,
             _(
                 "Nobody works in “${name}” yet, so nobody could take the task from its queue. "
                 "Choose a person or another department.",
                 mapping={"name": department.name},
             ),
+            field,
         )
     return Target(None, department)
 
 
-def may_send_to(request, task: Task | None, target: Target) -> bool:
-    """Whether the user may send `task` (None: a new one) to `target`.
-
-    Anyone adds a task for anyone (task.add: all); the author re-sends their own task anywhere;
-    `assign` with department scope (a department head) reassigns within their departments and
-    those below; with scope all, anywhere.
-    """
-    identity = request.identity
+def check_target(request, task: Task | None, target: Target) -> None:
+    """Refuse a person or queue the user may not send `task` (None: a new task) to
+    (portal.tasks.security.may_send_to)."""
+    if may_send_to(request, task, target):
+        return
     if task is None:
-        return request.has_permission("add", request.root["tasks"])
-    if identity.is_admin or task.author_id == identity.user.id:
-        return True
-    if not request.has_permission("assign", task):
-        return False
-    scope = best_scope(request, "task", "assign")
-    if scope == "all":
-        return True
-    allowed = set(identity.dept_scope_ids)
-    if target.department is not None and target.user is None:
-        return target.department.id in allowed
-    if target.user is not None:
-        user_depts = set(
-            request.dbsession.scalars(
-                sa.select(Membership.department_id).where(Membership.user_id == target.user.id)
-            )
-        )
-        return bool(user_depts & allowed)
-    return False
+        raise TaskProblem(_("You may not send tasks there."), "assign_to")
+    raise TaskProblem(_("You may reassign this task only within your departments."), "assign_to")
 
 
-def may_reassign(request, task: Task) -> bool:
-    identity = request.identity
-    return bool(
-        identity
-        and (
-            identity.is_admin or task.author_id == identity.user.id or request.has_permission("assign", task)
-        )
-    )
-
-
-# --- due dates and reminders ----------------------------------------------------------------
-
-
-def zone_of(user: User | None) -> ZoneInfo:
-    try:
-        return ZoneInfo((user.timezone if user else "") or DEFAULT_TIMEZONE)
-    except (KeyError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
-
-
-def local_instant(day: dt.date, time: dt.time, zone: ZoneInfo, field: str = "due_time") -> dt.datetime:
-    """`day` at `time` in `zone`, refusing a time that the clocks skip (daylight saving)."""
-    naive = dt.datetime.combine(day, time)
-    aware = naive.replace(tzinfo=zone)
-    back = aware.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None)
-    if back != naive:
-        raise TaskProblem(
-            field,
-            _(
-                "${time} does not exist on ${date} in your time zone: the clocks move forward then. "
-                "Choose another time.",
-                mapping={"time": time.strftime("%H:%M"), "date": day.isoformat()},
-            ),
-        )
-    return aware.astimezone(dt.UTC)
+# --- due dates, reminders, titles, links: a task's fields ----------------------------------------
 
 
 def due_instant(day: dt.date | None, time: dt.time | None, zone: ZoneInfo) -> tuple[dt.datetime | None, bool]:
@@ -203,16 +165,16 @@ def due_instant(day: dt.date | None, time: dt.time | None, zone: ZoneInfo) -> tu
     kept in `Task.due_on`)."""
     if day is None:
         if time is not None:
-            raise TaskProblem("due_date", _("Give the date as well as the time."))
+            raise TaskProblem(_("Give the date as well as the time."), "due_date")
         return None, False
     if day.year < 2000 or day.year > 2100:
         raise TaskProblem(
-            "due_date",
             _("Enter a real date, for example ${example}.", mapping={"example": dt.date.today().isoformat()}),
+            "due_date",
         )
     if time is None:
         return local_instant(day, dt.time(23, 59), zone, "due_date"), False
-    return local_instant(day, time, zone), True
+    return local_instant(day, time, zone, "due_time"), True
 
 
 REMIND_UNITS = {"minutes": 1, "hours": 60, "days": 1440}
@@ -220,50 +182,80 @@ REMIND_MAX = 60 * 24 * 90
 
 
 def remind_minutes(amount: int | None, unit: str, has_due: bool) -> int | None:
+    """Minutes before the due time ("2 hours" → 120), for a task that has a due date."""
     if amount is None:
         return None
     if not has_due:
         raise TaskProblem(
-            "remind_amount", _("A reminder needs a due date: set one, or leave the reminder empty.")
+            _("A reminder needs a due date: set one, or leave the reminder empty."), "remind_amount"
         )
     minutes = amount * REMIND_UNITS.get(unit, 1)
     if amount < 0 or minutes > REMIND_MAX:
         raise TaskProblem(
-            "remind_amount", _("A reminder can be from 0 minutes to 90 days before the due time.")
+            _("A reminder can be from 0 minutes to 90 days before the due time."), "remind_amount"
         )
     return minutes
+
+
+def clean_title(title: str) -> str:
+    """The title on one line; refuses an empty or too long one."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise TaskProblem(_("Say what needs to be done."), "title")
+    if len(title) > TITLE_MAX:
+        raise TaskProblem(_("At most ${max} characters, please.", mapping={"max": TITLE_MAX}), "title")
+    return title
+
+
+def clean_link(link_type: str | None, link_id) -> tuple[str | None, int | None]:
+    """(link type, record number) of what the task is about, or (None, None)."""
+    if not link_type and link_id in (None, ""):
+        return None, None
+    if link_type not in LINK_TYPES:
+        raise TaskProblem(_("Choose what kind of record the task is about."), "link_type")
+    number = parse_int(link_id)
+    if number is None:
+        raise TaskProblem(_("Enter the number of the record."), "link_id")
+    return link_type, number
+
+
+def check_link(request, task: Task | None, link: tuple[str | None, int | None]) -> None:
+    """Refuse to link a record the user cannot see; a link kept as it was is not checked again
+    (whoever edits may not see that client)."""
+    if task is not None and (task.link_type, task.link_id) == link:
+        return
+    why = link_problem(request, *link)
+    if why:
+        raise TaskProblem(why, "link_id")
+
+
+def task_fields(values: dict, zone: ZoneInfo) -> dict:
+    """A task's fields from what the form read (title, description, due date and time in the
+    author's `zone`, reminder, priority, every-day display, link): the values for `create_task`
+    and `update_task`, or a TaskProblem naming the field that is wrong."""
+    title = clean_title(values["title"])
+    due_at, has_time = due_instant(values["due_date"], values["due_time"], zone)
+    return {
+        "title": title,
+        "description": values["description"],
+        "due_at": due_at,
+        "due_has_time": has_time,
+        "due_on": values["due_date"] if due_at else None,
+        "remind_before": remind_minutes(values["remind_amount"], values["remind_unit"], due_at is not None),
+        "daily": values["daily"],
+        "priority": int(values["priority"]),
+        "link": clean_link(values["link_type"], values["link_id"]),
+    }
 
 
 # --- creating and changing ------------------------------------------------------------------
 
 
-def clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        raise TaskProblem("title", _("Say what needs to be done."))
-    if len(title) > TITLE_MAX:
-        raise TaskProblem("title", _("At most ${max} characters, please.", mapping={"max": TITLE_MAX}))
-    return title
-
-
-def clean_link(link_type: str | None, link_id) -> tuple[str | None, int | None]:
-    if not link_type and link_id in (None, ""):
-        return None, None
-    if link_type not in LINK_TYPES:
-        raise TaskProblem("link_type", _("Choose what kind of record the task is about."))
-    if link_id in (None, "") or not str(link_id).isdigit() or len(str(link_id)) > 12:
-        raise TaskProblem("link_id", _("Enter the number of the record."))
-    return link_type, int(link_id)
-
-
 def log_change(task: Task, actor_id: int | None, event: dict) -> TaskComment:
     """One line of the task's activity, stored as data and told in the reader's language."""
-    import json
-
-    entry = TaskComment(
+    return TaskComment(
         task=task, author_id=actor_id, kind="change", body=json.dumps(event, ensure_ascii=False, default=str)
     )
-    return entry
 
 
 def task_url(task: Task) -> str:
@@ -271,8 +263,10 @@ def task_url(task: Task) -> str:
 
 
 def create_task(
-    request,
+    dbsession,
+    actor: User,
     *,
+    registry,
     title: str,
     target: Target,
     description: str = "",
@@ -283,17 +277,16 @@ def create_task(
     remind_before: int | None = None,
     daily: bool = False,
     link: tuple[str | None, int | None] = (None, None),
-    author: User | None = None,
     recurrence_id: int | None = None,
     occurrence_on: dt.date | None = None,
     notify: bool = True,
 ) -> Task:
-    db = request.dbsession
-    author = author or request.identity.user
+    """A new task set by `actor` (its author) for `target`; the assignee, or the queue's
+    department, hears about it."""
     task = Task(
         description=(description or "").strip()[:DESCRIPTION_MAX],
         priority=priority if priority in PRIORITIES else 1,
-        author_id=author.id,
+        author_id=actor.id,
         assignee_id=target.user.id if target.user else None,
         department_id=target.department.id if target.department else None,
         due_at=due_at,
@@ -309,19 +302,20 @@ def create_task(
     )
     task.set_title(clean_title(title))
     schedule_notices(task)
-    db.add(task)
-    db.flush()
-    db.add(log_change(task, author.id, {"event": "created"}))
+    dbsession.add(task)
+    dbsession.flush()
+    dbsession.add(log_change(task, actor.id, {"event": "created"}))
     if notify:
-        tell_assigned(request, task, actor_id=author.id)
+        tell_assigned(dbsession, registry, task, actor_id=actor.id)
     return task
 
 
-def tell_assigned(request, task: Task, actor_id: int | None) -> None:
+def tell_assigned(dbsession, registry, task: Task, actor_id: int | None) -> None:
     """The assignee hears they have a task; for a queue, every member of the department."""
     if task.assignee_id:
         tell(
-            request,
+            dbsession,
+            registry,
             [task.assignee_id],
             "task_assigned",
             _("New task for you: ${title}", mapping={"title": task.title}),
@@ -330,13 +324,14 @@ def tell_assigned(request, task: Task, actor_id: int | None) -> None:
             exclude=actor_id,
         )
     elif task.department_id:
-        members = request.dbsession.scalars(
+        members = dbsession.scalars(
             sa.select(Membership.user_id)
             .join(User, User.id == Membership.user_id)
             .where(Membership.department_id == task.department_id, User.active)
         )
         tell(
-            request,
+            dbsession,
+            registry,
             list(members),
             "task_assigned",
             _(
@@ -370,9 +365,8 @@ TRACKED = (
 )
 
 
-def update_task(request, task: Task, values: dict) -> list[str]:
+def update_task(dbsession, actor: User, task: Task, values: dict, *, registry) -> list[str]:
     """Apply edited fields; log and tell what changed. Returns the names of changed fields."""
-    actor = request.identity.user
     changed = []
     old = {name: getattr(task, name) for name in TRACKED}
     if "title" in values:
@@ -407,9 +401,9 @@ def update_task(request, task: Task, values: dict) -> list[str]:
             event.update(old=[old["link_type"], old["link_id"]], new=[task.link_type, task.link_id])
         if name == "description":
             event.update(old=None, new=None)
-        request.dbsession.add(log_change(task, actor.id, event))
+        dbsession.add(log_change(task, actor.id, event))
     if "link_id" in changed and "link_type" not in changed:
-        request.dbsession.add(
+        dbsession.add(
             log_change(
                 task,
                 actor.id,
@@ -421,9 +415,10 @@ def update_task(request, task: Task, values: dict) -> list[str]:
                 },
             )
         )
-    request.dbsession.flush()
+    dbsession.flush()
     tell(
-        request,
+        dbsession,
+        registry,
         task.participant_ids(),
         "task_changed",
         _("Task changed: ${title}", mapping={"title": task.title}),
@@ -453,9 +448,21 @@ FIELD_WORDS = {
 }
 
 
-def assign(request, task: Task, target: Target) -> bool:
-    """Send the task to another person or queue (the caller has checked `may_send_to`)."""
-    actor = request.identity.user
+def new_target(task: Task, target: Target | None) -> Target | None:
+    """`target` when it would change who does the task; None when it names who does it now
+    (the assignee, or the same person and department)."""
+    if target is None:
+        return None
+    wanted = (target.user.id if target.user else None, target.department.id if target.department else None)
+    if wanted == (task.assignee_id, task.department_id):
+        return None
+    if target.user is not None and target.user.id == task.assignee_id:
+        return None
+    return target
+
+
+def assign(dbsession, actor: User, task: Task, target: Target, *, registry) -> bool:
+    """Send the task to another person or queue (the caller has checked `check_target`)."""
     new_user = target.user.id if target.user else None
     new_dept = target.department.id if target.department else None
     if task.assignee_id == new_user and task.department_id == new_dept:
@@ -467,13 +474,13 @@ def assign(request, task: Task, target: Target) -> bool:
     task.assignee = target.user
     task.department = target.department
     task.updated_at = utcnow()
-    request.dbsession.add(
+    dbsession.add(
         log_change(
             task, actor.id, {"event": "assigned", "old": old, "new": {"user": new_user, "dept": new_dept}}
         )
     )
-    request.dbsession.flush()
-    tell_assigned(request, task, actor_id=actor.id)
+    dbsession.flush()
+    tell_assigned(dbsession, registry, task, actor_id=actor.id)
     others = {task.author_id, *(w.user_id for w in task.watchers)}
     if previous_assignee:
         others.add(previous_assignee)
@@ -484,7 +491,8 @@ def assign(request, task: Task, target: Target) -> bool:
         else _("the queue of ${department}", mapping={"department": target.department.name})
     )
     tell(
-        request,
+        dbsession,
+        registry,
         others,
         "task_changed",
         _("Task reassigned: ${title}", mapping={"title": task.title}),
@@ -495,35 +503,34 @@ def assign(request, task: Task, target: Target) -> bool:
     return True
 
 
-def take(request, task: Task) -> None:
+def take(dbsession, actor: User, task: Task, *, registry) -> None:
     """A member of the queue's department takes the task: it is theirs now, still open until
     they start it.
 
     Two members taking it at the same moment: one guarded UPDATE (still in the queue, still
     open) lets exactly one of them have it; the other is told that someone else took it.
     """
-    actor = request.identity.user
     if not task.in_queue or not task.is_open:
-        raise TaskProblem("take", _("Someone has already taken this task."))
-    db = request.dbsession
-    db.flush()
-    won = db.execute(
+        raise AlreadyTaken(_("Someone has already taken this task."), "take")
+    dbsession.flush()
+    won = dbsession.execute(
         sa.update(Task)
         .where(Task.id == task.id, Task.assignee_id.is_(None), Task.state.in_(OPEN_STATES))
         .values(assignee_id=actor.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     if won != 1:
-        db.expire(task)
-        raise TaskProblem("take", _("Someone else took this task a moment ago."))
+        dbsession.expire(task)
+        raise AlreadyTaken(_("Someone else took this task a moment ago."), "take")
     # Through the ORM as well, so the change is audited like any other.
     task.assignee_id = actor.id
     task.assignee = actor
     task.updated_at = utcnow()
-    request.dbsession.add(log_change(task, actor.id, {"event": "taken"}))
-    request.dbsession.flush()
+    dbsession.add(log_change(task, actor.id, {"event": "taken"}))
+    dbsession.flush()
     tell(
-        request,
+        dbsession,
+        registry,
         {task.author_id, *(w.user_id for w in task.watchers)},
         "task_changed",
         _("Task taken: ${title}", mapping={"title": task.title}),
@@ -536,48 +543,57 @@ def take(request, task: Task) -> None:
     )
 
 
-def release(request, task: Task) -> None:
+def release(dbsession, actor: User, task: Task, *, registry) -> None:
     """The assignee puts the task back into its department's queue."""
-    actor = request.identity.user
     if task.assignee_id != actor.id or task.department_id is None or not task.is_open:
         raise TaskProblem(
-            "release", _("Only its assignee can return an open task to its department's queue.")
+            _("Only its assignee can return an open task to its department's queue."), "release"
         )
     task.assignee_id = None
     task.assignee = None
     if task.state == "in_progress":
         task.state = "open"
     task.updated_at = utcnow()
-    request.dbsession.add(log_change(task, actor.id, {"event": "released"}))
-    request.dbsession.flush()
-    tell_assigned(request, task, actor_id=actor.id)
+    dbsession.add(log_change(task, actor.id, {"event": "released"}))
+    dbsession.flush()
+    tell_assigned(dbsession, registry, task, actor_id=actor.id)
 
 
 # --- watchers, comments, mentions ------------------------------------------------------------
 
 
-def add_watcher(request, task: Task, user: User) -> bool:
+def add_watcher(dbsession, actor: User, task: Task, user: User, *, registry) -> bool:
+    """`user` follows the task (added by `actor`, who may be themselves); False if they do."""
     if not user.active:
-        raise TaskProblem("watcher", _("${name} is deactivated.", mapping={"name": user.full_name}))
+        raise TaskProblem(_("${name} is deactivated.", mapping={"name": user.full_name}), "watcher")
     if any(w.user_id == user.id for w in task.watchers):
         return False
     task.watchers.append(TaskWatcher(user_id=user.id, user=user))
-    actor = request.identity.user
     if user.id != actor.id:
-        request.dbsession.add(log_change(task, actor.id, {"event": "watcher", "user": user.id}))
-    request.dbsession.flush()
+        dbsession.add(log_change(task, actor.id, {"event": "watcher", "user": user.id}))
+    dbsession.flush()
     if user.id != actor.id:
-        tell(request, [user.id], "task_changed",
-             _("${name} added you as a watcher: ${title}", mapping={"name": actor.full_name, "title": task.title}),
-             due_line(task), task_url(task))
+        tell(
+            dbsession,
+            registry,
+            [user.id],
+            "task_changed",
+            _(
+                "${name} added you as a watcher: ${title}",
+                mapping={"name": actor.full_name, "title": task.title},
+            ),
+            due_line(task),
+            task_url(task),
+        )
     return True
 
 
-def remove_watcher(request, task: Task, user_id: int) -> bool:
+def remove_watcher(dbsession, task: Task, user_id: int) -> bool:
+    """The person no longer follows the task; False if they did not."""
     for w in list(task.watchers):
         if w.user_id == user_id:
             task.watchers.remove(w)
-            request.dbsession.flush()
+            dbsession.flush()
             return True
     return False
 
@@ -589,26 +605,26 @@ def mentioned_users(dbsession, text: str) -> list[User]:
     return list(dbsession.scalars(sa.select(User).where(User.login.in_(sorted(logins)), User.active)))
 
 
-def add_comment(request, task: Task, body: str) -> TaskComment:
+def add_comment(dbsession, actor: User, task: Task, body: str, *, registry) -> TaskComment:
     """A comment; people it @mentions start watching the task (so they can open it) and hear."""
-    actor = request.identity.user
     body = (body or "").strip()
     if not body:
-        raise TaskProblem("body", _("Write something first."))
+        raise TaskProblem(_("Write something first."), "body")
     if len(body) > COMMENT_MAX:
-        raise TaskProblem("body", _("At most ${max} characters, please.", mapping={"max": COMMENT_MAX}))
+        raise TaskProblem(_("At most ${max} characters, please.", mapping={"max": COMMENT_MAX}), "body")
     comment = TaskComment(task=task, author_id=actor.id, kind="comment", body=body)
-    request.dbsession.add(comment)
-    mentioned = [u for u in mentioned_users(request.dbsession, body) if u.id != actor.id]
+    dbsession.add(comment)
+    mentioned = [u for u in mentioned_users(dbsession, body) if u.id != actor.id]
     for user in mentioned:
         if user.id not in task.participant_ids():
             task.watchers.append(TaskWatcher(user_id=user.id, user=user))
     task.updated_at = utcnow()
-    request.dbsession.flush()
+    dbsession.flush()
     snippet = body if len(body) <= 300 else body[:297] + "…"
     mentioned_ids = {u.id for u in mentioned}
     tell(
-        request,
+        dbsession,
+        registry,
         mentioned_ids,
         "mention",
         _("${name} mentioned you: ${title}", mapping={"name": actor.full_name, "title": task.title}),
@@ -617,7 +633,8 @@ def add_comment(request, task: Task, body: str) -> TaskComment:
         exclude=actor.id,
     )
     tell(
-        request,
+        dbsession,
+        registry,
         task.participant_ids() - mentioned_ids,
         "task_changed",
         _("New comment on ${title}", mapping={"title": task.title}),
@@ -628,117 +645,59 @@ def add_comment(request, task: Task, body: str) -> TaskComment:
     return comment
 
 
-# --- what the workflow and the rest of the portal do to tasks -----------------------------------
+# --- the checklist and attachments ---------------------------------------------------------------
 
 
-def on_transition(event) -> None:
-    """Subscriber of workflows.engine.Transitioned: tell the participants, re-plan notices."""
-    if event.workflow.name != "task":
-        return
-    task: Task = event.obj
-    request = event.request
-    if event.to_state in OPEN_STATES and event.from_state not in OPEN_STATES:
-        schedule_notices(task)
-    task.updated_at = utcnow()
-    actor = request.identity.user if request.identity else None
-    state = event.workflow.states[event.to_state].title
-    body = _("${name}: ${state}.", mapping={"name": actor.full_name if actor else "", "state": state})
-    if event.comment.strip():
-        body = _(
-            "${name}: ${state}. “${comment}”",
-            mapping={
-                "name": actor.full_name if actor else "",
-                "state": state,
-                "comment": event.comment.strip()[:300],
-            },
+def add_checklist_item(dbsession, task: Task, text: str) -> TaskChecklistItem | None:
+    """A new item at the end of the checklist (None when the text is blank)."""
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    if len(text) > CHECKLIST_MAX:
+        raise TaskProblem(
+            _("A checklist item is at most ${max} characters.", mapping={"max": CHECKLIST_MAX}), "checklist"
         )
-    tell(
-        request,
-        task.participant_ids(),
-        "task_changed",
-        _("${title}: ${state}", mapping={"title": task.title, "state": state}),
-        body,
-        task_url(task),
-        exclude=actor.id if actor else None,
+    if len(task.checklist) >= CHECKLIST_ITEMS_MAX:
+        raise TaskProblem(
+            _("A checklist holds at most ${max} items.", mapping={"max": CHECKLIST_ITEMS_MAX}), "checklist"
+        )
+    position = max((i.position for i in task.checklist), default=0) + 1
+    item = TaskChecklistItem(text=text, position=position)
+    task.checklist.append(item)
+    dbsession.flush()
+    return item
+
+
+def toggle_checklist_item(dbsession, actor: User, item: TaskChecklistItem) -> None:
+    """Tick an item (remembering who and when) or untick it."""
+    item.done = not item.done
+    item.done_at = utcnow() if item.done else None
+    item.done_by_id = actor.id if item.done else None
+    dbsession.flush()
+
+
+def remove_checklist_item(dbsession, task: Task, item: TaskChecklistItem) -> None:
+    task.checklist.remove(item)
+    dbsession.flush()
+
+
+def attach_file(dbsession, actor: User, task: Task, *, filename: str, content_type: str, size: int,
+                sha256: str) -> TaskAttachment:
+    """A stored file (portal.files.storage) attached to the task, said in its activity."""
+    attachment = TaskAttachment(
+        filename=filename, content_type=content_type, size=size, sha256=sha256, uploader_id=actor.id
     )
+    task.attachments.append(attachment)
+    dbsession.add(log_change(task, actor.id, {"event": "attachment", "name": filename}))
+    dbsession.flush()
+    return attachment
 
 
-def on_person_deactivated(event) -> None:
-    """A person who leaves hands their open tasks back: to their department's queue, or to the
-    author when the task has no department. Nothing is lost, and the authors hear about it."""
-    if event.workflow.name != "account" or event.to_state != "deactivated":
-        return
-    request = event.request
-    person: User = event.obj
-    tasks = list(
-        request.dbsession.scalars(
-            sa.select(Task).where(Task.assignee_id == person.id, Task.state.in_(OPEN_STATES))
-        )
-    )
-    actor_id = request.identity.user.id if request.identity else None
-    for task in tasks:
-        task.assignee_id = None
-        task.assignee = None
-        if task.department_id is None:
-            task.assignee_id = task.author_id if task.author_id != person.id else None
-        if task.state == "in_progress":
-            task.state = "open"
-        request.dbsession.add(log_change(task, actor_id, {"event": "assignee_left", "user": person.id}))
-        if task.assignee_id is None and task.department_id is not None:
-            tell_assigned(request, task, actor_id=actor_id)
-        tell(
-            request,
-            {task.author_id},
-            "task_changed",
-            _("Task returned: ${title}", mapping={"title": task.title}),
-            _(
-                "${name} was deactivated; the task went back to ${where}.",
-                mapping={
-                    "name": person.full_name,
-                    "where": _("the queue of ${department}", mapping={"department": task.department.name})
-                    if task.department is not None
-                    else _("you"),
-                },
-            ),
-            task_url(task),
-            exclude=actor_id,
-        )
-    request.dbsession.flush()
+def may_detach(request, task: Task, attachment: TaskAttachment) -> bool:
+    """Whoever uploaded a file removes it, and whoever may edit the task."""
+    return attachment.uploader_id == request.identity.user.id or request.has_permission("edit", task)
 
 
-def on_departments_deleted(dbsession, departments: list[Department]) -> None:
-    """Before a department is deleted: its open tasks keep everything but the department,
-    say so in their activity, and their authors are asked to choose a new assignee."""
-    from portal.tasks.notify import tell_session
-
-    ids = [d.id for d in departments if d.id is not None]
-    if not ids:
-        return
-    names = {d.id: d.name for d in departments}
-    tasks = list(dbsession.scalars(sa.select(Task).where(Task.department_id.in_(ids))))
-    for task in tasks:
-        name = names.get(task.department_id, "")
-        task.department_id = None
-        task.department = None
-        dbsession.add(
-            log_change(task, dbsession.info.get("actor_id"), {"event": "department_deleted", "name": name})
-        )
-        if task.is_open and task.assignee_id is None:
-            tell_session(
-                dbsession,
-                {task.author_id},
-                "task_changed",
-                _("Choose a new assignee: ${title}", mapping={"title": task.title}),
-                _(
-                    "The department “${department}” was deleted while the task waited in its queue.",
-                    mapping={"department": name},
-                ),
-                task_url(task),
-            )
-
-
-@sa.event.listens_for(Session, "before_flush")
-def _departments_deleted(session, flush_context, instances) -> None:
-    gone = [obj for obj in session.deleted if isinstance(obj, Department)]
-    if gone:
-        on_departments_deleted(session, gone)
+def detach_file(dbsession, task: Task, attachment: TaskAttachment) -> None:
+    task.attachments.remove(attachment)
+    dbsession.flush()

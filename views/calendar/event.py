@@ -21,12 +21,12 @@ from portal.calendar.changes import (
     warning_text,
 )
 from portal.calendar.events import occurrence_of
-from portal.calendar.recurrence import CalendarProblem, Recurrence, localize, utc_stamp, zone
-from portal.core.i18n import _
-from portal.tasks.client_links import event_link
+from portal.calendar.recurrence import CalendarProblem, Recurrence, localize, utc_stamp
+from portal.calendar.resources import CalendarSection
+from portal.core.i18n import _, zone_named
+from portal.tasks.client_links import contacts, event_link
+from views.calendar.forms import EventForm, form_context, form_values, read_form
 from views.people.auth import safe_came_from
-from views.calendar.pages import CalendarSection
-from views.calendar.forms import form_context, form_values, read_form
 
 ANSWER_LABELS = {
     "accepted": _("Accepted"),
@@ -98,8 +98,6 @@ def _flash_warnings(request, outcome) -> None:
 
 @view_config(context=CalendarSection, name="add", renderer="calendar/form.jinja2", permission="add")
 def add_event(request):
-    from views.calendar.forms import EventForm
-
     if request.method != "POST":
         return _form_page(request, EventForm(form_values(request, preset=dict(request.GET))))
     form, data = read_form(request, request.POST)
@@ -121,8 +119,6 @@ def add_event(request):
 
 @view_config(context=Event, name="edit", renderer="calendar/form.jinja2", permission="edit")
 def edit_event(request):
-    from views.calendar.forms import EventForm
-
     event: Event = request.context
     if event.cancelled:
         request.session.flash(request.translate(_("A cancelled event cannot be changed.")), "error")
@@ -154,7 +150,7 @@ def event_page(request):
     mine = event.attendee_for(me.id)
     may_edit = request.has_permission("edit", event)
     tz = request.user_timezone
-    etz = zone(event.timezone)
+    etz = zone_named(event.timezone)
     attendees = sorted(event.attendees, key=lambda a: (a.user_id != event.organizer_id, a.display_name))
     series = event.series if event.series_id else None
     show_answers = may_edit or me.id == event.organizer_id
@@ -191,8 +187,6 @@ def event_page(request):
 def _contact_urls(request, event: Event) -> dict[int, str]:
     """{contact id: address of their card} for the guests who are client contacts the viewer
     may see (the others are shown by name only)."""
-    from portal.tasks.client_links import contacts
-
     ids = sorted({a.contact_id for a in event.attendees if a.contact_id is not None})
     return {cid: url for cid, (_label, url) in contacts(request, ids).items()} if ids else {}
 
@@ -201,7 +195,8 @@ def _contact_urls(request, event: Event) -> dict[int, str]:
 def answer(request):
     event: Event = request.context
     stamp = request.POST.get("at", "")[:20]
-    result = answer_invitation(request, event, request.POST.get("answer", ""))
+    result = answer_invitation(request.dbsession, request.identity.user, event,
+                               request.POST.get("answer", ""), registry=request.registry)
     if result is None:
         request.session.flash(request.translate(_("Only the people invited can answer.")), "error")
     else:
@@ -227,7 +222,8 @@ def cancel(request):
     if stamp and occurrence_of(event, stamp) is None:
         raise HTTPNotFound()
     scope = request.POST.get("scope", "all")
-    cancel_event(request, event, scope if scope in SCOPES else "all", stamp)
+    cancel_event(request.dbsession, request.identity.user, event, scope if scope in SCOPES else "all", stamp,
+                 registry=request.registry)
     request.session.flash(request.translate(_("Cancelled; the people invited are notified.")))
     return HTTPSeeOther(request.resource_path(request.root["calendar"]))
 
@@ -251,8 +247,8 @@ def move(request):
     tz = request.user_timezone
     all_day = request.POST.get("allDay") in ("1", "true")
     try:
-        start = _wall(request.POST.get("start", ""), tz, all_day, zone(event.timezone), "start")
-        end = _wall(request.POST.get("end", ""), tz, all_day, zone(event.timezone), "end")
+        start = _wall(request.POST.get("start", ""), tz, all_day, zone_named(event.timezone), "start")
+        end = _wall(request.POST.get("end", ""), tz, all_day, zone_named(event.timezone), "end")
         outcome = move_event(request, event, stamp, start, end, all_day)
     except CalendarProblem as problem:
         request.response.status_int = 409
@@ -271,7 +267,7 @@ def _wall(text: str, tz, all_day: bool, event_tz, field: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(text.strip()[:19])
     except ValueError:
-        raise CalendarProblem(field, _("The new time is not understood.")) from None
+        raise CalendarProblem(_("The new time is not understood."), field) from None
     if all_day:
         value = dt.datetime.combine(value.date(), dt.time())
         return localize(value, event_tz, field).astimezone(dt.UTC)

@@ -1,35 +1,35 @@
-"""The event form: reading what was typed into an EventInput, with a message per field.
+"""The event form's page: its first values (a new event, or an event as it is), what the
+template needs besides them, and turning the POST into the input of
+portal.calendar.schemas.EventSchema, whose messages land next to the fields.
 
 The form is plain HTML (date and time inputs, a people picker, a repeat builder) rather than
-deform, because its parts depend on each other; the rules live in portal.calendar_*.
+deform, because its parts depend on each other; reading and checking it is the schema's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
+import colander
 import sqlalchemy as sa
+from babel.dates import get_day_names
 
-from models.calendar import LINK_TYPES, VISIBILITIES, Event, Room
-from models.people import EMAIL_RE, Department, User
-from portal.calendar.changes import EventInput, contact_guests
+from models.calendar import LINK_TYPES, Event, Room
+from models.people import Department, User
+from portal.calendar.changes import EventInput
 from portal.calendar.recurrence import (
-    MONTHLY_BY,
     NTH_WEEKDAY_WORDS,
     WEEKDAYS,
-    CalendarProblem,
     Recurrence,
-    localize,
     monthly_choices,
-    nth_weekday_of,
-    translate_all,
-    zone,
 )
-from portal.core.i18n import _, timezone_choices
-from portal.tasks.client_links import EVENT_LINK_KINDS
-from portal.tasks.links import link_problem
+from portal.calendar.schemas import EventSchema, field_errors
+from portal.calendar.security import calendar_choices
+from portal.core.i18n import _, timezone_choices, zone_named
+from portal.core.mail import translate
+from portal.core.parsing import parse_date, parse_int
+from portal.tasks.client_links import contacts
 
 REMINDERS = (
     ("", _("No reminder")),
@@ -41,37 +41,6 @@ REMINDERS = (
     ("1440", _("1 day before")),
     ("2880", _("2 days before")),
 )
-UNITS = {"minutes": 1, "hours": 60, "days": 1440}
-GUEST_RE = re.compile(r"^\s*(?P<name>.*?)\s*<(?P<email>[^<>\s]+)>\s*$")
-
-
-def may_edit_all(request) -> bool:
-    """Whether the person may edit every event (the secretary's event.edit scope "all")."""
-    identity = request.identity
-    if identity.is_admin:
-        return True
-    return any(
-        role in identity.roles and scope == "all"
-        for role, scope in request.role_matrix.roles_with("event", "edit")
-    )
-
-
-def calendar_choices(request) -> list[tuple[str, str]]:
-    """(value, label) of the calendars this person may put an event in."""
-    t = request.translate
-    out = [("personal", t(_("My calendar")))]
-    user = request.identity.user
-    everyone = may_edit_all(request)
-    if everyone:
-        depts = request.dbsession.scalars(
-            sa.select(Department).order_by(Department.sort_order, Department.name)
-        )
-    else:
-        depts = sorted(user.departments, key=lambda d: d.name)
-    out.extend((f"dept:{d.id}", t(_("Department: ${name}", mapping={"name": d.name}))) for d in depts)
-    if everyone:
-        out.append(("company", t(_("Company calendar"))))
-    return out
 
 
 @dataclass
@@ -131,7 +100,7 @@ def form_values(
         }
         _apply_preset(values, preset, tz)
         return values
-    tz = zone(event.timezone)
+    tz = zone_named(event.timezone)
     start, end = occurrence or (event.start_at, event.end_at)
     sd, st = _split_dt(start, tz)
     ed, et = _split_dt(end, tz)
@@ -192,8 +161,9 @@ def _apply_preset(values: dict, preset: dict, tz) -> None:
             return None
 
     # ?link_type=client&link_id=42 from "New event" on a client card.
-    if preset.get("link_type", "") in LINK_TYPES and preset.get("link_id", "").isdigit():
-        values["link_type"], values["link_id"] = preset["link_type"], preset["link_id"][:9]
+    link_id = parse_int(preset.get("link_id", ""))
+    if preset.get("link_type", "") in LINK_TYPES and link_id is not None:
+        values["link_type"], values["link_id"] = preset["link_type"], str(link_id)[:9]
     start, end = parse(preset.get("start", "")), parse(preset.get("end", ""))
     if start is None:
         return
@@ -211,240 +181,56 @@ def _apply_preset(values: dict, preset: dict, tz) -> None:
         )
     else:
         values["end_date"], values["end_time"] = end.date().isoformat(), end.strftime("%H:%M")
-    room = preset.get("room", "")
-    if room.isdigit():
-        values["rooms"] = [room]
+    room = parse_int(preset.get("room", ""))
+    if room is not None:
+        values["rooms"] = [str(room)]
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except (AttributeError, ValueError):
-        return None
-
-
-def _time(text: str) -> dt.time | None:
-    try:
-        return dt.time.fromisoformat(text.strip()[:5]) if text.strip() else None
-    except ValueError:
-        return None
+# The form's one-value fields and its many-value ones (pickers and check boxes).
+FIELDS = (
+    "title", "calendar", "all_day", "timezone", "start_date", "start_time", "end_date", "end_time",
+    "location", "guests", "visibility", "description", "freq", "interval", "monthly_by", "ends",
+    "until", "count", "reminder", "link_type", "link_id",
+)
+LISTS = ("rooms", "people", "departments", "byday", "guest_contacts")
 
 
 def _ids(values) -> list[int]:
-    return sorted({int(v) for v in values if str(v).isdigit() and len(str(v)) < 10})
+    return sorted({n for n in map(parse_int, values) if n is not None})
+
+
+def _people(request, values) -> list[User]:
+    """The people chosen in the picker, to show as chips again."""
+    ids = _ids(values)
+    if not ids:
+        return []
+    return list(request.dbsession.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.full_name)))
 
 
 def read_form(request, post) -> tuple[EventForm, EventInput | None]:
-    """Parse the POSTed form; returns the form (to show again) and the input (None on errors)."""
-    v = {
-        k: post.get(k, "").strip() if isinstance(post.get(k, ""), str) else post.get(k, "")
-        for k in (
-            "title",
-            "calendar",
-            "all_day",
-            "timezone",
-            "start_date",
-            "start_time",
-            "end_date",
-            "end_time",
-            "location",
-            "guests",
-            "visibility",
-            "description",
-            "freq",
-            "interval",
-            "monthly_by",
-            "ends",
-            "until",
-            "count",
-            "reminder",
-            "link_type",
-            "link_id",
-        )
-    }
-    v["rooms"] = post.getall("rooms")
-    v["people"] = post.getall("people")
-    v["departments"] = post.getall("departments")
-    v["byday"] = post.getall("byday")
-    v["guest_contacts"] = post.getall("guest_contacts")
-    form = EventForm(v)
-    errors = form.errors
-    t = request.translate
-    db = request.dbsession
-    user_ids = _ids(v["people"])
-    if user_ids:
-        form.people = list(db.scalars(sa.select(User).where(User.id.in_(user_ids)).order_by(User.full_name)))
-
-    if not v["title"]:
-        errors["title"] = t(_("Give the event a title."))
-    elif len(v["title"]) > 200:
-        errors["title"] = t(_("At most ${max} characters, please.", mapping={"max": 200}))
-    choices = dict(calendar_choices(request))
-    if v["calendar"] not in choices:
-        errors["calendar"] = t(_("Choose a calendar you may add events to."))
-    if v["timezone"] not in set(timezone_choices()) and v["timezone"] != "UTC":
-        errors["timezone"] = t(_("Choose a time zone from the list."))
-    tz = zone(v["timezone"]) if "timezone" not in errors else request.user_timezone
-    all_day = v["all_day"] in ("1", "on", "true")
-    start_date, end_date = _date(v["start_date"]), _date(v["end_date"] or v["start_date"])
-    if start_date is None:
-        errors["start"] = t(_("Enter the date as YYYY-MM-DD."))
-    if end_date is None:
-        errors["end"] = t(_("Enter the date as YYYY-MM-DD."))
-    start = end = None
-    if start_date and end_date:
-        try:
-            if all_day:
-                start = localize(dt.datetime.combine(start_date, dt.time()), tz, "start")
-                end = localize(dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time()), tz, "end")
-            else:
-                st, et = _time(v["start_time"]), _time(v["end_time"])
-                if st is None:
-                    errors["start"] = t(_("Enter the time as HH:MM."))
-                if et is None:
-                    errors["end"] = t(_("Enter the time as HH:MM."))
-                if st and et:
-                    start = localize(dt.datetime.combine(start_date, st), tz, "start")
-                    end = localize(dt.datetime.combine(end_date, et), tz, "end")
-        except CalendarProblem as problem:
-            errors[problem.field] = t(problem.message)
-    if start and end and end <= start:
-        errors["end"] = t(_("The end must be after the start."))
-
-    if v["visibility"] not in VISIBILITIES:
-        errors["visibility"] = t(_("Choose who may see the event."))
-    guests = []
-    for line in v["guests"].splitlines():
-        line = line.strip()
-        if not line:
-            continue
-        m = GUEST_RE.match(line)
-        name, email = (m["name"], m["email"]) if m else ("", line)
-        if not EMAIL_RE.match(email):
-            errors["guests"] = t(
-                _(
-                    "“${line}” is not an e-mail address (write one guest per line: Name <e-mail>).",
-                    mapping={"line": line},
-                )
-            )
-            break
-        guests.append((name, email))
-    current = request.context if isinstance(request.context, Event) else None
-    kept = {
-        a.contact_id: (a.guest_name, a.guest_email)
-        for a in (current.attendees if current is not None else ())
-        if a.contact_id is not None
-    }
-    guest_contacts, refused = contact_guests(request, _ids(v["guest_contacts"]), kept)
-    if refused:
-        errors["guest_contacts"] = t(
-            _(
-                "You may not see the client contact no. ${id}, so you cannot invite them. "
-                "Remove them from the guests or ask their manager to invite them.",
-                mapping={"id": refused[0]},
-            )
-        )
-    room_ids = _ids(v["rooms"])
-    dept_ids = _ids(v["departments"])
-
-    rule = ""
-    if v["freq"]:
-        rec = Recurrence(freq=v["freq"], weekdays=tuple(d for d in v["byday"] if d in WEEKDAYS))
-        try:
-            if not v["interval"].isdigit():
-                raise CalendarProblem("interval", _("The interval is a whole number from 1 to 366."))
-            rec.interval = int(v["interval"])
-            if v["ends"] == "count":
-                if not v["count"].isdigit():
-                    raise CalendarProblem("count", _("Enter how many times the event takes place."))
-                rec.count = int(v["count"])
-            elif v["ends"] == "until":
-                rec.until = _date(v["until"])
-                if rec.until is None:
-                    raise CalendarProblem("until", _("Enter the last date as YYYY-MM-DD."))
-            if start is not None:
-                if rec.freq == "MONTHLY":
-                    rec.nth_weekday = _nth_weekday(v["monthly_by"] or "day", start.astimezone(tz).date())
-                rec.check(start.astimezone(tz).date())
-                rule = rec.to_rrule(start.astimezone(tz))
-        except CalendarProblem as problem:
-            errors["repeat"] = t(problem.message)
-
-    reminder = None
-    if v["reminder"]:
-        if not v["reminder"].isdigit() or int(v["reminder"]) > 60 * 24 * 30:
-            errors["reminder"] = t(_("Choose when to be reminded."))
-        else:
-            reminder = int(v["reminder"])
-    link_id = None
-    if v["link_type"] or v["link_id"]:
-        if v["link_type"] not in LINK_TYPES:
-            errors["link"] = t(_("Choose what the event is about: a client, a ticket or a job."))
-        elif not v["link_id"].isdigit() or len(v["link_id"]) > 9:
-            errors["link"] = t(_("Enter the number of the client, ticket or job."))
-        else:
-            link_id = int(v["link_id"])
-            # A link kept as it was is not checked again (whoever edits may not see that client).
-            current = request.context if isinstance(request.context, Event) else None
-            kept = current is not None and (current.link_type, current.link_id) == (v["link_type"], link_id)
-            why = None if kept else link_problem(request, EVENT_LINK_KINDS[v["link_type"]], link_id)
-            if why is not None:
-                errors["link"] = t(why)
-    if errors:
+    """The POSTed form read by EventSchema: the form (to show again, with a message per field)
+    and the input for the services (None when something is wrong)."""
+    values = {}
+    for name in FIELDS:
+        value = post.get(name, "")
+        values[name] = value.strip() if isinstance(value, str) else value
+    values.update({name: post.getall(name) for name in LISTS})
+    form = EventForm(values, people=_people(request, values["people"]))
+    event = request.context if isinstance(request.context, Event) else None
+    try:
+        data = EventSchema().bind(request=request, event=event).deserialize(values)
+    except colander.Invalid as invalid:
+        form.errors = {name: request.translate(message) for name, message in field_errors(invalid).items()}
         return form, None
-    calendar, dept = v["calendar"], None
-    if calendar.startswith("dept:"):
-        calendar, dept = "department", int(calendar[5:])
-    data = EventInput(
-        title=v["title"],
-        start=start.astimezone(dt.UTC),
-        end=end.astimezone(dt.UTC),
-        all_day=all_day,
-        timezone=tz.key,
-        description=v["description"][:20000],
-        location=v["location"][:200],
-        calendar=calendar,
-        department_id=dept,
-        visibility=v["visibility"],
-        user_ids=user_ids,
-        department_ids=dept_ids,
-        guests=guests,
-        guest_contacts=guest_contacts,
-        room_ids=room_ids,
-        rrule=rule,
-        reminder_minutes=reminder,
-        link_type=v["link_type"] if link_id else "",
-        link_id=link_id,
-    )
     return form, data
-
-
-def _nth_weekday(monthly_by: str, first: dt.date) -> tuple[int, str] | None:
-    """The weekday of the month a monthly series repeats on, read from its first day."""
-    if monthly_by not in MONTHLY_BY:
-        raise CalendarProblem("repeat", _("Choose on which day of the month the event repeats."))
-    if monthly_by == "day":
-        return None
-    n, weekday, last = nth_weekday_of(first)
-    if monthly_by == "weekday":
-        return n, weekday
-    if not last:
-        raise CalendarProblem(
-            "repeat",
-            _(
-                "The first event is not in the last week of its month, so the series cannot repeat "
-                "on the last such weekday. Choose another start date or another day of the month."
-            ),
-        )
-    return -1, weekday
 
 
 def monthly_options(request, values: dict) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """The choices "on day 10 / on the second Tuesday / on the last Tuesday" for the form's start
     date, and every such phrase for the page's script, which follows changes of the date."""
-    first = _date(values.get("start_date", "")) or dt.date.today()
+    first = parse_date(values.get("start_date", ""), ("%Y-%m-%d",)) or dt.date.today()
     t = request.translate
-    choices = [(value, translate_all(request.localizer, label)) for value, label in monthly_choices(first)]
+    choices = [(value, translate(request.localizer, label)) for value, label in monthly_choices(first)]
     labels = {f"{n}{day}": t(label) for (n, day), label in NTH_WEEKDAY_WORDS.items()}
     labels["day"] = t(_("on day ${n}", mapping={"n": "{n}"}))
     return choices, labels
@@ -452,14 +238,11 @@ def monthly_options(request, values: dict) -> tuple[list[tuple[str, str]], dict[
 
 def form_context(request, form: EventForm) -> dict:
     """What the form template needs besides the values: rooms, departments, choices."""
-    from babel.dates import get_day_names
-
     db = request.dbsession
     names = get_day_names("abbreviated", locale=request.locale_name)
     monthly = monthly_options(request, form.values)
     if not form.people and form.values.get("people"):
-        ids = _ids(form.values["people"])
-        form.people = list(db.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.full_name)))
+        form.people = _people(request, form.values["people"])
     return {
         "form": form,
         "guest_contacts": guest_contact_choices(request, form.values.get("guest_contacts") or []),
@@ -481,8 +264,6 @@ def form_context(request, form: EventForm) -> dict:
 def guest_contact_choices(request, values) -> list[tuple[int, str]]:
     """(id, label) of the contacts chosen as guests, for the form's chips: named as the picker
     names them, or, for a contact the person may not see, by the name they were invited with."""
-    from portal.tasks.client_links import contacts
-
     ids = _ids(values)
     if not ids:
         return []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+import colander
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.security import NO_PERMISSION_REQUIRED
@@ -21,9 +22,10 @@ from portal.calendar.ics import (
     import_ics,
     user_by_token,
 )
+from portal.calendar.resources import CalendarSection
+from portal.calendar.schemas import ImportSchema, field_errors
+from portal.calendar.security import calendar_choices
 from portal.core.i18n import _
-from views.calendar.pages import CalendarSection
-from views.calendar.forms import calendar_choices
 
 ICS_TYPE = "text/calendar"
 
@@ -84,14 +86,13 @@ def feed(request):
 
 @view_config(context=CalendarSection, name="import", renderer="calendar/import.jinja2", permission="add")
 def import_page(request):
-    choices = calendar_choices(request)
     values = {
         "calendar": request.POST.get("calendar", "personal"),
         "visibility": request.POST.get("visibility", "public"),
     }
     context = {
         "title": _("Import an .ics file"),
-        "calendars": choices,
+        "calendars": calendar_choices(request),
         "values": values,
         "error": "",
         "result": None,
@@ -100,22 +101,19 @@ def import_page(request):
     if request.method != "POST":
         return context
     t = request.translate
-    upload = request.POST.get("file")
-    if values["calendar"] not in dict(choices):
-        context["error"] = t(_("Choose a calendar you may add events to."))
-    elif values["visibility"] not in ("public", "busy", "private"):
-        context["error"] = t(_("Choose who may see the event."))
-    elif upload is None or not hasattr(upload, "file"):
-        context["error"] = t(_("Choose an .ics file."))
-    if context["error"]:
+    try:
+        form = ImportSchema().bind(request=request).deserialize(
+            {**values, "file": request.POST.get("file")})
+    except colander.Invalid as invalid:
+        # One message: the first field that is wrong, in the form's order.
+        context["error"] = t(next(iter(field_errors(invalid).values())))
         request.response.status_int = 400
         return context
+    upload = form["file"]
+    calendar, dept = form["calendar"]
     data = upload.file.read(MAX_IMPORT_BYTES + 1)
-    calendar, dept = values["calendar"], None
-    if calendar.startswith("dept:"):
-        calendar, dept = "department", int(calendar[5:])
     try:
-        result = import_ics(request, data, calendar, dept, values["visibility"])
+        result = import_ics(request, data, calendar, dept, form["visibility"])
     except ImportRefused as refused:
         context["error"] = t(refused.message)
         request.response.status_int = 400

@@ -10,18 +10,18 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from pyramid.authorization import DENY_ALL, Allow, Authenticated
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 
-from models.calendar import Event, Room
+from models.calendar import EventAttendee, Room
 from models.people import Department, Membership, User
 from portal.calendar.events import Occurrence, busy_of, local_window, visible_events
-from portal.calendar.recurrence import zone
-from portal.core.i18n import _, local_today
-from portal.resources import Container, add_section
-from portal.security.policy import ADMIN_ACE, container_acl
+from portal.calendar.resources import CalendarSection
+from portal.core.i18n import _, local_today, zone_named
+from portal.core.parsing import parse_int
+from portal.resources import add_section
 from views.home import DayBlock, day_block
+from views.people.directory import directory_query
 
 # A window longer than this is refused (the widget asks for one view at a time).
 MAX_WINDOW = dt.timedelta(days=62)
@@ -37,34 +37,10 @@ COLORS = {
 }
 
 
-class Rooms(Container):
-    """/calendar/rooms/{id}: rooms and equipment; everyone may look, admins manage."""
-
-    def __acl__(self):
-        return [ADMIN_ACE, (Allow, Authenticated, "view"), DENY_ALL]
-
-    def load(self, key):
-        return self.request.dbsession.get(Room, int(key)) if key.isdigit() and len(key) < 10 else None
-
-
-class CalendarSection(Container):
-    """/calendar/{id}: events; /calendar/rooms: bookable rooms and equipment."""
-
-    children = {"rooms": Rooms}
-
-    def __acl__(self):
-        return container_acl(self, "event", ("view", "add"))
-
-    def load(self, key):
-        if not key.isdigit() or len(key) > 9:
-            return None
-        return self.request.dbsession.get(Event, int(key))
-
-
 def includeme(config) -> None:
+    # The section in the navigation; its containers, ACLs, ticker job and audit are the
+    # calendar area's (portal.calendar's includeme).
     add_section("calendar", CalendarSection, _("Calendar"), "calendar3", 20)
-    import portal.calendar.audit
-    import portal.calendar.reminders  # noqa: F401  (registers the tick job)
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -112,7 +88,7 @@ def event_json(request, occ: Occurrence, tz, color: str | None = None, resource_
             request.resource_path(request.root["calendar"]), request.translate(_("Busy")))
     base, busy = cached
     if event.all_day:
-        etz = zone(event.timezone)
+        etz = zone_named(event.timezone)
         start = occ.start.astimezone(etz).date().isoformat()
         end = occ.end.astimezone(etz).date().isoformat()
     else:
@@ -153,8 +129,6 @@ def event_json(request, occ: Occurrence, tz, color: str | None = None, resource_
 
 def my_answers(request, event_ids) -> dict[int, str]:
     """{event id: the viewer's answer} in one query."""
-    from models.calendar import EventAttendee
-
     if not event_ids:
         return {}
     return dict(
@@ -179,8 +153,8 @@ def sources_of(request) -> dict:
         if raw
         else ["mine", "company", *[f"dept:{d}" for d in my_department_ids(request)]]
     )
-    depts = [int(p[5:]) for p in parts if p.startswith("dept:") and p[5:].isdigit()]
-    rooms = [int(p[5:]) for p in parts if p.startswith("room:") and p[5:].isdigit()]
+    depts = [n for p in parts if p.startswith("dept:") and (n := parse_int(p[5:])) is not None]
+    rooms = [n for p in parts if p.startswith("room:") and (n := parse_int(p[5:])) is not None]
     return {"mine": "mine" in parts, "company": "company" in parts, "departments": depts, "room_ids": rooms}
 
 
@@ -262,9 +236,9 @@ def team_page(request):
 
 def _team_department(request) -> Department | None:
     db = request.dbsession
-    raw = request.GET.get("dept", "")
-    if raw.isdigit() and len(raw) < 10:
-        return db.get(Department, int(raw))
+    chosen = parse_int(request.GET.get("dept", ""))
+    if chosen is not None and chosen < 10**9:
+        return db.get(Department, chosen)
     ids = my_department_ids(request)
     return db.get(Department, ids[0]) if ids else None
 
@@ -307,8 +281,6 @@ def team_json(request):
 @view_config(context=CalendarSection, name="people.json", renderer="json", permission="view")
 def people_json(request):
     """The people picker of the event form: active people matching ?q= (name, login, e-mail)."""
-    from views.people.directory import directory_query
-
     q = request.GET.get("q", "").strip()[:100]
     if len(q) < 2:
         return []

@@ -12,8 +12,8 @@ from pyramid.view import view_config
 
 from models.calendar import ROOM_KINDS, Room
 from portal.calendar.events import local_window, visible_events
+from portal.calendar.resources import Rooms
 from portal.core.i18n import _, local_today
-from views.calendar.pages import Rooms
 from views.forms import CSRFSchema, FormView
 
 KIND_LABELS = {"room": _("Meeting room"), "equipment": _("Equipment")}

@@ -19,11 +19,12 @@ from pyramid.view import view_config
 from models import search
 from models.calendar import Event
 from models.meta import utcnow
-from portal.calendar.events import details_clause
-from portal.calendar.recurrence import Recurrence, zone
-from portal.core.i18n import _
+from portal.calendar.recurrence import Recurrence
+from portal.calendar.resources import CalendarSection
+from portal.calendar.security import details_clause
+from portal.core.i18n import _, zone_named
+from portal.core.parsing import parse_int
 from portal.security.policy import sql_filter
-from views.calendar.pages import CalendarSection
 from views.people.directory import count_of
 from views.search.header import SearchGroup, SearchItem, search_provider
 
@@ -59,14 +60,14 @@ def event_detail(request, event: Event) -> str:
     t = request.translate
     locale = request.locale_name
     if event.all_day:
-        when = format_date(event.start_at.astimezone(zone(event.timezone)).date(), "medium",
+        when = format_date(event.start_at.astimezone(zone_named(event.timezone)).date(), "medium",
                            locale=locale)
     else:
         local = event.start_at.astimezone(request.user_timezone)
         when = format_date(local.date(), "medium", locale=locale) + local.strftime(", %H:%M")
     parts = [when]
     if event.rrule:
-        parts.append(Recurrence.from_rrule(event.rrule, zone(event.timezone))
+        parts.append(Recurrence.from_rrule(event.rrule, zone_named(event.timezone))
                      .describe(request.localizer, locale))
     if event.location:
         parts.append(event.location)
@@ -102,8 +103,8 @@ def search_events(request, q: str, limit: int) -> SearchGroup | None:
              permission="view")
 def search_page(request):
     q = request.GET.get("q", "").strip()[:200]
-    page = request.GET.get("page", "1")
-    page = int(page) if page.isdigit() and len(page) < 6 else 1
+    page = parse_int(request.GET.get("page", "1"))
+    page = page if page is not None and page < 100000 else 1
     events, total = [], 0
     stmt = event_search(request, q) if q else None
     if stmt is not None:

@@ -9,37 +9,43 @@ from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config, view_defaults
 
-from models.meta import utcnow
 from models.people import User
 from models.tasks import Task, TaskAttachment, TaskChecklistItem
-from portal.files.storage import EmptyFile, TooLarge, file_response, max_bytes, safe_filename, store, stored_path
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
+from portal.files.storage import (
+    EmptyFile,
+    TooLarge,
+    file_response,
+    max_bytes,
+    safe_filename,
+    store,
+    stored_path,
+)
+from portal.tasks.security import may_reassign
 from portal.tasks.service import (
     TaskProblem,
+    add_checklist_item,
     add_comment,
     add_watcher,
     assign,
-    log_change,
-    may_reassign,
-    may_send_to,
+    attach_file,
+    check_target,
+    detach_file,
+    may_detach,
     parse_target,
     release,
+    remove_checklist_item,
     remove_watcher,
     take,
+    toggle_checklist_item,
 )
 from views.admin.departments import find_people
+from views.tasks.display import task_helpers
+from views.tasks.lists import task_view
 
-CHECKLIST_MAX = TaskChecklistItem.__table__.c.text.type.length
-CHECKLIST_ITEMS_MAX = 100
 DEFAULT_MAX_UPLOAD_MB = 20
 SAFE_INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
-def reassign_options(request, task: Task) -> list:
-    from views.tasks.form import TaskEdit, assign_values
-
-    restrict = TaskEdit(task, request)._restriction()
-    return assign_values(request, restrict)[1:]
 
 
 @view_defaults(context=Task, request_method="POST")
@@ -48,6 +54,8 @@ class TaskActions:
         self.task = context
         self.request = request
         self.db = request.dbsession
+        self.me = request.identity.user
+        self.registry = request.registry
 
     # --- helpers
     def back(self, message=None, anchor: str = "", error: bool = False):
@@ -56,8 +64,6 @@ class TaskActions:
         return HTTPSeeOther(self.request.resource_url(self.task) + (f"#{anchor}" if anchor else ""))
 
     def partial(self, which: str, error=None):
-        from views.tasks.lists import task_helpers
-
         template = {"checklist": "tasks/_checklist.jinja2", "watchers": "tasks/_watchers.jinja2"}[which]
         return render_to_response(
             template,
@@ -82,7 +88,7 @@ class TaskActions:
     @view_config(name="take", permission="take")
     def take(self):
         try:
-            take(self.request, self.task)
+            take(self.db, self.me, self.task, registry=self.registry)
         except TaskProblem as problem:
             return self.back(problem.message, error=True)
         return self.back(_("The task is yours now."))
@@ -90,7 +96,7 @@ class TaskActions:
     @view_config(name="release", permission="edit")
     def release(self):
         try:
-            release(self.request, self.task)
+            release(self.db, self.me, self.task, registry=self.registry)
         except TaskProblem as problem:
             return self.back(problem.message, error=True)
         return self.back(
@@ -109,11 +115,10 @@ class TaskActions:
             return self.back(_("Reopen the task before sending it to someone else."), error=True)
         try:
             target = parse_target(self.db, request.POST.get("assign_to", ""), keep=task)
-            if not may_send_to(request, task, target):
-                raise TaskProblem("assign_to", _("You may reassign this task only within your departments."))
+            check_target(request, task, target)
         except TaskProblem as problem:
             return self.back(problem.message, error=True)
-        if assign(request, task, target):
+        if assign(self.db, self.me, task, target, registry=self.registry):
             who = target.user.full_name if target.user else target.department.name
             return self.back(_("The task is sent to ${who}.", mapping={"who": who}))
         return self.back(_("Nothing was changed."))
@@ -123,11 +128,9 @@ class TaskActions:
     def comment(self):
         body = self.request.POST.get("body", "")
         try:
-            comment = add_comment(self.request, self.task, body)
+            comment = add_comment(self.db, self.me, self.task, body, registry=self.registry)
         except TaskProblem as problem:
             # The page again, with the text kept and the reason next to it (nothing stored).
-            from views.tasks.lists import task_view
-
             data = task_view(self.request)
             data.update(comment_error=problem.message, comment_draft=body[:20000])
             response = render_to_response("tasks/view.jinja2", data, request=self.request)
@@ -138,76 +141,55 @@ class TaskActions:
     # --- checklist
     @view_config(name="checklist-add", permission="edit")
     def checklist_add(self):
-        text = " ".join(self.request.POST.get("text", "").split())
-        if not text:
-            return self.answer("checklist", None)
-        if len(text) > CHECKLIST_MAX:
-            return self.back(
-                _("A checklist item is at most ${max} characters.", mapping={"max": CHECKLIST_MAX}),
-                "checklist",
-                error=True,
-            )
-        if len(self.task.checklist) >= CHECKLIST_ITEMS_MAX:
-            return self.back(
-                _("A checklist holds at most ${max} items.", mapping={"max": CHECKLIST_ITEMS_MAX}),
-                "checklist",
-                error=True,
-            )
-        position = max((i.position for i in self.task.checklist), default=0) + 1
-        self.task.checklist.append(TaskChecklistItem(text=text, position=position))
-        self.db.flush()
+        try:
+            add_checklist_item(self.db, self.task, self.request.POST.get("text", ""))
+        except TaskProblem as problem:
+            return self.back(problem.message, "checklist", error=True)
         return self.answer("checklist")
 
     def _item(self) -> TaskChecklistItem:
-        raw = self.request.POST.get("item", "")
+        wanted = parse_int(self.request.POST.get("item", ""))
         for item in self.task.checklist:
-            if raw.isdigit() and item.id == int(raw):
+            if item.id == wanted:
                 return item
         raise HTTPNotFound()
 
     @view_config(name="checklist-toggle", permission="edit")
     def checklist_toggle(self):
-        item = self._item()
-        item.done = not item.done
-        item.done_at = utcnow() if item.done else None
-        item.done_by_id = self.request.identity.user.id if item.done else None
-        self.db.flush()
+        toggle_checklist_item(self.db, self.me, self._item())
         return self.answer("checklist")
 
     @view_config(name="checklist-delete", permission="edit")
     def checklist_delete(self):
-        item = self._item()
-        self.task.checklist.remove(item)
-        self.db.flush()
+        remove_checklist_item(self.db, self.task, self._item())
         return self.answer("checklist")
 
     # --- watchers
     @view_config(name="watch", permission="view")
     def watch(self):
-        me = self.request.identity.user
         if self.request.POST.get("stop") == "1":
-            remove_watcher(self.request, self.task, me.id)
+            remove_watcher(self.db, self.task, self.me.id)
         else:
-            add_watcher(self.request, self.task, me)
+            add_watcher(self.db, self.me, self.task, self.me, registry=self.registry)
         return self.answer("watchers")
 
     @view_config(name="watchers-add", permission="edit")
     def watchers_add(self):
-        raw = self.request.POST.get("user", "")
-        user = self.db.get(User, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+        wanted = parse_int(self.request.POST.get("user", ""))
+        user = self.db.get(User, wanted) if wanted is not None else None
         if user is None:
             return self.back(_("That person no longer exists."), "watchers", error=True)
         try:
-            add_watcher(self.request, self.task, user)
+            add_watcher(self.db, self.me, self.task, user, registry=self.registry)
         except TaskProblem as problem:
             return self.back(problem.message, "watchers", error=True)
         return self.answer("watchers")
 
     @view_config(name="watchers-remove", permission="edit")
     def watchers_remove(self):
-        raw = self.request.POST.get("user", "")
-        if raw.isdigit():
-            remove_watcher(self.request, self.task, int(raw))
+        wanted = parse_int(self.request.POST.get("user", ""))
+        if wanted is not None:
+            remove_watcher(self.db, self.task, wanted)
         return self.answer("watchers")
 
     # --- attachments
@@ -231,36 +213,22 @@ class TaskActions:
             )
         except EmptyFile:
             return self.back(_("The file is empty and was not attached."), "attachments", error=True)
-        sha, size = stored.sha256, stored.size
         name = safe_filename(upload.filename, 200)
         content_type = (getattr(upload, "type", "") or "application/octet-stream")[:100]
-        self.task.attachments.append(
-            TaskAttachment(
-                filename=name,
-                content_type=content_type,
-                size=size,
-                sha256=sha,
-                uploader_id=self.request.identity.user.id,
-            )
-        )
-        self.db.add(
-            log_change(self.task, self.request.identity.user.id, {"event": "attachment", "name": name})
-        )
-        self.db.flush()
+        attach_file(self.db, self.me, self.task, filename=name, content_type=content_type,
+                    size=stored.size, sha256=stored.sha256)
         return self.back(_("“${name}” is attached.", mapping={"name": name}), "attachments")
 
     @view_config(name="detach", permission="view")
     def detach(self):
-        raw = self.request.POST.get("id", "")
-        found = [a for a in self.task.attachments if raw.isdigit() and a.id == int(raw)]
+        wanted = parse_int(self.request.POST.get("id", ""))
+        found = [a for a in self.task.attachments if a.id == wanted]
         if not found:
             raise HTTPNotFound()
         attachment = found[0]
-        me = self.request.identity.user.id
-        if attachment.uploader_id != me and not self.request.has_permission("edit", self.task):
+        if not may_detach(self.request, self.task, attachment):
             raise HTTPForbidden()
-        self.task.attachments.remove(attachment)
-        self.db.flush()
+        detach_file(self.db, self.task, attachment)
         return self.back(
             _("“${name}” is removed from the task.", mapping={"name": attachment.filename}), "attachments"
         )
@@ -276,12 +244,12 @@ def max_upload_bytes(request) -> int:
 @view_config(context=Task, name="file", request_method="GET", permission="view")
 def download(request):
     """/tasks/{id}/file/{attachment id}: only for those who may view the task."""
-    subpath = request.subpath
-    if len(subpath) < 1 or not subpath[0].isdigit():
+    wanted = parse_int(request.subpath[0]) if request.subpath else None
+    if wanted is None:
         raise HTTPNotFound()
     attachment = request.dbsession.scalar(
         sa.select(TaskAttachment).where(
-            TaskAttachment.id == int(subpath[0]), TaskAttachment.task_id == request.context.id
+            TaskAttachment.id == wanted, TaskAttachment.task_id == request.context.id
         )
     )
     if attachment is None:

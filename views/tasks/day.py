@@ -13,6 +13,7 @@ from portal.core.i18n import local_today
 from portal.tasks.lists import day_bounds
 from portal.tasks.security import queue_clause
 from views.home import DayBlock, day_block
+from views.tasks.display import task_helpers
 
 SHOWN = 8
 
@@ -23,8 +24,7 @@ def _mine(request):
 
 @day_block
 def tasks_today(request) -> DayBlock | None:
-    from views.tasks.lists import task_helpers
-
+    """The person's overdue tasks, those due today and their every-day ones."""
     if request.identity is None:
         return None
     db = request.dbsession
@@ -76,8 +76,7 @@ def tasks_today(request) -> DayBlock | None:
 
 @day_block
 def tasks_queue(request) -> DayBlock | None:
-    from views.tasks.lists import task_helpers
-
+    """Tasks waiting in the queues of the person's departments, most urgent first."""
     identity = request.identity
     if identity is None or not identity.department_ids:
         return None

@@ -1,4 +1,6 @@
-"""Adding and editing a task (deform over views/forms.FormView)."""
+"""Adding and editing a task (deform over views/forms.FormView): the form's fields and widgets,
+and "Assign to"'s choices. What a task may be, and where it may go, is portal.tasks.service's
+(and portal.tasks.recurring's for a series); this module turns the form into those calls."""
 
 from __future__ import annotations
 
@@ -10,28 +12,27 @@ import sqlalchemy as sa
 from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
+from models.errors import UserError
 from models.people import Department, Membership, User
-from models.tasks import FREQUENCIES, LINK_TYPES, PRIORITIES, Task, TaskRecurrence
-from portal.core.i18n import _
+from models.tasks import FREQUENCIES, LINK_TYPES, PRIORITIES, Task
+from portal.core.i18n import _, zone_of
+from portal.core.parsing import parse_int
 from portal.tasks.activity import PRIORITY_LABELS
-from portal.tasks.jobs import create_occurrence, first_occurrence, following
-from portal.tasks.links import LINK_TITLES, link_problem
+from portal.tasks.links import LINK_TITLES
+from portal.tasks.recurring import create_series
 from portal.tasks.resources import Tasks
+from portal.tasks.security import may_reassign, reassign_within
 from portal.tasks.service import (
     REMIND_UNITS,
     TITLE_MAX,
-    TaskProblem,
     assign,
-    clean_link,
-    clean_title,
+    check_link,
+    check_target,
     create_task,
-    due_instant,
-    may_reassign,
-    may_send_to,
+    new_target,
     parse_target,
-    remind_minutes,
+    task_fields,
     update_task,
-    zone_of,
 )
 from views.forms import CSRFSchema, FormView
 
@@ -76,6 +77,11 @@ def assign_values(request, restrict_to: set[int] | None = None) -> list:
     )
     values.append(deform.widget.OptGroup(tr(_("People")), *person_options))
     return values
+
+
+def reassign_options(request, task: Task) -> list:
+    """Where the user may send the task from its page: "Assign to"'s choices within their reach."""
+    return assign_values(request, reassign_within(request, task))[1:]
 
 
 @colander.deferred
@@ -279,34 +285,16 @@ def _reminder_parts(minutes: int | None) -> tuple[int | None, str]:
 class TaskForm(FormView):
     template = "tasks/form.jinja2"
 
-    def problem(self, problem: TaskProblem):
+    def problem(self, problem: UserError):
+        """A refused rule as an error next to its field."""
         return self.invalid({problem.field: problem.message})
 
-    def common(self, appstruct: dict) -> dict:
-        """Check the fields shared by add and edit against the rules and the database."""
-        me = self.request.identity.user
-        title = clean_title(appstruct["title"])
-        due_at, has_time = due_instant(appstruct["due_date"], appstruct["due_time"], zone_of(me))
-        remind = remind_minutes(appstruct["remind_amount"], appstruct["remind_unit"], due_at is not None)
-        link = clean_link(appstruct["link_type"], appstruct["link_id"])
-        # A link kept as it was is not checked again (whoever edits may not see that client).
+    def fields(self, appstruct: dict) -> dict:
+        """The fields shared by add and edit, checked against the rules and the database."""
         current = self.context if isinstance(self.context, Task) else None
-        kept = current is not None and (current.link_type, current.link_id) == link
-        why = None if kept else link_problem(self.request, *link)
-        if why:
-            raise TaskProblem("link_id", why)
-        return {
-            "title": title,
-            "description": appstruct["description"],
-            "due_at": due_at,
-            "due_has_time": has_time,
-            "due_on": appstruct["due_date"] if due_at else None,
-            "remind_before": remind,
-            "daily": appstruct["daily"],
-            "priority": int(appstruct["priority"]),
-            "link_type": link[0],
-            "link_id": link[1],
-        }
+        fields = task_fields(appstruct, zone_of(self.request.identity.user))
+        check_link(self.request, current, fields["link"])
+        return fields
 
 
 @view_config(context=Tasks, name="add", renderer="tasks/form.jinja2", permission="add")
@@ -323,82 +311,45 @@ class TaskAdd(TaskForm):
         get = self.request.GET
         assign_to = get.get("assign", "")
         link_type = get.get("link_type", "")
+        link_id = parse_int(get.get("link_id", ""))
         return {
             "priority": "1",
             "remind_unit": "hours",
             "repeat_every": 1,
             "assign_to": assign_to if assign_to.partition(":")[0] in ("user", "dept") else "",
             "link_type": link_type if link_type in LINK_TYPES else "",
-            "link_id": get.get("link_id", "")[:12] if get.get("link_id", "").isdigit() else "",
+            "link_id": str(link_id) if link_id is not None else "",
             "title": get.get("title", "")[:TITLE_MAX],
         }
 
     def save(self, appstruct: dict) -> str:
         request = self.request
+        me = request.identity.user
+        today = dt.datetime.now(zone_of(me)).date()
         if appstruct["repeat"] and appstruct["due_date"] is None:
             # A series starts today unless told otherwise; its time is each day's due time.
-            appstruct["due_date"] = dt.datetime.now(zone_of(request.identity.user)).date()
+            appstruct["due_date"] = today
         try:
-            values = self.common(appstruct)
+            fields = self.fields(appstruct)
             target = parse_target(request.dbsession, appstruct["assign_to"])
-            if not may_send_to(request, None, target):
-                raise TaskProblem("assign_to", _("You may not send tasks there."))
+            check_target(request, None, target)
             if appstruct["repeat"]:
-                return self.save_series(appstruct, values, target)
-        except TaskProblem as problem:
+                rec, task, first = create_series(
+                    request.dbsession, me, registry=request.registry, fields=fields, target=target,
+                    frequency=appstruct["repeat"], interval=appstruct["repeat_every"],
+                    weekdays=appstruct["weekdays"], due_time=appstruct["due_time"],
+                    starts=appstruct["due_date"] or today, until=appstruct["repeat_until"], today=today,
+                )
+                return self.series_created(rec, task, first)
+        except UserError as problem:
             raise self.problem(problem) from None
-        link = (values.pop("link_type"), values.pop("link_id"))
-        task = create_task(request, target=target, link=link, **values)
+        task = create_task(request.dbsession, me, registry=request.registry, target=target, **fields)
         request.session.flash(request.translate(_("Task #${id} created.", mapping={"id": task.id})))
         return request.resource_url(self.context, str(task.id))
 
-    def save_series(self, appstruct: dict, values: dict, target) -> str:
-        """A recurring task: the series, and today's task if today is one of its days."""
+    def series_created(self, rec, task, first: dt.date) -> str:
+        """Say what was made: today's task, or the day the first will appear."""
         request = self.request
-        me = request.identity.user
-        zone = zone_of(me)
-        today = dt.datetime.now(zone).date()
-        starts = appstruct["due_date"] or today
-        until = appstruct["repeat_until"]
-        if until is not None and until < starts:
-            raise TaskProblem("repeat_until", _("The series cannot end before it starts."))
-        days = sorted(int(d) for d in appstruct["weekdays"] if str(d).isdigit() and 0 <= int(d) <= 6)
-        if appstruct["repeat"] == "weekly" and not days:
-            raise TaskProblem("weekdays", _("Choose the days of the week."))
-        rec = TaskRecurrence(
-            title=values["title"],
-            description=values["description"],
-            priority=values["priority"],
-            author_id=me.id,
-            assignee_id=target.user.id if target.user else None,
-            department_id=target.department.id if target.department else None,
-            frequency=appstruct["repeat"],
-            interval=appstruct["repeat_every"] or 1,
-            weekdays=sum(1 << d for d in days),
-            month_day=starts.day,
-            due_time=appstruct["due_time"],
-            timezone=me.timezone or "Europe/Moscow",
-            remind_before=values["remind_before"],
-            starts_on=starts,
-            until=until,
-            active=True,
-        )
-        rec.author = me
-        rec.assignee = target.user
-        rec.department = target.department
-        first = first_occurrence(rec)
-        if first is None:
-            raise TaskProblem(
-                "repeat_until", _("The series has no day before it ends. Move the end or the start.")
-            )
-        request.dbsession.add(rec)
-        request.dbsession.flush()
-        task = None
-        if first <= today:
-            task = create_occurrence(request, rec, first)
-            rec.next_on = following(rec, first)
-        else:
-            rec.next_on = first
         if task is not None:
             request.session.flash(
                 request.translate(
@@ -435,19 +386,8 @@ class TaskEdit(TaskForm):
         if not may_reassign(self.request, self.context) or not self.context.is_open:
             del schema["assign_to"]
         else:
-            restrict = self._restriction()
+            restrict = reassign_within(self.request, self.context)
         return schema.bind(request=self.request, context=self.context, restrict_to=restrict)
-
-    def _restriction(self) -> set[int] | None:
-        from portal.tasks.security import best_scope
-
-        request, task = self.request, self.context
-        identity = request.identity
-        if identity.is_admin or task.author_id == identity.user.id:
-            return None
-        if best_scope(request, "task", "assign") == "all":
-            return None
-        return set(identity.dept_scope_ids)
 
     def appstruct(self) -> dict:
         t: Task = self.context
@@ -478,26 +418,20 @@ class TaskEdit(TaskForm):
 
     def save(self, appstruct: dict) -> str:
         request, task = self.request, self.context
+        me = request.identity.user
         try:
-            values = self.common(appstruct)
+            fields = self.fields(appstruct)
             target = None
             if "assign_to" in appstruct:
-                target = parse_target(request.dbsession, appstruct["assign_to"], keep=task)
-                current = (task.assignee_id, task.department_id)
-                wanted = (
-                    target.user.id if target.user else None,
-                    target.department.id if target.department else None,
-                )
-                if wanted == current or (target.user is not None and target.user.id == task.assignee_id):
-                    target = None
-                elif not may_send_to(request, task, target):
-                    raise TaskProblem(
-                        "assign_to", _("You may reassign this task only within your departments.")
-                    )
-        except TaskProblem as problem:
+                target = new_target(task, parse_target(request.dbsession, appstruct["assign_to"], keep=task))
+                if target is not None:
+                    check_target(request, task, target)
+        except UserError as problem:
             raise self.problem(problem) from None
-        changed = update_task(request, task, values)
-        if target is not None and assign(request, task, target):
+        link_type, link_id = fields.pop("link")
+        values = {**fields, "link_type": link_type, "link_id": link_id}
+        changed = update_task(request.dbsession, me, task, values, registry=request.registry)
+        if target is not None and assign(request.dbsession, me, task, target, registry=request.registry):
             changed.append("assignee")
         request.session.flash(
             request.translate(_("Changes saved.") if changed else _("Nothing was changed."))

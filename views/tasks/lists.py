@@ -1,7 +1,10 @@
 """Tasks: the lists (my tasks, set by me, my department's queue...), a task's page, the header
-search group. Forms are in views/tasks/form.py, actions on a task in views/tasks/actions.py,
-the report in views/tasks/report.py, series in views/tasks/recurring.py, My day blocks in
-views/tasks/day.py."""
+search group, and the section in the navigation.
+
+Other pages of the area: views/tasks/form.py (adding and editing), views/tasks/actions.py
+(actions on a task), views/tasks/report.py (the report), views/tasks/recurring.py (series),
+views/tasks/day.py (My day blocks); views/tasks/display.py says how tasks look on all of them.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,13 @@ from pyramid.view import view_config
 
 from models import search
 from models.meta import utcnow
+from models.people import Department, Membership, User
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskWatcher
 from portal.audit.log import history_for
 from portal.core.i18n import _, local_today
+from portal.core.parsing import parse_int
 from portal.resources import add_section
-from portal.tasks.activity import PRIORITY_LABELS, PRIORITY_STYLES, activity, due_text, reminder_text
+from portal.tasks.activity import PRIORITY_LABELS, activity, due_text, reminder_text
 from portal.tasks.links import resolve_links
 from portal.tasks.lists import (
     COUNT_CAP,
@@ -36,67 +41,17 @@ from portal.tasks.lists import (
     with_people,
 )
 from portal.tasks.resources import Tasks
-from portal.tasks.security import visible_tasks
-from portal.tasks.service import may_reassign
+from portal.tasks.security import may_reassign, visible_tasks
+from portal.tasks.service import COMMENT_MAX
 from views.search.header import SearchGroup, SearchItem, search_provider
-
-STATE_STYLES = {"open": "primary", "in_progress": "info", "done": "success", "cancelled": "secondary"}
-STATE_ICONS = {
-    "open": "circle",
-    "in_progress": "play-circle",
-    "done": "check-circle-fill",
-    "cancelled": "x-circle",
-}
+from views.tasks.display import task_helpers
+from views.tasks.form import reassign_options
 
 
 def includeme(config) -> None:
-    # Their `portal tick` jobs run in import order: task notices first, then the e-mail they make.
-    from portal.tasks import jobs as tasks_jobs  # noqa: F401,I001
-    from portal.core import mail  # noqa: F401
-    from portal.tasks import audit as tasks_audit
-    from portal.tasks import ics as tasks_ics
-    from portal.tasks.service import on_person_deactivated, on_transition
-    from views.tasks import day as tasks_day  # noqa: F401  (My day blocks)
-    from workflows.engine import Transitioned
-
+    # The section in the navigation; the area's ACLs, subscribers, feed, ticker jobs and audit
+    # are portal.tasks' includeme's.
     add_section("tasks", Tasks, _("Tasks"), "check2-square", 30)
-    tasks_ics.register(config)  # tasks with due dates in each person's calendar feed
-    config.add_subscriber(on_transition, Transitioned)
-    config.add_subscriber(on_person_deactivated, Transitioned)
-
-
-def task_helpers(request, now=None) -> dict:
-    """What task templates use to show states, priorities and due dates."""
-    now = now or utcnow()
-    today = local_today(request)
-
-    def due_class(task) -> str:
-        if task.due_at is None:
-            return "text-secondary"
-        if task.is_open and task.due_at < now:
-            return "due-overdue"
-        local = (
-            task.due_on
-            if not task.due_has_time and task.due_on
-            else task.due_at.astimezone(request.user_timezone).date()
-        )
-        if task.is_open and local == today:
-            return "due-today"
-        return "due-later"
-
-    return {
-        "now": now,
-        "today": today,
-        "state_styles": STATE_STYLES,
-        "state_icons": STATE_ICONS,
-        "state_title": lambda t: t.workflow.states[t.state].title,
-        "priority_labels": PRIORITY_LABELS,
-        "priority_styles": PRIORITY_STYLES,
-        "due_text": lambda t, fmt="medium": due_text(request, t.due_at, t.due_has_time, t.due_on, fmt),
-        "due_class": due_class,
-        "task_url": lambda t, *parts: request.resource_url(request.root["tasks"], str(t.id), *parts),
-        "person_url": lambda u: request.resource_url(request.root["people"], u.login),
-    }
 
 
 @view_config(context=Tasks, renderer="tasks/list.jinja2", permission="view")
@@ -156,8 +111,6 @@ def task_list(request):
 
 def filter_people(request, f: Filters) -> list:
     """Assignees to filter by: the people of the visible tasks' departments (a short list)."""
-    from models.people import Membership, User
-
     db = request.dbsession
     stmt = sa.select(User).where(User.active)
     if f.view == "department":
@@ -189,8 +142,7 @@ def filter_people(request, f: Filters) -> list:
 
 
 def filter_departments(request, f: Filters) -> list:
-    from models.people import Department
-
+    """Departments to filter by: those of the user's department scope, or every one."""
     stmt = sa.select(Department).order_by(Department.name)
     if f.view == "department":
         stmt = stmt.where(Department.id.in_(sorted(request.identity.dept_scope_ids) or [-1]))
@@ -199,8 +151,6 @@ def filter_departments(request, f: Filters) -> list:
 
 @view_config(context=Task, renderer="tasks/view.jinja2", permission="view")
 def task_view(request):
-    from views.tasks.actions import reassign_options
-
     task: Task = request.context
     me = request.identity.user
     link = None
@@ -224,7 +174,7 @@ def task_view(request):
         "checklist_done": done_items,
         "reminder": reminder_text(request, task.remind_before) if task.remind_before is not None else None,
         "list_url": request.resource_url(request.root["tasks"]),
-        "comment_max": 10000,
+        "comment_max": COMMENT_MAX,
         "history": history_for(request.dbsession, task, limit=30),
         **task_helpers(request),
     }
@@ -243,8 +193,9 @@ def search_tasks(request, q: str, limit: int) -> SearchGroup | None:
     # and the task of that number.
     found = search.preview(db, "task", q, where=visible, ranked=False)
     ids = set(found.ids) if found is not None else set()
-    if q.isdigit() and len(q) < 10:
-        ids.update(db.scalars(sa.select(Task.id).where(Task.id == int(q), visible)))
+    number = parse_int(q)
+    if number is not None and number < 10**9:
+        ids.update(db.scalars(sa.select(Task.id).where(Task.id == number, visible)))
     if not ids:
         return None
     tasks = db.scalars(

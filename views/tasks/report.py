@@ -15,19 +15,15 @@ from pyramid.view import view_config
 
 from models.people import Department
 from portal.core.i18n import _, format_date, local_today
+from portal.core.parsing import parse_date, parse_int
 from portal.tasks.report import Row, discipline, totals
 from portal.tasks.resources import DisciplineReport
 from portal.tasks.security import best_scope
 
 MAX_DAYS = 366 * 5
+# The browser's date input.
+ISO = ("%Y-%m-%d",)
 CHART_ROWS = 20
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 def presets(today: dt.date) -> list[tuple[str, object, dt.date, dt.date]]:
@@ -54,7 +50,7 @@ def params(request) -> dict:
         if key == preset:
             start, end = lo, hi
     if get.get("from") or get.get("to"):
-        start_in, end_in = _date(get.get("from", "")), _date(get.get("to", ""))
+        start_in, end_in = parse_date(get.get("from", ""), ISO), parse_date(get.get("to", ""), ISO)
         if get.get("from") and start_in is None:
             errors["from"] = _("Enter a date such as ${example}.", mapping={"example": today.isoformat()})
         if get.get("to") and end_in is None:
@@ -68,14 +64,14 @@ def params(request) -> dict:
     elif not preset:
         preset = "month"
     group = "department" if get.get("by") == "department" else "person"
-    dept = get.get("dept", "")
+    dept = parse_int(get.get("dept", ""))
     return {
         "start": start,
         "end": end,
         "preset": preset,
         "group": group,
         "errors": errors,
-        "dept": int(dept) if dept.isdigit() and len(dept) < 10 else None,
+        "dept": dept if dept is not None and dept < 10**9 else None,
     }
 
 
@@ -198,6 +194,7 @@ def export(request):
     data = table(request, p, rows, total)
     name = f"discipline-{p['start'].isoformat()}-{p['end'].isoformat()}"
     if request.GET.get("format") == "xlsx":
+        # Loaded when a spreadsheet is asked for (start-up cost: openpyxl is large).
         from openpyxl import Workbook
         from openpyxl.styles import Font, PatternFill
         from openpyxl.utils import get_column_letter

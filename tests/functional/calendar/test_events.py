@@ -379,7 +379,8 @@ def test_a_private_event_is_for_its_people_only_even_for_who_may_edit_every_even
 
 
 def test_who_reads_and_edits_an_event_agrees_between_its_acl_and_the_sql(factory, cal, request_for, dbsession):
-    from portal.calendar.events import details_clause, edit_clause, located
+    from portal.calendar.security import details_clause, edit_clause
+    from portal.resources import locate
 
     dept = factory.department("Бухгалтерия")
     organizer = factory.user(departments=[dept])
@@ -398,5 +399,5 @@ def test_who_reads_and_edits_an_event_agrees_between_its_acl_and_the_sql(factory
         request = request_for(person)
         for clause, permission in ((details_clause, "view"), (edit_clause, "edit")):
             in_sql = set(dbsession.scalars(sa.select(Event.id).where(Event.id.in_(ids), clause(request))))
-            by_acl = {e.id for e in events if request.has_permission(permission, located(request, e))}
+            by_acl = {e.id for e in events if request.has_permission(permission, locate(request, e))}
             assert in_sql == by_acl, (person.login, permission)

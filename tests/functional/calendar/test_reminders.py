@@ -63,14 +63,14 @@ def test_a_reminder_fires_once_for_each_occurrence(factory, cal, dbsession, requ
     assert len(reminders_of(dbsession, guest)) == 2
 
 
-def test_a_cancelled_event_or_one_without_reminder_has_no_reminder(factory, cal, dbsession, request_for):
+def test_a_cancelled_event_or_one_without_reminder_has_no_reminder(factory, cal, dbsession, request_for, app):
     from portal.calendar.changes import cancel_event
 
     me = factory.user()
     start = utcnow() + dt.timedelta(minutes=5)
     cal.event(me, "Без напоминания", start=start)
     cancelled = cal.event(me, "Отменено", start=start, reminder_minutes=30, user_ids=[factory.user().id])
-    cancel_event(request_for(me), cancelled)
+    cancel_event(dbsession, me, cancelled, registry=app.registry)
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(EventReminder)) == 0
     assert run_job(request_for) == 0
 

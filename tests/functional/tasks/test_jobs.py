@@ -15,8 +15,8 @@ from portal.tasks.jobs import (
     fire_due_soon,
     fire_overdue,
     fire_reminders,
-    following,
 )
+from portal.tasks.recurring import following
 
 
 def test_a_reminder_fires_once_for_the_assignee(app, dbsession, factory, make_task, inbox):
@@ -124,8 +124,8 @@ def test_the_tick_makes_todays_task_of_a_series_once(request_for, dbsession, fac
         due_time=dt.time(18, 0),
     )
     request = request_for(None)
-    assert create_recurring(request) == 1
-    assert create_recurring(request) == 0
+    assert create_recurring(request.dbsession, request.registry) == 1
+    assert create_recurring(request.dbsession, request.registry) == 0
     tasks = dbsession.scalars(sa.select(Task).where(Task.recurrence_id == rec.id)).all()
     # Missed days are not made up: only today's task.
     assert [t.occurrence_on for t in tasks] == [today]
@@ -137,7 +137,8 @@ def test_a_series_ends_at_its_last_day(request_for, dbsession, factory):
     me = factory.user()
     today = utcnow().astimezone(__import__("zoneinfo").ZoneInfo("Europe/Moscow")).date()
     rec = series(dbsession, me, frequency="daily", interval=1, starts_on=today, next_on=today, until=today)
-    create_recurring(request_for(None))
+    request = request_for(None)
+    create_recurring(request.dbsession, request.registry)
     assert rec.next_on is None and not rec.active
 
 

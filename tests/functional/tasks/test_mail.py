@@ -3,7 +3,6 @@ from the outbox; nothing goes out before the transaction commits; failures are r
 
 from __future__ import annotations
 
-import datetime as dt
 import email
 import socket
 

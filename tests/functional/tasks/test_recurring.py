@@ -160,8 +160,9 @@ def test_the_author_edits_a_series_and_the_next_tick_makes_the_new_task_on_the_n
     assert made_today.title == "Проверить почту клиентов" and made_today.assignee_id == me.id
 
     request = request_for(None)
-    assert create_recurring(request, now=noon(today() + dt.timedelta(days=1))) == 0
-    assert create_recurring(request, now=noon(day)) == 1
+    db, registry = request.dbsession, request.registry
+    assert create_recurring(db, registry, now=noon(today() + dt.timedelta(days=1))) == 0
+    assert create_recurring(db, registry, now=noon(day)) == 1
     new = dbsession.scalar(sa.select(Task).where(Task.recurrence_id == rec.id, Task.occurrence_on == day))
     assert new.title == "Заказать картриджи" and new.priority == 2
     assert new.assignee_id is None and new.department_id == supply.id

@@ -16,8 +16,8 @@ from portal.calendar.recurrence import (
     rest_of_rule,
     series_end,
     truncate_rule,
-    zone,
 )
+from portal.core.i18n import zone_named
 
 UTC = dt.UTC
 
@@ -25,7 +25,7 @@ UTC = dt.UTC
 def dateutil_starts(rule, start, tzname, after, before):
     from dateutil import rrule as du
 
-    tz = zone(tzname)
+    tz = zone_named(tzname)
     r = du.rrulestr("RRULE:" + rule, dtstart=start.astimezone(tz), cache=False)
     out = [x.replace(tzinfo=tz).astimezone(UTC) for x in r]
     return [x for x in out if after <= x <= before]
@@ -56,9 +56,9 @@ def test_plain_rules_agree_with_dateutil(tzname):
 
 def test_a_time_the_clocks_skip_is_refused_and_an_existing_one_is_kept():
     with pytest.raises(CalendarProblem) as problem:
-        localize(dt.datetime(2031, 3, 30, 2, 30), zone("Europe/Berlin"))
+        localize(dt.datetime(2031, 3, 30, 2, 30), zone_named("Europe/Berlin"))
     assert problem.value.field == "start"
-    assert localize(dt.datetime(2031, 3, 30, 3, 30), zone("Europe/Berlin")).utcoffset() == dt.timedelta(
+    assert localize(dt.datetime(2031, 3, 30, 3, 30), zone_named("Europe/Berlin")).utcoffset() == dt.timedelta(
         hours=2
     )
 
@@ -82,7 +82,7 @@ def test_series_end_and_splitting_a_series():
     assert truncate_rule(rule, third, start, "Europe/Moscow") == "FREQ=WEEKLY;COUNT=2"
     assert rest_of_rule(rule, start, "Europe/Moscow", third) == "FREQ=WEEKLY;COUNT=3"
     until = Recurrence("WEEKLY", weekdays=("MO", "WE"), until=dt.date(2031, 3, 12)).to_rrule(
-        start.astimezone(zone("Europe/Moscow"))
+        start.astimezone(zone_named("Europe/Moscow"))
     )
     assert until == "FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20310312T205959Z"
     assert len(occurrence_starts(until, start, "Europe/Moscow")) == 4
@@ -91,7 +91,7 @@ def test_series_end_and_splitting_a_series():
 def test_monthly_rules_on_a_weekday_of_the_month_read_and_write_back():
     from portal.calendar.recurrence import monthly_choices, nth_weekday_of
 
-    tz = zone("Europe/Moscow")
+    tz = zone_named("Europe/Moscow")
     start = dt.datetime(2031, 3, 11, 10, tzinfo=tz)
     for rule, nth in [
         ("FREQ=MONTHLY;BYDAY=2TU;COUNT=5", (2, "TU")),
@@ -120,7 +120,7 @@ def test_a_monthly_rule_in_words():
 
     import portal
 
-    tz = zone("Europe/Moscow")
+    tz = zone_named("Europe/Moscow")
     english = make_localizer("en", [portal.__path__[0] + "/locale"])
     for rule, words in [
         ("FREQ=MONTHLY;BYDAY=-1FR;COUNT=4", "Every month, on the last Friday, 4 times"),
