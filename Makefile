@@ -19,6 +19,7 @@ serve: install assets i18n-compile db
 	$(PORTAL) serve $(INI)
 
 test: install assets i18n-compile
+	.venv/bin/ruff check --quiet .
 	.venv/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 

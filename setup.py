@@ -43,6 +43,7 @@ TESTS_REQUIRE = [
     "beautifulsoup4==4.15.0",
     "aiosmtpd==1.4.6",
     "import-linter==2.17",
+    "ruff==0.17.6",
 ]
 
 PACKAGES = [

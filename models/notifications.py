@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
-
 from pyramid.i18n import TranslationStringFactory
+from sqlalchemy.orm import Mapped, mapped_column
 
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import User

@@ -3,9 +3,8 @@ generated tsvector column and its GIN index on PostgreSQL), and how to tell them
 tables the models describe (`is_search_object`, for Alembic's autogenerate)."""
 from __future__ import annotations
 
-
-
 from models.search.index import DOCUMENTS, FTS_TABLE
+
 # --- schema objects the migrations make by hand ------------------------------------------------
 
 SQLITE_DDL = [

@@ -17,6 +17,7 @@ from models.search.index import (
     MAX_TERMS,
     Indexed,
 )
+
 # --- querying -----------------------------------------------------------------------------------
 
 RANK_LIMIT = 2000

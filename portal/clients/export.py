@@ -1,7 +1,7 @@
 """Exporting a filtered list of organizations, contacts or interactions to CSV or XLSX.
 
 The rows are the list page's (same filters, same order: portal.clients.lists for organizations
-and contacts, views/interactions/lists.py's list for interactions) narrowed in SQL to what the person may
+and contacts, portal.interactions.lists for interactions) narrowed in SQL to what the person may
 export (organization.export with its scope: own, department or all). The terms columns
 (discount, deferral, credit limit, purchase potential) appear only for people who hold
 organization.view_terms, and are filled only on the rows it covers.
@@ -30,7 +30,9 @@ from models.clients import (
     Interaction,
     Organization,
 )
+from models.meta import utcnow
 from models.people import Department, User
+from portal.clients.lists import ContactFilter, OrganizationFilter, contact_query, organization_query
 from portal.clients.rules import (
     CLASSIFIER_LIST_LABELS,
     DECISION_LABELS,
@@ -39,8 +41,9 @@ from portal.clients.rules import (
     KIND_LABELS,
     STAGE_LABELS,
 )
-from portal.clients.lists import ContactFilter, OrganizationFilter, contact_query, organization_query
 from portal.core.i18n import _
+from portal.interactions.lists import list_filters, list_query
+from portal.interactions.rules import attempt_counts
 from portal.security.policy import sql_filter
 
 LISTS = ("organizations", "contacts", "interactions")
@@ -180,16 +183,12 @@ def contacts_sheet(request, params) -> Sheet:
 
 
 def interactions_sheet(request, params) -> Sheet:
-    """The interactions list (views/interactions/lists.py: its tabs and filters, read from the query
-    string), in the list's order."""
-    from views.interactions.lists import list_filters, list_query
-
+    """The interactions list (portal/interactions/lists.py: its tabs and filters, read from the
+    query string), in the list's order."""
     tr = request.localizer.translate
     names = _Names(request)
-    from models.meta import utcnow
-
     now = utcnow()
-    f = list_filters(request)
+    f = list_filters(params)
     order = ((Interaction.planned_at, Interaction.id) if f["state"] in ("planned", "overdue")
              else (Interaction.planned_at.desc(), Interaction.id.desc()))
     stmt = (list_query(request, f, now).where(may_export(request, Interaction)).order_by(*order)
@@ -211,8 +210,6 @@ def interactions_sheet(request, params) -> Sheet:
             yield chunk
 
     def rows():
-        from portal.interactions.rules import attempt_counts
-
         for chunk in chunks():
             # Every call attempt, all days: one query per chunk of rows.
             tried = attempt_counts(request.dbsession, [i.id for i in chunk if i.kind == "call"])

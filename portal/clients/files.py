@@ -6,7 +6,8 @@ checked by the first bytes, programs, scripts and HTML refused); a `ClientFile` 
 attached where, by whom and when. Rows are audited like the other client tables (the card's
 change history tells "Attached file ... to organization ..."), and the card's timeline shows
 each file when it was attached. Who may: see and download — whoever may view the organization;
-attach and delete — whoever may edit it (the views check it).
+attach and delete — whoever may edit it (the views check it). `attach` and `detach` need no web
+request: the pages, the API and scripts call them alike.
 """
 from __future__ import annotations
 
@@ -14,16 +15,20 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from models.clients import ClientFile, Contact, Organization
+from models.people import User
+from portal.clients.resources import organization_url
 from portal.clients.timeline import TimelineItem, timeline_provider
-from portal.files.storage import UploadRefused, max_bytes, size_text, store
 from portal.core.i18n import _
+from portal.files.storage import UploadRefused, max_bytes, size_text, store
+from portal.resources import locate
 
 FILENAME_MAX = ClientFile.__table__.c.filename.type.length
 
 
-def attach(request, org: Organization, filename: str, stream,
+def attach(dbsession, actor: User, settings, org: Organization, filename: str, stream,
            contact: Contact | None = None) -> ClientFile:
-    """Store an upload and attach it to `org` (about `contact`, one of its people).
+    """Store an upload and attach it to `org` (about `contact`, one of its people), as `actor`
+    did; `settings`: the application's (where files go, the size limit).
 
     Raises UploadRefused with the reason (too large, empty, a program, a name that does not
     match the content, a contact of another organization); nothing is stored then.
@@ -31,15 +36,22 @@ def attach(request, org: Organization, filename: str, stream,
     if contact is not None and contact.organization_id != org.id:
         raise UploadRefused(_("${person} is not a contact of ${organization}.",
                               mapping={"person": contact.full_name, "organization": org.name}))
-    settings = request.registry.settings
     stored = store(settings, stream, filename, limit=max_bytes(settings))
     item = ClientFile(organization_id=org.id, contact_id=contact.id if contact else None,
                       filename=stored.name[:FILENAME_MAX], content_type=stored.content_type,
-                      size=stored.size, sha256=stored.sha256,
-                      uploaded_by_id=request.identity.user.id)
-    request.dbsession.add(item)
-    request.dbsession.flush()
+                      size=stored.size, sha256=stored.sha256, uploaded_by_id=actor.id)
+    dbsession.add(item)
+    dbsession.flush()
     return item
+
+
+def detach(dbsession, item: ClientFile) -> str:
+    """Delete a file from its card; returns its name. The stored content stays: other rows may
+    share it, and undoing the deletion (audit log) brings the row back with its file."""
+    name = item.filename
+    dbsession.delete(item)
+    dbsession.flush()
+    return name
 
 
 def files_of(dbsession, org: Organization, contact: Contact | None = None,
@@ -55,8 +67,6 @@ def files_of(dbsession, org: Organization, contact: Contact | None = None,
 
 def file_url(request, item: ClientFile) -> str:
     """/clients/{id}/@@file/{file id}/{name}: the name makes the saved file's name right."""
-    from portal.clients.resources import organization_url
-
     return organization_url(request, item.organization, "@@file", str(item.id), item.filename)
 
 
@@ -71,8 +81,6 @@ def files_timeline(request, target, *, planned: bool, limit: int) -> list[Timeli
         org, contact = target.organization, target
     else:
         return []
-    from portal.clients.resources import locate
-
     if not request.has_permission("view", locate(request, org)):
         return []
     translate = request.localizer.translate

@@ -1,92 +1,31 @@
-"""Reading, checking and applying the organization and contact forms (web pages and tests).
+"""The organization and contact forms as the pages show them: what was typed (kept as text, to
+show again next to its errors) or what a record holds, read through the colander schemas of
+portal/clients/schemas.py (`check()` fills `errors`, {field: message}, repeated rows as
+"phones-2", and returns the clean values) and applied to a record (`apply`).
 
-A form is read from posted values (`from_post`) or from a record (`from_record`); `check()`
-fills `errors` ({field: message}; repeated rows as "phones-2") and returns the clean values;
-`apply(record, clean)` writes them. Duplicates and edit conflicts are the views' business
-(views/clients/forms.py), with the helpers at the end of this module.
+Saving (the INN refusal, possible duplicates, edit conflicts) is portal/clients/records.py's;
+`conflict_fields` and `rows_summary` below say what differs between a newer save and the form.
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-
-import sqlalchemy as sa
-from sqlalchemy_continuum import version_class
+from decimal import Decimal
 
 from models.clients import (
-    ADDRESS_KINDS,
-    DECISION_LEVELS,
-    EMAIL_KINDS,
     ORGANIZATION_CLASSIFIERS,
-    ORGANIZATION_KINDS,
-    PHONE_KINDS,
-    STAGES,
     Address,
-    Classifier,
     Contact,
     Email,
     ImportantDate,
     Organization,
     Phone,
 )
-from models.people import Department, User
-from portal.clients.rules import (
-    clean_inn,
-    clean_website,
-    email_problem,
-    inn_problem,
-    kpp_problem,
-    phone_problem,
-)
-from portal.core.i18n import _
+from models.people import User
+from portal.clients.form_reading import read
+from portal.clients.schemas import MAX_ROWS, TERMS, contact_schema, organization_schema
+from portal.core.parsing import parse_int
 
-MAX_ROWS = 20
-TERMS = ("discount_percent", "payment_deferral_days", "credit_limit", "purchase_potential")
-MONEY_MAX = Decimal("999999999999.99")
-
-
-def _text(value) -> str:
-    return " ".join(str(value or "").split())
-
-
-def _lines(value) -> str:
-    return str(value or "").replace("\r\n", "\n").strip()
-
-
-def _int_or_none(value: str) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
-
-
-def parse_decimal(value: str) -> Decimal | None:
-    """A number as people type it: "1 500 000,50" → Decimal("1500000.50"); "" → None."""
-    text = "".join((value or "").split()).replace(",", ".").replace("\u00a0", "")
-    if not text:
-        return None
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(text) from None
-    if not number.is_finite():
-        raise ValueError(text)
-    return number
-
-
-def parse_date(value: str) -> dt.date | None:
-    """An ISO date (the browser's date input) or dd.mm.yyyy; "" → None."""
-    text = (value or "").strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):
-        try:
-            date = dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-        if date.year < 1900 or date.year > 2200:
-            raise ValueError(text)
-        return date
-    raise ValueError(text)
+ROW_KINDS = ("phones", "emails", "addresses", "dates")
 
 
 def _rows(post, prefix: str, names: tuple[str, ...]) -> list[dict]:
@@ -132,48 +71,10 @@ class ChildRows:
                    for d in record.important_dates],
         )
 
-    def check(self, errors: dict) -> dict:
-        clean: dict = {"phones": [], "emails": [], "addresses": [], "dates": []}
-        for i, row in enumerate(self.phones):
-            number = _text(row["number"])[:60]
-            problem = phone_problem(number)
-            if problem:
-                errors[f"phones-{i}"] = problem
-            kind = row["kind"] if row["kind"] in PHONE_KINDS else "work"
-            clean["phones"].append({"kind": kind, "number": number})
-        seen = set()
-        for i, row in enumerate(self.emails):
-            address = row["address"].strip()
-            problem = email_problem(address)
-            if problem:
-                errors[f"emails-{i}"] = problem
-            elif address.lower() in seen:
-                errors[f"emails-{i}"] = _("This e-mail is already in the list.")
-            seen.add(address.lower())
-            kind = row["kind"] if row["kind"] in EMAIL_KINDS else "work"
-            clean["emails"].append({"kind": kind, "address": address})
-        for i, row in enumerate(self.addresses):
-            values = {"postal_code": _text(row["postal_code"])[:10], "city": _text(row["city"])[:120],
-                      "text": _text(row["text"])[:500]}
-            if values["postal_code"] and not values["postal_code"].isdigit():
-                errors[f"addresses-{i}"] = _("A postal code is made of digits (6 in Russia).")
-            kind = row["kind"] if row["kind"] in ADDRESS_KINDS else "actual"
-            clean["addresses"].append({"kind": kind, **values})
-        for i, row in enumerate(self.dates):
-            title = _text(row["title"])[:200]
-            try:
-                date = parse_date(row["date"])
-            except ValueError:
-                errors[f"dates-{i}"] = _("“${value}” is not a date.", mapping={"value": row["date"]})
-                continue
-            if not title:
-                errors[f"dates-{i}"] = _("Say what the date is (e.g. “Founding day”).")
-            elif date is None:
-                errors[f"dates-{i}"] = _("Enter the date.")
-            else:
-                clean["dates"].append({"title": title, "date": date,
-                                       "yearly": row.get("yearly", "1") != "0"})
-        return clean
+    def cstruct(self) -> dict:
+        """The rows as the schemas read them."""
+        return {"phones": self.phones, "emails": self.emails, "addresses": self.addresses,
+                "dates": self.dates}
 
     @staticmethod
     def apply(record, clean: dict) -> None:
@@ -226,7 +127,7 @@ class OrganizationForm:
         version = post.get("version", "")
         return cls(values={k: post.get(k, "") for k in ORGANIZATION_TEXT},
                    rows=ChildRows.from_post(post),
-                   version=int(version) if version.isdigit() else None,
+                   version=parse_int(version),
                    confirmed=post.get("confirmed", ""))
 
     @classmethod
@@ -249,76 +150,20 @@ class OrganizationForm:
                                                   emails=[{"kind": "work", "address": ""}]))
 
     def check(self, dbsession, may_terms: bool) -> dict:
-        """The clean values (Python types) ready for `apply`; problems go to `errors`."""
-        v, errors = self.values, self.errors
-        clean: dict = {}
-        clean["name"] = _text(v["name"])[:300]
-        if not clean["name"]:
-            errors["name"] = _("Enter the organization's name.")
-        clean["legal_name"] = _text(v["legal_name"])[:500]
-        clean["inn"] = clean_inn(v["inn"])
-        problem = inn_problem(v["inn"])
-        if problem:
-            errors["inn"] = problem
-        clean["kpp"] = "".join((v["kpp"] or "").split()).upper()
-        problem = kpp_problem(v["kpp"], clean["inn"])
-        if problem:
-            errors["kpp"] = problem
-        clean["kind"] = v["kind"] if v["kind"] in ORGANIZATION_KINDS else "client"
-        clean["stage"] = v["stage"] if v["stage"] in STAGES else "attraction"
-        for list_name, column in ORGANIZATION_CLASSIFIERS.items():
-            entry_id = _int_or_none(v[column])
-            if entry_id is not None and dbsession.scalar(sa.select(Classifier.id).where(
-                    Classifier.id == entry_id, Classifier.list == list_name)) is None:
-                errors[column] = _("Choose a value from the list.")
-            clean[column] = entry_id
-        manager_id = _int_or_none(v["manager_id"])
-        if manager_id is not None and dbsession.get(User, manager_id) is None:
-            errors["manager_id"] = _("Choose a person from the list.")
-        clean["manager_id"] = manager_id
-        department_id = _int_or_none(v["department_id"])
-        if department_id is not None and dbsession.get(Department, department_id) is None:
-            errors["department_id"] = _("Choose a department from the list.")
-        if department_id is None and manager_id is not None:
+        """The clean values (Python types) ready for `apply`; problems go to `errors`. The terms
+        are read only from people who may see them (`may_terms`)."""
+        schema = organization_schema(may_terms).bind(dbsession=dbsession)
+        clean, errors = read(schema, {**self.values, **self.rows.cstruct()}, parts=2)
+        self.errors.update(errors)
+        if clean.get("department_id") is None and clean.get("manager_id") is not None:
             # The responsible person's department, so that their colleagues see the client.
-            manager = dbsession.get(User, manager_id)
-            department_id = manager.memberships[0].department_id if manager and \
-                manager.memberships else None
-        clean["department_id"] = department_id
-        clean["website"] = clean_website(v["website"])[:300]
-        clean["tags"] = ", ".join(t.strip() for t in v["tags"].split(",") if t.strip())[:500]
-        clean["notes"] = _lines(v["notes"])[:20000]
-        if may_terms:
-            self._check_terms(clean)
-        clean.update(self.rows.check(errors))
+            clean["department_id"] = first_department(dbsession.get(User, clean["manager_id"]))
         return clean
-
-    def _check_terms(self, clean: dict) -> None:
-        v, errors = self.values, self.errors
-        limits = {"discount_percent": (Decimal(0), Decimal(100)),
-                  "credit_limit": (Decimal(0), MONEY_MAX),
-                  "purchase_potential": (Decimal(0), MONEY_MAX)}
-        for key, (low, high) in limits.items():
-            try:
-                number = parse_decimal(v[key])
-            except ValueError:
-                errors[key] = _("Enter a number, e.g. 1500000 or 7,5.")
-                continue
-            if number is not None and not (low <= number <= high):
-                errors[key] = (_("A discount is between 0 and 100 %.") if key == "discount_percent"
-                               else _("Enter an amount of 0 or more."))
-                continue
-            clean[key] = number.quantize(Decimal("0.01")) if number is not None else None
-        text = (v["payment_deferral_days"] or "").strip()
-        if text and (not text.isdigit() or int(text) > 3650):
-            errors["payment_deferral_days"] = _("Enter whole days from 0 to 3650.")
-        else:
-            clean["payment_deferral_days"] = int(text) if text else None
 
     @staticmethod
     def apply(org: Organization, clean: dict) -> None:
         for key, value in clean.items():
-            if key in ("phones", "emails", "addresses", "dates"):
+            if key in ROW_KINDS:
                 continue
             if getattr(org, key) != value:
                 setattr(org, key, value)
@@ -343,7 +188,7 @@ class ContactForm:
         version = post.get("version", "")
         return cls(values={k: post.get(k, "") for k in CONTACT_TEXT},
                    rows=ChildRows.from_post(post),
-                   version=int(version) if version.isdigit() else None,
+                   version=parse_int(version),
                    confirmed=post.get("confirmed", ""))
 
     @classmethod
@@ -360,65 +205,31 @@ class ContactForm:
                                                   emails=[{"kind": "work", "address": ""}]))
 
     def check(self, dbsession, private: bool) -> dict:
-        v, errors = self.values, self.errors
-        clean: dict = {"full_name": _text(v["full_name"])[:200]}
-        if not clean["full_name"]:
-            errors["full_name"] = _("Enter the person's name.")
-        clean["position"] = _text(v["position"])[:200]
-        clean["decision_level"] = v["decision_level"] if v["decision_level"] in DECISION_LEVELS \
-            else ""
-        try:
-            clean["birthday"] = parse_date(v["birthday"])
-        except ValueError:
-            errors["birthday"] = _("“${value}” is not a date.", mapping={"value": v["birthday"]})
-        else:
-            if clean["birthday"] and clean["birthday"] > dt.date.today():
-                errors["birthday"] = _("A birthday cannot be in the future.")
-        clean["notes"] = _lines(v["notes"])[:20000]
-        if private:
-            manager_id = _int_or_none(v["manager_id"])
-            manager = dbsession.get(User, manager_id) if manager_id else None
-            if manager_id is not None and manager is None:
-                errors["manager_id"] = _("Choose a person from the list.")
-            clean["manager_id"] = manager_id
-            clean["department_id"] = (manager.memberships[0].department_id
-                                      if manager is not None and manager.memberships else None)
-        clean.update(self.rows.check(errors))
+        """The clean values ready for `apply`; problems go to `errors`. A private person (no
+        organization) belongs to the department of their responsible manager."""
+        schema = contact_schema(private).bind(dbsession=dbsession)
+        clean, errors = read(schema, {**self.values, **self.rows.cstruct()}, parts=2)
+        self.errors.update(errors)
+        if private and "manager_id" in clean:
+            manager = dbsession.get(User, clean["manager_id"]) if clean["manager_id"] else None
+            clean["department_id"] = first_department(manager)
         return clean
 
     @staticmethod
     def apply(contact: Contact, clean: dict) -> None:
         for key, value in clean.items():
-            if key in ("phones", "emails", "addresses", "dates"):
+            if key in ROW_KINDS:
                 continue
             if getattr(contact, key) != value:
                 setattr(contact, key, value)
         ChildRows.apply(contact, clean)
 
 
-# --- conflicts -----------------------------------------------------------------------------------
+# --- what differs from a newer save ----------------------------------------------------------------
 
-@dataclass
-class Conflict:
-    """Someone else saved the record after the form was opened."""
-
-    author: User | None
-    at: dt.datetime | None
-    fields: list[tuple[str, str, str]]  # (field, their saved value, the value in the form)
-
-
-def last_change(dbsession, record) -> tuple[User | None, dt.datetime | None]:
-    """Who saved `record` last and when (from the audit versions)."""
-    version_cls = version_class(type(record))
-    row = dbsession.scalars(sa.select(version_cls).where(version_cls.id == record.id)
-                            .order_by(version_cls.transaction_id.desc()).limit(1)).first()
-    if row is None:
-        return None, None
-    tx = row.transaction
-    issued = tx.issued_at
-    if issued is not None and issued.tzinfo is None:
-        issued = issued.replace(tzinfo=dt.UTC)
-    return tx.user, issued
+def first_department(user: User | None) -> int | None:
+    """A person's first department (where records they are responsible for belong)."""
+    return user.memberships[0].department_id if user is not None and user.memberships else None
 
 
 def conflict_fields(saved: dict, posted: dict, keys) -> list[tuple[str, str, str]]:

@@ -26,6 +26,7 @@ import zipfile
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 
+from models.errors import UserError
 from portal.core.i18n import _
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -37,12 +38,11 @@ FORMULA = "\x00formula"
 NEUTRALISED = ("'=", "'+", "'-", "'@")
 
 
-class ImportFileError(Exception):
+class ImportFileError(UserError):
     """The uploaded file cannot be imported; `message` says why and what to do (translatable)."""
 
     def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+        super().__init__(message, "file")
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Writing the checked rows of an import (portal/clients/importer.py).
+"""Writing the checked rows of an import (portal/clients/importer.py checks them).
 
 New records go in with SQLAlchemy Core in batches, each batch in a savepoint (a batch the
 database refuses is redone row by row, each row in its own savepoint), with their audit history
@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -31,18 +30,19 @@ from models.clients import (
     name_key,
     organization_document,
 )
+from models.errors import UserError
 from models.meta import utcnow
+from portal.clients.import_rows import RowPlan, chunks
 from portal.clients.rules import LIMITS
 from portal.core.i18n import _
-
-if TYPE_CHECKING:
-    from portal.clients.importer import Importer, RowPlan
 
 BATCH = 500
 
 
-class ImportAborted(Exception):
+class ImportAborted(UserError):
     """The database refused the import as a whole; the request must roll everything back."""
+
+    status = 500
 
 
 class _Gone(Exception):
@@ -53,21 +53,15 @@ class _Gone(Exception):
         self.plan = plan
 
 
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 # --- writing ------------------------------------------------------------------------------------
 
 class _Writer:
-    """Writes planned rows: new records with Core in batches, changes through the ORM."""
+    """Writes planned rows for one person (`user_id`): new records with Core in batches,
+    changes through the ORM."""
 
-    def __init__(self, importer: Importer):
-        self.importer = importer
-        self.db = importer.db
-        self.user_id = importer.user.id
+    def __init__(self, dbsession, user_id: int):
+        self.db = dbsession
+        self.user_id = user_id
         self.now = utcnow()
         self._tx_id: int | None = None
 
@@ -105,7 +99,7 @@ class _Writer:
         versions = version_class(model).__table__
         names = [c.name for c in table.columns]
         tx = self.audit_transaction()
-        for chunk in _chunks(ids, BATCH):
+        for chunk in chunks(ids, BATCH):
             select = sa.select(*[table.c[n] for n in names],
                                sa.literal(tx, sa.BigInteger), sa.literal(0, sa.SmallInteger)
                                ).where(table.c[column].in_(chunk))
@@ -116,7 +110,7 @@ class _Writer:
         """Each batch in a savepoint; a batch that fails is retried row by row."""
         if plans:
             self.audit_transaction()
-        for chunk in _chunks(plans, BATCH):
+        for chunk in chunks(plans, BATCH):
             try:
                 with self.db.begin_nested():
                     write_one(chunk)
@@ -266,7 +260,7 @@ class _Writer:
 
         if plans:
             self.audit_transaction()
-        for chunk in _chunks(plans, BATCH):
+        for chunk in chunks(plans, BATCH):
             try:
                 with self.db.begin_nested():
                     write(chunk)
@@ -351,7 +345,7 @@ def _apply_contact(contact: Contact, values: dict) -> None:
 def reindex_organizations(db, ids: Iterable[int]) -> None:
     """Rebuild the search documents of these organizations (their contacts' names are in them)."""
     ids = sorted(ids)
-    for chunk in _chunks(ids, BATCH):
+    for chunk in chunks(ids, BATCH):
         orgs = db.scalars(sa.select(Organization).where(Organization.id.in_(chunk)).options(
             selectinload(Organization.phones), selectinload(Organization.emails),
             selectinload(Organization.addresses), selectinload(Organization.contacts))

@@ -11,7 +11,10 @@ The steps, each a page of the import wizard (views/clients/import_wizard.py):
    duplicates by INN, normalized phone and e-mail (and, for an organization without an INN, its
    name without legal form and quotes), in the database and earlier in the file;
 4. import: `Importer.run()` writes the good rows (portal/clients/import_write.py) and lists the
-   bad ones with the reason.
+   bad ones with the reason; `finish()` records the counts and the report on the import.
+
+The Importer works for one person and one request: what they may import, see and change is the
+security policy's answer for that request (`sql_filter`, their roles' scope).
 
 Nothing half-written is stored for a bad row: every row is checked before anything is written,
 and the writing goes in savepoints, redone row by row when the database refuses a batch.
@@ -21,42 +24,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-
-import sqlalchemy as sa
-from pyramid.i18n import make_localizer
-from pyramid.interfaces import ITranslationDirectories
+from pathlib import Path
 
 from models.clients import (
     DECISION_LEVELS,
     ORGANIZATION_CLASSIFIERS,
     ORGANIZATION_KINDS,
+    PHONE_EXTENSION_RE,
     STAGES,
-    Classifier,
-    Contact,
-    Email,
-    Organization,
-    Phone,
+    ClientImport,
     name_key,
     normalize_phone,
 )
-from models.people import Membership, User, fold
-from models.roles import SCOPE_RANK
-from portal.clients.rules import (
-    CLASSIFIER_LIST_LABELS,
-    DECISION_LABELS,
-    KIND_LABELS,
-    LIMITS,
-    STAGE_LABELS,
-    clean_inn,
-    clean_website,
-    email_problem,
-    inn_problem,
-    kpp_problem,
-    normalize_email,
-    phone_problem,
-)
+from models.meta import utcnow
+from models.people import User
 from portal.clients.import_fields import (  # noqa: F401  (the wizard's names, in one place)
     DUPLICATE_CHOICES,
     DUPLICATE_LABELS,
@@ -73,56 +55,37 @@ from portal.clients.import_fields import (  # noqa: F401  (the wizard's names, i
     translate,
 )
 from portal.clients.import_files import FORMULA, Table
+from portal.clients.import_lookups import Lookups, People, best_scope
+from portal.clients.import_rows import RowPlan
 from portal.clients.import_write import (  # noqa: F401  (ImportAborted: for the view)
     ImportAborted,
-    _chunks,
     _Writer,
 )
+from portal.clients.rules import (
+    CLASSIFIER_LIST_LABELS,
+    DECISION_LABELS,
+    KIND_LABELS,
+    LIMITS,
+    STAGE_LABELS,
+    clean_inn,
+    clean_website,
+    email_problem,
+    inn_owner,
+    inn_problem,
+    kpp_problem,
+    normalize_email,
+    phone_problem,
+)
 from portal.core.i18n import _
-from portal.security.policy import sql_filter
+from portal.core.parsing import parse_date
 
 # Rows kept in an import's report (the counts are always complete).
 REPORT_ROWS = 5000
 
 
-# --- one row, checked ---------------------------------------------------------------------------
-
-@dataclass
-class RowPlan:
-    """What the import will do with one data row of the file."""
-
-    index: int  # in Table.rows
-    line: int  # in the file
-    action: str = "create"  # create | update | skip | fail | merge (into an earlier row)
-    values: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)
-    warnings: list = field(default_factory=list)
-    name: str = ""
-    # The existing record it duplicates (id, name), or the earlier row it repeats (merge_into).
-    existing_id: int | None = None
-    existing_name: str = ""
-    merge_into: int | None = None
-    # The id written (created or updated).
-    result_id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
 DATE_FORMATS = ("%d.%m.%Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%y", "%d-%m-%Y", "%Y.%m.%d",
                 "%Y-%m-%d %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y %H:%M:%S")
 MONEY_MAX = Decimal("999999999999.99")
-
-
-def parse_date(text: str) -> dt.date | None:
-    text = text.strip()
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def parse_decimal(text: str) -> Decimal | None:
@@ -145,9 +108,6 @@ def split_values(text: str, kind: str) -> list[str]:
     return [p.strip() for p in re.split(pattern, text) if p.strip()]
 
 
-PHONE_EXTENSION_RE = re.compile(r"(?:доб|ext|вн|x)\.?\s*(\d{1,6})\s*$", re.IGNORECASE)
-
-
 class Importer:
     """Checks and imports the rows of one file for one person (`request`)."""
 
@@ -161,9 +121,9 @@ class Importer:
         self.duplicates = duplicates if duplicates in DUPLICATE_CHOICES else "skip"
         self.user = request.identity.user
         self.scope = best_scope(request, "organization", "import")
-        self.people = _People(self.db)
+        self.people = People(self.db)
         self.default_manager_id = manager_id if manager_id in self.people.by_id else self.user.id
-        self._lookups = _Lookups(self.db, request)
+        self._lookups = Lookups(self.db, request)
 
     # -- which departments the person may import into (organization.import's scope)
     def department_allowed(self, department_id: int | None, manager_id: int | None) -> bool:
@@ -443,7 +403,8 @@ class Importer:
             v["decision_level"] = level
         birthday = self._text(cells, "birthday")
         if birthday:
-            day = parse_date(birthday)
+            # Any year is read; one before 1900 is refused below, with its own words.
+            day = parse_date(birthday, DATE_FORMATS, years=(dt.MINYEAR, dt.MAXYEAR))
             if day is None:
                 plan.problems.append(_("“${value}” is not a date: write it as 31.12.1980.",
                                        mapping={"value": birthday}))
@@ -549,8 +510,6 @@ class Importer:
         """Rows the database refused because another organization got their INN meanwhile
         (the unique index: someone saved it while the file was imported) say which one has it,
         as when the duplicate is found before writing."""
-        from portal.clients.rules import inn_owner
-
         for plan in written:
             inn = plan.values.get("inn")
             if plan.action != "fail" or not inn or not plan.problems:
@@ -583,7 +542,7 @@ class Importer:
         for plan in plans:
             if plan.action == "merge":
                 _merge(by_index[plan.merge_into].values, plan.values)
-        writer = _Writer(self)
+        writer = _Writer(self.db, self.user.id)
         creates = [p for p in plans if p.action == "create"]
         updates = [p for p in plans if p.action == "update"]
         if self.target == "organizations":
@@ -619,162 +578,6 @@ def _merge(into: dict, other: dict) -> None:
             into[key] = value
 
 
-def best_scope(request, type_name: str, permission: str) -> str | None:
-    """The widest scope of type.permission among the user's roles ("all" for admins)."""
-    identity = request.identity
-    if identity is None:
-        return None
-    if identity.is_admin:
-        return "all"
-    best = None
-    for role, scope in request.role_matrix.roles_with(type_name, permission):
-        if role in identity.roles and SCOPE_RANK[scope] > SCOPE_RANK[best]:
-            best = scope
-    return best
-
-
-# --- what the rows are checked against ---------------------------------------------------------
-
-class _People:
-    """Active people, found by login, e-mail or full name (as a manager column holds them)."""
-
-    def __init__(self, db):
-        rows = db.execute(sa.select(User.id, User.login, User.email, User.full_name)
-                          .where(User.state == "active")).all()
-        self.by_id = {r.id: r for r in rows}
-        self.keys: dict[str, int | None] = {}
-        for r in rows:
-            for key in (fold(r.login), fold(r.email), fold(" ".join(r.full_name.split()))):
-                if key:
-                    # A name two people share finds nobody rather than the wrong one.
-                    self.keys[key] = r.id if self.keys.get(key, r.id) == r.id else None
-            parts = r.full_name.split()
-            if len(parts) >= 2:  # "Попова Анна" for "Попова Анна Сергеевна"
-                short = fold(" ".join(parts[:2]))
-                self.keys[short] = r.id if self.keys.get(short, r.id) == r.id else None
-        self._db = db
-        self._departments: dict[int, int | None] = {}
-        for user_id, dept_id in db.execute(sa.select(Membership.user_id, Membership.department_id)
-                                           .order_by(Membership.id)):
-            self._departments.setdefault(user_id, dept_id)
-
-    def find(self, text: str) -> int | None:
-        return self.keys.get(fold(" ".join(text.split())))
-
-    def name(self, user_id: int | None) -> str:
-        row = self.by_id.get(user_id)
-        return row.full_name if row else ""
-
-    def department_of(self, user_id: int | None) -> int | None:
-        return self._departments.get(user_id)
-
-    def active_users(self) -> list[User]:
-        return list(self._db.scalars(sa.select(User).where(User.state == "active")
-                                     .order_by(User.full_name)))
-
-
-def _localizers(request) -> list:
-    dirs = request.registry.queryUtility(ITranslationDirectories) or []
-    return [make_localizer(locale, dirs) for locale in ("ru", "en")]
-
-
-class _Lookups:
-    def __init__(self, db, request):
-        self.db = db
-        self.request = request
-        self._classifiers: dict[str, dict[str, int]] | None = None
-        self._codes: dict[tuple, dict[str, str]] = {}
-        self._org_cache: dict[tuple[str, str], list] = {}
-        self.localizers = _localizers(request)
-
-    def _variants(self, ts) -> set[str]:
-        out = {header_key(str(ts))}
-        for localizer in self.localizers:
-            out.add(header_key(localizer.translate(ts if hasattr(ts, "domain") else _(str(ts)))))
-        return out
-
-    def code(self, text: str, codes, labels) -> str | None:
-        key = (tuple(codes), id(labels))
-        table = self._codes.get(key)
-        if table is None:
-            table = {}
-            for code in codes:
-                table[header_key(code)] = code
-                if code in labels:
-                    for variant in self._variants(labels[code]):
-                        table.setdefault(variant, code)
-            self._codes[key] = table
-        return table.get(header_key(text))
-
-    def classifier(self, list_name: str, text: str) -> int | None:
-        if self._classifiers is None:
-            self._classifiers = {}
-            for entry in self.db.scalars(sa.select(Classifier).order_by(Classifier.active.desc(),
-                                                                        Classifier.sort_order)):
-                names = self._classifiers.setdefault(entry.list, {})
-                for variant in {header_key(entry.code), *self._variants(entry.title)}:
-                    if variant:
-                        names.setdefault(variant, entry.id)
-        return self._classifiers.get(list_name, {}).get(header_key(text))
-
-    def _visible_orgs(self):
-        return (sa.select(Organization.id, Organization.name, Organization.department_id,
-                          Organization.manager_id)
-                .where(sql_filter(self.request, Organization, "view")))
-
-    def organization_by_inn(self, inn: str):
-        key = ("inn", inn)
-        if key not in self._org_cache:
-            self._org_cache[key] = list(self.db.execute(
-                self._visible_orgs().where(Organization.inn == inn).limit(2)))
-        rows = self._org_cache[key]
-        return tuple(rows[0]) if rows else None
-
-    def organizations_by_name(self, name: str) -> list[tuple]:
-        key = ("name", name_key(name))
-        if key not in self._org_cache:
-            self._org_cache[key] = list(self.db.execute(
-                self._visible_orgs().where(Organization.name_key == key[1]).limit(5)))
-        return [tuple(r) for r in self._org_cache[key]]
-
-    def existing(self, target: str, keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
-        """{(kind, value): (id, name)} of records that already have these INNs, phones, e-mails
-        or (organizations) name keys."""
-        out: dict = {}
-        by_kind: dict[str, list[str]] = {}
-        for kind, value in keys:
-            by_kind.setdefault(kind, []).append(value)
-        model = Organization if target == "organizations" else Contact
-        title = Organization.name if target == "organizations" else Contact.full_name
-        for kind, values in by_kind.items():
-            for chunk in _chunks(sorted(values), 500):
-                if kind == "inn":
-                    stmt = (sa.select(Organization.inn, Organization.id, Organization.name)
-                            .where(Organization.inn.in_(chunk)).order_by(Organization.id))
-                elif kind == "name":
-                    stmt = (sa.select(Organization.name_key, Organization.id, Organization.name)
-                            .where(Organization.name_key.in_(chunk)).order_by(Organization.id))
-                else:
-                    table = Phone if kind == "phone" else Email
-                    owner = (table.organization_id if target == "organizations"
-                             else table.contact_id)
-                    stmt = (sa.select(table.normalized, model.id, title)
-                            .join(model, model.id == owner)
-                            .where(table.normalized.in_(chunk)).order_by(model.id))
-                for value, obj_id, obj_name in self.db.execute(stmt):
-                    out.setdefault((kind, value), (obj_id, obj_name))
-        return out
-
-    def editable(self, target: str, ids: set[int]) -> set[int]:
-        """Which of these records the person may change."""
-        model = Organization if target == "organizations" else Contact
-        out: set[int] = set()
-        for chunk in _chunks(sorted(ids), 500):
-            out.update(self.db.scalars(sa.select(model.id).where(
-                model.id.in_(chunk), sql_filter(self.request, model, "edit"))))
-        return out
-
-
 # --- the stored report -------------------------------------------------------------------------
 
 def summary(plans: list[RowPlan]) -> dict[str, int]:
@@ -804,3 +607,25 @@ def report_rows(plans: list[RowPlan], table: Table) -> list[dict]:
 
 def dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def finish(imp: ClientImport, plans: list[RowPlan], table: Table, columns: dict[int, str],
+           manager_id: int | None) -> dict[str, int]:
+    """Record a finished import: its settings, counts and report (the rows worth reading
+    afterwards, the refused ones with their cells); returns the counts. The rows live on in the
+    records and the report, so the uploaded file goes."""
+    counts = summary(plans)
+    imp.state = "done"
+    imp.mapping = json.dumps({"columns": {str(k): v for k, v in columns.items()},
+                              "manager_id": manager_id})
+    imp.finished_at = utcnow()
+    imp.total_rows = len(plans)
+    imp.created_count, imp.updated_count = counts["create"], counts["update"]
+    imp.skipped_count, imp.failed_count = counts["skip"], counts["fail"]
+    imp.report = dumps({"headers": table.headers, "rows": report_rows(plans, table),
+                        "encoding": table.encoding, "delimiter": table.delimiter,
+                        "sheet": table.sheet})
+    if imp.file_path:
+        Path(imp.file_path).unlink(missing_ok=True)
+    imp.file_path = ""
+    return counts

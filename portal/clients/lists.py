@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
-from models import search
+import models.search as search
 from models.clients import (
     ORGANIZATION_CLASSIFIERS,
     ORGANIZATION_KINDS,
@@ -19,6 +19,7 @@ from models.clients import (
     Contact,
     Organization,
 )
+from portal.core.parsing import parse_int
 from portal.security.policy import sql_filter
 
 ORGANIZATION_SORTS = {
@@ -35,11 +36,6 @@ CONTACT_SORTS = {
     "-created": (Contact.created_at.desc(), Contact.id.desc()),
 }
 MAX_QUERY = 200
-
-
-def _int(value) -> int | None:
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 @dataclass
@@ -59,7 +55,7 @@ class OrganizationFilter:
     @classmethod
     def from_params(cls, params) -> OrganizationFilter:
         manager = (params.get("manager") or "").strip()
-        if manager not in ("me", "none") and _int(manager) is None:
+        if manager not in ("me", "none") and parse_int(manager) is None:
             manager = ""
         sort = params.get("sort") or ""
         return cls(
@@ -67,9 +63,9 @@ class OrganizationFilter:
             kind=params.get("kind") if params.get("kind") in ORGANIZATION_KINDS else "",
             stage=params.get("stage") if params.get("stage") in STAGES else "",
             manager=manager,
-            department=_int(params.get("department")),
+            department=parse_int(params.get("department")),
             sort=sort if sort in ORGANIZATION_SORTS else "",
-            **{name: _int(params.get(name)) for name in ORGANIZATION_CLASSIFIERS},
+            **{name: parse_int(params.get(name)) for name in ORGANIZATION_CLASSIFIERS},
         )
 
     def params(self, **changes) -> dict:
@@ -145,7 +141,7 @@ class ContactFilter:
     @classmethod
     def from_params(cls, params) -> ContactFilter:
         manager = (params.get("manager") or "").strip()
-        if manager not in ("me",) and _int(manager) is None:
+        if manager not in ("me",) and parse_int(manager) is None:
             manager = ""
         sort = params.get("sort") or ""
         org = params.get("organization") or ""

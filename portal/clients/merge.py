@@ -24,6 +24,7 @@ from models.clients import (
     Interaction,
     Organization,
 )
+from models.errors import UserError
 from models.meta import Base
 from models.tasks import Task
 from portal.core.i18n import _
@@ -48,8 +49,8 @@ HANDLED = {"contacts", "contact_employments", "interactions", "phones", "emails"
            "important_dates", "client_files"}
 
 
-class MergeProblem(Exception):
-    pass
+class MergeProblem(UserError):
+    """A merge or a move that cannot be done (a record with itself, a move to where they work)."""
 
 
 def _fill(keep, other, names) -> None:

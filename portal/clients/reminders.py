@@ -32,7 +32,8 @@ from models.meta import utcnow
 from models.notifications import NOTIFICATION_KINDS, notify_many
 from models.people import User
 from portal.clients.rules import REMINDER_DAYS, SETTING_DEFAULTS
-from portal.core.i18n import DEFAULT_TIMEZONE, LANGUAGES, _
+from portal.core.i18n import LANGUAGES, _, zone_named
+from portal.core.mail import default_locale, localizer_for
 from portal.core.ticker import job
 
 KIND = "client_dates"
@@ -68,13 +69,6 @@ def _days_setting(value: str | None, default: int) -> int:
         return max(0, min(MAX_DAYS, int(value or "")))
     except ValueError:
         return default
-
-
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or DEFAULT_TIMEZONE)
-    except (KeyError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _occurrence(month_day: int, year: int) -> dt.date:
@@ -154,7 +148,7 @@ def _candidates(dbsession, year: int, mds: list[int], managers):
     for cid, name, born, md, org_id, org_name, uid, zone, value in rows:
         yield (Due(uid, f"contact-birthday:{cid}:{year}", _occurrence(md, year), 0, "birthday",
                    name, org_name or "", _contact_url(cid, org_id), born=born),
-               _zone(zone), _days_setting(value, default))
+               zone_named(zone), _days_setting(value, default))
     # Important dates of organizations, then of contacts.
     for owner_model in (Organization, Contact):
         is_org = owner_model is Organization
@@ -175,7 +169,7 @@ def _candidates(dbsession, year: int, mds: list[int], managers):
                 continue
             url = f"/clients/{owner_id}" if is_org else _contact_url(owner_id, org_id)
             yield (Due(uid, f"date:{did}:{year}", when, 0, "date", title, name, url,
-                       note=note or ""), _zone(zone), _days_setting(value, default))
+                       note=note or ""), zone_named(zone), _days_setting(value, default))
 
 
 def claim(dbsession, dues: list[Due]) -> list[Due]:
@@ -237,8 +231,6 @@ def message(due: Due, localizer, locale: str) -> tuple[str, str]:
 
 def send_reminders(dbsession, registry, now: dt.datetime | None = None) -> int:
     """Give the reminders that are due; returns how many were given."""
-    from portal.core.mail import default_locale, localizer_for
-
     dues = claim(dbsession, due_reminders(dbsession, now))
     if not dues:
         return 0

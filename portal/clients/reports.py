@@ -24,6 +24,7 @@ from models.meta import utcnow
 from models.people import Department, User
 from models.registry import Registry
 from models.roles import SCOPE_RANK
+from portal.clients.rules import INTERACTION_KIND_LABELS
 from portal.core.i18n import _
 from portal.resources import Container
 from portal.security.policy import ADMIN_ACE, sql_filter
@@ -231,8 +232,6 @@ def activity(request, start: dt.date, end: dt.date, group: str = "employee", *,
     a month of a big company's interactions concerns tens of thousands of organizations, and
     naming and sorting them all for a page that shows a hundred is most of the work.
     """
-    from portal.clients.rules import INTERACTION_KIND_LABELS
-
     now = now or utcnow()
     lo, hi = period_bounds(start, end, request.user_timezone)
     key = {"employee": Interaction.responsible_id, "organization": Interaction.organization_id,

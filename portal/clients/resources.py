@@ -9,6 +9,10 @@
 
 Other areas hang their own containers under /clients by adding to `Clients.children` in their
 includeme (e.g. ``Clients.children["interactions"] = Interactions``).
+
+Rows loaded by a query find their place with `portal.resources.locate`, which asks the
+locators registered here (`place_organization`, `place_contact`, bound in portal/clients'
+includeme); `Organization.__getitem__` asks `organization_children` the same way.
 """
 from __future__ import annotations
 
@@ -17,14 +21,11 @@ from pyramid.authorization import DENY_ALL, Allow
 
 from models.clients import Contact, Organization
 from models.roles import SCOPE_RANK
-from portal.resources import Container
+from portal.core.parsing import parse_int
+from portal.resources import Container, locate
 from portal.security.policy import ADMIN_ACE, container_acl
 
 ORGANIZATION_SECTION_PERMISSIONS = ("view", "add", "import", "export", "merge")
-
-
-def _int_key(key: str) -> int | None:
-    return int(key) if key.isdigit() and len(key) < 12 else None
 
 
 def organization_part_acl(org: Organization, request, type_name: str, permissions) -> list:
@@ -65,7 +66,7 @@ class OrganizationContacts(Container):
         return organization_part_acl(self.__parent__, self.request, "contact", ("view", "add"))
 
     def load(self, key):
-        cid = _int_key(key)
+        cid = parse_int(key)
         if cid is None:
             return None
         return self.request.dbsession.scalar(sa.select(Contact).where(
@@ -79,7 +80,7 @@ class ContactsSection(Container):
         return container_acl(self, "contact", ("view", "add"))
 
     def load(self, key):
-        cid = _int_key(key)
+        cid = parse_int(key)
         return self.request.dbsession.get(Contact, cid) if cid is not None else None
 
 
@@ -92,7 +93,7 @@ class Clients(Container):
         return container_acl(self, "organization", ORGANIZATION_SECTION_PERMISSIONS)
 
     def load(self, key):
-        oid = _int_key(key)
+        oid = parse_int(key)
         return self.request.dbsession.get(Organization, oid) if oid is not None else None
 
 
@@ -103,23 +104,19 @@ def organization_children(org: Organization, key: str):
     raise KeyError(key)
 
 
-def locate(request, obj):
-    """Give a row loaded outside traversal its place in the tree, so that its ACL (and
-    request.has_permission, request.resource_url) work: organizations under /clients,
-    contacts under their organization (or /clients/contacts). Returns `obj`."""
-    if getattr(obj, "__parent__", None) is not None:
-        return obj
-    clients = request.root["clients"]
-    if isinstance(obj, Organization):
-        obj.__parent__, obj.__name__ = clients, str(obj.id)
-    elif isinstance(obj, Contact):
-        if obj.organization_id is not None:
-            org = locate(request, obj.organization)
-            obj.__parent__ = OrganizationContacts(org, "contacts")
-        else:
-            obj.__parent__ = clients["contacts"]
-        obj.__name__ = str(obj.id)
-    return obj
+def place_organization(request, org: Organization) -> None:
+    """An organization's place: /clients/{id}."""
+    org.__parent__, org.__name__ = request.root["clients"], str(org.id)
+
+
+def place_contact(request, contact: Contact) -> None:
+    """A contact's place: under its organization, or /clients/contacts for a private person."""
+    if contact.organization_id is not None:
+        org = locate(request, contact.organization)
+        contact.__parent__ = OrganizationContacts(org, "contacts")
+    else:
+        contact.__parent__ = request.root["clients"]["contacts"]
+    contact.__name__ = str(contact.id)
 
 
 def organization_url(request, org: Organization, *elements, **kw) -> str:

@@ -14,12 +14,15 @@ from pathlib import Path
 import sqlalchemy as sa
 import sqlalchemy.orm
 import yaml
+from zope.sqlalchemy import mark_changed
 
 from models.clients import (
     CLASSIFIER_LISTS,
+    ORGANIZATION_CLASSIFIERS,
     Classifier,
     Contact,
     Email,
+    Interaction,
     Organization,
     Phone,
     UserSetting,
@@ -211,8 +214,6 @@ def seed_classifiers(bind, path: Path | None = None) -> int:
     if rows:
         bind.execute(sa.insert(table), rows)
         if isinstance(bind, sa.orm.Session):
-            from zope.sqlalchemy import mark_changed
-
             mark_changed(bind)  # a Core insert alone must still commit under pyramid_tm
     return len(rows)
 
@@ -229,8 +230,6 @@ def classifiers(dbsession, list_name: str, *, keep_id: int | None = None) -> lis
 
 def classifier_usage(dbsession, entry: Classifier) -> int:
     """How many organizations or interactions use the entry."""
-    from models.clients import ORGANIZATION_CLASSIFIERS, Interaction
-
     if entry.list == "interaction_result":
         return dbsession.scalar(sa.select(sa.func.count()).where(Interaction.result_id == entry.id))
     column = getattr(Organization, ORGANIZATION_CLASSIFIERS[entry.list])

@@ -153,7 +153,7 @@ class _Ids:
 
 
 def make_demo(context) -> None:
-    from faker import Faker
+    from faker import Faker  # slow to load (its locales): only when demo data is made
 
     db = context.dbsession
     seed_classifiers(db)

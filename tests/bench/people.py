@@ -17,8 +17,8 @@ def generate(engine, scale_name: str) -> None:
 
     from models.people import Department, Membership, User, digits, fold
     from models.roles import Role, RoleGrant
-    from portal.security.login import hash_password
     from portal.security.default_roles import grant_auto_roles, seed_roles
+    from portal.security.login import hash_password
 
     scale = SCALES[scale_name]
     fake = Faker("ru_RU")

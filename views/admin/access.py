@@ -14,8 +14,8 @@ from models.roles import Role
 from portal.audit.log import translate_deep
 from portal.core.i18n import _
 from portal.resources import Admin
-from portal.security.policy import check_access
 from portal.security.default_roles import resource_types
+from portal.security.policy import check_access
 
 PERMISSION_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
 COMMON_PERMISSIONS = ("view", "add", "edit", "delete", "manage", "comment", "assign", "dispatch",

@@ -16,10 +16,10 @@ from sqlalchemy.orm import selectinload
 from models.people import Department, LoginAttempt, Membership, User
 from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.audit.log import history_for
-from portal.security.login import hash_password, password_problem
 from portal.core.i18n import LANGUAGES, _, timezone_choices
 from portal.people.rules import UserProblem, create_user, history_tables, set_departments, user_field_problems
 from portal.resources import AdminUsers
+from portal.security.login import hash_password, password_problem
 from views.admin.departments import department_options, people_search_clause
 from views.forms import CSRFSchema, FormView
 

@@ -28,23 +28,19 @@ from models.clients import (
     Organization,
 )
 from portal.audit.log import history_for
-from portal.clients.rules import (
-    ADDRESS_KIND_LABELS,
-    DECISION_LABELS,
-    EMAIL_KIND_LABELS,
-    KIND_LABELS,
-    PHONE_KIND_LABELS,
-    STAGE_LABELS,
-)
 from portal.clients.audit import FIELDS as AUDIT_FIELDS
 from portal.clients.files import file_url, files_of
-from portal.clients.forms import TERMS, parse_date
-from portal.clients.lists import OrganizationFilter, count_of, organization_query
+from portal.clients.form_reading import read
+from portal.clients.lists import (
+    ContactFilter,
+    OrganizationFilter,
+    contact_query,
+    count_of,
+    organization_query,
+)
 from portal.clients.merge import (
     CONTACT_CHOICES,
-    KEEP,
     ORGANIZATION_CHOICES,
-    OTHER,
     MergeProblem,
     default_choice,
     differing,
@@ -55,9 +51,21 @@ from portal.clients.merge import (
 from portal.clients.merge import (
     TERMS as MERGE_TERMS,
 )
-from portal.clients.resources import ContactsSection, locate, organization_url
+from portal.clients.resources import ContactsSection, organization_url
+from portal.clients.rules import (
+    ADDRESS_KIND_LABELS,
+    DECISION_LABELS,
+    EMAIL_KIND_LABELS,
+    KIND_LABELS,
+    PHONE_KIND_LABELS,
+    STAGE_LABELS,
+)
+from portal.clients.schemas import TERMS, merge_choices, move_schema
 from portal.clients.timeline import timeline_for
 from portal.core.i18n import _, format_date, local_today
+from portal.core.parsing import parse_int
+from portal.files.storage import ALLOWED_LIST, max_bytes, size_text
+from portal.resources import locate
 from portal.security.policy import sql_filter
 from views.clients.organizations import CARD_ACTIONS, CONTACT_ACTIONS, actions_for
 
@@ -198,8 +206,6 @@ def organization_history(context, request):
 
 def files_context(request, org: Organization | None, files: list) -> dict:
     """What the files card of the client card and the contact page needs."""
-    from portal.files.storage import ALLOWED_LIST, max_bytes, size_text
-
     return {
         "files": files,
         "file_url": lambda item: file_url(request, item),
@@ -259,27 +265,22 @@ def contact_move(context, request):
     q = (request.params.get("q") or "").strip()[:200]
     error = None
     if request.method == "POST":
-        target_key = request.POST.get("target", "")
+        clean, errors = read(move_schema(), request.POST)
         target = None
-        if target_key.isdigit():
-            target = db.get(Organization, int(target_key))
+        if isinstance(clean.get("target"), int):
+            target = db.get(Organization, clean["target"])
             # Moving a person in adds a contact there: the same right as "Add contact".
             if target is None or not request.has_permission(
                     "add", locate(request, target)["contacts"]):
-                target, error = None, _("Choose an organization from the list.")
-        elif target_key != "private":
-            error = _("Choose where the person works now.")
-        try:
-            on = parse_date(request.POST.get("on", "")) or local_today(request)
-        except ValueError:
-            error = _("“${value}” is not a date.", mapping={"value": request.POST.get("on")})
-            on = None
+                target, errors["target"] = None, _("Choose an organization from the list.")
+        # One message at the top of the page: the date's, else where to.
+        error = errors.get("on") or errors.get("target")
         if error is None:
             try:
-                move_contact(db, contact, target, position=" ".join(
-                    request.POST.get("position", "").split())[:200] or None, on=on)
+                move_contact(db, contact, target, position=clean["position"] or None,
+                             on=clean["on"] or local_today(request))
             except MergeProblem as problem:
-                error = problem.args[0]
+                error = problem.message
         if error is None:
             request.session.flash(
                 _("${name} now works at ${org}.", mapping={"name": contact.full_name,
@@ -344,24 +345,14 @@ def _merge_fields(request, keep, other, fields, table: str) -> list[dict]:
             for f in differing(keep, other, fields)]
 
 
-def _merge_choices(request, fields) -> dict[str, str]:
-    """The choices posted by the merge page (`choice-<field>`), unknown values left out."""
-    out = {}
-    for f in fields:
-        value = request.POST.get(f"choice-{f}")
-        if value in (KEEP, OTHER) or (value == "both" and f == "notes"):
-            out[f] = value
-    return out
-
-
 @view_config(context=Organization, name="merge", renderer="clients/merge.jinja2",
              permission="merge")
 def organization_merge(context, request):
     """Merge another organization into this one: pick it, compare, confirm."""
     org, db = context, request.dbsession
     q = (request.params.get("q") or "").strip()[:200]
-    other_key = request.params.get("other", "")
-    other = db.get(Organization, int(other_key)) if other_key.isdigit() else None
+    other_key = parse_int(request.params.get("other", ""))
+    other = db.get(Organization, other_key) if other_key is not None else None
     if other is not None:
         locate(request, other)
         if other.id == org.id or not request.has_permission("merge", other):
@@ -372,7 +363,7 @@ def organization_merge(context, request):
     if request.method == "POST" and other is not None:
         name = other.name
         merge_organizations(db, org, other, user_id=request.identity.user.id,
-                            choices=_merge_choices(request, fields), fields=fields)
+                            choices=merge_choices(request.POST, fields), fields=fields)
         request.session.flash(_("“${other}” was merged into “${name}”: its contacts, interactions "
                                 "and history are here now.",
                                 mapping={"other": name, "name": org.name}))
@@ -413,8 +404,8 @@ def contact_merge(context, request):
     if not may_merge_contact(request, contact):
         raise HTTPForbidden()
     q = (request.params.get("q") or "").strip()[:200]
-    other_key = request.params.get("other", "")
-    other = db.get(Contact, int(other_key)) if other_key.isdigit() else None
+    other_key = parse_int(request.params.get("other", ""))
+    other = db.get(Contact, other_key) if other_key is not None else None
     if other is not None:
         locate(request, other)
         if other.id == contact.id or not may_merge_contact(request, other) or \
@@ -423,14 +414,12 @@ def contact_merge(context, request):
     if request.method == "POST" and other is not None:
         name = other.full_name
         merge_contacts(db, contact, other, user_id=request.identity.user.id,
-                       choices=_merge_choices(request, CONTACT_CHOICES))
+                       choices=merge_choices(request.POST, CONTACT_CHOICES))
         request.session.flash(_("“${other}” was merged into “${name}”.",
                                 mapping={"other": name, "name": contact.full_name}))
         return HTTPSeeOther(request.resource_url(contact))
     candidates, total = [], 0
     if q and other is None:
-        from portal.clients.lists import ContactFilter, contact_query
-
         stmt = contact_query(request, ContactFilter(q=q)).where(
             Contact.id != contact.id, sql_filter(request, Contact, "edit"))
         total = count_of(db, stmt)

@@ -10,10 +10,12 @@ from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
 from models.clients import DECISION_LEVELS, Contact
-from portal.clients.rules import DECISION_LABELS
 from portal.clients.lists import ContactFilter, contact_query, count_of
-from portal.clients.resources import ContactsSection, locate
+from portal.clients.resources import ContactsSection
+from portal.clients.rules import DECISION_LABELS
 from portal.core.i18n import _
+from portal.resources import locate
+from views.clients.export import export_url
 from views.clients.organizations import PAGE_SIZE, Action, my_segments, page_number
 
 
@@ -53,8 +55,6 @@ def contact_list(context, request):
 
 def contact_exports(request) -> list[Action]:
     """"Excel" and "CSV" of the filtered list, for those who may export clients."""
-    from views.clients.export import export_url
-
     if not request.has_permission("export", request.root["clients"]):
         return []
     return [Action(_("Excel"), export_url(request, "contacts", "xlsx"), "file-earmark-excel",

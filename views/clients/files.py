@@ -13,10 +13,11 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from models.clients import ClientFile, Contact, Organization
-from portal.clients.files import attach
+from portal.clients.files import attach, detach
 from portal.clients.resources import organization_url
-from portal.files.storage import UploadRefused, file_response, stored_path
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
+from portal.files.storage import UploadRefused, file_response, stored_path
 from views.people.auth import safe_came_from
 
 
@@ -29,9 +30,10 @@ def _back(request, org: Organization, message, error: bool = False):
 
 
 def _file_of(request, org: Organization, raw: str) -> ClientFile | None:
-    if not (raw.isdigit() and len(raw) < 12):
+    file_id = parse_int(raw)
+    if file_id is None:
         return None
-    item = request.dbsession.get(ClientFile, int(raw))
+    item = request.dbsession.get(ClientFile, file_id)
     return item if item is not None and item.organization_id == org.id else None
 
 
@@ -44,13 +46,14 @@ def attach_file(context, request):
     contact = None
     raw = request.POST.get("contact", "")
     if raw:
-        contact = request.dbsession.get(Contact, int(raw)) if raw.isdigit() and len(raw) < 12 \
-            else None
+        contact_id = parse_int(raw)
+        contact = request.dbsession.get(Contact, contact_id) if contact_id is not None else None
         if contact is None or contact.organization_id != org.id:
             return _back(request, org, _("Choose one of the organization's contact persons."),
                          error=True)
     try:
-        item = attach(request, org, upload.filename, upload.file, contact)
+        item = attach(request.dbsession, request.identity.user, request.registry.settings, org,
+                      upload.filename, upload.file, contact)
     except UploadRefused as refused:
         return _back(request, org, refused.message, error=True)
     return _back(request, org, _("“${name}” is attached.", mapping={"name": item.filename}))
@@ -74,10 +77,6 @@ def delete_file(context, request):
     if item is None:
         return _back(request, context, _("That file is not attached to this organization."),
                      error=True)
-    name = item.filename
-    # The stored content stays: other rows may share it, and undoing the deletion (audit log)
-    # brings the row back with its file.
-    request.dbsession.delete(item)
-    request.dbsession.flush()
+    name = detach(request.dbsession, item)
     return _back(request, context, _("“${name}” is deleted from the card.", mapping={
         "name": name}))

@@ -6,10 +6,10 @@
 /clients/contacts/add                 a new private person        (contact.add)
 /clients/{id}/contacts/{cid}/edit     edit a contact              (contact.edit)
 
-Saving refuses an INN another organization has (with a link to it), warns about organizations
-or contacts with the same phone or e-mail (or a very similar name) and saves only once the user
-confirms, and never overwrites a record someone else saved after the form was opened: it shows
-their values instead (optimistic locking on `version`).
+The pages translate HTTP to portal/clients/records.py's `save_organization` / `save_contact`
+and back: its refusals become the form again, with the errors next to the fields (and a link to
+the organization that has the INN), the possible duplicates to confirm, or someone else's newer
+values next to the user's (an edit conflict).
 """
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.exc import StaleDataError
 
 from models.clients import (
     ADDRESS_KINDS,
@@ -28,11 +27,25 @@ from models.clients import (
     PHONE_KINDS,
     STAGES,
     Contact,
-    ContactEmployment,
     Organization,
 )
-from models.meta import utcnow
+from models.errors import EditConflict
 from models.people import Department, Membership, User
+from portal.clients.forms import ContactForm, OrganizationForm
+from portal.clients.records import (
+    InvalidForm,
+    UnconfirmedDuplicates,
+    duplicate_ids,
+    save_contact,
+    save_organization,
+)
+from portal.clients.resources import (
+    Clients,
+    ContactsSection,
+    OrganizationContacts,
+    contact_url,
+    organization_url,
+)
 from portal.clients.rules import (
     ADDRESS_KIND_LABELS,
     CLASSIFIER_LIST_LABELS,
@@ -42,28 +55,10 @@ from portal.clients.rules import (
     PHONE_KIND_LABELS,
     STAGE_LABELS,
     classifiers,
-    contact_duplicates,
-    inn_owner,
-    organization_duplicates,
-)
-from portal.clients.forms import (
-    TERMS,
-    Conflict,
-    ContactForm,
-    OrganizationForm,
-    conflict_fields,
-    last_change,
-    rows_summary,
-)
-from portal.clients.resources import (
-    Clients,
-    ContactsSection,
-    OrganizationContacts,
-    contact_url,
-    locate,
-    organization_url,
 )
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
+from portal.resources import locate
 
 ORGANIZATION_FIELD_LABELS = {
     "name": _("Name"), "legal_name": _("Legal name"), "inn": _("INN"), "kpp": _("KPP"),
@@ -114,16 +109,6 @@ def _url_of(request):
     return url_of
 
 
-def _dup_ids(duplicates) -> str:
-    return ",".join(str(d.obj.id) for d in sorted(duplicates, key=lambda d: d.obj.id))
-
-
-def _confirmed(form, duplicates) -> bool:
-    """The user saw exactly these duplicates and chose to save anyway."""
-    shown = {x for x in form.confirmed.split(",") if x}
-    return {str(d.obj.id) for d in duplicates} <= shown
-
-
 # --- organizations -------------------------------------------------------------------------------
 
 class OrganizationFormView:
@@ -165,8 +150,7 @@ class OrganizationFormView:
             "classifier_fields": [
                 (column, CLASSIFIER_LIST_LABELS[name],
                  [(e.id, _(e.title)) for e in classifiers(
-                     db, name, keep_id=int(form.values[column])
-                     if str(form.values.get(column) or "").isdigit() else None)])
+                     db, name, keep_id=parse_int(form.values.get(column)))])
                 for name, column in ORGANIZATION_CLASSIFIERS.items()],
             "departments": list(db.scalars(sa.select(Department)
                                            .order_by(Department.sort_order, Department.name))),
@@ -188,67 +172,21 @@ class OrganizationFormView:
         return self.render(form)
 
     def post(self):
-        request, db, org = self.request, self.request.dbsession, self.org
+        request = self.request
         form = OrganizationForm.from_post(request.POST)
-        may_terms = self.may_terms()
-        clean = form.check(db, may_terms)
-        owner = None
-        if "inn" not in form.errors and clean["inn"]:
-            owner = self.refuse_inn(form, clean["inn"])
-        if form.errors:
-            return self.render(form, 400, inn_owner=owner)
-        if org is not None and form.version != org.version:
-            return self.conflict(form)
-        duplicates = organization_duplicates(
-            db, name=clean["name"], phones=[p["number"] for p in clean["phones"]],
-            emails=[e["address"] for e in clean["emails"]],
-            exclude_id=org.id if org else None)
-        if duplicates and not _confirmed(form, duplicates):
-            form.confirmed = _dup_ids(duplicates)
-            return self.render(form, 200, duplicates=duplicates)
-        new = org is None
-        if new:
-            org = Organization(created_by_id=request.identity.user.id)
         try:
-            # A savepoint: if someone saved in the meantime, their version stays untouched.
-            with db.begin_nested():
-                OrganizationForm.apply(org, clean)
-                if new:
-                    db.add(org)
-                db.flush()
-        except StaleDataError:
-            return self.conflict(form)
-        except sa.exc.IntegrityError:
-            # Someone recorded the same INN at the same moment: the unique index refused this
-            # save (the savepoint is rolled back, nothing of it is kept).
-            owner = self.refuse_inn(form, clean["inn"]) if clean["inn"] else None
-            if owner is None:
-                raise
-            return self.render(form, 400, inn_owner=owner)
+            org = save_organization(request.dbsession, request.identity.user, self.org, form,
+                                    may_terms=self.may_terms())
+        except InvalidForm as invalid:
+            return self.render(form, 400, inn_owner=invalid.inn_owner)
+        except EditConflict as conflict:
+            form.version = conflict.record.version
+            return self.render(form, 409, conflict=conflict)
+        except UnconfirmedDuplicates as found:
+            form.confirmed = duplicate_ids(found.duplicates)
+            return self.render(form, 200, duplicates=found.duplicates)
         request.session.flash(_("Saved “${name}”.", mapping={"name": org.name}))
         return HTTPSeeOther(organization_url(request, org))
-
-    def refuse_inn(self, form, inn: str) -> Organization | None:
-        """The organization that has this INN already (the form's INN error then says so)."""
-        owner = inn_owner(self.request.dbsession, inn,
-                          exclude_id=self.org.id if self.org else None)
-        if owner is not None:
-            form.errors["inn"] = _("An organization with the INN ${inn} is already recorded: "
-                                   "${name}.", mapping={"inn": inn, "name": owner.name})
-        return owner
-
-    def conflict(self, form):
-        """Someone saved meanwhile: show their values next to the user's; save nothing."""
-        db, org = self.request.dbsession, self.org
-        db.refresh(org)
-        saved = OrganizationForm.from_record(org)
-        keys = [k for k in form.values if k not in TERMS or self.may_terms()]
-        diff = conflict_fields(saved.values, form.values, keys)
-        diff += conflict_fields(rows_summary(saved.rows), rows_summary(form.rows),
-                                ("phones", "emails", "addresses", "dates"))
-        author, at = last_change(db, org)
-        form.version = org.version
-        return self.render(form, 409, conflict=Conflict(author, at, diff))
 
 
 @view_config(context=Clients, name="add", renderer="clients/organization_form.jinja2",
@@ -328,61 +266,21 @@ class ContactFormView:
         return self.render(form)
 
     def post(self):
-        request, db, contact = self.request, self.request.dbsession, self.contact
+        request = self.request
         form = ContactForm.from_post(request.POST)
-        clean = form.check(db, self.private)
-        if form.errors:
-            return self.render(form, 400)
-        if contact is not None and form.version != contact.version:
-            return self.conflict(form)
-        duplicates = contact_duplicates(
-            db, phones=[p["number"] for p in clean["phones"]],
-            emails=[e["address"] for e in clean["emails"]],
-            exclude_id=contact.id if contact else None)
-        if duplicates and not _confirmed(form, duplicates):
-            form.confirmed = _dup_ids(duplicates)
-            return self.render(form, 200, duplicates=duplicates)
         try:
-            with db.begin_nested():
-                contact = self.save(contact, clean)
-        except StaleDataError:
-            return self.conflict(form)
+            contact = save_contact(request.dbsession, request.identity.user, self.contact, form,
+                                   self.organization)
+        except InvalidForm:
+            return self.render(form, 400)
+        except EditConflict as conflict:
+            form.version = conflict.record.version
+            return self.render(form, 409, conflict=conflict)
+        except UnconfirmedDuplicates as found:
+            form.confirmed = duplicate_ids(found.duplicates)
+            return self.render(form, 200, duplicates=found.duplicates)
         request.session.flash(_("Saved “${name}”.", mapping={"name": contact.full_name}))
         return HTTPSeeOther(contact_url(request, contact))
-
-    def save(self, contact: Contact | None, clean: dict) -> Contact:
-        db = self.request.dbsession
-        new = contact is None
-        if new:
-            org = self.organization
-            contact = Contact(created_by_id=self.request.identity.user.id)
-            if org is not None:
-                contact.employments.append(ContactEmployment(
-                    organization=org, organization_name=org.name, position=clean["position"],
-                    started_on=utcnow().date()))
-        ContactForm.apply(contact, clean)
-        if new:
-            contact.organization = self.organization
-            db.add(contact)
-        current = next((e for e in contact.employments
-                        if e.ended_on is None and e.organization_id == contact.organization_id
-                        and contact.organization_id is not None), None)
-        if current is not None and current.position != contact.position:
-            current.position = contact.position
-        db.flush()
-        return contact
-
-    def conflict(self, form):
-        db, contact = self.request.dbsession, self.contact
-        db.refresh(contact)
-        saved = ContactForm.from_record(contact)
-        keys = [k for k in form.values if k != "manager_id" or self.private]
-        diff = conflict_fields(saved.values, form.values, keys)
-        diff += conflict_fields(rows_summary(saved.rows), rows_summary(form.rows),
-                                ("phones", "emails", "addresses", "dates"))
-        author, at = last_change(db, contact)
-        form.version = contact.version
-        return self.render(form, 409, conflict=Conflict(author, at, diff))
 
 
 @view_config(context=OrganizationContacts, name="add", renderer="clients/contact_form.jinja2",

@@ -23,22 +23,6 @@ from pyramid.view import view_config
 from models.clients import ClientImport
 from models.meta import utcnow
 from portal.clients.export import content_type, write_csv, write_xlsx
-from portal.clients.importer import (
-    DUPLICATE_CHOICES,
-    DUPLICATE_LABELS,
-    FIELDS,
-    TARGET_LABELS,
-    TARGETS,
-    ImportAborted,
-    Importer,
-    dumps,
-    guess_mapping,
-    load_message,
-    mapping_problems,
-    report_rows,
-    summary,
-    translate,
-)
 from portal.clients.import_files import (
     FORMULA,
     MAX_BYTES,
@@ -47,8 +31,25 @@ from portal.clients.import_files import (
     Table,
     read_table,
 )
+from portal.clients.importer import (
+    DUPLICATE_CHOICES,
+    DUPLICATE_LABELS,
+    FIELDS,
+    TARGET_LABELS,
+    TARGETS,
+    ImportAborted,
+    Importer,
+    finish,
+    guess_mapping,
+    load_message,
+    mapping_problems,
+    summary,
+    translate,
+)
 from portal.clients.resources import Clients
+from portal.clients.schemas import import_settings
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
 from portal.resources import Container
 from portal.security.policy import container_acl
 from views.clients.organizations import Action, list_action
@@ -65,9 +66,10 @@ class ClientImports(Container):
         return container_acl(self, "organization", ("import",))
 
     def load(self, key):
-        if not key.isdigit() or len(key) > 12:
+        import_id = parse_int(key)
+        if import_id is None:
             return None
-        imp = self.request.dbsession.get(ClientImport, int(key))
+        imp = self.request.dbsession.get(ClientImport, import_id)
         identity = self.request.identity
         if imp is None or identity is None:
             return None
@@ -290,15 +292,8 @@ def import_submit(context, request):
     table = _table(request, imp)
     if table is None:
         return _gone(request, imp)
-    valid = {f.key for f in FIELDS[imp.target]}
-    columns = {}
-    for col in range(len(table.headers)):
-        key = post.get(f"col-{col}", "")
-        if key in valid:
-            columns[col] = key
-    duplicates = post.get("duplicates") if post.get("duplicates") in DUPLICATE_CHOICES else "skip"
-    manager = post.get("manager", "")
-    manager_id = int(manager) if manager.isdigit() and len(manager) < 12 else None
+    columns, duplicates, manager_id = import_settings(
+        post, len(table.headers), [f.key for f in FIELDS[imp.target]], DUPLICATE_CHOICES)
     errors = mapping_problems(columns, imp.target)
     if errors:
         request.response.status_int = 400
@@ -319,20 +314,7 @@ def import_submit(context, request):
             "The database refused the import, and nothing was imported. Try again; if it "
             "happens again, tell your administrator.")])
         return page
-    counts = summary(plans)
-    imp.state = "done"
-    imp.mapping = json.dumps({"columns": {str(k): v for k, v in columns.items()},
-                              "manager_id": importer.default_manager_id})
-    imp.finished_at = utcnow()
-    imp.total_rows = len(plans)
-    imp.created_count, imp.updated_count = counts["create"], counts["update"]
-    imp.skipped_count, imp.failed_count = counts["skip"], counts["fail"]
-    imp.report = dumps({"headers": table.headers, "rows": report_rows(plans, table),
-                        "encoding": table.encoding, "delimiter": table.delimiter,
-                        "sheet": table.sheet})
-    # The rows live on in the records (and the report keeps the refused ones): the upload can go.
-    Path(imp.file_path).unlink(missing_ok=True)
-    imp.file_path = ""
+    counts = finish(imp, plans, table, columns, importer.default_manager_id)
     request.session.flash(_("Import finished: ${created} created, ${updated} updated.",
                             mapping={"created": counts["create"], "updated": counts["update"]}))
     return HTTPSeeOther(request.resource_url(imp))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from typing import NamedTuple
-from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
@@ -35,12 +34,7 @@ from models.clients import (
 from models.people import Department, Membership, User
 from models.registry import Registry, registers
 from models.roles import RoleGrant, RolePermission
-from portal.clients.rules import (
-    CLASSIFIER_LIST_LABELS,
-    KIND_LABELS,
-    STAGE_LABELS,
-    classifiers,
-)
+from portal.clients import segments
 from portal.clients.lists import (
     ContactFilter,
     OrganizationFilter,
@@ -48,9 +42,16 @@ from portal.clients.lists import (
     count_of,
     organization_query,
 )
-from portal.clients.resources import Clients, contact_url, locate, organization_url
+from portal.clients.resources import Clients, contact_url, organization_url
+from portal.clients.rules import (
+    CLASSIFIER_LIST_LABELS,
+    KIND_LABELS,
+    STAGE_LABELS,
+    classifiers,
+)
 from portal.core.i18n import _
-from portal.resources import add_section
+from portal.core.parsing import parse_int
+from portal.resources import add_section, locate
 from portal.security.policy import sql_filter
 from views.search.header import SearchGroup, SearchItem, search_provider
 
@@ -118,8 +119,8 @@ def manager_choices(dbsession, current: str = "") -> list[User]:
         sa.select(RoleGrant.department_id).where(RoleGrant.role_id.in_(roles),
                                                  RoleGrant.department_id.is_not(None))))
     wanted = sa.or_(User.id.in_(direct), User.id.in_(by_department))
-    if current.isdigit():
-        wanted = sa.or_(wanted, User.id == int(current))
+    if parse_int(current) is not None:
+        wanted = sa.or_(wanted, User.id == parse_int(current))
     return list(dbsession.scalars(sa.select(User).where(User.active, wanted)
                                   .order_by(User.full_name)))
 
@@ -209,28 +210,20 @@ def segment_post(request, area: str, back: str):
     """Save the posted `query` under the posted `name` as one of the user's segments of the
     list `area` (the same name again replaces it), or delete their segment `delete`; then back
     to the list. Shared by every list with segments (views/interactions/lists.py too)."""
-    user_id = request.identity.user.id
-    delete_id = request.POST.get("delete", "")
-    if delete_id.isdigit() and len(delete_id) < 12:
-        segment = request.dbsession.get(SavedSegment, int(delete_id))
-        if segment is not None and segment.user_id == user_id and segment.area == area:
-            request.dbsession.delete(segment)
-            request.session.flash(_("Segment “${name}” deleted.", mapping={"name": segment.name}))
+    user = request.identity.user
+    delete_id = parse_int(request.POST.get("delete", ""))
+    if delete_id is not None:
+        name = segments.delete_segment(request.dbsession, user, area, delete_id)
+        if name is not None:
+            request.session.flash(_("Segment “${name}” deleted.", mapping={"name": name}))
         return HTTPSeeOther(back)
-    name = " ".join(request.POST.get("name", "").split())[:100]
-    # Keep only the list's own parameters: the page number is not part of a segment.
-    query = urlencode([(k, v) for k, v in parse_qsl(request.POST.get("query", ""))
-                       if k != "page"][:30])[:2000]
+    name = segments.segment_name(request.POST.get("name", ""))
+    query = segments.segment_query(request.POST.get("query", ""))
     if not name:
         request.session.flash(_("Give the segment a name."), "error")
-        return HTTPSeeOther(back + ("?" + query if query else ""))
-    segment = request.dbsession.scalar(sa.select(SavedSegment).where(
-        SavedSegment.user_id == user_id, SavedSegment.area == area, SavedSegment.name == name))
-    if segment is None:
-        request.dbsession.add(SavedSegment(user_id=user_id, area=area, name=name, query=query))
+    elif segments.save_segment(request.dbsession, user, area, name, query):
         request.session.flash(_("Segment “${name}” saved.", mapping={"name": name}))
     else:
-        segment.query = query
         request.session.flash(_("Segment “${name}” updated.", mapping={"name": name}))
     return HTTPSeeOther(back + ("?" + query if query else ""))
 
@@ -352,4 +345,3 @@ def client_search(context, request):
 
 def includeme(config) -> None:
     add_section("clients", Clients, _("Clients"), "buildings", 20)
-    import portal.clients.audit  # noqa: F401  (client tables in the audit log)

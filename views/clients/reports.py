@@ -13,7 +13,6 @@ from pyramid.view import view_config
 
 from models.clients import INTERACTION_KINDS, ORGANIZATION_KINDS
 from models.people import Membership, User
-from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS, KIND_LABELS
 from portal.clients.export import content_type, write_csv, write_xlsx
 from portal.clients.reports import (
     GROUPS,
@@ -25,6 +24,7 @@ from portal.clients.reports import (
     best_scope,
     department_choices,
 )
+from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS, KIND_LABELS
 from portal.core.i18n import _, format_date, local_today
 from portal.resources import add_section
 

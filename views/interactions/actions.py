@@ -3,33 +3,35 @@ reschedule. Each works from My day without leaving the page (htmx, `part=day`: t
 row comes back) and without JavaScript (plain POST, then a redirect to `came_from`)."""
 from __future__ import annotations
 
+from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config, view_defaults
 from sqlalchemy.orm.exc import StaleDataError
 
 from models.clients import Interaction
+from models.errors import EditConflict
+from models.meta import utcnow
 from portal.clients.rules import INTERACTION_KIND_LABELS
-from portal.core.i18n import _
+from portal.core.i18n import _, format_datetime
 from portal.interactions.rules import (
     ATTEMPT_LABELS,
-    Conflict,
     Problems,
     log_attempt,
-    parse_instant,
     record_result,
     reschedule,
     shifted,
 )
-from views.interactions.lists import back_to, came_from, conflict_at_once, helpers, step_dates
 from views.interactions.day import render_day, render_row
 from views.interactions.forms import (
     blank_step,
     local_parts,
     people_choices,
+    read_reschedule,
     read_result,
     result_choices,
     result_values,
 )
+from views.interactions.helpers import back_to, came_from, conflict_at_once, helpers, step_dates
 
 MAX_STEPS_SHOWN = 10
 
@@ -39,10 +41,8 @@ def in_day(request) -> bool:
     return bool(request.headers.get("HX-Request")) and request.params.get("part") == "day"
 
 
-def conflict_message(request, conflict: Conflict):
-    from portal.core.i18n import format_datetime
-
-    mapping = {"name": conflict.who.full_name if conflict.who else request.localizer.translate(
+def conflict_message(request, conflict: EditConflict):
+    mapping = {"name": conflict.author.full_name if conflict.author else request.localizer.translate(
         _("Someone")), "when": format_datetime(request, conflict.at, "short") if conflict.at
         else ""}
     return _("${name} changed this interaction (${when}) after you opened it. Your changes "
@@ -51,8 +51,6 @@ def conflict_message(request, conflict: Conflict):
 
 def follow_up_summary(request, steps) -> object:
     """“Next: Call on 12 Mar, 10:00 — Попова А. С.” for the confirmation."""
-    from views.interactions.lists import helpers
-
     if not steps:
         return None
     when = helpers(request)["when"]
@@ -73,7 +71,7 @@ class InteractionActions:
         request, item = self.request, self.item
         outcome = request.POST.get("outcome", "")
         try:
-            count = log_attempt(request, item, outcome)
+            count = log_attempt(request.dbsession, request.identity.user, item, outcome)
         except Problems as p:
             message = next(iter(p.problems.values()))
             if in_day(request):
@@ -91,8 +89,6 @@ class InteractionActions:
             return render_day(request, message=message)
         if outcome == "talked":
             # Without JavaScript too: on to the result form, then back where they were.
-            from pyramid.httpexceptions import HTTPSeeOther
-
             request.session.flash(request.localizer.translate(message))
             query = {"came_from": came_from(request)} if came_from(request) else {}
             return HTTPSeeOther(request.resource_url(item, "result", query=query))
@@ -139,9 +135,10 @@ class InteractionActions:
             return self.result_page(values, problems)
         result, text, steps = parsed
         try:
-            made = record_result(request, item, version=values.version, result=result,
-                                 result_text=text, follow_ups=steps)
-        except Conflict as conflict:
+            made = record_result(request.dbsession, request.identity.user, item,
+                                 registry=request.registry, version=values.version,
+                                 result=result, result_text=text, follow_ups=steps)
+        except EditConflict as conflict:
             if in_day(request):
                 return render_day(request, 409, error=conflict_message(request, conflict))
             values.version = str(item.version)
@@ -176,36 +173,44 @@ class InteractionActions:
         response.status_int = status
         return response
 
-    @view_config(name="reschedule", request_method="POST")
-    def reschedule_save(self):
-        request, item = self.request, self.item
-        post = request.POST
+    def read_move(self):
+        """(the form to show again, {field: problem}, the new UTC moment or None): a quick
+        shift ("tomorrow", keeping the time of day) or the date and time typed."""
+        request, item, post = self.request, self.item, self.request.POST
+        if not post.get("shift"):
+            return read_reschedule(request, item, post)
         form = {"date": post.get("date", ""), "time": post.get("time", ""),
                 "version": post.get("version", "")}
         zone = request.user_timezone
         try:
-            if post.get("shift"):
-                from models.meta import utcnow
-
-                when = shifted(utcnow(), zone, post["shift"],
-                               keep=item.planned_at.astimezone(zone).time())
-            else:
-                when = parse_instant(form["date"], form["time"], zone)
-            reschedule(request, item, when, version=form["version"] or None)
+            return form, {}, shifted(utcnow(), zone, post["shift"],
+                                     keep=item.planned_at.astimezone(zone).time())
         except Problems as p:
+            return form, p.problems, None
+
+    @view_config(name="reschedule", request_method="POST")
+    def reschedule_save(self):
+        request, item = self.request, self.item
+        form, problems, when = self.read_move()
+        if not problems:
+            try:
+                reschedule(request.dbsession, item, when, version=form["version"] or None)
+            except Problems as p:
+                problems = p.problems
+            except EditConflict as conflict:
+                if in_day(request):
+                    return render_day(request, 409, error=conflict_message(request, conflict))
+                date, time = local_parts(request, item.planned_at)
+                return self.reschedule_page({"date": date, "time": time,
+                                             "version": item.version}, {}, status=409,
+                                            conflict=conflict_message(request, conflict))
+            except StaleDataError:
+                return conflict_at_once(request, item)
+        if problems:
             if in_day(request):
                 return render_row(request, item, 400, open_what="reschedule", form=form,
-                                  problems=p.problems)
-            return self.reschedule_page(form, p.problems)
-        except Conflict as conflict:
-            if in_day(request):
-                return render_day(request, 409, error=conflict_message(request, conflict))
-            date, time = local_parts(request, item.planned_at)
-            return self.reschedule_page({"date": date, "time": time, "version": item.version},
-                                        {}, status=409,
-                                        conflict=conflict_message(request, conflict))
-        except StaleDataError:
-            return conflict_at_once(request, item)
+                                  problems=problems)
+            return self.reschedule_page(form, problems)
         when_text = helpers(request)["when"](item, "d MMM, HH:mm")
         message = _("Moved to ${when}.", mapping={"when": when_text})
         if in_day(request):

@@ -3,7 +3,7 @@ earlier and not done, grouped by kind, the most overdue first. From each row, wi
 the page (htmx; plain forms and pages without JavaScript): log a call attempt, record the result
 and plan the next steps in one form, reschedule.
 
-A handful of queries whatever the data size (portal.interactions.rules.my_day): counts by kind and
+A handful of queries whatever the data size (portal.interactions.day.my_day): counts by kind and
 each group's first rows by the index (responsible_id, done_at, planned_at, kind), then the rows
 with their organization, contact and phones in one go, and today's call attempts of those rows.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
@@ -23,22 +24,15 @@ from portal.clients.rules import (
     INTERACTION_KIND_LABELS,
     reminder_days,
 )
-from portal.clients.resources import locate as locate_client
 from portal.core.i18n import _, format_date, local_today
-from portal.interactions.rules import (
-    ATTEMPT_ICONS,
-    ATTEMPT_LABELS,
-    DAY_GROUPS,
-    Interactions,
-    attempt_counts,
-    day_bounds,
-    interaction_url,
-    my_day,
-    phone_of,
-    today_start,
-)
+from portal.interactions.day import DAY_GROUPS, day_bounds, my_day, phone_of, today_start
+from portal.interactions.resources import Interactions, interaction_url
+from portal.interactions.rules import ATTEMPT_ICONS, ATTEMPT_LABELS, attempt_counts
+from portal.resources import locate
 from views import _csrf_input as csrf_input
 from views.home import DayBlock, day_block
+from views.interactions.forms import people_choices, result_choices
+from views.interactions.helpers import dial, helpers, section_url, step_dates
 
 PER_GROUP = 10
 
@@ -80,8 +74,6 @@ def labels(request) -> dict:
 
 
 def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
-    from views.interactions.lists import dial
-
     zone = request.user_timezone
     today = local_today(request)
     me = request.identity.user.id
@@ -93,7 +85,7 @@ def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
             return None
         key = (type(obj).__name__, obj.id)
         if key not in seen:
-            locate_client(request, obj)
+            locate(request, obj)
             seen[key] = request.resource_url(obj) if request.has_permission("view", obj) \
                 else None
         return seen[key]
@@ -122,8 +114,6 @@ def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
 def day_context(request, *, message=None, error=None, open_id: int | None = None,
                 open_what: str = "", form=None, problems=None) -> dict:
     """What interactions/_day.jinja2 shows; `open_id`/`open_what` unfold a row's form."""
-    from views.interactions.lists import section_url
-
     now = utcnow()
     user = request.identity.user
     _start, end = day_bounds(request, local_today(request))
@@ -148,10 +138,6 @@ def day_context(request, *, message=None, error=None, open_id: int | None = None
 def more_url(request, group_key: str) -> str:
     """The list of what a group holds beyond the block: my interactions of its kinds still to
     do and planned up to today (the overdue ones included), as the block counts them."""
-    from urllib.parse import urlencode
-
-    from views.interactions.lists import section_url
-
     kinds = next(spec.kinds for spec in DAY_GROUPS if spec.key == group_key)
     return section_url(request) + "?" + urlencode({
         "state": "planned", "kind": ",".join(kinds),
@@ -159,9 +145,6 @@ def more_url(request, group_key: str) -> str:
 
 
 def row_form_choices(request, item_id: int) -> dict:
-    from views.interactions.lists import helpers, step_dates
-    from views.interactions.forms import people_choices, result_choices
-
     item = request.dbsession.get(Interaction, item_id)
     return {"people": people_choices(request),
             "results": result_choices(request, keep_id=item.result_id if item else None),
@@ -188,8 +171,6 @@ def render_day(request, status: int = 200, **kw):
 def render_row(request, item: Interaction, status: int = 200, *, open_what: str = "",
                form=None, problems=None):
     """One row of the block (with its result or reschedule form unfolded)."""
-    from views.interactions.lists import section_url
-
     words = labels(request)
     ctx = {"open_id": item.id if open_what else None, "open_what": open_what, "form": form,
            "problems": problems or {}, "L": words, "csrf": csrf_input(request),

@@ -1,7 +1,9 @@
-"""Reading the interaction forms: the main form (log or plan one), the result form with its next
-steps, and the reschedule form. Plain HTML forms rather than deform, because their parts depend
-on each other (organization → its contacts; any number of next steps; inline in My day); the
-rules live in portal/interactions/rules.py.
+"""The interaction forms as the pages show them: the main form (log or plan one), the result
+form with its next steps, the reschedule form. Their own templates rather than deform's, because
+their parts depend on each other (organization → its contacts; any number of next steps;
+inline in My day); what was typed is kept as text (`FormValues`, `ResultValues`) to show again
+next to its errors, and read through the schemas of portal/interactions/schemas.py; which
+client it is about is resolved for the user (`rules.resolve_client`: those they may see).
 """
 from __future__ import annotations
 
@@ -9,30 +11,30 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+import colander
 import sqlalchemy as sa
 
 from models.clients import Interaction, Organization
 from models.meta import utcnow
 from models.people import Department, Membership, User
-from portal.clients.rules import classifiers
+from portal.clients.form_reading import read
+from portal.clients.rules import INTERACTION_KIND_LABELS, classifiers
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
+from portal.interactions.lists import find_organizations
 from portal.interactions.rules import (
     MAX_FOLLOW_UPS,
-    TEXT_MAX,
-    FieldProblem,
     FollowUp,
     NewInteraction,
     Problems,
-    clean_subject,
-    clean_text,
     next_hour,
-    parse_instant,
     resolve_client,
-    responsible_user,
-    result_entry,
-    valid_color,
-    valid_direction,
-    valid_kind,
+)
+from portal.interactions.schemas import (
+    interaction_schema,
+    reschedule_schema,
+    result_schema,
+    when_of,
 )
 
 STEP_KEY = re.compile(r"^steps-(\d{1,2})-(kind|responsible|date|time|subject)$")
@@ -123,37 +125,24 @@ def blank_step(request) -> StepValues:
     return StepValues(responsible=str(request.identity.user.id))
 
 
-def parse_steps(request, steps: list[StepValues], problems: dict) -> list[FollowUp]:
-    """The filled-in next steps as FollowUps; problems keyed steps-<i>-<field>."""
-    out = []
+def steps_cstruct(steps: list[StepValues]) -> list:
+    """The next steps as the schemas read them: an empty step is no step (colander.null)."""
+    return [colander.null if step.empty else
+            {"kind": step.kind, "responsible": step.responsible, "subject": step.subject,
+             "date": step.date, "time": step.time} for step in steps]
+
+
+def follow_ups(request, steps: list[dict]) -> list[FollowUp]:
+    """The next steps a schema read, as FollowUps at their moments in the user's time zone."""
     zone = request.user_timezone
-    for i, step in enumerate(steps):
-        if step.empty:
-            continue
-        prefix = f"steps-{i}-"
-        try:
-            kind = valid_kind(step.kind)
-        except FieldProblem as p:
-            problems[prefix + "kind"] = p.message
-            kind = "call"
-        try:
-            who = responsible_user(request.dbsession, step.responsible)
-        except FieldProblem as p:
-            problems[prefix + "responsible"] = p.message
-            who = None
-        try:
-            subject = clean_subject(step.subject)
-        except FieldProblem as p:
-            problems[prefix + "subject"] = p.message
-            subject = ""
-        try:
-            when = parse_instant(step.date, step.time, zone, prefix)
-        except Problems as p:
-            problems.update(p.problems)
-            when = None
-        if who is not None and when is not None:
-            out.append(FollowUp(kind=kind, responsible=who, planned_at=when, subject=subject))
-    return out
+    return [FollowUp(kind=step["kind"], responsible=step["responsible"],
+                     planned_at=when_of(step, zone), subject=step["subject"])
+            for step in steps]
+
+
+def _bind(request, schema: colander.SchemaNode, item: Interaction | None = None):
+    return schema.bind(dbsession=request.dbsession, zone=request.user_timezone, keep=item,
+                       now=utcnow())
 
 
 # --- the result form ----------------------------------------------------------------------------
@@ -176,22 +165,24 @@ def read_result(request, item: Interaction, post):
     me = request.identity.user
     values = ResultValues(result=post.get("result", ""), result_text=post.get("result_text", ""),
                           version=post.get("version", ""), steps=read_steps(post, me.id))
-    problems: dict = {}
-    try:
-        result = result_entry(request.dbsession, values.result, keep_id=item.result_id)
-    except FieldProblem as p:
-        problems["result"] = p.message
-        result = None
-    try:
-        text = clean_text(values.result_text, TEXT_MAX, _("The result"))
-    except FieldProblem as p:
-        problems["result_text"] = p.message
-        text = ""
-    steps = parse_steps(request, values.steps, problems)
+    clean, problems = read(_bind(request, result_schema(), item), {
+        "result": values.result, "result_text": values.result_text,
+        "steps": steps_cstruct(values.steps)})
     if not values.steps:
         values.steps = [blank_step(request)]
-    parsed = None if problems else (result, text, steps)
-    return values, problems, parsed
+    if problems:
+        return values, problems, None
+    return values, problems, (clean["result"], clean["result_text"],
+                              follow_ups(request, clean["steps"]))
+
+
+def read_reschedule(request, item: Interaction, post):
+    """The posted reschedule form → (values to show again, {field: problem}, the UTC moment or
+    None)."""
+    form = {"date": post.get("date", ""), "time": post.get("time", ""),
+            "version": post.get("version", "")}
+    clean, problems = read(_bind(request, reschedule_schema(), item), form)
+    return form, problems, None if problems else when_of(clean, request.user_timezone)
 
 
 # --- the main form ------------------------------------------------------------------------------
@@ -223,7 +214,7 @@ def new_values(request, get) -> FormValues:
     now = utcnow()
     when = now if mode == "log" else next_hour(now, request.user_timezone)
     date, time = local_parts(request, when)
-    kind = get.get("kind") if get.get("kind") in dict(_kind_items()) else "call"
+    kind = get.get("kind") if get.get("kind") in INTERACTION_KIND_LABELS else "call"
     values = FormValues(mode=mode, kind=kind, direction=get.get("direction") or "out",
                         organization=_digits(get.get("organization")),
                         contact=_digits(get.get("contact")), date=date, time=time,
@@ -233,15 +224,10 @@ def new_values(request, get) -> FormValues:
     return values
 
 
-def _kind_items():
-    from portal.clients.rules import INTERACTION_KIND_LABELS
-
-    return INTERACTION_KIND_LABELS.items()
-
-
 def _digits(value) -> str:
+    """An id from the query string, as the form's inputs hold it ("" when it is none)."""
     value = str(value or "").strip()
-    return value if value.isdigit() and len(value) < 12 else ""
+    return value if parse_int(value) is not None else ""
 
 
 def edit_values(request, item: Interaction) -> FormValues:
@@ -270,32 +256,20 @@ def read_form(request, post, item: Interaction | None = None):
         steps=read_steps(post, me.id) if item is None else [])
     if item is not None:
         values.mode = "log" if item.done else "plan"
-    problems: dict = {}
-
-    def check(name, fn, *args):
-        try:
-            return fn(*args)
-        except FieldProblem as p:
-            problems[name] = p.message
-            return None
-
-    kind = check("kind", valid_kind, values.kind)
-    direction = check("direction", valid_direction, values.direction)
-    color = check("color", valid_color, values.color)
-    subject = check("subject", clean_subject, values.subject)
-    text = check("text", clean_text, values.text, TEXT_MAX, _("The text"))
-    responsible = None
-    if item is not None and values.responsible == str(item.responsible_id or ""):
-        responsible = item.responsible  # unchanged: kept even if deactivated since
-    else:
-        responsible = check("responsible", responsible_user, request.dbsession,
-                            values.responsible)
+    done = values.mode == "log"
+    # A planned interaction has no result yet; next steps are planned only with a new one.
+    clean, problems = read(_bind(request, interaction_schema(), item), {
+        "mode": values.mode, "kind": values.kind, "direction": values.direction,
+        "color": values.color, "subject": values.subject, "text": values.text,
+        "responsible": values.responsible, "date": values.date, "time": values.time,
+        "result": values.result if done else "", "result_text": values.result_text if done else "",
+        "steps": steps_cstruct(values.steps) if done and item is None else []})
     org = contact = None
     # The typed name is what counts; the id the type-ahead filled in must still match it.
     org_id, typed = values.organization, " ".join(values.organization_name.split())
     if org_id and typed:
-        chosen = request.dbsession.get(Organization, int(org_id)) if org_id.isdigit() \
-            and len(org_id) < 12 else None
+        chosen_id = parse_int(org_id)
+        chosen = request.dbsession.get(Organization, chosen_id) if chosen_id is not None else None
         if chosen is None or " ".join(chosen.name.split()) != typed:
             org_id = ""
     elif not typed:
@@ -309,34 +283,22 @@ def read_form(request, post, item: Interaction | None = None):
             problems.setdefault(name, message)
     if org is not None:
         values.organization, values.organization_name = str(org.id), org.name
-    when = None
-    try:
-        when = parse_instant(values.date, values.time, request.user_timezone)
-    except Problems as p:
-        problems.update(p.problems)
-    done = values.mode == "log"
-    result = check("result", result_entry, request.dbsession, values.result,
-                   item.result_id if item else None) if done else None
-    result_text = check("result_text", clean_text, values.result_text, TEXT_MAX,
-                        _("The result")) if done else ""
-    if done and when is not None and when > utcnow() + dt.timedelta(minutes=5):
-        problems["date"] = _("What happened cannot be in the future: choose “Plan” to plan it.")
-    steps = parse_steps(request, values.steps, problems) if done and item is None else []
     if item is None and not values.steps and done:
         values.steps = [blank_step(request)]
     if problems:
         return values, problems, None
+    when = when_of(clean, request.user_timezone)
     data = NewInteraction(
-        kind=kind, direction=direction, organization=org, contact=contact, subject=subject,
-        text=text, responsible=responsible, planned_at=when, done_at=when if done else None,
-        result=result, result_text=result_text or "", color=color, follow_ups=steps)
+        kind=clean["kind"], direction=clean["direction"], organization=org, contact=contact,
+        subject=clean["subject"], text=clean["text"], responsible=clean["responsible"],
+        planned_at=when, done_at=when if done else None, result=clean["result"],
+        result_text=clean["result_text"], color=clean["color"],
+        follow_ups=follow_ups(request, clean["steps"]))
     return values, problems, data
 
 
 def _organization_by_name(request, text: str, problems: dict) -> str:
     """Without JavaScript the organization is typed: take it when exactly one matches."""
-    from views.interactions.pick import find_organizations
-
     found = find_organizations(request, text, limit=2)
     if len(found) == 1:
         return str(found[0].id)

@@ -13,7 +13,9 @@ from models.meta import utcnow
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
 from portal.clients.timeline import TimelineItem, timeline_provider
 from portal.core.i18n import _
-from portal.interactions.rules import attempt_counts, attempt_summary, interaction_url, locate
+from portal.interactions.resources import interaction_url
+from portal.interactions.rules import attempt_counts, attempt_summary
+from portal.resources import locate
 from portal.security.policy import sql_filter
 from views.clients.organizations import Action, card_action, contact_action
 

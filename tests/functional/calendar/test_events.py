@@ -378,7 +378,8 @@ def test_a_private_event_is_for_its_people_only_even_for_who_may_edit_every_even
     testapp.get(f"/calendar/{private.id}/edit", status=200)
 
 
-def test_who_reads_and_edits_an_event_agrees_between_its_acl_and_the_sql(factory, cal, request_for, dbsession):
+def test_who_reads_and_edits_an_event_agrees_between_its_acl_and_the_sql(factory, cal, request_for,
+                                                                        dbsession):
     from portal.calendar.security import details_clause, edit_clause
     from portal.resources import locate
 

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
+from pyramid.config import Configurator
+from pyramid.exceptions import ConfigurationConflictError
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import search
@@ -16,6 +18,7 @@ from models.clients import (
     Interaction,
     Organization,
     Phone,
+    organization_document,
 )
 
 
@@ -127,8 +130,14 @@ def test_a_list_with_many_matches_is_sorted_by_name(testapp, login_as, clients, 
 
 
 def test_search_kinds_have_their_own_codes():
+    # Two kinds with one code refuse to start, like two kinds of one name.
+    config = Configurator()
+    search.register(config, "organization", Organization, organization_document, code=1)
+    search.register(config, "something", object, lambda obj: ("", ""), code=1)
+    with pytest.raises(ConfigurationConflictError):
+        config.commit()
     with pytest.raises(ValueError):
-        search.register("something", object, lambda obj: ("", ""), code=1)
+        search.register(Configurator(), "something", object, lambda obj: ("", ""), code=900)
 
 
 def test_a_query_without_words_matches_nothing(dbsession, clients):

@@ -10,7 +10,7 @@ from models.clients import ClientFile, Contact, Interaction
 
 
 def post(testapp, url, values: dict, status, **kw):
-    params = list(values.items()) + [("csrf_token", testapp.csrf_token())]
+    params = [*values.items(), ("csrf_token", testapp.csrf_token())]
     return testapp.post(url, params, status=status, **kw)
 
 

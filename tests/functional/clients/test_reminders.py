@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from models.clients import ImportantDate, SentReminder
 from models.notifications import Notification
-from portal.clients.rules import REMINDER_DAYS, set_setting
 from portal.clients.reminders import claim, due_reminders, send_reminders
+from portal.clients.rules import REMINDER_DAYS, set_setting
 
 NOON = dt.time(9, 0)  # 12:00 in Moscow
 
@@ -159,8 +159,8 @@ def test_portal_tick_delivers_a_birthday_reminder_once(tmp_path):
 
     from models.clients import Contact, Organization
     from portal import cli
-    from portal.people.rules import create_user
     from portal.core.ticker import tick
+    from portal.people.rules import create_user
 
     db = tmp_path / "tick.sqlite"
     ini = tmp_path / "tick.ini"

@@ -14,7 +14,7 @@ HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 
 
 def post(testapp, url, values: dict, status):
-    params = list(values.items()) + [("csrf_token", testapp.csrf_token())]
+    params = [*values.items(), ("csrf_token", testapp.csrf_token())]
     return testapp.post(url, params, status=status)
 
 
@@ -34,9 +34,8 @@ def with_inn(dbsession, inn: str) -> list[str]:
 def test_the_database_refuses_a_second_organization_with_the_same_inn(dbsession, clients):
     inn = clients.inn()
     clients.organization("Первая", inn=inn)
-    with pytest.raises(sa.exc.IntegrityError):
-        with dbsession.begin_nested():
-            clients.organization("Вторая", inn=inn)
+    with pytest.raises(sa.exc.IntegrityError), dbsession.begin_nested():
+        clients.organization("Вторая", inn=inn)
     # Unknown INNs may repeat.
     clients.organization("Без ИНН 1", inn="")
     clients.organization("Без ИНН 2", inn="")
@@ -47,10 +46,10 @@ def test_the_database_refuses_a_second_organization_with_the_same_inn(dbsession,
 def rival(monkeypatch, clients):
     """Another person records an organization with `inn` right after this save's INN check
     passed (two saves at the same moment), through the real database."""
-    import views.clients.forms as forms
+    import portal.clients.records as records
 
     made = []
-    check = forms.inn_owner
+    check = records.inn_owner
 
     def inn_owner_then_rival(db, inn, exclude_id=None):
         owner = check(db, inn, exclude_id=exclude_id)
@@ -58,7 +57,7 @@ def rival(monkeypatch, clients):
             made.append(clients.organization("ООО «Опередивший»", inn=inn))
         return owner
 
-    monkeypatch.setattr(forms, "inn_owner", inn_owner_then_rival)
+    monkeypatch.setattr(records, "inn_owner", inn_owner_then_rival)
     return made
 
 

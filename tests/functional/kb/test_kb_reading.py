@@ -295,7 +295,7 @@ def test_department_heads_and_directors_see_who_has_not_confirmed(testapp, facto
     sales = factory.department("Sales")
     east = factory.department("Sales East", parent=sales)
     support = factory.department("Support")
-    ann = factory.user("ann", departments=[sales])
+    factory.user("ann", departments=[sales])
     factory.user("bob", departments=[east])
     factory.user("sue", departments=[support])
     folder = kb.folder("Rules", slug="rules")
@@ -317,7 +317,8 @@ def test_department_heads_and_directors_see_who_has_not_confirmed(testapp, facto
         "tr", attrs={"data-article": True})}
     assert set(rows) == {"fire"}  # nobody of Sales must read the support rules
     fire = rows["fire"]
-    assert [fire.find(attrs={attr: True}).text for attr in ("data-total", "data-confirmed", "data-outstanding")] \
+    assert [fire.find(attrs={attr: True}).text
+            for attr in ("data-total", "data-confirmed", "data-outstanding")] \
         == ["3", "1", "2"]
     assert "must-read-report-link" in testapp.get("/kb/").text
     csv = testapp.get("/kb/must-read-export", {"format": "csv"})
@@ -345,7 +346,8 @@ def test_department_heads_and_directors_see_who_has_not_confirmed(testapp, facto
     assert report.html.find(id="own-departments") is None
     assert {"ann", "bob", "sue", "head", "director"} <= {
         tr["data-login"] for tr in report.html.find_all("tr", attrs={"data-login": True})}
-    rows = testapp.get("/kb/must-read").html.find(id="must-read-report").find_all("tr", attrs={"data-article": True})
+    report = testapp.get("/kb/must-read").html.find(id="must-read-report")
+    rows = report.find_all("tr", attrs={"data-article": True})
     assert {tr["data-article"] for tr in rows} == {"fire", "discounts"}
 
     login_as("employee")

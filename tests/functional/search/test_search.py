@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models.registry import Registry
 import views.search.header
+from models.registry import Registry
 from models.roles import Role, RoleGrant, RolePermission
 from views.search.header import SearchItem
 

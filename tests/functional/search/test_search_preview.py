@@ -15,8 +15,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 
-from models import search
 import models.search.query  # noqa: F401  (the preview limits patched below)
+from models import search
 from models.clients import Organization
 from models.tasks import Task
 from portal.security.policy import sql_filter

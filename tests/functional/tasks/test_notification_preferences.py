@@ -124,7 +124,8 @@ def test_the_digest_links_are_absolute_addresses_of_the_portal(app, dbsession, f
     monkeypatch.setitem(app.registry.settings, "portal.base_url", "https://portal.progress.example/")
     person = factory.user(email="d@example.com", timezone="UTC")
     dbsession.add(
-        NotificationSettings(user_id=person.id, default_channel="email", channels={}, digest=True, digest_hour=8)
+        NotificationSettings(user_id=person.id, default_channel="email", channels={}, digest=True,
+                             digest_hour=8)
     )
     dbsession.flush()
     notify(dbsession, person.id, "Задача поручена", url="/tasks/7", kind="task_assigned")

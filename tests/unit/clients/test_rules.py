@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from pyramid import testing
 
 from models.clients import name_key, normalize_phone, phone_search_terms
 from models.search import query_terms
@@ -82,7 +83,17 @@ def test_company_names_share_a_key_without_legal_form_case_and_quotes():
     assert name_key("Ёлка-Трейд LLC") == "елка трейд"
 
 
-def test_phone_like_queries_become_one_digits_term():
+@pytest.fixture
+def client_search():
+    """The client models' part of the configuration: legal forms ("ООО") are search noise."""
+    config = testing.setUp()
+    config.include("models.clients")
+    config.commit()
+    yield
+    testing.tearDown()
+
+
+def test_phone_like_queries_become_one_digits_term(client_search):
     assert query_terms("8 (495) 123-45-67") == ["74951234567"]
     assert query_terms("123 45 67") == ["1234567"]
     assert query_terms("Ёлкин   ООО") == ["елкин"]  # legal forms are noise

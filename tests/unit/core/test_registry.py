@@ -9,8 +9,8 @@ import pytest
 from pyramid.config import Configurator
 from pyramid.exceptions import ConfigurationConflictError
 
-from models import search
 import models.search.index  # noqa: F401  (its registries are swapped in a test)
+from models import search
 from models.registry import Registry, TypeRegistry, registers
 
 

@@ -1,0 +1,211 @@
+"""Reading a posted form through a colander schema the way people expect of a form, for the
+client and interaction forms (portal/clients/schemas.py, portal/interactions/schemas.py).
+
+`read(schema, cstruct)` gives (the values that could be read, {field: message}). A form
+(`Fields`) reports every field's problem at once and runs its cross-field checks on the fields
+that could be read; repeated rows (`Rows`) are keyed by row ("phones-2"), a step's field by
+step and field ("steps-0-date"). The small parts the schemas are made of are here too: text
+fields with preparers, lengths from the columns, references to rows, dates, choices.
+"""
+from __future__ import annotations
+
+import colander
+import sqlalchemy as sa
+
+from portal.core.i18n import _
+from portal.core.parsing import parse_date, parse_int
+
+# What a field that could not be read holds in the values handed to a form's checks.
+NOT_READ = object()
+
+
+class _ReadsEverything:
+    """Reading a form or its rows: every child's problem at once, then the checks across
+    children on what could be read (they skip what is missing or NOT_READ)."""
+
+    def __init__(self, *checks, **kw):
+        super().__init__(**kw)
+        self.checks = checks
+
+    def _read(self, node, cstruct, impl, position):
+        problems: list[tuple[int, colander.Invalid]] = []
+
+        def read(subnode, subcstruct):
+            pos = position(subnode)
+            try:
+                return subnode.deserialize(subcstruct)
+            except colander.Invalid as refused:
+                problems.append((pos, refused))
+                return NOT_READ
+
+        values = self._without_unread(impl(read))
+        error = colander.Invalid(node, value=values)
+        for pos, refused in problems:
+            error.add(refused, pos)
+        for check in self.checks:
+            try:
+                check(node, values)
+            except colander.Invalid as more:
+                for child in more.children:
+                    error.add(child, child.pos)
+                if more.msg and not more.children:
+                    error.msg = more.msg
+        if error.children or error.msg:
+            raise error
+        return values
+
+
+class Fields(_ReadsEverything, colander.Mapping):
+    """A form's fields; `checks` are fn(node, values) that raise `colander.Invalid(node)` with
+    the fields at fault set (``error["kpp"] = message``)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return colander.null
+        return self._read(node, cstruct,
+                          lambda read: self._impl(node, cstruct, read, "missing"),
+                          node.children.index)
+
+    @staticmethod
+    def _without_unread(values: dict) -> dict:
+        return {k: v for k, v in values.items() if v is not NOT_READ}
+
+
+class Rows(_ReadsEverything, colander.Sequence):
+    """Repeated rows; `checks` see every row, NOT_READ for those that could not be read."""
+
+    def deserialize(self, node, cstruct, accept_scalar=None):
+        if cstruct is colander.null:
+            return colander.null
+        scalar = self.accept_scalar if accept_scalar is None else accept_scalar
+        rows = self._validate(node, cstruct, scalar)
+        # The positions colander reads (it passes over dropped rows), for errors by row.
+        dropped = getattr(node.children[0], "missing", None) is colander.drop
+        positions = iter([i for i, row in enumerate(rows) if not (
+            row is colander.drop or (row is colander.null and dropped))])
+        return self._read(node, rows,
+                          lambda read: self._impl(node, rows, read, "missing", scalar),
+                          lambda _row_node: next(positions))
+
+    @staticmethod
+    def _without_unread(values: list) -> list:
+        return values
+
+
+def field_errors(invalid: colander.Invalid, parts: int | None = None) -> dict:
+    """{field: message} of a form's error: "name", "phones-2" (row 3 of the phones),
+    "steps-0-date"; `parts` keeps only the first parts of a key (a row's own fields →
+    the row)."""
+    errors: dict = {}
+    for path in invalid.paths():
+        keys = [str(e.pos) if e.positional else e.node.name for e in path]
+        keys = [k for k in keys if k][:parts]
+        message = next((e.msg for e in reversed(path) if e.msg), None)
+        if isinstance(message, list):
+            message = message[0] if message else None
+        errors.setdefault("-".join(keys), message)
+    return errors
+
+
+def read(schema: colander.SchemaNode, cstruct, parts: int | None = None) -> tuple[dict, dict]:
+    """(values, {field: message}) of a posted form: the clean values of the fields that could be
+    read, and what is wrong with the others."""
+    try:
+        return schema.deserialize(cstruct), {}
+    except colander.Invalid as invalid:
+        values = invalid.value if isinstance(invalid.value, dict) else {}
+        return values, field_errors(invalid, parts)
+
+
+def problem(node: colander.SchemaNode, message) -> None:
+    """A validator's way to refuse: colander's Invalid with our (translatable) message."""
+    raise colander.Invalid(node, message)
+
+
+def squeezed(limit: int):
+    """A preparer: blanks squeezed to single spaces, cut to the column's length."""
+    def prepare(value):
+        return " ".join(str(value or "").split())[:limit] if value is not colander.null else ""
+    return prepare
+
+
+def lines(limit: int):
+    """A preparer for long text: line ends normalised, trimmed, cut to `limit`."""
+    def prepare(value):
+        return str(value or "").replace("\r\n", "\n").strip()[:limit] \
+            if value is not colander.null else ""
+    return prepare
+
+
+def one_of(codes, default: str):
+    """A preparer: the value if it is one of `codes`, else `default`."""
+    def prepare(value):
+        return value if value in codes else default
+    return prepare
+
+
+def text(preparer, **kw) -> colander.SchemaNode:
+    """A text field: "" is a value (not "missing"), so that its validator sees it too."""
+    kw.setdefault("missing", "")
+    return colander.SchemaNode(colander.String(allow_empty=True), preparer=preparer, **kw)
+
+
+def length(model, column: str) -> int:
+    return model.__table__.c[column].type.length
+
+
+class DateText(colander.SchemaType):
+    """A date as the browser's date input sends it (ISO) or as typed (dd.mm.yyyy); "" → None."""
+
+    def deserialize(self, node, cstruct):
+        value = cstruct if isinstance(cstruct, str) else ""
+        if not value.strip():
+            return None
+        date = parse_date(value)
+        if date is None:
+            raise colander.Invalid(node, _("“${value}” is not a date.", mapping={"value": value}))
+        return date
+
+
+class Reference(colander.SchemaType):
+    """The id of a row chosen from a list; "" (or anything not an id) → None, as the form's
+    select sends nothing else."""
+
+    def deserialize(self, node, cstruct):
+        return parse_int(cstruct) if isinstance(cstruct, str) else None
+
+
+def exists(model, message, where=None):
+    """A validator: the chosen id names a row of `model` (the schema is bound to a dbsession)."""
+    def validate(node, value):
+        if value is None:
+            return
+        stmt = sa.select(model.id).where(model.id == value)
+        if where is not None:
+            stmt = stmt.where(where(node))
+        if node.bindings["dbsession"].scalar(stmt) is None:
+            problem(node, message)
+    return validate
+
+
+def reference(model, message, **kw) -> colander.SchemaNode:
+    return colander.SchemaNode(Reference(), missing=None, validator=exists(model, message), **kw)
+
+
+def required_text(name: str, message, preparer) -> colander.SchemaNode:
+    """A text field that must be filled in: `message` when it is blank or absent."""
+    def present(node, value):
+        if not value:
+            problem(node, message)
+    return text(preparer, name=name, missing=colander.required, missing_msg=message,
+                validator=present)
+
+
+class Choice(colander.SchemaType):
+    """One of `allowed`; anything else is no choice (the merge's default for the field)."""
+
+    def __init__(self, allowed):
+        self.allowed = allowed
+
+    def deserialize(self, node, cstruct):
+        return cstruct if cstruct in self.allowed else colander.drop

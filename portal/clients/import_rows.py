@@ -1,0 +1,36 @@
+"""One data row of a client import, once checked: what the import will do with it (`RowPlan`),
+shared by the check (portal/clients/importer.py) and the writing (portal/clients/import_write.py).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RowPlan:
+    """What the import will do with one data row of the file."""
+
+    index: int  # in Table.rows
+    line: int  # in the file
+    action: str = "create"  # create | update | skip | fail | merge (into an earlier row)
+    values: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    name: str = ""
+    # The existing record it duplicates (id, name), or the earlier row it repeats (merge_into).
+    existing_id: int | None = None
+    existing_name: str = ""
+    merge_into: int | None = None
+    # The id written (created or updated).
+    result_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def chunks(items: list, size: int) -> Iterable[list]:
+    """`items` in slices of at most `size` (batches of rows, IN lists of ids)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
