@@ -85,7 +85,7 @@ class User(Base):
         )
         return value
 
-    # --- security (portal/security/policy.py computes the ACL from these): person rows belong
+    # --- security (portal/security/acl.py computes the ACL from these): person rows belong
     # to their departments, owned by self
     def security_departments(self) -> list[int]:
         return [m.department_id for m in self.memberships]

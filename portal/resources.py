@@ -11,7 +11,7 @@ from models.people import Department, User
 from models.registry import TypeRegistry
 from models.roles import Role
 from portal.core.i18n import _
-from portal.security.policy import ADMIN_ACE, container_acl
+from portal.security.acl import ADMIN_ACE, container_acl
 
 # Where a row loaded by a query belongs in the tree: each area registers, per type, a function
 # (request, obj) that sets the row's __parent__ and __name__ (config.register(LOCATORS, Type, fn)).

@@ -1,5 +1,6 @@
 """Form plumbing over colander/deform: CSRF in every schema, translated widgets, Bootstrap 5,
-and `read_form` for pages that keep their own templates but read their input through a schema."""
+and `read_form` for pages that keep their own templates but read their input through a schema
+(portal/core/forms.py reads it)."""
 from __future__ import annotations
 
 import colander
@@ -9,6 +10,7 @@ from pyramid.httpexceptions import HTTPFound
 from pyramid.threadlocal import get_current_request
 
 from models.errors import UserError
+from portal.core.forms import read_fields
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 
@@ -40,47 +42,13 @@ class FormProblems(UserError):
         self.errors = errors
 
 
-def invalid_fields(invalid: colander.Invalid) -> dict[str, object]:
-    """{field: first message} of a colander error; a nested field is named "parent.child", an
-    error of the whole form is under ""."""
-    out: dict[str, object] = {}
-    for path, message in _walk(invalid, ()):
-        out.setdefault(".".join(path), message)
-    return out
-
-
-def _walk(invalid: colander.Invalid, path: tuple[str, ...]):
-    name = invalid.node.name if invalid.node is not None else ""
-    here = (*path, name) if name and path is not None else path
-    if invalid.msg is not None:
-        messages = invalid.msg if isinstance(invalid.msg, list) else [invalid.msg]
-        for message in messages:
-            yield here[1:] if here and here[0] == "" else here, message
-    for child in invalid.children:
-        yield from _walk(child, here)
-
-
-def posted(schema: colander.SchemaNode, post) -> dict:
-    """The cstruct of a flat schema from a request's POST (or GET) multidict: one value per
-    field, every value for sequence and set fields; absent fields are colander.null."""
-    cstruct: dict = {}
-    for node in schema.children:
-        if isinstance(node.typ, colander.Sequence | colander.Set):
-            cstruct[node.name] = post.getall(node.name)
-        elif isinstance(node.typ, colander.Mapping):
-            cstruct[node.name] = posted(node, post)
-        else:
-            cstruct[node.name] = post.get(node.name, colander.null)
-    return cstruct
-
-
 def read_form(schema: colander.SchemaNode, post) -> dict:
-    """The posted values read and checked by `schema` (types, lengths, cross-field rules): its
-    appstruct, or FormProblems with a message per field."""
-    try:
-        return schema.deserialize(posted(schema, post))
-    except colander.Invalid as invalid:
-        raise FormProblems(invalid_fields(invalid)) from None
+    """The posted values read and checked by `schema` (portal/core/forms.py's `read_fields`):
+    its values, or FormProblems with a message per field."""
+    values, problems = read_fields(schema, post)
+    if problems:
+        raise FormProblems(problems)
+    return values
 
 
 def id_field(name: str) -> colander.SchemaNode:

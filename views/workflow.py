@@ -6,13 +6,9 @@ import colander
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
+from portal.core.forms import read_fields
 from views.people.auth import safe_came_from
 from workflows.engine import IWorkflowAware, WorkflowError, history
-
-
-def _text(value):
-    # Anything but text (a file) reads as nothing.
-    return value if isinstance(value, str) else colander.null
 
 
 class TransitionSchema(colander.MappingSchema):
@@ -28,8 +24,7 @@ class TransitionSchema(colander.MappingSchema):
 def run_transition(request):
     """POST name=<transition>, comment=…, came_from=…; the engine checks permission and guard."""
     obj = request.context
-    form = TransitionSchema().deserialize({key: _text(request.POST.get(key, colander.null))
-                                           for key in ("name", "comment", "came_from")})
+    form, _problems = read_fields(TransitionSchema(), request.POST)
     came_from = form["came_from"] or request.resource_path(obj)
     name = form["name"]
     known = {t.name: t for t in obj.workflow.transitions}

@@ -19,7 +19,7 @@ An area uses it in three steps:
 2. ``touches(config, Phone, lambda phone: owners(phone, "organization", "contact"))`` for rows whose
    change must refresh other objects' documents;
 3. ``hits(dbsession, "organization", q)`` → a subquery (object_id, rank) to join with the model,
-   add `portal.security.policy.sql_filter(...)` and order by rank; or ``search(dbsession, kind, q,
+   add `portal.security.filters.sql_filter(...)` and order by rank; or ``search(dbsession, kind, q,
    where=[permission filter, other filters], limit=20)`` → one page of (object, score) best
    first, the filter joined in the same SQL, and ``snippet(text, highlight_terms(...))`` for
    each result's text with the matched words marked.

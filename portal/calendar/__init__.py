@@ -26,7 +26,7 @@ from models.meta import ROW_ACL
 from portal.calendar.resources import place_event, place_room
 from portal.calendar.security import event_acl
 from portal.resources import LOCATORS
-from portal.security.policy import row_acl
+from portal.security.acl import row_acl
 
 
 def includeme(config) -> None:

@@ -53,7 +53,7 @@ from portal.calendar.recurrence import (
 )
 from portal.core.i18n import _, format_datetime
 from portal.resources import locate
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 SCOPES = ("this", "following", "all")
 # An event longer than this is refused: a repeating event says it better.

@@ -18,7 +18,7 @@ from models.calendar import WIDE_AFTER, Event, EventAttendee, EventRoom
 from portal.calendar.recurrence import occurrence_starts, parse_stamp, utc_stamp
 from portal.calendar.security import details_clause, edit_clause
 from portal.core.i18n import zone_named
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pyramid.authorization import DENY_ALL, Allow, Authenticated
 from models.calendar import Event, Room
 from portal.core.parsing import parse_int
 from portal.resources import Container
-from portal.security.policy import ADMIN_ACE, container_acl
+from portal.security.acl import ADMIN_ACE, container_acl
 
 # Ids longer than this are not ours (and would overflow the database's integer).
 MAX_ID = 10**9

@@ -1,7 +1,7 @@
 """Who may see, change and book what in the calendar: the ACLs of events and rooms, the same
 rules as SQL for listings, and the calendars a person may put events in.
 
-The role matrix applies to events as to any row (portal.security.policy.row_acl): the organizer
+The role matrix applies to events as to any row (portal.security.acl.row_acl): the organizer
 owns an event, its department is its calendar's. An event's visibility narrows `view`:
 
 * busy-only: the people taking part and those who may edit it read it; others see the time as
@@ -21,7 +21,8 @@ from pyramid.authorization import Allow
 from models.calendar import Event, EventAttendee
 from models.people import Department
 from portal.core.i18n import _
-from portal.security.policy import row_acl, sql_filter
+from portal.security.acl import row_acl
+from portal.security.filters import sql_filter
 
 
 def event_acl(event: Event) -> list:

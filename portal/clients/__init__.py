@@ -40,7 +40,7 @@ from models.clients import Contact, Organization
 from models.meta import ROW_ACL, ROW_CHILDREN
 from portal.clients.resources import organization_children, place_contact, place_organization
 from portal.resources import LOCATORS
-from portal.security.policy import row_acl
+from portal.security.acl import row_acl
 
 
 def includeme(config) -> None:

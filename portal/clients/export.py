@@ -44,7 +44,7 @@ from portal.clients.rules import (
 from portal.core.i18n import _
 from portal.interactions.lists import list_filters, list_query
 from portal.interactions.rules import attempt_counts
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 LISTS = ("organizations", "contacts", "interactions")
 FORMATS = ("csv", "xlsx")
@@ -53,7 +53,7 @@ YIELD = 1000
 
 
 class ExportScope:
-    """organization.export as a filter over any client table (portal.security.policy.sql_filter's
+    """organization.export as a filter over any client table (portal.security.filters.sql_filter's
     protocol): own = the person's clients (or interactions), department = their departments'."""
 
     security_type = "organization"

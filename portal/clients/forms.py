@@ -21,8 +21,8 @@ from models.clients import (
     Phone,
 )
 from models.people import User
-from portal.clients.form_reading import read
 from portal.clients.schemas import MAX_ROWS, TERMS, contact_schema, organization_schema
+from portal.core.forms import read
 from portal.core.parsing import parse_int
 
 ROW_KINDS = ("phones", "emails", "addresses", "dates")

@@ -11,25 +11,10 @@ from pyramid.interfaces import ITranslationDirectories
 
 from models.clients import Classifier, Contact, Email, Organization, Phone, name_key
 from models.people import Membership, User, fold
-from models.roles import SCOPE_RANK
 from portal.clients.import_fields import header_key
 from portal.clients.import_rows import chunks
 from portal.core.i18n import _
-from portal.security.policy import sql_filter
-
-
-def best_scope(request, type_name: str, permission: str) -> str | None:
-    """The widest scope of type.permission among the user's roles ("all" for admins)."""
-    identity = request.identity
-    if identity is None:
-        return None
-    if identity.is_admin:
-        return "all"
-    best = None
-    for role, scope in request.role_matrix.roles_with(type_name, permission):
-        if role in identity.roles and SCOPE_RANK[scope] > SCOPE_RANK[best]:
-            best = scope
-    return best
+from portal.security.filters import sql_filter
 
 
 class People:

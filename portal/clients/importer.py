@@ -55,7 +55,7 @@ from portal.clients.import_fields import (  # noqa: F401  (the wizard's names, i
     translate,
 )
 from portal.clients.import_files import FORMULA, Table
-from portal.clients.import_lookups import Lookups, People, best_scope
+from portal.clients.import_lookups import Lookups, People
 from portal.clients.import_rows import RowPlan
 from portal.clients.import_write import (  # noqa: F401  (ImportAborted: for the view)
     ImportAborted,
@@ -78,6 +78,7 @@ from portal.clients.rules import (
 )
 from portal.core.i18n import _
 from portal.core.parsing import parse_date
+from portal.security.filters import best_scope
 
 # Rows kept in an import's report (the counts are always complete).
 REPORT_ROWS = 5000

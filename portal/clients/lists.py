@@ -20,7 +20,7 @@ from models.clients import (
     Organization,
 )
 from portal.core.parsing import parse_int
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 ORGANIZATION_SORTS = {
     # The folded name without legal form: «ООО Ромашка» sorts under Р, case does not matter.

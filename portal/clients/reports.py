@@ -23,11 +23,11 @@ from models.clients import INTERACTION_KINDS, Classifier, Interaction, Organizat
 from models.meta import utcnow
 from models.people import Department, User
 from models.registry import Registry
-from models.roles import SCOPE_RANK
 from portal.clients.rules import INTERACTION_KIND_LABELS
 from portal.core.i18n import _
 from portal.resources import Container
-from portal.security.policy import ADMIN_ACE, sql_filter
+from portal.security.acl import ADMIN_ACE
+from portal.security.filters import sql_filter
 
 # --- the section and its registry ---------------------------------------------------------------
 
@@ -83,22 +83,8 @@ class Reports(Container):
         return acl
 
 
-def best_scope(request, permission: str) -> str | None:
-    """The widest scope of report.<permission> among the person's roles ("all" for admins)."""
-    identity = request.identity
-    if identity is None:
-        return None
-    if identity.is_admin:
-        return "all"
-    best = None
-    for role, scope in request.role_matrix.roles_with("report", permission):
-        if role in identity.roles and SCOPE_RANK[scope] > SCOPE_RANK[best]:
-            best = scope
-    return best
-
-
 class ReportScope:
-    """report.<permission> as a filter over `model`'s rows (portal.security.policy.sql_filter's
+    """report.<permission> as a filter over `model`'s rows (portal.security.filters.sql_filter's
     protocol): own = the person's rows, department = their departments' rows."""
 
     security_type = "report"

@@ -23,7 +23,7 @@ from models.clients import Contact, Organization
 from models.roles import SCOPE_RANK
 from portal.core.parsing import parse_int
 from portal.resources import Container, locate
-from portal.security.policy import ADMIN_ACE, container_acl
+from portal.security.acl import ADMIN_ACE, container_acl
 
 ORGANIZATION_SECTION_PERMISSIONS = ("view", "add", "import", "export", "merge")
 

@@ -1,5 +1,5 @@
 """The client forms as colander schemas: the organization and contact forms, moving a contact,
-the merge page's choices, an import's settings (read with portal/clients/form_reading.py).
+the merge page's choices, an import's settings (read with portal/core/forms.py).
 
 A schema says what each field accepts (its type, the length of its column, the codes it may
 hold), how what people type is normalised (spaces squeezed, an INN without spaces, a KPP in
@@ -34,7 +34,16 @@ from models.clients import (
     Phone,
 )
 from models.people import Department, User
-from portal.clients.form_reading import (
+from portal.clients.merge import BOTH, KEEP, OTHER
+from portal.clients.rules import (
+    clean_inn,
+    clean_website,
+    email_problem,
+    inn_problem,
+    kpp_problem,
+    phone_problem,
+)
+from portal.core.forms import (
     NOT_READ,
     Choice,
     DateText,
@@ -51,15 +60,6 @@ from portal.clients.form_reading import (
     required_text,
     squeezed,
     text,
-)
-from portal.clients.merge import BOTH, KEEP, OTHER
-from portal.clients.rules import (
-    clean_inn,
-    clean_website,
-    email_problem,
-    inn_problem,
-    kpp_problem,
-    phone_problem,
 )
 from portal.core.i18n import _
 from portal.core.parsing import parse_int

@@ -9,7 +9,7 @@ provider; the client card and the contact page show what they return, merged by 
     def interactions(request, target, *, planned, limit):
         # target: an Organization or a Contact. planned=True: what is still to be done
         # (next steps, oldest first); planned=False: what happened (newest first).
-        # Filter in SQL with portal.security.policy.sql_filter(request, Model, "view").
+        # Filter in SQL with portal.security.filters.sql_filter(request, Model, "view").
         return [TimelineItem(...), ...]
 
 A provider returns at most `limit` items; it may return [] when the user may see nothing.

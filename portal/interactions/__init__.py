@@ -14,7 +14,7 @@ from models.meta import ROW_ACL
 from portal.clients.resources import Clients
 from portal.interactions.resources import Interactions, place_interaction
 from portal.resources import LOCATORS
-from portal.security.policy import row_acl
+from portal.security.acl import row_acl
 
 
 def includeme(config) -> None:

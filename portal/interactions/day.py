@@ -18,7 +18,7 @@ from models.meta import utcnow
 from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS
 from portal.core.i18n import _, local_today, zone_of
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from models.clients import INTERACTION_KINDS, Contact, Interaction, Organization
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.interactions.day import DAY_GROUPS, day_bounds
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 PAGE_SIZE = 50
 # "1–50 of more than 1 000": counting every row of a department's two years is not worth it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from models.clients import Interaction
 from portal.core.parsing import parse_int
 from portal.resources import Container, locate
-from portal.security.policy import container_acl
+from portal.security.acl import container_acl
 
 
 class Interactions(Container):

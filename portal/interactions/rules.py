@@ -53,7 +53,7 @@ from portal.core.mail import localizer_for, translate
 from portal.core.parsing import SkippedTime, parse_date, parse_int
 from portal.core.parsing import local_instant as shared_local_instant
 from portal.interactions.day import today_start_of
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 SUBJECT_MAX = Interaction.__table__.c.subject.type.length
 TEXT_MAX = 20000

@@ -5,7 +5,7 @@ Each field is read by the rules of portal/interactions/rules.py (`parse_day`, `p
 `clean_text`, `responsible_user`, `result_entry`...), so the pages, the API and tests refuse the
 same input with the same words. Bind a schema to `dbsession`, `zone` (the user's time zone),
 and for an existing interaction `keep` (its responsible person and result stay allowed even if
-deactivated or retired since). `read(schema, cstruct)` (portal.clients.form_reading) gives the
+deactivated or retired since). `read(schema, cstruct)` (portal.core.forms) gives the
 values and {field: message}: "date", "time", "steps-0-responsible"...
 
 Which client an interaction is about is not read here: whether the user may see that
@@ -18,7 +18,7 @@ import datetime as dt
 import colander
 
 from models.meta import utcnow
-from portal.clients.form_reading import Fields
+from portal.core.forms import Fields
 from portal.core.i18n import _
 from portal.interactions.rules import (
     TEXT_MAX,

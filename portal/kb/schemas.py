@@ -6,11 +6,8 @@ folders.py, delete_move.py) and anything else that writes articles or folders (a
 API) check the same ones. Lengths come from the columns. What can be known only against the
 database (an address already used, a department that is gone) is the services' to check.
 
-    values, problems = read(ArticleSchema(), request.POST)
+    values, problems = read_fields(ArticleSchema(), request.POST)   # portal/core/forms.py
     # problems: {field: message}, shown next to the field
-
-`read` reads field by field, so that a page can show again what was typed in every field, the
-values of the good ones and the problems of the others at once.
 """
 from __future__ import annotations
 
@@ -20,6 +17,7 @@ import colander
 from pyramid.i18n import TranslationStringFactory
 
 from models.kb import Article, ArticleTag, ArticleVersion, KbFolder
+from portal.core.forms import IdList
 from portal.core.parsing import parse_int
 from portal.kb.markdown import MAX_BODY
 
@@ -115,97 +113,7 @@ def parse_tags(text: str) -> tuple[list[str], object | None]:
     return tags, None
 
 
-# --- reading a form --------------------------------------------------------------------------------
-
-def read(schema: colander.SchemaNode, params) -> tuple[dict, dict]:
-    """Every field of `schema` read from `params` (a request's POST or GET, or a dict):
-    (values, {field: message}). A field that cannot be read keeps what was typed in `values`,
-    so that the form can show it again; a field left out gets its `missing` value (a field
-    whose missing value is `colander.drop` is left out of `values`). The schema's own validator
-    (rules across fields) runs when every field could be read."""
-    values: dict = {}
-    problems: dict = {}
-    for node in schema.children:
-        typed = _typed(node, params)
-        try:
-            value = node.deserialize(typed)
-        except colander.Invalid as invalid:
-            problems[node.name] = _first_message(invalid)
-            values[node.name] = _as_typed(node, typed)
-            continue
-        if value is not colander.drop:
-            values[node.name] = value
-    if not problems and schema.validator is not None:
-        try:
-            schema.validator(schema, values)
-        except colander.Invalid as invalid:
-            problems.update(_messages(invalid))
-    return values, problems
-
-
-def _typed(node: colander.SchemaNode, params):
-    if isinstance(node.typ, IdList):
-        if hasattr(params, "getall"):
-            return params.getall(node.name)
-        return params.get(node.name, [])
-    value = params.get(node.name, colander.null)
-    # A file or another object where text is expected is not text.
-    return value if value is colander.null or isinstance(value, str) else ""
-
-
-def _as_typed(node: colander.SchemaNode, typed):
-    """What to show again of a field that breaks a rule: its value as read and prepared (a
-    title with its spaces squeezed), or the text as typed if it cannot even be read ("" for a
-    field left out)."""
-    if typed is colander.null:
-        return ""
-    try:
-        value = node.typ.deserialize(node, typed)
-    except colander.Invalid:
-        return typed
-    if node.preparer is not None:
-        value = node.preparer(value)
-    return typed if value is colander.null else value
-
-
-def _first_message(invalid: colander.Invalid):
-    messages = invalid.messages()
-    if messages:
-        return messages[0]
-    for child in invalid.children:
-        return _first_message(child)
-    return invalid.msg
-
-
-def _messages(invalid: colander.Invalid) -> dict:
-    """{field: message} of an error raised by a schema's validator (its children name the
-    fields; an error of the whole form is under "")."""
-    out = {child.node.name: _first_message(child) for child in invalid.children}
-    if not out:
-        out[""] = _first_message(invalid)
-    return out
-
-
 # --- types and preparers -------------------------------------------------------------------------
-
-class IdList(colander.SchemaType):
-    """Several values of one field (`related=3&related=5`): the numbers among them, each once,
-    in the order given; anything else is ignored (a page sends only numbers)."""
-
-    def serialize(self, node, appstruct):
-        return colander.null if appstruct is colander.null else [str(i) for i in appstruct]
-
-    def deserialize(self, node, cstruct):
-        if cstruct is colander.null:
-            return []
-        values = [cstruct] if isinstance(cstruct, str) else list(cstruct)
-        out: list[int] = []
-        for value in values:
-            number = parse_int(value) if isinstance(value, str) else None
-            if number is not None and number not in out:
-                out.append(number)
-        return out
-
 
 class WholeNumber(colander.SchemaType):
     """A number (an id chosen in a list); empty is no number (the node's `missing`), anything

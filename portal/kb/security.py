@@ -6,7 +6,7 @@ as SQL for listings and search (DESIGN.md §5).
 * A *restricted* folder (and everything below it) is seen only by people holding a local role
   that grants ``article.view`` there: global roles (employee's ``article.view: all``) stop at it.
 * An article's ACL is the role matrix for ``article`` narrowed by its workflow state
-  (workflows/article.py), computed by portal.security.policy.row_acl, minus the global grants in a
+  (workflows/article.py), computed by portal.security.acl.row_acl, minus the global grants in a
   restricted folder. `article_filter` is that ACL as a WHERE clause; a property test checks
   that they always agree.
 
@@ -28,7 +28,8 @@ from models.kb import FOLDER_CONTAINER, Article, KbFolder
 from models.meta import ROW_ACL, ROW_HOOKS
 from models.people import Membership, User
 from models.roles import SCOPE_RANK, LocalRoleGrant, Role, RoleGrant
-from portal.security.policy import ADMIN_ACE, Identity, row_acl
+from portal.security.acl import ADMIN_ACE, row_acl
+from portal.security.principals import Identity
 from workflows.article import ARTICLE
 
 # Folder permissions and the role-matrix cell each of them follows.

@@ -1,4 +1,6 @@
-"""Changing the role matrix (type.permission × role → none/own/department/all) in one go.
+"""The role matrix (type.permission × role → none/own/department/all) and the department tree,
+each read once per request (`request.role_matrix`, `request.department_tree`), and the matrix
+changed in one go from its page.
 
 The matrix page posts a select per cell, `s:<role id>:<type>.<permission>`, and a hidden `shown`
 field with the cells it showed (JSON). Only cells whose value differs from both what was shown
@@ -7,13 +9,89 @@ if they changed the same ones."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 import colander
+import sqlalchemy as sa
 
+from models.people import Department
 from models.roles import SCOPES, Role, RolePermission
 from portal.core.i18n import _
 
+# --- reading it, once per request ----------------------------------------------------------------
+
+@dataclass
+class RoleMatrix:
+    """Every role's permissions: ``scopes[role][(type, permission)] = scope``."""
+
+    scopes: dict[str, dict[tuple[str, str], str]]
+    by_permission: dict[tuple[str, str], list[tuple[str, str]]]
+
+    @classmethod
+    def load(cls, dbsession) -> RoleMatrix:
+        rows = dbsession.execute(
+            sa.select(Role.name, RolePermission.type, RolePermission.permission, RolePermission.scope)
+            .join(RolePermission, RolePermission.role_id == Role.id)
+        ).all()
+        scopes: dict = defaultdict(dict)
+        by_permission: dict = defaultdict(list)
+        for role, type_name, permission, scope in rows:
+            scopes[role][(type_name, permission)] = scope
+            by_permission[(type_name, permission)].append((role, scope))
+        return cls(dict(scopes), dict(by_permission))
+
+    def roles_with(self, type_name: str, permission: str) -> list[tuple[str, str]]:
+        return self.by_permission.get((type_name, permission), [])
+
+
+@dataclass
+class DepartmentTree:
+    parents: dict[int, int | None]
+    blocked: set[int]
+    children: dict[int, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, dbsession) -> DepartmentTree:
+        rows = dbsession.execute(
+            sa.select(Department.id, Department.parent_id, Department.block_local_roles)
+        ).all()
+        children: dict = defaultdict(list)
+        for id_, parent_id, _blocked in rows:
+            if parent_id is not None:
+                children[parent_id].append(id_)
+        return cls({r[0]: r[1] for r in rows}, {r[0] for r in rows if r[2]}, dict(children))
+
+    def with_descendants(self, ids) -> set[int]:
+        out, stack = set(), list(ids)
+        while stack:
+            node = stack.pop()
+            if node not in out:
+                out.add(node)
+                stack.extend(self.children.get(node, ()))
+        return out
+
+    def local_lineage(self, dept_id: int) -> list[int]:
+        """The department and its parents whose local roles reach it (stops at a block)."""
+        out: list[int] = []
+        node: int | None = dept_id
+        while node is not None and node not in out:
+            out.append(node)
+            if node in self.blocked:
+                break
+            node = self.parents.get(node)
+        return out
+
+
+def role_matrix(request) -> RoleMatrix:
+    return RoleMatrix.load(request.dbsession)
+
+
+def department_tree(request) -> DepartmentTree:
+    return DepartmentTree.load(request.dbsession)
+
+
+# --- changing it from its page ---------------------------------------------------------------------
 
 def cell_key(role_id: int, type_name: str, permission: str) -> str:
     return f"{role_id}:{type_name}.{permission}"

@@ -21,7 +21,7 @@ from portal.clients.timeline import TimelineItem, timeline_provider
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.resources import locate
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from portal.tasks.links import register_link_type, resolve_links
 
 EVENT_LINK_KINDS = {"client": "organization", "contact": "contact", "ticket": "ticket", "job": "job"}

@@ -13,7 +13,8 @@ from models import search
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskChecklistItem, TaskComment, TaskWatcher
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
-from portal.tasks.security import best_scope, queue_clause, visible_tasks
+from portal.security.filters import best_scope
+from portal.tasks.security import queue_clause, visible_tasks
 
 VIEWS = {
     "mine": _("My tasks"),

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from models.meta import utcnow
 from models.people import Department, User
 from models.tasks import OPEN_STATES, Task
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 
 class DisciplineScope:
-    """report.discipline as a filter over tasks (portal.security.policy.sql_filter's protocol)."""
+    """report.discipline as a filter over tasks (portal.security.filters.sql_filter's protocol)."""
 
     security_type = "report"
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from models.tasks import Task, TaskRecurrence
 from portal.core.parsing import parse_int
 from portal.resources import Container
-from portal.security.policy import container_acl
+from portal.security.acl import container_acl
 
 
 class Tasks(Container):

@@ -2,7 +2,7 @@
 the models by portal.tasks' includeme), the same rules as SQL for listings, and where a person
 may send a task.
 
-The role matrix applies as for any row (portal.security.policy.row_acl), with two differences:
+The role matrix applies as for any row (portal.security.acl.row_acl), with two differences:
 
 * own scope means, for `view`, the author, the assignee and the watchers; for `edit` and
   `assign` only the author and the assignee (watchers follow a task, they do not change it);
@@ -23,9 +23,9 @@ from pyramid.authorization import DENY_ALL, Allow
 from pyramid.traversal import find_root
 
 from models.people import Membership
-from models.roles import SCOPE_RANK
 from models.tasks import OPEN_STATES, Task, TaskRecurrence
-from portal.security.policy import ADMIN_ACE, sql_filter
+from portal.security.acl import ADMIN_ACE
+from portal.security.filters import best_scope, sql_filter
 
 
 def task_acl(task: Task) -> list:
@@ -78,20 +78,6 @@ def visible_tasks(request):
     if identity is not None and identity.department_ids and not identity.is_admin:
         clause = sa.or_(clause, queue_clause(identity.department_ids))
     return clause
-
-
-def best_scope(request, type_name: str, permission: str) -> str | None:
-    """The widest scope of type.permission among the user's roles ("all" for admins)."""
-    identity = request.identity
-    if identity is None:
-        return None
-    if identity.is_admin:
-        return "all"
-    best = None
-    for role, scope in request.role_matrix.roles_with(type_name, permission):
-        if role in identity.roles and SCOPE_RANK[scope] > SCOPE_RANK[best]:
-            best = scope
-    return best
 
 
 def recurrence_acl(rec: TaskRecurrence) -> list:

@@ -24,7 +24,7 @@ from portal.calendar.resources import CalendarSection
 from portal.calendar.security import details_clause
 from portal.core.i18n import _, zone_named
 from portal.core.parsing import parse_int
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from views.people.directory import count_of
 from views.search.header import SearchGroup, SearchItem, search_provider
 

@@ -30,7 +30,6 @@ from models.clients import (
 from portal.audit.log import history_for
 from portal.clients.audit import FIELDS as AUDIT_FIELDS
 from portal.clients.files import file_url, files_of
-from portal.clients.form_reading import read
 from portal.clients.lists import (
     ContactFilter,
     OrganizationFilter,
@@ -62,11 +61,12 @@ from portal.clients.rules import (
 )
 from portal.clients.schemas import TERMS, merge_choices, move_schema
 from portal.clients.timeline import timeline_for
+from portal.core.forms import read
 from portal.core.i18n import _, format_date, local_today
 from portal.core.parsing import parse_int
 from portal.files.storage import ALLOWED_LIST, max_bytes, size_text
 from portal.resources import locate
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from views.clients.organizations import CARD_ACTIONS, CONTACT_ACTIONS, actions_for
 
 STAGE_LIST = [(s, STAGE_LABELS[s]) for s in STAGE_LABELS]

@@ -51,7 +51,7 @@ from portal.clients.schemas import import_settings
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.resources import Container
-from portal.security.policy import container_acl
+from portal.security.acl import container_acl
 from views.clients.organizations import Action, list_action
 
 PREVIEW_ROWS = 15

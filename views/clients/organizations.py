@@ -52,7 +52,7 @@ from portal.clients.rules import (
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.resources import add_section, locate
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from views.search.header import SearchGroup, SearchItem, search_provider
 
 PAGE_SIZE = 50

@@ -21,12 +21,12 @@ from portal.clients.reports import (
     Reports,
     activity,
     advertising,
-    best_scope,
     department_choices,
 )
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS, KIND_LABELS
 from portal.core.i18n import _, format_date, local_today
 from portal.resources import add_section
+from portal.security.filters import best_scope
 
 MAX_DAYS = 366 * 5
 CHART_ROWS = 15
@@ -163,7 +163,7 @@ def reports_index(context, request):
              permission="advertising")
 def advertising_report(context, request):
     p = period(request)
-    scope = best_scope(request, "advertising")
+    scope = best_scope(request, "report", "advertising")
     kind = request.GET.get("kind", "")
     kind = kind if kind in ORGANIZATION_KINDS or kind == "all" else ""
     departments = department_choices(request, scope)
@@ -230,7 +230,7 @@ def employee_choices(request, scope: str | None) -> list[User]:
              permission="activity")
 def activity_report(context, request):
     p = period(request, default="month")
-    scope = best_scope(request, "activity")
+    scope = best_scope(request, "report", "activity")
     get = request.GET
     group = get.get("by") if get.get("by") in GROUPS else "employee"
     kind = get.get("kind") if get.get("kind") in INTERACTION_KINDS else ""

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from models.clients import Interaction, Organization
 from models.meta import utcnow
 from models.people import Department, Membership, User
-from portal.clients.form_reading import read
 from portal.clients.rules import INTERACTION_KIND_LABELS, classifiers
+from portal.core.forms import read
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.interactions.lists import find_organizations

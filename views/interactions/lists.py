@@ -55,7 +55,7 @@ from portal.interactions.lists import (
 from portal.interactions.resources import Interactions
 from portal.interactions.rules import ATTEMPTS, create_interaction, update_interaction
 from portal.resources import locate
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from views.clients.export import export_url
 from views.clients.organizations import my_segments, segment_post
 from views.forms import CSRFSchema, FormView

@@ -16,7 +16,7 @@ from portal.core.i18n import _
 from portal.interactions.resources import interaction_url
 from portal.interactions.rules import attempt_counts, attempt_summary
 from portal.resources import locate
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from views.clients.organizations import Action, card_action, contact_action
 
 DETAIL_MAX = 240

@@ -15,6 +15,7 @@ from pyramid.view import view_config
 
 from models.kb import Article, ArticleAttachment, ArticleFeedback, KbFolder
 from models.people import Department
+from portal.core.forms import read_fields
 from portal.core.i18n import _
 from portal.kb.articles import (
     ArticleInput,
@@ -37,7 +38,7 @@ from portal.kb.must_read import (
 )
 from portal.kb.reading import give_feedback, record_read
 from portal.kb.resources import article_url, folder_in_tree
-from portal.kb.schemas import ArticleSchema, FeedbackSchema, ReadersQuerySchema, read
+from portal.kb.schemas import ArticleSchema, FeedbackSchema, ReadersQuerySchema
 from portal.kb.search import search
 from portal.kb.security import article_filter
 from views.admin.departments import department_tree, flatten
@@ -159,7 +160,7 @@ class ArticleForm:
     def submitted(self, article: Article | None) -> tuple[ArticleInput, dict, str | None]:
         """The article as submitted, {field: problem} (the form's, then against what is saved),
         and the tags as typed when they cannot be read."""
-        values, problems = read(ArticleSchema(), self.request.POST)
+        values, problems = read_fields(ArticleSchema(), self.request.POST)
         data = ArticleInput.of(values)
         problems.update(check_article(self.request, self.folder_id, data, article, values.get("version")))
         tags = values.get("tags")
@@ -232,7 +233,7 @@ def find_related(request):
 @view_config(context=Article, name="feedback", request_method="POST", permission="view")
 def feedback(request):
     article: Article = request.context
-    values, problems = read(FeedbackSchema(), request.POST)
+    values, problems = read_fields(FeedbackSchema(), request.POST)
     if problems:
         request.session.flash(request.translate(problems["helpful"]), "error")
     else:
@@ -262,7 +263,7 @@ def readers(request):
     scope = readers_scope(request, article)
     if scope is None:
         raise HTTPForbidden()
-    query, _problems = read(ReadersQuerySchema(), request.GET)
+    query, _problems = read_fields(ReadersQuerySchema(), request.GET)
     show, q = query["show"], query["q"]
     report = readers_report(request, article, show=show, page=query["page"] or 1, q=q, scope=scope)
     base = article_url(request, article, "readers")

@@ -8,11 +8,12 @@ from pyramid.view import view_config
 
 from models.errors import UserError
 from models.kb import Article, KbFolder
+from portal.core.forms import read_fields
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.kb.delete_move import delete_article, move_article, move_problem, move_targets, what_goes
 from portal.kb.resources import Kb, article_url, folder_url, locate_article
-from portal.kb.schemas import ArticleMoveSchema, DeleteSchema, read, slug_problem
+from portal.kb.schemas import ArticleMoveSchema, DeleteSchema, slug_problem
 from portal.kb.security import visible_folder_ids
 from views.kb.home import kb_helpers
 
@@ -35,7 +36,7 @@ def delete(request):
     """GET: what goes with the article, and a confirmation; POST: delete it."""
     article: Article = request.context
     if request.method == "POST":
-        _values, problems = read(DeleteSchema(), request.POST)
+        _values, problems = read_fields(DeleteSchema(), request.POST)
         if problems:
             request.session.flash(request.translate(problems["confirm"]), "error")
             return HTTPSeeOther(article_url(request, article, "delete"))
@@ -68,7 +69,7 @@ def move(request):
     error = None
     target_id, slug = None, article.slug
     if request.method == "POST":
-        values, _problems = read(ArticleMoveSchema(), request.POST)
+        values, _problems = read_fields(ArticleMoveSchema(), request.POST)
         target_id, slug = values["target"], values["slug"] or article.slug
         error = slug_problem(slug) if slug != article.slug else None
         error = error or move_problem(request, article, target_id, slug)

@@ -19,6 +19,7 @@ from models.kb import FOLDER_CONTAINER, KbFolder
 from models.people import Department, User
 from models.roles import LocalRoleGrant, Role
 from portal.audit.log import history_for
+from portal.core.forms import read_fields
 from portal.core.i18n import _
 from portal.kb.folders import create_folder, delete_folder, edit_folder, move_folder
 from portal.kb.resources import Kb, folder_url
@@ -30,7 +31,6 @@ from portal.kb.schemas import (
     ShareSchema,
     SwitchSchema,
     UnshareSchema,
-    read,
 )
 from portal.kb.security import refresh_kb_tree, visible_folder_ids
 from views.admin.departments import PICKER_LIMIT, department_tree, find_people, flatten
@@ -145,7 +145,7 @@ def folder_move(request):
     may_top = request.has_permission("add_folder", request.root["kb"])
     error = None
     if request.method == "POST":
-        values, problems = read(FolderMoveSchema(), request.POST)
+        values, problems = read_fields(FolderMoveSchema(), request.POST)
         target = values.get("target")
         if problems:
             error = problems["target"]
@@ -299,7 +299,7 @@ class FolderSharing:
 
     @view_config(name="share", request_method="POST")
     def share(self):
-        values, problems = read(ShareSchema(), self.request.POST)
+        values, problems = read_fields(ShareSchema(), self.request.POST)
         role = None
         if "role" not in problems:
             role = self.db.scalar(sa.select(Role).where(Role.name == values["role"],
@@ -326,7 +326,7 @@ class FolderSharing:
 
     @view_config(name="unshare", request_method="POST")
     def unshare(self):
-        values, problems = read(UnshareSchema(), self.request.POST)
+        values, problems = read_fields(UnshareSchema(), self.request.POST)
         grant = self.db.get(LocalRoleGrant, values["grant_id"]) if not problems else None
         if (grant is None or grant.container_type != FOLDER_CONTAINER
                 or grant.container_id != self.context.id):
@@ -340,7 +340,7 @@ class FolderSharing:
 
     @view_config(name="block-inheritance", request_method="POST")
     def block_inheritance(self):
-        block = read(SwitchSchema(), self.request.POST)[0]["block"]
+        block = read_fields(SwitchSchema(), self.request.POST)[0]["block"]
         self.context.block_local_roles = block
         title = self.context.title
         return self.back(
@@ -350,7 +350,7 @@ class FolderSharing:
 
     @view_config(name="restrict", request_method="POST")
     def restrict(self):
-        restricted = read(SwitchSchema(), self.request.POST)[0]["restricted"]
+        restricted = read_fields(SwitchSchema(), self.request.POST)[0]["restricted"]
         self.context.restricted = restricted
         title = self.context.title
         return self.back(

@@ -7,13 +7,14 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config
 
 from models.kb import Article
+from portal.core.forms import read_fields
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.kb.articles import restore_version, version_of, versions_of
 from portal.kb.diff import compare
 from portal.kb.markdown import render
 from portal.kb.resources import article_url
-from portal.kb.schemas import RestoreSchema, read
+from portal.kb.schemas import RestoreSchema
 from views.kb.home import int_param, kb_helpers
 
 
@@ -75,7 +76,7 @@ def diff(request):
 @view_config(context=Article, name="restore", request_method="POST", permission="edit")
 def restore(request):
     article: Article = request.context
-    values, problems = read(RestoreSchema(), request.POST)
+    values, problems = read_fields(RestoreSchema(), request.POST)
     number = values["number"]
     if problems or number == article.version:
         request.session.flash(request.translate(_("Choose an earlier version to restore.")), "error")

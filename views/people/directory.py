@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 from models.people import Department, Membership, User, digits, fold
 from portal.core.i18n import _, local_today
 from portal.resources import People
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from views.home import birthdays_between
 
 PAGE_SIZE = 48

@@ -3,7 +3,7 @@
 A later issue adds a group by appending a provider to `SEARCH_PROVIDERS` (or decorating it
 with `@search_provider`): a callable ``(request, q, limit) -> SearchGroup | None`` that returns
 None when it has nothing to show or the user may not see that kind of thing. It must filter in
-SQL with `portal.security.policy.sql_filter` like every listing, and stay cheap however common the
+SQL with `portal.security.filters.sql_filter` like every listing, and stay cheap however common the
 words are: `models.search.preview` reads at most a hundred matches that pass the filter
 (the group then says "100+").
 """

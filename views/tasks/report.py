@@ -16,9 +16,9 @@ from pyramid.view import view_config
 from models.people import Department
 from portal.core.i18n import _, format_date, local_today
 from portal.core.parsing import parse_date, parse_int
+from portal.security.filters import best_scope
 from portal.tasks.report import Row, discipline, totals
 from portal.tasks.resources import DisciplineReport
-from portal.tasks.security import best_scope
 
 MAX_DAYS = 366 * 5
 # The browser's date input.

@@ -16,7 +16,7 @@ from portal.calendar.changes import EventInput
 from portal.calendar.schemas import EventSchema, ImportSchema, field_errors
 from portal.calendar.security import event_acl
 from portal.resources import LOCATORS
-from portal.security.policy import row_acl
+from portal.security.acl import row_acl
 from tests.functional.calendar.conftest import form
 
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from models.clients import Contact, Interaction, Organization
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 
 # role: (organization.view, organization.add, organization.edit, view_terms, merge) scopes
 ROLES = {

@@ -11,7 +11,7 @@ from models.meta import ROW_ACL, ROW_CHILDREN
 from portal.clients.resources import organization_children, place_contact, place_organization
 from portal.interactions.resources import place_interaction
 from portal.resources import LOCATORS
-from portal.security.policy import row_acl
+from portal.security.acl import row_acl
 
 
 def test_client_rows_get_their_acl_children_and_place_from_their_areas(app):

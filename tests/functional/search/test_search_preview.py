@@ -19,7 +19,7 @@ import models.search.query  # noqa: F401  (the preview limits patched below)
 from models import search
 from models.clients import Organization
 from models.tasks import Task
-from portal.security.policy import sql_filter
+from portal.security.filters import sql_filter
 from portal.tasks.security import visible_tasks
 
 HERE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))

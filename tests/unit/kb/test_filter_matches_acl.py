@@ -11,7 +11,8 @@ from models.kb import Article, KbFolder
 from models.people import Department, Membership, User
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission
 from portal.kb.security import article_filter
-from portal.security.policy import check_access, identity_for
+from portal.security.policy import check_access
+from portal.security.principals import identity_for
 
 RUN = 0
 STATES = ["draft", "pending", "published", "archived"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from webob.multidict import MultiDict
 
+from portal.core.forms import read_fields
 from portal.kb.markdown import MAX_BODY
 from portal.kb.schemas import (
     ArticleMoveSchema,
@@ -19,7 +20,6 @@ from portal.kb.schemas import (
     SwitchSchema,
     UnshareSchema,
     parse_tags,
-    read,
     slug_problem,
     slugify,
 )
@@ -37,7 +37,7 @@ def article(**fields) -> MultiDict:
 
 
 def test_a_good_article_is_read_into_clean_values():
-    values, problems = read(ArticleSchema(), article(
+    values, problems = read_fields(ArticleSchema(), article(
         title="  Настройка \n VPN ", summary=" Кратко\tо главном ", body="Строка\r\nещё",
         slug=" VPN-Setup ", tags="VPN, удалённая  работа, vpn", related=["3", "x", "5", "3"],
         must_read="1", must_read_department_id="7", version="2", comment=" что  изменилось "))
@@ -50,7 +50,7 @@ def test_a_good_article_is_read_into_clean_values():
 
 
 def test_what_is_left_out_of_an_article_form_takes_its_defaults():
-    values, problems = read(ArticleSchema(), {"title": "T", "body": "B"})
+    values, problems = read_fields(ArticleSchema(), {"title": "T", "body": "B"})
     assert problems == {}
     assert values["summary"] == "" and values["slug"] == "" and values["tags"] == []
     assert values["related"] == [] and values["must_read"] is False
@@ -74,13 +74,13 @@ def test_what_is_left_out_of_an_article_form_takes_its_defaults():
     ({"related": [str(i) for i in range(1, 12)]}, "related", "At most ${max} related articles"),
 ])
 def test_bad_article_input_is_refused_next_to_its_field(fields, field, message):
-    _values, problems = read(ArticleSchema(), article(**fields))
+    _values, problems = read_fields(ArticleSchema(), article(**fields))
     assert list(problems) == [field]
     assert message in problems[field]
 
 
 def test_a_refused_field_keeps_what_was_typed_and_the_others_are_read():
-    values, problems = read(ArticleSchema(), article(title="  " + "x" * 201, tags="a" * 41,
+    values, problems = read_fields(ArticleSchema(), article(title="  " + "x" * 201, tags="a" * 41,
                                                      related=[str(i) for i in range(1, 12)]))
     assert set(problems) == {"title", "tags", "related"}
     assert values["title"] == "x" * 201  # spaces squeezed, as it will be shown again
@@ -90,7 +90,7 @@ def test_a_refused_field_keeps_what_was_typed_and_the_others_are_read():
 
 
 def test_a_number_field_that_is_no_number_is_no_choice():
-    values, problems = read(ArticleSchema(), article(must_read_department_id="٣", version="-1",
+    values, problems = read_fields(ArticleSchema(), article(must_read_department_id="٣", version="-1",
                                                      must_read="yes"))
     assert problems == {}
     assert values["must_read_department_id"] is None and values["version"] is None
@@ -106,7 +106,7 @@ def test_a_number_field_that_is_no_number_is_no_choice():
     ({"title": "X", "description": "x" * 2001}, ("description", "At most ${max} characters, please.")),
 ])
 def test_folder_form(fields, problem):
-    values, problems = read(FolderSchema(), fields)
+    values, problems = read_fields(FolderSchema(), fields)
     if problem is None:
         assert problems == {}
         assert values == {"title": "Support", "slug": "", "description": "About"}
@@ -120,7 +120,7 @@ def test_folder_form(fields, problem):
     ("abc", None, "Choose the folder to move it to."), ("-3", None, "Choose the folder to move it to."),
 ])
 def test_where_a_folder_moves(target, expected, problem):
-    values, problems = read(FolderMoveSchema(), {} if target is None else {"target": target})
+    values, problems = read_fields(FolderMoveSchema(), {} if target is None else {"target": target})
     if problem is None:
         assert problems == {} and values["target"] == expected
     else:
@@ -128,9 +128,9 @@ def test_where_a_folder_moves(target, expected, problem):
 
 
 def test_where_an_article_moves():
-    assert read(ArticleMoveSchema(), {"target": "4", "slug": " New-Place "}) == (
+    assert read_fields(ArticleMoveSchema(), {"target": "4", "slug": " New-Place "}) == (
         {"target": 4, "slug": "new-place"}, {})
-    assert read(ArticleMoveSchema(), {"target": "x"}) == ({"target": None, "slug": ""}, {})
+    assert read_fields(ArticleMoveSchema(), {"target": "x"}) == ({"target": None, "slug": ""}, {})
 
 
 @pytest.mark.parametrize("form, problem", [
@@ -143,7 +143,7 @@ def test_where_an_article_moves():
     ({"role": "editor", "user_id": "five"}, ("", "Choose a person or a department to share with.")),
 ])
 def test_sharing_needs_a_role_and_one_holder(form, problem):
-    _values, problems = read(ShareSchema(), form)
+    _values, problems = read_fields(ShareSchema(), form)
     if problem is None:
         assert problems == {}
     else:
@@ -152,18 +152,19 @@ def test_sharing_needs_a_role_and_one_holder(form, problem):
 
 
 def test_small_forms_of_the_knowledge_base():
-    assert read(FeedbackSchema(), {"helpful": "yes", "comment": " ok "}) == (
+    assert read_fields(FeedbackSchema(), {"helpful": "yes", "comment": " ok "}) == (
         {"helpful": "yes", "comment": "ok"}, {})
-    assert read(FeedbackSchema(), {"helpful": "maybe"})[1] == {"helpful": "Choose “Yes” or “No”."}
-    assert read(FeedbackSchema(), {})[1] == {"helpful": "Choose “Yes” or “No”."}
-    assert read(RestoreSchema(), {"number": "3"}) == ({"number": 3}, {})
-    assert read(RestoreSchema(), {"number": "3a"})[1] == {"number": "Choose an earlier version to restore."}
-    assert read(DeleteSchema(), {"confirm": "yes"})[1] == {}
-    assert "Tick the box" in read(DeleteSchema(), {"confirm": "no"})[1]["confirm"]
-    assert read(UnshareSchema(), {"grant_id": "9"}) == ({"grant_id": 9}, {})
-    assert read(UnshareSchema(), {})[1] == {"grant_id": "That role is not shared on this folder."}
-    assert read(SwitchSchema(), {"block": "on"})[0] == {"block": True, "restricted": False}
-    assert read(ReadersQuerySchema(), {"show": "everyone", "q": "  ann ", "page": "2"}) == (
+    assert read_fields(FeedbackSchema(), {"helpful": "maybe"})[1] == {"helpful": "Choose “Yes” or “No”."}
+    assert read_fields(FeedbackSchema(), {})[1] == {"helpful": "Choose “Yes” or “No”."}
+    assert read_fields(RestoreSchema(), {"number": "3"}) == ({"number": 3}, {})
+    assert read_fields(RestoreSchema(), {"number": "3a"})[1] == {
+        "number": "Choose an earlier version to restore."}
+    assert read_fields(DeleteSchema(), {"confirm": "yes"})[1] == {}
+    assert "Tick the box" in read_fields(DeleteSchema(), {"confirm": "no"})[1]["confirm"]
+    assert read_fields(UnshareSchema(), {"grant_id": "9"}) == ({"grant_id": 9}, {})
+    assert read_fields(UnshareSchema(), {})[1] == {"grant_id": "That role is not shared on this folder."}
+    assert read_fields(SwitchSchema(), {"block": "on"})[0] == {"block": True, "restricted": False}
+    assert read_fields(ReadersQuerySchema(), {"show": "everyone", "q": "  ann ", "page": "2"}) == (
         {"show": "pending", "q": "ann", "page": 2}, {})
 
 

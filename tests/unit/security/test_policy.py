@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from models.roles import LocalRoleGrant, RolePermission
-from portal.security.policy import check_access, identity_for
+from portal.security.policy import check_access
+from portal.security.principals import identity_for
 
 
 def test_principals_carry_roles_with_their_scopes(factory, dbsession):

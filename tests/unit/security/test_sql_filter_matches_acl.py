@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from models.people import Department, Membership, User
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission
-from portal.security.policy import check_access, identity_for, sql_filter
+from portal.security.filters import sql_filter
+from portal.security.policy import check_access
+from portal.security.principals import identity_for
 
 RUN = 0
 SCOPE = st.sampled_from([None, "own", "department", "all"])

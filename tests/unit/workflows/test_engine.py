@@ -108,7 +108,7 @@ def test_broken_definitions_are_refused_at_start_up(broken, message):
 
 def test_state_rule_narrows_the_role_matrix(factory, request_for):
     """A state rule () leaves only admin; a tuple leaves only the named roles."""
-    from portal.security.policy import row_acl
+    from portal.security.acl import row_acl
 
     admin = factory.user(roles=["admin"])
     person = factory.user()

@@ -1,7 +1,13 @@
-"""Reading a posted form through a colander schema the way people expect of a form, for the
-client and interaction forms (portal/clients/schemas.py, portal/interactions/schemas.py).
+"""The one way a form is read: through a colander schema, the way people expect of a form (every
+problem at once, next to its field, and what they typed shown again).
 
-`read(schema, cstruct)` gives (the values that could be read, {field: message}). A form
+`read_fields(schema, params)` reads a flat form field by field from a request's POST or GET (or
+a dict): (values, {field: message}); a field that cannot be read keeps what was typed. Every
+area's forms use it (views/forms.py's `read_form` raises the problems as one UserError).
+
+For forms with repeated rows and checks across fields on whatever could be read (the client and
+interaction forms), `read(schema, cstruct)` gives (the values that could be read, {field:
+message}) over the colander types `Fields` and `Rows`. A form
 (`Fields`) reports every field's problem at once and runs its cross-field checks on the fields
 that could be read; repeated rows (`Rows`) are keyed by row ("phones-2"), a step's field by
 step and field ("steps-0-date"). The small parts the schemas are made of are here too: text
@@ -209,3 +215,93 @@ class Choice(colander.SchemaType):
 
     def deserialize(self, node, cstruct):
         return cstruct if cstruct in self.allowed else colander.drop
+
+
+# --- reading a flat form field by field ----------------------------------------------------------
+
+def read_fields(schema: colander.SchemaNode, params) -> tuple[dict, dict]:
+    """Every field of `schema` read from `params` (a request's POST or GET, or a dict):
+    (values, {field: message}). A field that cannot be read keeps what was typed in `values`,
+    so that the form can show it again; a field left out gets its `missing` value (a field
+    whose missing value is `colander.drop` is left out of `values`). The schema's own validator
+    (rules across fields) runs when every field could be read."""
+    values: dict = {}
+    problems: dict = {}
+    for node in schema.children:
+        typed = _typed(node, params)
+        try:
+            value = node.deserialize(typed)
+        except colander.Invalid as invalid:
+            problems[node.name] = _first_message(invalid)
+            values[node.name] = _as_typed(node, typed)
+            continue
+        if value is not colander.drop:
+            values[node.name] = value
+    if not problems and schema.validator is not None:
+        try:
+            schema.validator(schema, values)
+        except colander.Invalid as invalid:
+            problems.update(_messages(invalid))
+    return values, problems
+
+
+def _typed(node: colander.SchemaNode, params):
+    if isinstance(node.typ, IdList | colander.Sequence | colander.Set | colander.List):
+        if hasattr(params, "getall"):
+            return params.getall(node.name)
+        return params.get(node.name, [])
+    value = params.get(node.name, colander.null)
+    # A file or another object where text is expected is not text.
+    return value if value is colander.null or isinstance(value, str) else ""
+
+
+def _as_typed(node: colander.SchemaNode, typed):
+    """What to show again of a field that breaks a rule: its value as read and prepared (a
+    title with its spaces squeezed), or the text as typed if it cannot even be read ("" for a
+    field left out)."""
+    if typed is colander.null:
+        return ""
+    try:
+        value = node.typ.deserialize(node, typed)
+    except colander.Invalid:
+        return typed
+    if node.preparer is not None:
+        value = node.preparer(value)
+    return typed if value is colander.null else value
+
+
+def _first_message(invalid: colander.Invalid):
+    messages = invalid.messages()
+    if messages:
+        return messages[0]
+    for child in invalid.children:
+        return _first_message(child)
+    return invalid.msg
+
+
+def _messages(invalid: colander.Invalid) -> dict:
+    """{field: message} of an error raised by a schema's validator (its children name the
+    fields; an error of the whole form is under "")."""
+    out = {child.node.name: _first_message(child) for child in invalid.children}
+    if not out:
+        out[""] = _first_message(invalid)
+    return out
+
+
+class IdList(colander.SchemaType):
+    """Several values of one field (`related=3&related=5`): the numbers among them, each once,
+    in the order given; anything else is ignored (a page sends only numbers)."""
+
+    def serialize(self, node, appstruct):
+        return colander.null if appstruct is colander.null else [str(i) for i in appstruct]
+
+    def deserialize(self, node, cstruct):
+        if cstruct is colander.null:
+            return []
+        values = [cstruct] if isinstance(cstruct, str) else list(cstruct)
+        out: list[int] = []
+        for value in values:
+            number = parse_int(value) if isinstance(value, str) else None
+            if number is not None and number not in out:
+                out.append(number)
+        return out

@@ -1,0 +1,88 @@
+"""Who the user is and which principals they carry (DESIGN.md §5): ``user:<id>``,
+``dept:<id>``, ``role:R`` (scope all), ``role:R@dept:<id>`` for each department in their
+department scope, ``role:R@user:<id>`` (scope own), and ``local:R`` for each local role granted to
+them on the lineage of the object being checked."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from pyramid.authorization import Authenticated, Everyone
+from pyramid.location import lineage
+
+from models.people import Membership, User
+from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
+from portal.security.matrix import DepartmentTree
+
+
+@dataclass
+class Identity:
+    user: User
+    roles: frozenset[str]
+    department_ids: frozenset[int]
+    dept_scope_ids: frozenset[int]
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_ROLE in self.roles
+
+    def base_principals(self) -> set[str]:
+        uid = self.user.id
+        out = {Everyone, Authenticated, f"user:{uid}"}
+        out.update(f"dept:{d}" for d in self.department_ids)
+        for role in self.roles:
+            out.add(f"role:{role}")
+            out.add(f"role:{role}@user:{uid}")
+            out.update(f"role:{role}@dept:{d}" for d in self.dept_scope_ids)
+        return out
+
+
+def identity_for(dbsession, user: User, tree: DepartmentTree | None = None) -> Identity:
+    """Roles and departments of `user` (used for the request's user and by "Check access")."""
+    dept_ids = frozenset(
+        dbsession.scalars(sa.select(Membership.department_id).where(Membership.user_id == user.id))
+    )
+    grant_filter = RoleGrant.user_id == user.id
+    if dept_ids:
+        grant_filter = sa.or_(grant_filter, RoleGrant.department_id.in_(dept_ids))
+    roles = frozenset(
+        dbsession.scalars(
+            sa.select(Role.name).join(RoleGrant, RoleGrant.role_id == Role.id).where(grant_filter)
+        )
+    )
+    tree = tree or DepartmentTree.load(dbsession)
+    return Identity(user, roles, dept_ids, frozenset(tree.with_descendants(dept_ids)))
+
+
+def local_role_containers(context) -> list[tuple[str, int]]:
+    """(container type, id) pairs whose local roles reach `context`, nearest first."""
+    for location in lineage(context):
+        method = getattr(location, "local_role_containers", None)
+        if method is not None:
+            return method()
+    return []
+
+
+def local_roles(dbsession, identity: Identity, containers) -> set[str]:
+    if not containers:
+        return set()
+    holder = LocalRoleGrant.user_id == identity.user.id
+    if identity.department_ids:
+        holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
+    where = sa.or_(*[
+        sa.and_(LocalRoleGrant.container_type == t, LocalRoleGrant.container_id == i)
+        for t, i in containers
+    ])
+    return set(dbsession.scalars(
+        sa.select(Role.name).join(LocalRoleGrant, LocalRoleGrant.role_id == Role.id)
+        .where(where, holder)
+    ))
+
+
+def principals_for(dbsession, identity: Identity | None, context) -> set[str]:
+    if identity is None:
+        return {Everyone}
+    out = identity.base_principals()
+    containers = local_role_containers(context) if context is not None else []
+    out.update(f"local:{r}" for r in local_roles(dbsession, identity, containers))
+    return out
