@@ -1,12 +1,16 @@
 """Core services every area uses: settings from the ini file and the environment, translation and
-formatting in the user's language and time zone, e-mail (the outbox and the daily digest), `portal
-tick`'s job runner, and the `config.register` directive through which areas offer what they have.
+formatting in the user's language and time zone, reading forms through colander schemas, parsing
+what people type, e-mail (the outbox and the daily digest), the runner of portal tick's jobs, and
+the config.register directive through which areas offer what they have.
 
+- `forms.py`: The one way a form is read: through a colander schema, the way people expect of a
+  form (every problem at once, next to its field, and what they typed shown again).
 - `i18n.py`: Translation: the `portal` domain, the locale negotiator and formatting in the user's
   zone.
 - `i18n_titles.py`: Titles that live in data files (config/roles.yaml), listed here so they are
   translated.
 - `mail.py`: E-mail: the outbox drained by `portal tick`, retried on failure, and the daily digest.
+- `parsing.py`: Reading what people type and what URLs carry: whole numbers, dates, local times.
 - `registry.py`: The `config.register` directive: areas offer what they have from their
   `includeme`.
 - `settings.py`: Settings helpers: values written as `env:NAME` in an ini file come from the
