@@ -8,7 +8,7 @@ from pyramid.authorization import DENY_ALL, Allow, Authenticated
 from pyramid.traversal import find_root
 
 from models.people import Department, User
-from models.registry import TypeRegistry
+from models.registry import Registry, TypeRegistry
 from models.roles import Role
 from portal.core.i18n import _
 from portal.security.acl import ADMIN_ACE, container_acl
@@ -100,19 +100,28 @@ class Section:
     order: int = 50
 
 
-SECTIONS: list[Section] = [
+# The sections of the portal itself; the areas add theirs from their includeme (add_section).
+BASE_SECTIONS = (
     Section("", _("My day"), "sun", 0),
     Section("people", _("People"), "people", 80),
     Section("admin", _("Administration"), "gear", 100),
-]
+)
+SECTIONS: Registry[Section] = Registry("sections")
 
 
-def add_section(name: str, container: type, title, icon: str, order: int) -> None:
-    """Mount `container` at /<name> and show it in the navigation (called by an area's includeme)."""
-    Root.children[name] = container
-    if not any(s.name == name for s in SECTIONS):
-        SECTIONS.append(Section(name, title, icon, order))
-        SECTIONS.sort(key=lambda s: s.order)
+def add_section(config, name: str, container: type, title, icon: str, order: int) -> None:
+    """Mount `container` at /<name> and show it in the navigation, from an area's includeme;
+    two areas mounting one name refuse to start."""
+    def apply() -> None:
+        Root.children[name] = container
+        SECTIONS.add(name, Section(name, title, icon, order), order)
+
+    config.action(("portal.section", name), apply, order=-100)
+
+
+def sections() -> list[Section]:
+    """Every section in the order of the navigation."""
+    return sorted([*BASE_SECTIONS, *SECTIONS], key=lambda s: s.order)
 
 
 class Root:
@@ -132,7 +141,7 @@ class Root:
     def visible_sections(self) -> list[Section]:
         request = self.request
         out = []
-        for section in SECTIONS:
+        for section in sections():
             context = self if not section.name else self[section.name]
             if request.has_permission("view", context):
                 out.append(section)

@@ -17,8 +17,7 @@ from views.shell import csrf_input as _csrf_input  # noqa: F401  (kept for pages
 
 # View areas with an includeme of their own (sections of the tree, My day blocks, children of
 # containers); the rest are found by the scan below.
-AREAS: list[str] = ["views.calendar.pages", "views.kb.home", "views.clients.organizations",
-                    "views.tasks.lists", "views.clients.import_wizard", "views.clients.reports"]
+AREAS: list[str] = ["views.kb.home", "views.clients.import_wizard"]
 
 
 def includeme(config) -> None:

@@ -23,14 +23,16 @@ invitations, reminders sent by `portal tick`, and iCalendar in both directions.
 
 from models.calendar import Event, Room
 from models.meta import ROW_ACL
-from portal.calendar.resources import place_event, place_room
+from portal.calendar.resources import CalendarSection, place_event, place_room
 from portal.calendar.security import event_acl
-from portal.resources import LOCATORS
+from portal.core.i18n import _
+from portal.resources import LOCATORS, add_section
 from portal.security.acl import row_acl
 
 
 def includeme(config) -> None:
     config.include(".audit")
+    add_section(config, "calendar", CalendarSection, _("Calendar"), "calendar3", 20)
     # Events: the role matrix narrowed by their visibility; rooms: the role matrix as it is.
     config.register(ROW_ACL, Event, event_acl)
     config.register(ROW_ACL, Room, row_acl)

@@ -38,14 +38,18 @@ responsible manager), their places in the tree and /clients/{id}/contacts.
 
 from models.clients import Contact, Organization
 from models.meta import ROW_ACL, ROW_CHILDREN
-from portal.clients.resources import organization_children, place_contact, place_organization
-from portal.resources import LOCATORS
+from portal.clients.reports import Reports
+from portal.clients.resources import Clients, organization_children, place_contact, place_organization
+from portal.core.i18n import _
+from portal.resources import LOCATORS, add_section
 from portal.security.acl import row_acl
 
 
 def includeme(config) -> None:
     config.include(".audit")
     config.include(".reports")
+    add_section(config, "clients", Clients, _("Clients"), "buildings", 20)
+    add_section(config, "reports", Reports, _("Reports"), "bar-chart", 60)
     # Organizations and contacts: the role matrix for their department and responsible manager
     # (models.clients.ManagedRow), their places in the tree, and /clients/{id}/contacts.
     for model in (Organization, Contact):

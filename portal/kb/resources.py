@@ -128,7 +128,7 @@ def _finish(url: str, elements, query) -> str:
 
 def includeme(config) -> None:
     """Mount /kb, give folders their children, and place rows loaded by queries."""
-    add_section("kb", Kb, _("Knowledge base"), "journal-bookmark", 60)
+    add_section(config, "kb", Kb, _("Knowledge base"), "journal-bookmark", 60)
     config.register(ROW_CHILDREN, KbFolder, folder_child)
     config.register(LOCATORS, KbFolder, locate_folder)
     config.register(LOCATORS, Article, locate_article)

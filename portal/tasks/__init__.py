@@ -38,7 +38,10 @@ from sqlalchemy.orm import Session
 from models.meta import ROW_ACL
 from models.tasks import Task, TaskRecurrence
 from portal.calendar.ics import ICS_FEED_PROVIDERS
+from portal.core.i18n import _
+from portal.resources import add_section
 from portal.tasks.ics import tasks_feed
+from portal.tasks.resources import Tasks
 from portal.tasks.security import recurrence_acl, task_acl
 from portal.tasks.subscribers import departments_deleted, on_person_deactivated, on_transition
 from workflows.engine import Transitioned
@@ -46,6 +49,7 @@ from workflows.engine import Transitioned
 
 def includeme(config) -> None:
     config.include(".audit")
+    add_section(config, "tasks", Tasks, _("Tasks"), "check2-square", 30)
     config.register(ROW_ACL, Task, task_acl)
     config.register(ROW_ACL, TaskRecurrence, recurrence_acl)
     # Tasks with due dates in each person's calendar feed.

@@ -19,7 +19,6 @@ from portal.calendar.events import Occurrence, busy_of, local_window, visible_ev
 from portal.calendar.resources import CalendarSection
 from portal.core.i18n import _, local_today, zone_named
 from portal.core.parsing import parse_int
-from portal.resources import add_section
 from views.home import DayBlock, day_block
 from views.people.directory import directory_query
 
@@ -35,12 +34,6 @@ COLORS = {
     "tentative": "#60a5fa",
     "invited": "#93c5fd",
 }
-
-
-def includeme(config) -> None:
-    # The section in the navigation; its containers, ACLs, ticker job and audit are the
-    # calendar area's (portal.calendar's includeme).
-    add_section("calendar", CalendarSection, _("Calendar"), "calendar3", 20)
 
 
 # --- helpers ---------------------------------------------------------------------------------------

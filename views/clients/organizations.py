@@ -51,7 +51,7 @@ from portal.clients.rules import (
 )
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
-from portal.resources import add_section, locate
+from portal.resources import locate
 from portal.security.filters import sql_filter
 from views.search.header import SearchGroup, SearchItem, search_provider
 
@@ -341,7 +341,3 @@ def client_search(context, request):
         "orgs_url": request.resource_url(context, query={"q": q}),
         "contacts_url": request.resource_url(context["contacts"], query={"q": q}),
     }
-
-
-def includeme(config) -> None:
-    add_section("clients", Clients, _("Clients"), "buildings", 20)

@@ -25,7 +25,6 @@ from portal.clients.reports import (
 )
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS, KIND_LABELS
 from portal.core.i18n import _, format_date, local_today
-from portal.resources import add_section
 from portal.security.filters import best_scope
 
 MAX_DAYS = 366 * 5
@@ -34,10 +33,6 @@ CHART_ROWS = 15
 PALETTE = ["#3d5afe", "#2e9d5b", "#f0a52a", "#e4572e", "#7b61ff", "#17a2b8", "#d63384",
            "#6f8f3a", "#fd7e14", "#5c6bc0", "#20c997", "#adb5bd"]
 DONE, OPEN, OVERDUE = "#2e9d5b", "#9fb3ff", "#dc3545"
-
-
-def includeme(config) -> None:
-    add_section("reports", Reports, _("Reports"), "bar-chart", 60)
 
 
 # --- the period and filters in the query string -------------------------------------------------

@@ -21,7 +21,6 @@ from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskWatcher
 from portal.audit.log import history_for
 from portal.core.i18n import _, local_today
 from portal.core.parsing import parse_int
-from portal.resources import add_section
 from portal.tasks.activity import PRIORITY_LABELS, activity, due_text, reminder_text
 from portal.tasks.links import resolve_links
 from portal.tasks.lists import (
@@ -46,12 +45,6 @@ from portal.tasks.service import COMMENT_MAX
 from views.search.header import SearchGroup, SearchItem, search_provider
 from views.tasks.display import task_helpers
 from views.tasks.form import reassign_options
-
-
-def includeme(config) -> None:
-    # The section in the navigation; the area's ACLs, subscribers, feed, ticker jobs and audit
-    # are portal.tasks' includeme's.
-    add_section("tasks", Tasks, _("Tasks"), "check2-square", 30)
 
 
 @view_config(context=Tasks, renderer="tasks/list.jinja2", permission="view")

@@ -96,3 +96,24 @@ def test_the_application_registers_every_area(app):
     assert {"organization", "contact"} <= set(RESOLVERS.names())
     assert len(SEARCH_PROVIDERS) >= 6
     assert set(search.KINDS) == {"organization", "contact", "event", "task", "article"}
+
+
+def test_two_areas_mounting_one_section_refuse_to_start():
+    from portal.resources import add_section
+
+    class Shelf: ...
+
+    config = configurator()
+    add_section(config, "shelf", Shelf, "Shelf", "box", 70)
+    add_section(config, "shelf", Shelf, "Another shelf", "box", 71)
+    with pytest.raises(ConfigurationConflictError):
+        config.commit()
+
+
+def test_the_navigation_lists_every_area_in_order(app):
+    from portal.resources import sections
+
+    names = [s.name for s in sections()]
+    assert names[0] == "" and names[-1] == "admin"
+    assert {"clients", "calendar", "tasks", "kb", "reports", "people"} <= set(names)
+    assert [s.order for s in sections()] == sorted(s.order for s in sections())
