@@ -6,11 +6,12 @@ import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from models import calendar, clients, kb, search, tasks  # noqa: F401  (area modules: they define their own models)
+from models import booking, calendar, clients, kb, search, tasks  # noqa: F401  (area modules: they define their own models)
 from models.meta import Base  # noqa: F401  (make_versioned runs first)
 from models.notifications import Notification  # noqa: F401
 from models.people import ApiToken, Department, LoginAttempt, Membership, User  # noqa: F401
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission  # noqa: F401
+from models.sessions import WebSession  # noqa: F401
 from models.workflow import WorkflowHistory  # noqa: F401
 
 # Builds the audit (version) classes and tables; must follow every versioned model.

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import models.search as search
+from models.booking import ResourceBooking
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User
 
@@ -170,6 +171,15 @@ def _set_wide(mapper, connection, event: Event) -> None:
     # Assigned only when it changes: an assignment alone makes the audit record an update.
     if event.wide is not wide:
         event.wide = wide
+
+
+@sa.event.listens_for(Event, "before_delete")
+def _free_rooms(mapper, connection, event: Event) -> None:
+    """A deleted event (and the changed occurrences the database deletes with it) books nothing."""
+    children = sa.select(sa.literal("event:") + sa.cast(Event.id, sa.String)).where(
+        Event.series_id == event.id)
+    connection.execute(sa.delete(ResourceBooking).where(sa.or_(
+        ResourceBooking.holder == f"event:{event.id}", ResourceBooking.holder.in_(children))))
 
 
 def event_document(event: Event) -> tuple[str, str]:

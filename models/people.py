@@ -227,11 +227,16 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
+    """One log-in attempt: the throttle counts the failures, admins read them as a log."""
+
     __tablename__ = "login_attempts"
-    __table_args__ = (sa.Index("ix_login_attempts_login_at", "login", "at"),)
+    __table_args__ = (sa.Index("ix_login_attempts_login_at", "login", "at"),
+                      sa.Index("ix_login_attempts_remote_addr_at", "remote_addr", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     login: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     success: Mapped[bool] = mapped_column(default=False)
     remote_addr: Mapped[str] = mapped_column(sa.String(50), default="")
+    # Refused by the throttle before the password was checked (not counted as a failure).
+    refused: Mapped[bool] = mapped_column(default=False, server_default=sa.false())

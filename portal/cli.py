@@ -11,8 +11,10 @@ from pathlib import Path
 # pyramid and deform still import pkg_resources; its deprecation notice is noise for users.
 warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
 
+import sqlalchemy as sa  # noqa: E402
 from pyramid.paster import bootstrap, setup_logging  # noqa: E402
 
+from models.people import User  # noqa: E402
 from portal.core.ticker import run_loop, tick  # noqa: E402
 from portal.people.rules import UserProblem, create_user  # noqa: E402
 from portal.security.default_roles import seed_roles  # noqa: E402
@@ -40,11 +42,25 @@ def cmd_initdb(args) -> None:
 
 def cmd_demo(args) -> None:
     """Fill the database with the demo company (after initdb)."""
-    from portal.demo.company import DEMO_PASSWORD, make_demo  # only here: Faker is slow to load
+    from portal.demo.company import (  # only here: Faker is slow to load
+        DEMO_PASSWORD,
+        DemoPresent,
+        make_demo,
+    )
 
-    with bootstrap(args.ini) as env, env["request"].tm:
-        logins = make_demo(env["request"].dbsession)
-    print(f"demo data created; log in as {logins[0]} / {DEMO_PASSWORD} (administrator)")
+    with bootstrap(args.ini) as env:
+        request = env["request"]
+        try:
+            with request.tm:
+                admin_existed = request.dbsession.scalar(
+                    sa.select(User.id).where(User.login == "admin")) is not None
+                logins = make_demo(request.dbsession)
+        except DemoPresent as present:
+            print(f"demo: {present} Nothing was added.")
+            return
+    password = "(your own password)" if admin_existed else DEMO_PASSWORD
+    print(f"demo data created; log in as {logins[0]} / {password} (administrator); "
+          f"the other demo people use {DEMO_PASSWORD}")
 
 
 def cmd_tick(args) -> None:
@@ -88,9 +104,10 @@ def cmd_serve(args) -> None:
     with bootstrap(args.ini) as env:
         app = env["app"]
         registry = env["registry"]
-    thread = threading.Thread(target=run_loop, args=(registry,), kwargs={"interval": 60},
-                              name="ticker", daemon=True)
-    thread.start()
+    if not args.no_ticker:
+        thread = threading.Thread(target=run_loop, args=(registry,), kwargs={"interval": 60},
+                                  name="ticker", daemon=True)
+        thread.start()
     listen = args.listen or _ini_listen(args.ini)
     print(f"Portal CRM is running at http://{listen}/", flush=True)
     serve(app, listen=listen, threads=8)
@@ -126,6 +143,8 @@ def main(argv=None) -> None:
     p = sub.add_parser("serve", help="serve the portal and run the ticker")
     p.add_argument("ini")
     p.add_argument("--listen", help="host:port (default: the ini file's [server:main] listen)")
+    p.add_argument("--no-ticker", action="store_true",
+                   help="leave background work to `portal tick` (a timer), as in production")
     p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)

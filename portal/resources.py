@@ -11,6 +11,7 @@ from models.people import Department, User
 from models.registry import Registry, TypeRegistry
 from models.roles import Role
 from portal.core.i18n import _
+from portal.core.parsing import parse_int, parse_key
 from portal.security.acl import ADMIN_ACE, container_acl
 
 # Where a row loaded by a query belongs in the tree: each area registers, per type, a function
@@ -68,22 +69,33 @@ class People(Container):
         return container_acl(self, "person", ("view",))
 
     def load(self, key):
-        return self.request.dbsession.scalar(sa.select(User).where(User.login == key))
+        login = parse_key(key)
+        return self.request.dbsession.scalar(sa.select(User).where(User.login == login)) \
+            if login is not None else None
+
+
+def load_by_id(request, model, key: str):
+    """The row of `model` whose id is `key` (ASCII digits within the id column's range), or
+    None: a malformed id ("²", "-1", twenty digits) names nothing, as a missing one does."""
+    number = parse_int(key) if key.strip() == key else None
+    return request.dbsession.get(model, number) if number is not None else None
 
 
 class AdminUsers(AdminOnly):
     def load(self, key):
-        return self.request.dbsession.get(User, int(key)) if key.isdigit() else None
+        return load_by_id(self.request, User, key)
 
 
 class AdminDepartments(AdminOnly):
     def load(self, key):
-        return self.request.dbsession.get(Department, int(key)) if key.isdigit() else None
+        return load_by_id(self.request, Department, key)
 
 
 class AdminRoles(AdminOnly):
     def load(self, key):
-        return self.request.dbsession.scalar(sa.select(Role).where(Role.name == key))
+        name = parse_key(key)
+        return self.request.dbsession.scalar(sa.select(Role).where(Role.name == name)) \
+            if name is not None else None
 
 
 class Admin(AdminOnly):

@@ -228,7 +228,6 @@ def request_for(app, tm, dbsession):
         request.root = env["root"]
         if user is not None:
             request.session["uid"] = user.id
-            request.session["pwd"] = user.password_hash[-16:]
         return request
 
     yield make

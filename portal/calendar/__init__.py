@@ -2,8 +2,9 @@
 invitations, reminders sent by `portal tick`, and iCalendar in both directions.
 
 - `audit.py`: The calendar in the audit log, in words (portal/audit/log.py's extension points).
-- `booking.py`: Conflicts: a room or piece of equipment is booked once at a time; people get a
-  warning.
+- `booking.py`: Conflicts: a room or piece of equipment is booked once at a time (the friendly
+  check naming the clash, and the stored occurrences the database guards, models/booking.py);
+  people get a warning.
 - `changes.py`: Changing the calendar: plan, change, move, cancel events and answer invitations.
 - `events.py`: Reading the calendar: which events a person may see, and their occurrences in a
   window.

@@ -2,8 +2,13 @@
 
 Both checks compare every occurrence of the planned event with every occurrence of the other
 events in the same span (recurring ones expanded), so a weekly booking cannot hide behind a
-single one. On PostgreSQL the rooms are locked while checking, so two people booking the same
-room at the same moment are served one after the other.
+single one, and name the clashing event to the person planning.
+
+What holds when two people book at the same instant is the database: every occurrence of an
+event that books rooms is stored in `resource_bookings` (models/booking.py), which refuses
+overlaps (PostgreSQL: an exclusion constraint; SQLite: a trigger). `keep_booked` keeps those rows
+in step with the event and raises `OverlapRefused` when another booking won the race. On
+PostgreSQL the rooms are also locked while checking, so the friendly check sees the winner.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+import models.booking as booking
 from models.calendar import Event, EventAttendee, EventRoom, Room
 from models.people import User
 from portal.calendar.events import expand, in_window, overridden
@@ -98,3 +104,25 @@ def person_conflicts(dbsession, user_ids, spans, exclude_ids=(), skip=None) -> l
                 break
     out.sort(key=lambda c: (c.what.full_name, c.start))
     return out
+
+
+def booked_spans(dbsession, event: Event) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The occurrences during which `event` holds its rooms: none when cancelled; a series
+    without its cancelled occurrences and those changed into rows of their own."""
+    if event.status == "cancelled" or not event.bookings:
+        return []
+    if not event.rrule:
+        return [(event.start_at, event.end_at)]
+    skip = overridden(dbsession, [event.id]).get(event.id, set())
+    return expand(event, event.start_at, event.series_end_at, skip)
+
+
+def keep_booked(dbsession, *events: Event) -> None:
+    """Store what `events` book (rooms and equipment, every occurrence) so that the database
+    refuses anyone else the same times; raises models.booking.OverlapRefused (naming the room)
+    when someone else has one of them. Call after the events are flushed."""
+    for event in events:
+        spans = booked_spans(dbsession, event)
+        booking.book(dbsession, booking.key("event", event.id),
+                     {booking.key("room", b.room_id): spans for b in event.bookings})
+

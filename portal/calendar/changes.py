@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from models.booking import OverlapRefused
 from models.calendar import Event, EventAttendee, EventReminder, EventRoom, Room
 from models.clients import Contact
 from models.meta import utcnow
 from models.people import Department, Membership, User
-from portal.calendar.booking import Conflict, person_conflicts, room_conflicts
+from portal.calendar.booking import Conflict, keep_booked, person_conflicts, room_conflicts
 from portal.calendar.notices import (
     ANSWERS,
     CANCELLED,
@@ -208,6 +209,30 @@ def conflict_message(request, conflict: Conflict):
     )
 
 
+def _hold_rooms(request, *events: Event) -> None:
+    """Store the events' room bookings; when the database refuses one (someone booked the room
+    at the same instant, after our check), the same clear refusal as the check's, never a 500."""
+    db = request.dbsession
+    try:
+        keep_booked(db, *events)
+    except OverlapRefused as refused:
+        room_id = int(refused.resource.split(":", 1)[1])
+        room = db.get(Room, room_id)
+        event = next(e for e in events if any(b.room_id == room_id for b in e.bookings))
+        data = input_of(event)
+        data.room_ids = [room_id]
+        spans = data.spans(event.exdates or [])
+        # The winner is committed by now: name it like the check does, if it can be read.
+        taken = room_conflicts(db, [room_id], spans, exclude_ids={e.id for e in events}, lock=False)
+        if taken:
+            raise CalendarProblem(conflict_message(request, taken[0]), "rooms") from None
+        raise CalendarProblem(_taken_message(room.name if room else ""), "rooms") from None
+
+
+def _taken_message(room_name: str):
+    return _("${room} is already booked at that time.", mapping={"room": room_name})
+
+
 def warning_text(request, conflicts: list[Conflict]) -> str | None:
     """The people planned to be elsewhere at that time, as a warning (planning goes ahead)."""
     if not conflicts:
@@ -370,6 +395,7 @@ def create_event(
     invited, _removed = _sync_people(db, event, data)
     _sync_rooms(event, data.room_ids)
     db.flush()
+    _hold_rooms(request, event)
     schedule_reminder(db, event)
     if notify_people:
         _notices(request).tell(db, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
@@ -427,6 +453,7 @@ def update_event(
     if changed or rooms_changed:
         event.sequence += 1
     db.flush()
+    _hold_rooms(request, event)
     schedule_reminder(db, event)
     invited_ids = {u.id for u in invited}
     notices.tell(db, invited, "event_invitation", INVITATION, event, body=INVITATION_BODY)
@@ -440,7 +467,15 @@ def update_event(
 def replace_event(dbsession, event: Event, data: EventInput, exdates: list[str]) -> Event:
     """An event imported again from a calendar program: it becomes what the file says, its
     changed occurrences go (the file brings its own), and nobody is told (importing invites
-    no one)."""
+    no one). Its rooms stay booked at the new times, or the import of it is refused."""
+    rooms = {b.room_id: b.room for b in event.bookings}
+    if rooms and event.status != "cancelled":
+        moved = [utc_stamp(r) for r in dbsession.scalars(
+            sa.select(Event.recurrence_id).where(Event.series_id == event.id))]
+        spans = data.spans([*exdates, *moved])
+        taken = room_conflicts(dbsession, sorted(rooms), spans, exclude_ids={event.id})
+        if taken:
+            raise CalendarProblem(_taken_message(taken[0].what.name), "rooms")
     _fill(event, data)
     event.exdates = exdates
     event.status = "confirmed"
@@ -449,6 +484,11 @@ def replace_event(dbsession, event: Event, data: EventInput, exdates: list[str])
     for old in dbsession.scalars(sa.select(Event).where(Event.series_id == event.id)):
         dbsession.delete(old)
     dbsession.flush()
+    try:
+        keep_booked(dbsession, event)
+    except OverlapRefused as refused:
+        raise CalendarProblem(_taken_message(rooms[int(refused.resource.split(":")[1])].name),
+                              "rooms") from None
     schedule_reminder(dbsession, event)
     return event
 
@@ -490,6 +530,7 @@ def _change_one(request, event: Event, occurrence: dt.datetime, data: EventInput
     invited, removed = _sync_people(db, single, data)
     _sync_rooms(single, data.room_ids)
     db.flush()
+    _hold_rooms(request, event, single)
     schedule_reminder(db, single)
     schedule_reminder(db, event)
     invited_ids = {u.id for u in invited}
@@ -524,6 +565,7 @@ def _change_following(request, event: Event, occurrence: dt.datetime, data: Even
     invited, removed = _sync_people(db, new, data)
     _sync_rooms(new, data.room_ids)
     db.flush()
+    _hold_rooms(request, event, new)
     schedule_reminder(db, new)
     schedule_reminder(db, event)
     invited_ids = {u.id for u in invited}
@@ -621,16 +663,19 @@ def cancel_event(dbsession, actor: User | None, event: Event, scope: str = "all"
     if scope == "this":
         event.exdates = sorted({*(event.exdates or []), utc_stamp(occurrence)})
         event.sequence += 1
-        for row in db.scalars(
+        cancelled_rows = list(db.scalars(
             sa.select(Event).where(Event.series_id == event.id, Event.recurrence_id == occurrence)
-        ):
+        ))
+        for row in cancelled_rows:
             row.status = "cancelled"
         db.flush()
+        keep_booked(db, event, *cancelled_rows)
         schedule_reminder(db, event)
         notices.tell(db, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_ONE_BODY)
     elif scope == "following":
         _end_series_before(db, event, occurrence)
         db.flush()
+        keep_booked(db, event)
         schedule_reminder(db, event)
         notices.tell(
             db, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_FOLLOWING_BODY
@@ -639,6 +684,7 @@ def cancel_event(dbsession, actor: User | None, event: Event, scope: str = "all"
         event.status = "cancelled"
         event.sequence += 1
         db.flush()
+        keep_booked(db, event)
         schedule_reminder(db, event)
         notices.tell(db, people, "event_cancellation", CANCELLED, event, occurrence, body=CANCELLED_BODY)
     return event

@@ -1,9 +1,11 @@
 """Event reminders, fired by `portal tick` exactly once per occurrence.
 
-A reminder row is claimed (PostgreSQL: FOR UPDATE SKIP LOCKED, so a second tick process running
-at the same moment skips it), the attendees are notified, and the row moves on to the next
-occurrence in the same transaction. Once committed it is no longer due; had the transaction
-failed, nothing was sent and the next tick tries again.
+Due rows are read (PostgreSQL: FOR UPDATE SKIP LOCKED, so a second tick process running at the
+same moment skips them), then each is claimed by moving it on to the next occurrence with one
+UPDATE guarded by what was read (`fired_count` unchanged): its row count decides who sends. A
+tick that read the same row at the same moment (SQLite has no SKIP LOCKED) updates nothing and
+sends nothing. The notices go out in the same transaction as the claim: once committed the row
+is no longer due; had the transaction failed, nothing was sent and the next tick tries again.
 
 A tick may meet thousands of due reminders: reminders, events and people are read as plain rows,
 the rows moved on with one UPDATE statement per batch, and the notices go through
@@ -49,8 +51,9 @@ REMINDERS = EventReminder.__table__
 
 
 def due_reminders(dbsession, now: dt.datetime, limit: int = BATCH) -> list:
-    """Claim up to `limit` due reminders for this process: rows (id, event_id, occurrence_start,
-    fired_count)."""
+    """Up to `limit` due reminders (rows: id, event_id, occurrence_start, fired_count); on
+    PostgreSQL locked for this process, skipping those another has. Reading is not claiming:
+    `send_event_reminders` claims each with the guarded MOVE_ON."""
     stmt = (
         sa.select(REMINDERS.c.id, REMINDERS.c.event_id, REMINDERS.c.occurrence_start,
                   REMINDERS.c.fired_count)
@@ -82,9 +85,10 @@ def _load(db, event_ids):
     return events, people
 
 
+# The claim: the row moves on only if no one moved it since it was read.
 MOVE_ON = (
     sa.update(REMINDERS)
-    .where(REMINDERS.c.id == sa.bindparam("row_id"))
+    .where(REMINDERS.c.id == sa.bindparam("row_id"), REMINDERS.c.fired_count == sa.bindparam("seen"))
     .values(
         fired_count=sa.bindparam("fired"),
         last_fired_at=sa.bindparam("fired_at"),
@@ -108,10 +112,24 @@ def send_event_reminders(request, now: dt.datetime | None = None) -> int:
             break
         events, people = _load(db, sorted({r.event_id for r in batch}))
         skips = overridden(db, [e.id for e in events.values() if e.rrule])
-        items, moves = [], []
+        items = []
         for reminder in batch:
             event = events[reminder.event_id]
             start = reminder.occurrence_start
+            nxt = None
+            if event.status != "cancelled" and event.reminder_minutes is not None:
+                nxt = next_occurrence(event, start, skips.get(event.id, ()))
+            claimed = db.execute(MOVE_ON, {
+                "row_id": reminder.id,
+                "seen": reminder.fired_count,
+                "fired": reminder.fired_count + 1,
+                "fired_at": now,
+                "next_start": nxt,
+                "next_fire": nxt - dt.timedelta(minutes=event.reminder_minutes) if nxt else None,
+            }).rowcount
+            mark_changed(db)  # a plain UPDATE: the transaction must commit it
+            if claimed != 1:
+                continue  # another tick has it
             # An occurrence already over when the tick comes (the server was down) is not
             # reminded of; a cancelled event or one without a reminder any more neither.
             if (
@@ -123,18 +141,6 @@ def send_event_reminders(request, now: dt.datetime | None = None) -> int:
                 for n in notices.notes(people[event.id], KIND, REMINDER, event, start,
                                    body=REMINDER_BODY):
                     items.append((n["user_id"], n["title"], n["body"], n["url"], n["kind"], None))
-            nxt = None
-            if event.status != "cancelled" and event.reminder_minutes is not None:
-                nxt = next_occurrence(event, start, skips.get(event.id, ()))
-            moves.append({
-                "row_id": reminder.id,
-                "fired": reminder.fired_count + 1,
-                "fired_at": now,
-                "next_start": nxt,
-                "next_fire": nxt - dt.timedelta(minutes=event.reminder_minutes) if nxt else None,
-            })
-        db.execute(MOVE_ON, moves)
-        mark_changed(db)  # a plain UPDATE: the transaction must commit it
         total += notify_many(db, items)
         if len(batch) < BATCH:
             break

@@ -10,12 +10,15 @@ CSV is UTF-8 with a byte-order mark and ";" between cells, as Russian Excel expe
 starts with = + - @ (or a tab) could be run by a spreadsheet as a formula: in CSV it gets an
 apostrophe in front; in XLSX it is written as text with Excel's own "quote prefix" (shown as
 typed, never calculated). `portal.clients.import_files` strips that apostrophe on import.
+Control characters (a NUL stored before the forms refused them) are left out of both: an XLSX
+file cannot hold them, and one such name must not break the export for everyone.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -71,6 +74,16 @@ class ExportScope:
 def may_export(request, model) -> sa.ColumnElement:
     """WHERE for the rows of `model` (Organization, Contact, Interaction) the person may export."""
     return sql_filter(request, ExportScope(model), "export")
+
+
+# What an XLSX cell cannot hold (openpyxl's ILLEGAL_CHARACTERS_RE): C0 controls but tab and
+# line ends.
+UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def writable(value: str) -> str:
+    """`value` without the control characters a spreadsheet cannot hold."""
+    return UNWRITABLE.sub("", value)
 
 
 def neutralise(value: str) -> str:
@@ -245,7 +258,7 @@ def _csv_value(value) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")  # Russian Excel reads "5,50" as a number
     if isinstance(value, str):
-        return neutralise(value)
+        return neutralise(writable(value))
     return str(value)
 
 
@@ -278,14 +291,14 @@ def write_xlsx(title: str, headers: list[str], rows, widths: list[int] | None = 
     for line in preamble or []:
         cells = []
         for i, value in enumerate(line):
-            cell = WriteOnlyCell(sheet, value=value)
+            cell = WriteOnlyCell(sheet, value=writable(value) if isinstance(value, str) else value)
             if i == 0:
                 cell.font = Font(bold=True, size=13)
             cells.append(cell)
         sheet.append(cells)
     header_cells = []
     for h in headers:
-        cell = WriteOnlyCell(sheet, value=h)
+        cell = WriteOnlyCell(sheet, value=writable(h) if isinstance(h, str) else h)
         cell.font, cell.fill = bold, fill
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -297,13 +310,14 @@ def write_xlsx(title: str, headers: list[str], rows, widths: list[int] | None = 
 
 
 def _sheet_title(title: str) -> str:
-    return "".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Sheet"
+    return "".join(ch for ch in writable(title) if ch not in "[]:*?/\\")[:31] or "Sheet"
 
 
 def _xlsx_cell(sheet, value):
     from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, str):
+        value = writable(value)
         if value.startswith(DANGEROUS_START):
             # Text, shown as typed; Excel's quote prefix keeps it text even when edited.
             cell = WriteOnlyCell(sheet, value=value)

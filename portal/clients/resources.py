@@ -22,7 +22,7 @@ from pyramid.authorization import DENY_ALL, Allow
 from models.clients import Contact, Organization
 from models.roles import SCOPE_RANK
 from portal.core.parsing import parse_int
-from portal.resources import Container, locate
+from portal.resources import Container, load_by_id, locate
 from portal.security.acl import ADMIN_ACE, container_acl
 
 ORGANIZATION_SECTION_PERMISSIONS = ("view", "add", "import", "export", "merge")
@@ -66,7 +66,7 @@ class OrganizationContacts(Container):
         return organization_part_acl(self.__parent__, self.request, "contact", ("view", "add"))
 
     def load(self, key):
-        cid = parse_int(key)
+        cid = parse_int(key) if key.strip() == key else None
         if cid is None:
             return None
         return self.request.dbsession.scalar(sa.select(Contact).where(
@@ -80,8 +80,7 @@ class ContactsSection(Container):
         return container_acl(self, "contact", ("view", "add"))
 
     def load(self, key):
-        cid = parse_int(key)
-        return self.request.dbsession.get(Contact, cid) if cid is not None else None
+        return load_by_id(self.request, Contact, key)
 
 
 class Clients(Container):
@@ -93,8 +92,7 @@ class Clients(Container):
         return container_acl(self, "organization", ORGANIZATION_SECTION_PERMISSIONS)
 
     def load(self, key):
-        oid = parse_int(key)
-        return self.request.dbsession.get(Organization, oid) if oid is not None else None
+        return load_by_id(self.request, Organization, key)
 
 
 def organization_children(org: Organization, key: str):

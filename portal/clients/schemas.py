@@ -29,6 +29,7 @@ from models.clients import (
     Address,
     Classifier,
     Contact,
+    Email,
     ImportantDate,
     Organization,
     Phone,
@@ -52,6 +53,7 @@ from portal.core.forms import (
     Rows,
     exists,
     length,
+    limited,
     lines,
     one_of,
     problem,
@@ -170,7 +172,8 @@ def contact_points() -> list[colander.SchemaNode]:
         text(squeezed(length(Phone, "number")), name="number"), validator=_phone_row)
     email = colander.SchemaNode(
         colander.Mapping(), text(one_of(EMAIL_KINDS, "work"), name="kind"),
-        text(lambda v: str(v or "").strip(), name="address"), validator=_email_row)
+        text(limited(str.strip, length(Email, "address")), name="address"),
+        validator=_email_row)
     address = colander.SchemaNode(
         colander.Mapping(), text(one_of(ADDRESS_KINDS, "actual"), name="kind"),
         text(squeezed(length(Address, "postal_code")), name="postal_code"),
@@ -211,8 +214,8 @@ def organization_schema(may_terms: bool) -> colander.SchemaNode:
         required_text("name", _("Enter the organization's name."),
                       squeezed(length(Organization, "name"))),
         text(squeezed(length(Organization, "legal_name")), name="legal_name"),
-        text(clean_inn, name="inn"),
-        text(lambda v: "".join(str(v or "").split()).upper(), name="kpp"),
+        text(limited(clean_inn), name="inn"),
+        text(limited(lambda v: "".join(v.split()).upper()), name="kpp"),
         text(one_of(ORGANIZATION_KINDS, "client"), name="kind", missing="client"),
         text(one_of(STAGES, "attraction"), name="stage", missing="attraction"),
     ]
@@ -224,9 +227,9 @@ def organization_schema(may_terms: bool) -> colander.SchemaNode:
     nodes += [
         reference(User, _("Choose a person from the list."), name="manager_id"),
         reference(Department, _("Choose a department from the list."), name="department_id"),
-        text(lambda v: clean_website(v)[:length(Organization, "website")], name="website"),
-        text(lambda v: ", ".join(t.strip() for t in str(v or "").split(",") if t.strip())
-             [:length(Organization, "tags")], name="tags"),
+        text(limited(clean_website, length(Organization, "website")), name="website"),
+        text(limited(lambda v: ", ".join(t.strip() for t in v.split(",") if t.strip()),
+                     length(Organization, "tags")), name="tags"),
         text(lines(NOTES_MAX), name="notes"),
     ]
     if may_terms:

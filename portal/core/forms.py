@@ -19,7 +19,7 @@ import colander
 import sqlalchemy as sa
 
 from portal.core.i18n import _
-from portal.core.parsing import parse_date, parse_int
+from portal.core.parsing import CONTROL_CHARACTERS, parse_date, parse_int
 
 # What a field that could not be read holds in the values handed to a form's checks.
 NOT_READ = object()
@@ -128,19 +128,60 @@ def problem(node: colander.SchemaNode, message) -> None:
     raise colander.Invalid(node, message)
 
 
-def squeezed(limit: int):
-    """A preparer: blanks squeezed to single spaces, cut to the column's length."""
+# --- text: control characters out, and never longer than its column -----------------------------
+#
+# Every text field's preparer removes the control characters (NUL and the rest of C0, DEL, C1;
+# a multi-line text keeps its tabs and line ends): nobody types them, PostgreSQL refuses a NUL
+# and Excel files cannot hold them. Over-long text is never cut: `text()` gives a field whose
+# preparer carries a `limit` the validator `max_length(limit)`, which refuses it with the limit
+# in the message.
+
+MULTI_LINE_KEEPS = frozenset("\t\n")
+
+
+def without_controls(value: str, keep: frozenset = frozenset()) -> str:
+    """`value` without its control characters (those in `keep` stay)."""
+    if not any(ch in CONTROL_CHARACTERS for ch in value):
+        return value
+    return "".join(ch for ch in value if ch not in CONTROL_CHARACTERS or ch in keep)
+
+
+def limited(clean, limit: int | None = None):
+    """A preparer: control characters removed, then `clean(text)` (a field's own normalising);
+    with `limit`, the field's text() refuses a result longer than that."""
     def prepare(value):
-        return " ".join(str(value or "").split())[:limit] if value is not colander.null else ""
+        if value is colander.null:
+            return ""
+        return clean(without_controls(str(value or "")))
+    prepare.limit = limit
     return prepare
+
+
+def squeezed(limit: int):
+    """A preparer: control characters removed, blanks squeezed to single spaces; longer than
+    the column's `limit` is refused by text()."""
+    return limited(lambda value: " ".join(value.split()), limit)
 
 
 def lines(limit: int):
-    """A preparer for long text: line ends normalised, trimmed, cut to `limit`."""
+    """A preparer for long text: control characters removed (tabs and line ends stay), line
+    ends normalised, trimmed; longer than `limit` is refused by text()."""
     def prepare(value):
-        return str(value or "").replace("\r\n", "\n").strip()[:limit] \
-            if value is not colander.null else ""
+        if value is colander.null:
+            return ""
+        value = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+        return without_controls(value, MULTI_LINE_KEEPS).strip()
+    prepare.limit = limit
     return prepare
+
+
+def max_length(limit: int):
+    """A validator: at most `limit` characters, else a message that says so (never cut)."""
+    def validate(node, value):
+        if isinstance(value, str) and len(value) > limit:
+            problem(node, _("At most ${limit} characters, please (this is ${length}).",
+                            mapping={"limit": limit, "length": len(value)}))
+    return validate
 
 
 def one_of(codes, default: str):
@@ -151,8 +192,14 @@ def one_of(codes, default: str):
 
 
 def text(preparer, **kw) -> colander.SchemaNode:
-    """A text field: "" is a value (not "missing"), so that its validator sees it too."""
+    """A text field: "" is a value (not "missing"), so that its validator sees it too. A
+    preparer with a `limit` (squeezed, lines, limited) refuses longer text."""
     kw.setdefault("missing", "")
+    limit = getattr(preparer, "limit", None)
+    if limit is not None:
+        validator = kw.get("validator")
+        kw["validator"] = max_length(limit) if validator is None else colander.All(
+            max_length(limit), validator)
     return colander.SchemaNode(colander.String(allow_empty=True), preparer=preparer, **kw)
 
 

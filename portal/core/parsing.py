@@ -14,18 +14,39 @@ from portal.core.i18n import _
 
 # Longer digit strings are not ids or counts of ours (and would overflow a database integer).
 MAX_INT_DIGITS = 11
+# The largest value of an INTEGER column on PostgreSQL (our ids): a larger number names no row,
+# and handing it to the database fails (SQLite takes 64 bits, PostgreSQL 32) instead of finding
+# nothing.
+MAX_ID = 2**31 - 1
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
 
 
-def parse_int(value: object) -> int | None:
-    """A non-negative whole number written in ASCII digits ("12", " 7 "), else None.
+def parse_int(value: object, maximum: int = MAX_ID) -> int | None:
+    """A non-negative whole number written in ASCII digits ("12", " 7 "), at most `maximum`
+    (by default the range of an id column), else None.
 
-    Unicode digits ("١٢"), signs, blanks and numbers too long for a database column are refused,
-    so that a malformed URL or form field is a clear "not found" or field error, never a 500."""
+    Unicode digits ("١٢", "²"), signs, blanks inside, more than MAX_INT_DIGITS digits and
+    numbers past `maximum` are refused, so that a malformed URL or form field is a clear "not
+    found" or field error, never a 500."""
     text = (value if isinstance(value, str) else "" if value is None else str(value)).strip()
     if not text or len(text) > MAX_INT_DIGITS or not (text.isascii() and text.isdigit()):
         return None
-    return int(text)
+    number = int(text)
+    return number if number <= maximum else None
+
+
+# Characters that are never part of what people type on one line: the C0 controls (NUL...),
+# DEL and the C1 controls. Tab and line ends are the multi-line text's business.
+CONTROL_CHARACTERS = frozenset(chr(c) for c in (*range(0x20), *range(0x7f, 0xa0)))
+MAX_KEY_LENGTH = 300
+
+
+def parse_key(value: object, limit: int = MAX_KEY_LENGTH) -> str | None:
+    """A name from a URL (a login, a slug, a role's name) that may name a row: None when it is
+    longer than `limit` or holds a control character (PostgreSQL refuses a NUL in a query)."""
+    if not isinstance(value, str) or not value or len(value) > limit:
+        return None
+    return None if any(ch in CONTROL_CHARACTERS for ch in value) else value
 
 
 def parse_date(value: object, formats: tuple[str, ...] = DATE_FORMATS,

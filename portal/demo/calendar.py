@@ -7,6 +7,7 @@ import datetime as dt
 
 from models.calendar import Event, EventAttendee, EventRoom, Room
 from models.meta import utcnow
+from portal.calendar.booking import keep_booked
 from portal.calendar.changes import new_uid, schedule_reminder
 from portal.calendar.recurrence import series_end
 from portal.core.i18n import zone_named
@@ -214,4 +215,6 @@ def make_demo(context) -> None:
             event.bookings.append(EventRoom(room_id=rooms[name].id))
         db.add(event)
         db.flush()
+        if room_names:
+            keep_booked(db, event)  # the database refuses anyone else these rooms then
         schedule_reminder(db, event)

@@ -8,9 +8,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from models.errors import UserError
+from models.meta import Base
 from models.people import Department, User
 from models.roles import LocalRoleGrant, Role
-from portal.people.rules import create_user
+from portal.core.i18n import _
+from portal.people.rules import create_user, set_departments
 from portal.security.default_roles import grant_auto_roles, seed_roles
 
 DEMO_PASSWORD = "demo1234"
@@ -67,11 +70,19 @@ def _birthday(spec, today: dt.date) -> dt.date:
     return dt.date.fromisoformat(spec)
 
 
+class DemoPresent(UserError):
+    """The demo company is there already: `portal demo` adds it once."""
+
+
 def make_demo(dbsession) -> list[str]:
-    """Create the demo company unless it exists; returns the logins (admin first)."""
+    """Create the demo company; returns the logins (admin first). A person created before with a
+    demo login (the first admin, by `portal adduser admin`) is kept as they are, password
+    included; the demo company is refused when it is there already."""
     seed_roles(dbsession)
-    if dbsession.scalar(sa.select(User).where(User.login == "admin")) is not None:
-        return [p[0] for p in PEOPLE]
+    existing = {u.login: u for u in dbsession.scalars(
+        sa.select(User).where(User.login.in_([p[0] for p in PEOPLE])))}
+    if set(existing) - {"admin"}:
+        raise DemoPresent(_("The demo company is already in this database."))
     today = dt.date.today()
     depts: dict[str, Department] = {}
     for order, (key, (name, parent)) in enumerate(DEPARTMENTS.items()):
@@ -79,8 +90,13 @@ def make_demo(dbsession) -> list[str]:
         dbsession.add(depts[key])
     dbsession.flush()
     grant_auto_roles(dbsession)
-    users = {}
+    users = dict(existing)
     for login, name, position, dept, roles, phone, birthday in PEOPLE:
+        if login in existing:
+            # The first admin joins the demo's department, keeping their roles and password.
+            if not existing[login].memberships:
+                set_departments(dbsession, existing[login], [depts[dept]])
+            continue
         users[login] = create_user(
             dbsession, login=login, full_name=name, password=DEMO_PASSWORD, roles=roles,
             departments=[depts[dept]], email=f"{login}@progress.example", phone=phone,
@@ -96,7 +112,24 @@ def make_demo(dbsession) -> list[str]:
     context = DemoContext(dbsession, depts, users, random.Random(7), today)
     for step in DEMO_STEPS:
         importlib.import_module(step).make_demo(context)
+    move_sequences_past_ids(dbsession)
     return [p[0] for p in PEOPLE]
+
+
+def move_sequences_past_ids(dbsession) -> None:
+    """Rows the demo inserted with their ids given (in bulk) leave PostgreSQL's id sequences
+    behind; move each past the largest id so that the next row added gets a free one."""
+    if dbsession.bind.dialect.name != "postgresql":
+        return
+    for table in Base.metadata.sorted_tables:
+        if "id" not in table.c or not table.c.id.primary_key or len(table.primary_key.columns) != 1:
+            continue
+        sequence = dbsession.scalar(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                                    {"t": table.name})
+        if sequence:
+            dbsession.execute(sa.text(
+                f"SELECT setval(:s, COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"),
+                {"s": sequence})
 
 
 @dataclass

@@ -8,8 +8,7 @@ includeme).
 from __future__ import annotations
 
 from models.clients import Interaction
-from portal.core.parsing import parse_int
-from portal.resources import Container, locate
+from portal.resources import Container, load_by_id, locate
 from portal.security.acl import container_acl
 
 
@@ -20,8 +19,7 @@ class Interactions(Container):
         return container_acl(self, "interaction", ("view", "add"))
 
     def load(self, key):
-        item_id = parse_int(key)
-        return self.request.dbsession.get(Interaction, item_id) if item_id is not None else None
+        return load_by_id(self.request, Interaction, key)
 
 
 def interactions_section(request) -> Interactions:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import object_session
 from models.kb import Article, KbFolder
 from models.meta import ROW_CHILDREN
 from portal.core.i18n import _
+from portal.core.parsing import parse_key
 from portal.kb.security import KbTree, kb_root_acl, kb_tree_for
 from portal.resources import LOCATORS, Container, add_section
 
@@ -41,10 +42,13 @@ def folder_child(folder: KbFolder, key: str):
     by its address; KeyError (404) if there is neither."""
     db = object_session(folder)
     child_id = kb_tree_for(folder).child_id(folder.id, key)
+    slug = parse_key(key)
     if child_id is not None:
         obj = db.get(KbFolder, child_id)
+    elif slug is not None:
+        obj = db.scalar(sa.select(Article).where(Article.folder_id == folder.id, Article.slug == slug))
     else:
-        obj = db.scalar(sa.select(Article).where(Article.folder_id == folder.id, Article.slug == key))
+        obj = None
     if obj is None:
         raise KeyError(key)
     obj.__parent__ = folder

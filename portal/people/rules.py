@@ -92,7 +92,8 @@ def set_departments(dbsession, user: User, departments) -> None:
 
 
 # A person's own settings, removed together with them; rows elsewhere that name them are history.
-SETTINGS_TABLES = frozenset({"users", "memberships", "login_attempts", "role_grants", "local_role_grants",
+SETTINGS_TABLES = frozenset({"users", "memberships", "login_attempts", "sessions", "role_grants",
+                             "local_role_grants",
                              "notification_settings", "notification_keys"})
 
 

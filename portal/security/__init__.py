@@ -13,8 +13,9 @@ passwords and log-in throttling, and the default roles of a fresh installation.
 - `labels.py`: The words of the role matrix: what each type of record and each permission is
   called, and what each scope means. Shown on the roles pages and in the audit log, in the reader's
   language.
-- `login.py`: Passwords (argon2), log-in with throttling, password rules shared by web and CLI, and
-  the schemas of the log-in and password forms.
+- `login.py`: Passwords (argon2), log-in with throttling (counted in one serialized step, per
+  login and per address), password rules shared by web and CLI, and the schemas of the log-in
+  and password forms.
 - `matrix.py`: The role matrix (type.permission × role → none/own/department/all) and the
   department tree, each read once per request (`request.role_matrix`, `request.department_tree`),
   and the matrix changed in one go from its page.
@@ -25,6 +26,9 @@ passwords and log-in throttling, and the default roles of a fresh installation.
   ``dept:<id>``, ``role:R`` (scope all), ``role:R@dept:<id>`` for each department in their
   department scope, ``role:R@user:<id>`` (scope own), and ``local:R`` for each local role granted
   to them on the lineage of the object being checked.
+- `sessions.py`: Server-side sessions: `request.session` kept in a `sessions` row, the cookie
+  carrying only its random id; ended by log-out, a password change, deactivation and "log out
+  my other sessions", or by the idle timeout and the maximum age.
 """
 
 

@@ -27,11 +27,7 @@ def hash_password(password: str) -> str:
 def check_password(user: User, password: str) -> bool:
     if not user.password_hash:
         return False
-    try:
-        HASHER.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-    return True
+    return _verify(user.password_hash, password)
 
 
 def password_problem(password: str):
@@ -51,31 +47,98 @@ class LoginResult:
     error: object = None  # a TranslationString when refused
 
 
-def authenticate(dbsession, login: str, password: str, remote_addr: str = "") -> LoginResult:
-    """Check a log-in, refusing for a while after MAX_FAILURES failures within WINDOW."""
-    login = (login or "").strip().lower()[:64]
-    now = utcnow()
-    recent = list(dbsession.scalars(
+# Failures from one address within WINDOW before it is refused (whatever the logins): larger
+# than MAX_FAILURES so that an office behind one address is not locked out by one person.
+MAX_ADDRESS_FAILURES = 30
+# Checked for an unknown (or password-less) login, so that it answers in the same time; made
+# with HASHER's parameters (computed once per hasher).
+_DUMMY_HASHES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    if id(HASHER) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(HASHER)] = HASHER.hash("not the password of anyone")
+    return _DUMMY_HASHES[id(HASHER)]
+
+
+def _serialize(dbsession, login: str, remote_addr: str) -> None:
+    """Make the count and the decision below one serialized step, held until the commit.
+
+    PostgreSQL: transaction-level advisory locks on the login, then on the address (always in
+    that order, so two log-ins never wait for each other in a circle). SQLite: the attempt's
+    INSERT that follows is the transaction's first write, which takes the database's write lock
+    (waiting for the busy timeout) until the commit.
+    """
+    if dbsession.get_bind().dialect.name == "postgresql":
+        for key in ("login:" + login, "addr:" + remote_addr):
+            dbsession.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def _failures(dbsession, where, since) -> list:
+    return list(dbsession.scalars(
         sa.select(LoginAttempt.at)
-        .where(LoginAttempt.login == login, LoginAttempt.success.is_(False),
-               LoginAttempt.at > now - WINDOW)
+        .where(where, LoginAttempt.success.is_(False), LoginAttempt.refused.is_(False),
+               LoginAttempt.at > since)
         .order_by(LoginAttempt.at.desc())
-        .limit(MAX_FAILURES)
-    ))
-    if len(recent) >= MAX_FAILURES:
-        wait = max(1, int((recent[-1] + WINDOW - now).total_seconds() // 60) + 1)
+        .limit(max(MAX_FAILURES, MAX_ADDRESS_FAILURES) + 1)))
+
+
+def authenticate(dbsession, login: str, password: str, remote_addr: str = "") -> LoginResult:
+    """Check a log-in, refusing for a while after MAX_FAILURES failures for the login (or
+    MAX_ADDRESS_FAILURES from the address) within WINDOW.
+
+    The attempt is written first, as a failure, and counted with the others in one serialized
+    step (`_serialize`), so that however many arrive at once, at most MAX_FAILURES passwords are
+    ever checked for one login per WINDOW. Unknown logins check a dummy hash: same answer time.
+    """
+    login = (login or "").strip().lower()[:64]
+    remote_addr = (remote_addr or "")[:50]
+    _serialize(dbsession, login, remote_addr)
+    now = utcnow()
+    attempt = LoginAttempt(login=login, at=now, success=False, remote_addr=remote_addr)
+    dbsession.add(attempt)
+    dbsession.flush()
+    since = now - WINDOW
+    by_login = _failures(dbsession, LoginAttempt.login == login, since)
+    by_address = _failures(dbsession, LoginAttempt.remote_addr == remote_addr, since) \
+        if remote_addr else []
+    # Both counts include this attempt.
+    if len(by_login) > MAX_FAILURES or len(by_address) > MAX_ADDRESS_FAILURES:
+        attempt.refused = True
+        # Lists newest first, this attempt at 0: the next one is checked once the failure at
+        # index MAX (the oldest that still fills the limit) has left the window.
+        oldest = max(by_login[MAX_FAILURES] if len(by_login) > MAX_FAILURES else since,
+                     by_address[MAX_ADDRESS_FAILURES]
+                     if len(by_address) > MAX_ADDRESS_FAILURES else since)
+        wait = max(1, int((oldest + WINDOW - now).total_seconds() // 60) + 1)
+        if len(by_login) > MAX_FAILURES:
+            return LoginResult(error=_(
+                "Too many failed attempts for this login. For your safety, please try again in "
+                "${minutes} min or ask an administrator to reset your password.",
+                mapping={"minutes": wait}))
         return LoginResult(error=_(
-            "Too many failed attempts for this login. For your safety, please try again in "
-            "${minutes} min or ask an administrator to reset your password.",
-            mapping={"minutes": wait}))
+            "Too many failed log-in attempts from your network address. Please try again in "
+            "${minutes} min.", mapping={"minutes": wait}))
     user = dbsession.scalar(sa.select(User).where(User.login == login))
-    ok = user is not None and user.active and check_password(user, password)
-    dbsession.add(LoginAttempt(login=login, at=now, success=ok, remote_addr=remote_addr[:50]))
+    if user is None or not user.password_hash:
+        _verify(_dummy_hash(), password)
+        ok = False
+    else:
+        ok = _verify(user.password_hash, password) and user.active
     if not ok:
         return LoginResult(error=_("Wrong login or password."))
+    attempt.success = True
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(user=user)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return True
 
 
 # --- the forms of logging in and changing one's password --------------------------------------

@@ -18,14 +18,14 @@ import sqlalchemy as sa
 from pyramid.authorization import ACLHelper
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.request import RequestLocalCache
-from pyramid.session import SignedCookieSessionFactory
-from pyramid.settings import asbool
 
 from models.meta import ROW_ACL, utcnow
 from models.people import ApiToken, Department, User
 from portal.security.acl import row_acl
 from portal.security.matrix import department_tree, role_matrix
 from portal.security.principals import Identity, identity_for, principals_for
+from portal.security.sessions import ServerSessionFactory, on_account_transitioned
+from workflows.engine import Transitioned
 
 
 class SecurityPolicy:
@@ -42,14 +42,12 @@ class SecurityPolicy:
         return identity_for(request.dbsession, user, request.department_tree)
 
     def _user_from_session(self, request) -> User | None:
+        # The session lives in its database row (portal/security/sessions.py): an ended or
+        # expired row gives an empty session, so log-out and the like take effect at once.
         uid = request.session.get("uid")
         if uid is None:
             return None
-        user = request.dbsession.get(User, uid)
-        # A password change elsewhere ends the other sessions.
-        if user is not None and request.session.get("pwd") != user.password_hash[-16:]:
-            return None
-        return user
+        return request.dbsession.get(User, uid)
 
     def _user_from_bearer(self, request) -> User | None:
         auth = request.headers.get("Authorization", "")
@@ -78,10 +76,9 @@ class SecurityPolicy:
         return self.helper.permits(context, principals, permission)
 
     def remember(self, request, userid, **kw):
-        user = request.dbsession.get(User, userid)
+        """A new session (with a new id) for `userid`; the one before, if any, ends."""
         request.session.invalidate()
         request.session["uid"] = userid
-        request.session["pwd"] = user.password_hash[-16:]
         return []
 
     def forget(self, request, **kw):
@@ -98,16 +95,8 @@ def check_access(request, user: User, context, permission: str):
 
 def includeme(config) -> None:
     settings = config.get_settings()
-    config.set_session_factory(SignedCookieSessionFactory(
-        settings["session.secret"],
-        cookie_name="portal",
-        httponly=True,
-        samesite="Lax",
-        secure=asbool(settings.get("session.secure", False)),
-        max_age=int(settings.get("session.max_age", 12 * 3600)),
-        timeout=int(settings.get("session.timeout", 12 * 3600)),
-        reissue_time=600,
-    ))
+    # The cookie carries only the session's id; the session lives in the database.
+    config.set_session_factory(ServerSessionFactory(settings))
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(SecurityPolicy())
@@ -116,3 +105,5 @@ def includeme(config) -> None:
     # People and departments: the role matrix as it is (their area is the administration's).
     config.register(ROW_ACL, User, row_acl)
     config.register(ROW_ACL, Department, row_acl)
+    # A person deactivated: their sessions end at once.
+    config.add_subscriber(on_account_transitioned, Transitioned)

@@ -11,8 +11,7 @@ The ACLs of tasks and series are portal/tasks/security.py's.
 from __future__ import annotations
 
 from models.tasks import Task, TaskRecurrence
-from portal.core.parsing import parse_int
-from portal.resources import Container
+from portal.resources import Container, load_by_id
 from portal.security.acl import container_acl
 
 
@@ -23,8 +22,7 @@ class Tasks(Container):
         return container_acl(self, "task", ("view", "add"))
 
     def load(self, key: str):
-        number = parse_int(key)
-        return self.request.dbsession.get(Task, number) if number is not None else None
+        return load_by_id(self.request, Task, key)
 
 
 class DisciplineReport(Container):
@@ -41,8 +39,7 @@ class Recurrences(Container):
         return container_acl(self, "task", ("view", "add"))
 
     def load(self, key: str):
-        number = parse_int(key)
-        return self.request.dbsession.get(TaskRecurrence, number) if number is not None else None
+        return load_by_id(self.request, TaskRecurrence, key)
 
 
 Tasks.children = {"report": DisciplineReport, "recurring": Recurrences}

@@ -62,6 +62,9 @@ def page(browser):
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # A script or style the Content-Security-Policy blocks is only a console message: fail on it.
+    page.on("console", lambda m: errors.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text else None)
     yield page
     context.close()
     assert not errors, f"JavaScript errors: {errors}"

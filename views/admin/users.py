@@ -20,10 +20,12 @@ from portal.core.i18n import LANGUAGES, _, timezone_choices
 from portal.people.rules import UserProblem, create_user, history_tables, set_departments, user_field_problems
 from portal.resources import AdminUsers
 from portal.security.login import hash_password, password_problem
+from portal.security.sessions import end_sessions, open_sessions
 from views.admin.departments import department_options, people_search_clause
 from views.forms import CSRFSchema, FormView
 
 PAGE_SIZE = 50
+LOGIN_LOG_SIZE = 30
 STATES = ("active", "deactivated", "all")
 SORTS = {
     "name": (User.full_name, User.id),
@@ -392,6 +394,12 @@ class UserPage:
             "error": error,
             "reasons": reasons,
             "history": history_for(self.db, user, limit=20),
+            # The log of log-ins and failures (who, when, from where, with what result).
+            "logins": list(self.db.scalars(
+                sa.select(LoginAttempt).where(LoginAttempt.login == user.login)
+                .order_by(LoginAttempt.at.desc(), LoginAttempt.id.desc()).limit(LOGIN_LOG_SIZE))),
+            "open_session_count": len(open_sessions(
+                self.db, user.id, int(self.request.registry.settings.get("session.timeout", 12 * 3600)))),
         }
 
     @view_config(renderer="admin/users/view.jinja2")
@@ -457,8 +465,9 @@ class PasswordReset(UserForm):
         self.request.dbsession.execute(sa.delete(LoginAttempt).where(
             LoginAttempt.login == user.login, LoginAttempt.success.is_(False)))
         self.request.dbsession.flush()
+        end_sessions(self.request.dbsession, user.id)
         if user.id == self.request.identity.user.id:
-            remember(self.request, user.id)  # keep the admin's own session
+            remember(self.request, user.id)  # keep the admin's own session (under a new id)
         self.request.session.flash(self.request.translate(_(
             "The password of ${name} has been changed. Their open sessions have ended.",
             mapping={"name": user.full_name})))

@@ -1,4 +1,5 @@
-"""One's own account: preferences (language, time zone, phone, birthday) and API tokens."""
+"""One's own account: preferences (language, time zone, phone, birthday), open sessions and API
+tokens."""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,6 +33,7 @@ from portal.notifications.preferences import (
 )
 from portal.people.rules import user_field_problems
 from portal.resources import Root
+from portal.security.sessions import current_row, end_sessions, open_sessions
 from views.forms import CSRFSchema, FormProblems, FormView, id_field, read_form, schema_of
 
 TOKEN_NAME_MAX = ApiToken.__table__.c.name.type.length
@@ -192,8 +194,8 @@ class Tokens(FormView):
         token, secret = ApiToken.issue(self.request.identity.user, appstruct["name"])
         self.request.dbsession.add(token)
         self.request.dbsession.flush()
-        # Never redirect here: the secret must not travel in a URL or the (signed, not
-        # encrypted) session cookie, so this answer is the only place it appears.
+        # Never redirect here: the secret must not travel in a URL or be kept in the session
+        # (a flash message), so this answer is the only place it appears.
         self.request.response.headers["Cache-Control"] = "no-store"
         return self.render(self.form().render(), secret=secret, created=token)
 
@@ -214,6 +216,31 @@ def revoke_token(request):
             _("The token “${name}” is revoked: it no longer opens the portal.",
               mapping={"name": token.name})))
     return HTTPSeeOther(request.resource_url(request.root, "preferences", "tokens"))
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+@view_config(context=Root, name="preferences", path_info=r"^/preferences/sessions/?$",
+             renderer="account/sessions.jinja2", permission="view")
+def my_sessions(request):
+    """One's open sessions (this one marked) and the button that ends the others."""
+    if request.identity.user is None or getattr(request.session, "row", None) is None:
+        current_id = None
+    else:
+        current_id = request.session.row.id
+    timeout = request.registry.settings.get("session.timeout", 12 * 3600)
+    return {"title": _("Sessions"), "current_id": current_id,
+            "sessions": open_sessions(request.dbsession, request.identity.user.id, int(timeout))}
+
+
+@view_config(context=Root, name="preferences", path_info=r"^/preferences/sessions/end-others/?$",
+             request_method="POST", permission="view")
+def end_other_sessions(request):
+    request.dbsession.flush()
+    ended = end_sessions(request.dbsession, request.identity.user.id, keep=current_row(request))
+    request.session.flash(request.translate(_(
+        "Your other sessions have ended (${count}).", mapping={"count": ended})))
+    return HTTPSeeOther(request.resource_url(request.root, "preferences", "sessions"))
 
 
 # --- notification preferences ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pyramid.view import view_config
 from portal.core.i18n import LANGUAGES, _
 from portal.resources import Root
 from portal.security.login import LoginSchema, authenticate, password_change_schema, set_password
+from portal.security.sessions import end_sessions, purge_sessions
 from views.forms import FormProblems, read_form
 
 
@@ -32,6 +33,7 @@ def login(request):
                               request.remote_addr or "")
         if result.user is not None:
             request.dbsession.flush()
+            purge_sessions(request.dbsession, request.registry.settings)
             headers = remember(request, result.user.id)
             return HTTPSeeOther(safe_came_from(request, came_from), headers=headers)
         error = result.error
@@ -60,6 +62,8 @@ def change_password(request):
             request.response.status_int = 400
         else:
             set_password(request.dbsession, user, form["new"])
+            # Every other session of theirs ends; this one goes on under a new id.
+            end_sessions(request.dbsession, user.id)
             headers = remember(request, user.id)
             request.session.flash(request.translate(_("Your password has been changed.")))
             return HTTPSeeOther(request.application_url + "/", headers=headers)

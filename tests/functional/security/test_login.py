@@ -50,6 +50,9 @@ def test_throttle_is_per_login(testapp, factory):
     victim, other = factory.user(), factory.user()
     for _ in range(5):
         testapp.login(victim.login, "bad-password-1", status=200)
+    # The victim's login is locked, even with the right password (fails with throttling off)...
+    assert "Too many failed attempts" in testapp.login(victim.login, TEST_PASSWORD, status=200).text
+    # ...and nobody else's is.
     testapp.login(other.login, TEST_PASSWORD, status=303)
 
 

@@ -47,3 +47,50 @@ def test_events_that_exist_are_indexed_for_the_search(tmp_path):
         hit = conn.execute(sa.text("SELECT rowid FROM search_fts WHERE search_fts MATCH 'подар*'"))
         assert [r[0] for r in hit] == [EVENT_7]
     engine.dispose()
+
+
+def test_rooms_booked_before_the_guard_are_filled_in(tmp_path):
+    """Every occurrence of what events booked is stored (a weekly series without its cancelled
+    and changed occurrences; nothing for a cancelled event); an old double booking leaves the
+    later event out of the table rather than failing the upgrade."""
+    engine = models.get_engine({"sqlalchemy.url": f"sqlite:///{tmp_path / 'b.sqlite'}"})
+    upgrade(engine, "8c4f2a7d1e65", "7c1e5a0d2b41")
+    start = dt.datetime(2031, 3, 3, 7, tzinfo=dt.UTC)
+    hour, week = dt.timedelta(hours=1), dt.timedelta(days=7)
+
+    def event(id_, at, **fields):
+        values = dict(id=id_, title=f"E{id_}", start_at=at, end_at=at + hour, exdates=[],
+                      series_end_at=at + hour, organizer_id=1, ical_uid=f"u{id_}",
+                      timezone="Europe/Moscow", rrule="", wide=False, series_id=None,
+                      recurrence_id=None, status="confirmed")
+        values.update(fields)
+        return values
+
+    with engine.begin() as conn:
+        conn.execute(sa.insert(User.__table__).values(
+            id=1, login="anna", full_name="Анна", password_hash="x", search_text="анна"))
+        conn.execute(sa.text("INSERT INTO rooms (id, name, kind, location, description, active) "
+                             "VALUES (1, 'Нева', 'room', '', '', 1)"))
+        conn.execute(sa.insert(Event.__table__), [
+            event(1, start, rrule="FREQ=WEEKLY;COUNT=4", series_end_at=start + 3 * week + hour,
+                  exdates=["20310310T070000Z"], wide=True),
+            event(2, start + 2 * week + 3 * hour, series_id=1, recurrence_id=start + 2 * week),
+            event(3, start + 5 * week),
+            event(4, start + 5 * week + hour / 2),  # booked twice before the guard
+            event(5, start + 6 * week, status="cancelled"),
+        ])
+        conn.execute(sa.text("INSERT INTO event_rooms (event_id, room_id) VALUES "
+                             "(1, 1), (2, 1), (3, 1), (4, 1), (5, 1)"))
+    upgrade(engine, "heads")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT holder, starts_at FROM resource_bookings WHERE resource = 'room:1' "
+            "ORDER BY starts_at")).all()
+    as_utc = [(h, dt.datetime.fromisoformat(s).replace(tzinfo=dt.UTC)) for h, s in rows]
+    assert as_utc == [
+        ("event:1", start),
+        ("event:2", start + 2 * week + 3 * hour),
+        ("event:1", start + 3 * week),
+        ("event:3", start + 5 * week),
+    ]
+    engine.dispose()

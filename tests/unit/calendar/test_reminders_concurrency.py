@@ -1,6 +1,7 @@
-"""Two `portal tick` processes at the same moment fire every due reminder exactly once
-(PostgreSQL: the rows are claimed with FOR UPDATE SKIP LOCKED). Real commits, two sessions in
-two threads; the rows are removed afterwards."""
+"""Several `portal tick` runs at the same moment fire every due reminder exactly once, on
+SQLite and PostgreSQL: each reminder is claimed by one guarded UPDATE whose row count decides
+who sends (plus FOR UPDATE SKIP LOCKED on PostgreSQL). Real commits, one session per thread;
+the rows are removed afterwards."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from pyramid.scripting import prepare
 
+import portal.calendar.reminders as reminders
 from models.calendar import Event, EventAttendee, EventReminder
 from models.meta import utcnow
 from models.notifications import Notification
@@ -19,7 +22,7 @@ from models.people import User
 EVENTS = 40
 
 
-def _setup(engine) -> tuple[list[int], list[int]]:
+def _setup(engine, events: int = EVENTS) -> tuple[list[int], list[int]]:
     tag = uuid.uuid4().hex[:8]
     now = utcnow()
     with engine.begin() as conn:
@@ -44,7 +47,7 @@ def _setup(engine) -> tuple[list[int], list[int]]:
             for i in range(2)
         ]
         event_ids = []
-        for i in range(EVENTS):
+        for i in range(events):
             start = now + dt.timedelta(minutes=10, seconds=i)
             eid = conn.execute(
                 sa.insert(Event.__table__)
@@ -112,34 +115,31 @@ def _cleanup(engine, user_ids, event_ids) -> None:
         conn.execute(sa.delete(User.__table__).where(User.__table__.c.id.in_(user_ids)))
 
 
-def test_two_ticks_at_once_fire_each_reminder_exactly_once(app, dbengine, monkeypatch):
-    if dbengine.dialect.name != "postgresql":
-        pytest.skip("the concurrent claim is a PostgreSQL matter (SQLite serializes writers)")
-    from pyramid.scripting import prepare
-
-    import portal.calendar.reminders as reminders
-
-    user_ids, event_ids = _setup(dbengine)
-    # Both ticks claim their rows before either notifies: they really overlap.
-    barrier = threading.Barrier(2, timeout=20)
-    claimed: list[int] = []
+def _ticks_at_once(app, monkeypatch, n: int, wait: bool = True) -> tuple[list[int], list]:
+    """`n` ticks of the reminders job at once, each in its own thread, session and transaction.
+    With `wait`, each tick reads the due reminders, then waits for the others before going on:
+    they all see the same rows due, so only the claim decides who sends."""
+    barrier = threading.Barrier(n, timeout=30)
+    first = threading.local()
     original = reminders.due_reminders
 
     def due_then_wait(dbsession, now, limit=reminders.BATCH):
         rows = original(dbsession, now, limit)
-        claimed.append(len(rows))
-        if len(claimed) <= 2:
+        if wait and not getattr(first, "done", False):
+            first.done = True
             barrier.wait()
         return rows
 
     monkeypatch.setattr(reminders, "due_reminders", due_then_wait)
+    start = threading.Barrier(n, timeout=30)
     sent: list[int] = []
-    errors: list[BaseException] = []
+    errors: list = []
 
     def tick():
         env = prepare(registry=app.registry)
         request = env["request"]
         try:
+            start.wait()
             with request.tm:
                 sent.append(reminders.send_event_reminders(request))
         except BaseException as error:
@@ -147,24 +147,41 @@ def test_two_ticks_at_once_fire_each_reminder_exactly_once(app, dbengine, monkey
         finally:
             env["closer"]()
 
-    try:
-        threads = [threading.Thread(target=tick) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        assert not errors, errors
-        assert sorted(claimed[:2]) == [0, EVENTS] or sum(claimed[:2]) == EVENTS
-        assert sum(sent) == 2 * EVENTS
-        with dbengine.connect() as conn:
-            per_event = conn.execute(
-                sa.select(Notification.__table__.c.user_id, Notification.__table__.c.url, sa.func.count())
-                .where(Notification.__table__.c.user_id.in_(user_ids))
-                .group_by(Notification.__table__.c.user_id, Notification.__table__.c.url)
-            ).all()
-        assert len(per_event) == 2 * EVENTS and {n for _u, _url, n in per_event} == {1}
-    finally:
-        _cleanup(dbengine, user_ids, event_ids)
+    threads = [threading.Thread(target=tick) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    monkeypatch.setattr(reminders, "due_reminders", original)
+    return sent, errors
+
+
+def _notices_per_reminder(engine, user_ids) -> list[int]:
+    """How many reminders each (person, event) got."""
+    notes = Notification.__table__
+    with engine.connect() as conn:
+        return [n for _u, _url, n in conn.execute(
+            sa.select(notes.c.user_id, notes.c.url, sa.func.count())
+            .where(notes.c.user_id.in_(user_ids), notes.c.kind == "reminder_event")
+            .group_by(notes.c.user_id, notes.c.url)
+        )]
+
+
+@pytest.mark.parametrize("wait", [True, False], ids=["after-reading", "as-they-come"])
+def test_three_ticks_at_once_send_each_reminder_exactly_once(app, dbengine, monkeypatch, wait):
+    """20 rounds of three ticks started together: every attendee gets every reminder once.
+    "after-reading": all three have read the same rows due before any claims them (the guarded
+    claim alone decides); "as-they-come": the ticks simply run at the same moment."""
+    for _round in range(20):
+        user_ids, event_ids = _setup(dbengine, events=5)
+        try:
+            sent, errors = _ticks_at_once(app, monkeypatch, 3, wait=wait)
+            assert not errors, errors
+            per_reminder = _notices_per_reminder(dbengine, user_ids)
+            assert sorted(per_reminder) == [1] * (2 * 5), f"round {_round}: {per_reminder}"
+            assert sum(sent) == 2 * 5
+        finally:
+            _cleanup(dbengine, user_ids, event_ids)
 
 
 def test_a_tick_commits_its_notices_and_moves_each_reminder_on(app, dbengine):
