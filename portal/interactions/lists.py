@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import BooleanClauseList
 import models.search as search
 from models.clients import INTERACTION_KINDS, Contact, Interaction, Organization
 from portal.core.i18n import _
-from portal.core.parsing import parse_int
+from portal.core.parsing import parse_date, parse_int
 from portal.interactions.day import DAY_GROUPS, day_bounds
 from portal.security.filters import sql_filter
 
@@ -34,10 +34,8 @@ PICK_LIMIT = 12
 
 
 def _day(value) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
-        return None
+    """An ISO date within the years a list can hold (1900-2200), else no filter."""
+    return parse_date(value, formats=("%Y-%m-%d",))
 
 
 def _kinds(value) -> str:

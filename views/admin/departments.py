@@ -16,6 +16,7 @@ from models.people import Department, Membership, User, digits, fold
 from models.roles import LocalRoleGrant, Role, RoleGrant
 from portal.audit.log import history_for
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
 from portal.people.rules import department_move_problem, set_departments
 from portal.resources import AdminDepartments
 from portal.security.default_roles import grant_auto_roles
@@ -189,7 +190,8 @@ class DepartmentForm(FormView):
     def _lookup(self, model, value: str):
         if not value:
             return None
-        row = self.request.dbsession.get(model, int(value)) if value.isdigit() else None
+        key = parse_int(value)
+        row = self.request.dbsession.get(model, key) if key is not None else None
         return row
 
     def apply(self, dept: Department, appstruct: dict) -> None:
@@ -225,7 +227,7 @@ class DepartmentAdd(DepartmentForm):
 
     def appstruct(self) -> dict:
         parent = self.request.GET.get("parent", "")
-        return {"parent": parent if parent.isdigit() else "", "block_local_roles": False}
+        return {"parent": parent if parse_int(parent) is not None else "", "block_local_roles": False}
 
     def save(self, appstruct: dict) -> str:
         dept = Department(name="")

@@ -17,6 +17,7 @@ from models.people import Department, LoginAttempt, Membership, User
 from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.audit.log import history_for
 from portal.core.i18n import LANGUAGES, _, timezone_choices
+from portal.core.parsing import parse_int
 from portal.people.rules import UserProblem, create_user, history_tables, set_departments, user_field_problems
 from portal.resources import AdminUsers
 from portal.security.login import hash_password, password_problem
@@ -79,7 +80,7 @@ def user_list(request):
     sort = params.get("sort", "name")
     sort = sort if sort in SORTS else "name"
     dept_id = params.get("dept", "")
-    dept_id = int(dept_id) if dept_id.isdigit() else None
+    dept_id = parse_int(dept_id)
 
     where = []
     search = people_search_clause(q)
@@ -95,7 +96,7 @@ def user_list(request):
     total = db.scalar(sa.select(sa.func.count()).select_from(User).where(*where))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = params.get("page", "1")
-    page = min(max(int(page), 1), pages) if page.isdigit() else 1
+    page = min(max(parse_int(page) or 1, 1), pages)
     users = list(db.scalars(
         sa.select(User).where(*where).order_by(*SORTS[sort])
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
@@ -230,7 +231,7 @@ class UserForm(FormView):
     template = "admin/users/form.jinja2"
 
     def departments(self, appstruct) -> list[Department]:
-        ids = [int(i) for i in appstruct["departments"] if str(i).isdigit()]
+        ids = [n for n in (parse_int(str(i)) for i in appstruct["departments"]) if n is not None]
         found = list(self.request.dbsession.scalars(sa.select(Department).where(Department.id.in_(ids))))
         if len(found) != len(set(ids)):
             raise self.invalid({"departments": _("A chosen department no longer exists.")})

@@ -22,6 +22,7 @@ from portal.audit.log import (
 )
 from portal.audit.revert import RevertProblem, revert_transaction
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
 from portal.resources import Admin
 
 PER_PAGE = 25
@@ -29,7 +30,8 @@ PREVIEW_CHANGES = 8
 
 
 def _int(value, default: int | None = None) -> int | None:
-    return int(value) if value and str(value).isdigit() else default
+    number = parse_int(value)
+    return number if number is not None else default
 
 
 def _filters(request) -> dict:
@@ -37,7 +39,7 @@ def _filters(request) -> dict:
     author = request.GET.get("author", "")
     return {
         "table": table if table in AUDITED else "",
-        "author": author if author == "system" or author.isdigit() else "",
+        "author": author if author == "system" or parse_int(author) is not None else "",
         "row": _int(request.GET.get("row")) if table in AUDITED else None,
     }
 

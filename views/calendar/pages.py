@@ -47,11 +47,13 @@ def parse_window(request) -> tuple[dt.datetime, dt.datetime]:
         text = request.GET.get(name, "")[:25]
         try:
             value = dt.datetime.fromisoformat(text)
-        except ValueError:
+            if not 1900 <= value.year <= 2200:  # a calendar has nothing to show there
+                raise ValueError(text)
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=tz)
+            return value.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
             raise HTTPBadRequest(request.translate(_("Give the period as ISO dates."))) from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=tz)
-        return value.astimezone(dt.UTC)
 
     start, end = parse("start"), parse("end")
     if end <= start or end - start > MAX_WINDOW:

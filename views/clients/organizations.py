@@ -102,7 +102,8 @@ def actions_for(providers, request, context) -> list[Action]:
 
 def page_number(request) -> int:
     value = request.GET.get("page", "1")
-    return max(1, int(value)) if value.isdigit() and len(value) < 7 else 1
+    number = parse_int(value)
+    return max(1, number) if number is not None and number < 10**6 else 1
 
 
 def manager_choices(dbsession, current: str = "") -> list[User]:

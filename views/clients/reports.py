@@ -25,6 +25,7 @@ from portal.clients.reports import (
 )
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS, KIND_LABELS
 from portal.core.i18n import _, format_date, local_today
+from portal.core.parsing import parse_int
 from portal.security.filters import best_scope
 
 MAX_DAYS = 366 * 5
@@ -46,7 +47,7 @@ def _date(value: str) -> dt.date | None:
 
 def _int(value) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return parse_int(value)
 
 
 def presets(today: dt.date) -> list[tuple[str, object, dt.date, dt.date]]:

@@ -11,6 +11,7 @@ from pyramid.view import view_config
 from models.meta import utcnow
 from models.notifications import Notification
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
 from portal.resources import Root
 from views.forms import id_field, read_form, schema_of, text_field
 from views.people.auth import safe_came_from
@@ -51,7 +52,7 @@ def inbox(request):
     total = db.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
     pages = max(1, ceil(total / PAGE_SIZE))
     page_param = request.GET.get("page", "")
-    page = min(max(int(page_param) if page_param.isdigit() and len(page_param) < 7 else 1, 1), pages)
+    page = min(max(parse_int(page_param) or 1, 1), pages)
     notes = db.scalars(
         stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)

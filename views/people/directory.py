@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from models.people import Department, Membership, User, digits, fold
 from portal.core.i18n import _, local_today
+from portal.core.parsing import parse_int
 from portal.resources import People
 from portal.security.filters import sql_filter
 from views.home import birthdays_between
@@ -121,7 +122,7 @@ def department_nodes(request, include_inactive: bool = False) -> list[DeptNode]:
 
 def _int_param(request, name: str) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return parse_int(value)
 
 
 @view_config(context=People, renderer="people/directory.jinja2", permission="view")
