@@ -13,6 +13,7 @@ from models.people import Membership, User
 from models.registry import Registry, registers
 from portal.core.i18n import _, local_today
 from portal.resources import Root
+from portal.security.filters import sql_filter
 
 
 @dataclass
@@ -35,14 +36,15 @@ def day_block(fn: Callable) -> Callable:
     return registers(DAY_BLOCKS, depth=2)(fn)
 
 
-def birthdays_between(dbsession, start: dt.date, days: int = 7) -> list[User]:
-    """Active people whose birthday falls within `days` days from `start` (year wraps)."""
+def birthdays_between(dbsession, start: dt.date, days: int = 7, visible=sa.true()) -> list[User]:
+    """Active people whose birthday falls within `days` days from `start` (year wraps), among
+    those `visible` (a SQL filter: the people the viewer may see in the directory)."""
     mds = []
     for i in range(days):
         day = start + dt.timedelta(days=i)
         mds.append(day.month * 100 + day.day)
     users = dbsession.scalars(
-        sa.select(User).where(User.birth_md.in_(mds), User.active).order_by(User.full_name)
+        sa.select(User).where(User.birth_md.in_(mds), User.active, visible).order_by(User.full_name)
     ).all()
     order = {md: i for i, md in enumerate(mds)}
     return sorted(users, key=lambda u: order[u.birth_md])
@@ -64,7 +66,8 @@ def my_day(request):
         "title": _("My day"),
         "greeting": greeting,
         "today": today,
-        "birthdays": birthdays_between(request.dbsession, today, 7),
+        "birthdays": birthdays_between(request.dbsession, today, 7,
+                                       visible=sql_filter(request, User, "view")),
         "notifications": notes,
         "departments": user.departments,
         "colleagues": colleagues(request.dbsession, user),

@@ -42,3 +42,26 @@ def test_areas_add_blocks_to_my_day(testapp, factory):
         assert "Позвонить в ООО «Ромашка»" in page.html.select_one("#calls-today").text
     finally:
         DAY_BLOCKS.remove("test.block")
+
+
+def test_my_day_names_only_the_birthdays_of_people_one_may_see(testapp, factory, dbsession):
+    """The directory's person.view rule holds on My day too: a role that sees only its own
+    department's people hears of no other department's birthdays."""
+    import datetime as dt
+
+    from models.roles import RoleGrant
+    from tests.functional.people.test_people import department_scoped_role, without_employee_role
+
+    narrow = department_scoped_role(dbsession, factory, "narrow")
+    mine, other = factory.department("Свой отдел"), factory.department("Чужой отдел")
+    without_employee_role(dbsession, mine, other)
+    me = factory.user("viewer", departments=[mine])
+    dbsession.add(RoleGrant(role=narrow, user=me))
+    today = dt.date.today()
+    factory.user("nearby", full_name="Коллега Свой", departments=[mine], birthday=today)
+    factory.user("faraway", full_name="Коллега Чужой", departments=[other], birthday=today)
+    dbsession.flush()
+    testapp.login(me.login)
+    page = testapp.get("/")
+    assert "Коллега Свой" in page.text
+    assert "Коллега Чужой" not in page.text
