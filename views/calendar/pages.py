@@ -19,6 +19,7 @@ from portal.calendar.events import Occurrence, busy_of, local_window, visible_ev
 from portal.calendar.resources import CalendarSection
 from portal.core.i18n import _, local_today, zone_named
 from portal.core.parsing import parse_int
+from portal.security.filters import sql_filter
 from views.home import DayBlock, day_block
 from views.people.directory import directory_query
 
@@ -239,11 +240,13 @@ def _team_department(request) -> Department | None:
 
 
 def team_members(request, dept: Department) -> list[User]:
+    """The department's active people that the viewer may see in the directory (person.view)."""
     return list(
         request.dbsession.scalars(
             sa.select(User)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.department_id == dept.id, User.active)
+            .where(Membership.department_id == dept.id, User.active,
+                   sql_filter(request, User, "view"))
             .order_by(User.full_name)
         )
     )

@@ -134,3 +134,26 @@ def test_a_private_event_of_a_colleague_blocks_their_time_as_busy_in_the_team_vi
     # Nor do their own calendars show it to the viewer.
     items = testapp.get(f"/calendar/events.json?{window}&src=mine").json
     assert items == []
+
+
+def test_the_team_view_lists_only_people_one_may_see_in_the_directory(testapp, factory, dbsession):
+    """person.view holds in the team view as in the directory: a role that sees only its own
+    department's people gets no other department's rows (nor their busy times)."""
+    from models.roles import RoleGrant, RolePermission
+    from tests.functional.people.test_people import department_scoped_role, without_employee_role
+
+    mine, other = factory.department("Свой"), factory.department("Чужой")
+    without_employee_role(dbsession, mine, other)
+    narrow = department_scoped_role(dbsession, factory, "narrow_team")
+    narrow.permissions.append(RolePermission(type="event", permission="view", scope="own"))
+    viewer = factory.user(departments=[mine])
+    dbsession.add(RoleGrant(role=narrow, user=viewer))
+    stranger = factory.user(departments=[other], full_name="Незнакомец")
+    neighbour = factory.user(departments=[mine], full_name="Сосед")
+    dbsession.flush()
+    testapp.login(viewer.login)
+    window = "start=2031-03-03T00:00:00&end=2031-03-10T00:00:00"
+    theirs = testapp.get(f"/calendar/team.json?{window}&dept={other.id}").json
+    ours = testapp.get(f"/calendar/team.json?{window}&dept={mine.id}").json
+    assert stranger.id not in [r["id"] for r in theirs["resources"]]
+    assert neighbour.id in [r["id"] for r in ours["resources"]]
