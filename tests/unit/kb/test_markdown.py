@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from portal.kb.markdown import MAX_BODY, headings, plain_text, render
+from portal.kb.markdown import MAX_BODY, headings, plain_text, render, sanitize
 
 # Every kind of injection we know of, written as an author could type it in Markdown.
 PAYLOADS = [
@@ -150,3 +150,20 @@ def test_enormous_input_renders_without_harm():
     assert time.perf_counter() - started < 5
     assert problems(html) == []
     assert "<script" not in html and "&lt;script&gt;" in html  # shown as text, never run
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_the_sanitizer_alone_removes_every_injection_from_raw_html(payload):
+    """The nh3 pass itself, on raw HTML as a snippet or a preview hands it over (Markdown would
+    have escaped it before nh3 saw it, so a test through `render` alone would not notice a
+    missing sanitizer)."""
+    html = sanitize(f"<p>Before</p>{payload}<p>After</p>")
+    assert problems(html) == [], (payload, html)
+    assert "Before" in html  # an unclosed payload may swallow what follows it, harmlessly
+
+
+def test_the_sanitizer_keeps_what_articles_may_hold():
+    html = sanitize('<h2>Title</h2><p><a href="https://example.com">link</a> <b>bold</b></p>'
+                    '<script>alert(1)</script><img src=x onerror=alert(1)>')
+    assert "<h2" in html and 'href="https://example.com"' in html and "<b>bold</b>" in html
+    assert "<script" not in html and "onerror" not in html
