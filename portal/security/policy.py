@@ -72,7 +72,8 @@ class SecurityPolicy:
         return identity.user.id if identity else None
 
     def permits(self, request, context, permission):
-        principals = principals_for(request.dbsession, self.identity(request), context)
+        principals = principals_for(request.dbsession, self.identity(request), context,
+                                    request.department_tree)
         return self.helper.permits(context, principals, permission)
 
     def remember(self, request, userid, **kw):
@@ -89,7 +90,8 @@ class SecurityPolicy:
 def check_access(request, user: User, context, permission: str):
     """Why `user` may or may not `permission` on `context`: Pyramid's ACLAllowed/ACLDenied."""
     identity = identity_for(request.dbsession, user, request.department_tree)
-    principals = principals_for(request.dbsession, identity if user.active else None, context)
+    principals = principals_for(request.dbsession, identity if user.active else None, context,
+                                request.department_tree)
     return ACLHelper().permits(context, principals, permission), principals
 
 

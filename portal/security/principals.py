@@ -4,7 +4,7 @@ department scope, ``role:R@user:<id>`` (scope own), and ``local:R`` for each loc
 them on the lineage of the object being checked."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from pyramid.authorization import Authenticated, Everyone
@@ -21,6 +21,8 @@ class Identity:
     roles: frozenset[str]
     department_ids: frozenset[int]
     dept_scope_ids: frozenset[int]
+    # (container type, id) -> local role names, read on first need (local_roles below).
+    local_grants: dict | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_admin(self) -> bool:
@@ -54,35 +56,54 @@ def identity_for(dbsession, user: User, tree: DepartmentTree | None = None) -> I
     return Identity(user, roles, dept_ids, frozenset(tree.with_descendants(dept_ids)))
 
 
-def local_role_containers(context) -> list[tuple[str, int]]:
-    """(container type, id) pairs whose local roles reach `context`, nearest first."""
+def local_role_containers(context, tree: DepartmentTree | None = None) -> list[tuple[str, int]]:
+    """(container type, id) pairs whose local roles reach `context`, nearest first.
+
+    A row that names its own containers (a KB folder, a person, a department) says so; any
+    other row with departments is reached by local roles on its departments and their parents
+    (up to one that blocks inheritance) — the same departments the SQL filter of lists counts
+    (portal/security/filters.py), so that what a list shows, the record opens."""
     for location in lineage(context):
         method = getattr(location, "local_role_containers", None)
         if method is not None:
             return method()
+        departments = getattr(location, "security_departments", None)
+        if departments is not None and tree is not None:
+            out: list[tuple[str, int]] = []
+            for department_id in departments():
+                for node in tree.local_lineage(department_id):
+                    if ("department", node) not in out:
+                        out.append(("department", node))
+            return out
     return []
 
 
 def local_roles(dbsession, identity: Identity, containers) -> set[str]:
+    """Names of the roles granted locally to the person (or their departments) on any of
+    `containers`. Their local grants are read once per identity (one request), then matched."""
     if not containers:
         return set()
-    holder = LocalRoleGrant.user_id == identity.user.id
-    if identity.department_ids:
-        holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
-    where = sa.or_(*[
-        sa.and_(LocalRoleGrant.container_type == t, LocalRoleGrant.container_id == i)
-        for t, i in containers
-    ])
-    return set(dbsession.scalars(
-        sa.select(Role.name).join(LocalRoleGrant, LocalRoleGrant.role_id == Role.id)
-        .where(where, holder)
-    ))
+    if identity.local_grants is None:
+        holder = LocalRoleGrant.user_id == identity.user.id
+        if identity.department_ids:
+            holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
+        grants: dict[tuple[str, int], set[str]] = {}
+        for container_type, container_id, role in dbsession.execute(
+                sa.select(LocalRoleGrant.container_type, LocalRoleGrant.container_id, Role.name)
+                .join(Role, LocalRoleGrant.role_id == Role.id).where(holder)):
+            grants.setdefault((container_type, container_id), set()).add(role)
+        identity.local_grants = grants
+    out: set[str] = set()
+    for container in containers:
+        out |= identity.local_grants.get(tuple(container), set())
+    return out
 
 
-def principals_for(dbsession, identity: Identity | None, context) -> set[str]:
+def principals_for(dbsession, identity: Identity | None, context,
+                   tree: DepartmentTree | None = None) -> set[str]:
     if identity is None:
         return {Everyone}
     out = identity.base_principals()
-    containers = local_role_containers(context) if context is not None else []
+    containers = local_role_containers(context, tree) if context is not None else []
     out.update(f"local:{r}" for r in local_roles(dbsession, identity, containers))
     return out
