@@ -62,20 +62,20 @@ def local_role_containers(context, tree: DepartmentTree | None = None) -> list[t
     A row that names its own containers (a KB folder, a person, a department) says so; any
     other row with departments is reached by local roles on its departments and their parents
     (up to one that blocks inheritance) — the same departments the SQL filter of lists counts
-    (portal/security/filters.py), so that what a list shows, the record opens."""
+    (portal/security/filters.py), so that what a list shows, the record opens — and, as
+    before, by whatever the containers above it name."""
+    out: list[tuple[str, int]] = []
     for location in lineage(context):
         method = getattr(location, "local_role_containers", None)
         if method is not None:
-            return method()
+            return out + [c for c in method() if c not in out]
         departments = getattr(location, "security_departments", None)
         if departments is not None and tree is not None:
-            out: list[tuple[str, int]] = []
             for department_id in departments():
                 for node in tree.local_lineage(department_id):
                     if ("department", node) not in out:
                         out.append(("department", node))
-            return out
-    return []
+    return out
 
 
 def local_roles(dbsession, identity: Identity, containers) -> set[str]:
