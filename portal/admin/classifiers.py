@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from models.clients import CLASSIFIER_LISTS, Classifier
 from models.errors import UserError
 from portal.clients.rules import classifier_usage
+from portal.core.forms import id_field
 from portal.core.i18n import _
-from portal.core.parsing import parse_int
 
 MAX_TITLE = 200
 ACTIONS = ("add", "rename", "toggle", "up", "down", "delete")
@@ -29,8 +29,7 @@ class ClassifierChange(colander.Schema):
     action = colander.SchemaNode(colander.String(), missing="",
                                  preparer=lambda v: v if v in ACTIONS else "")
     title = colander.SchemaNode(colander.String(), missing="", preparer=_squeeze)
-    id = colander.SchemaNode(colander.String(), missing=None,
-                             preparer=lambda v: v if v is colander.null else parse_int(v))
+    id = id_field("id")
 
 
 def entries(dbsession, list_name: str) -> list[Classifier]:

@@ -352,3 +352,32 @@ class IdList(colander.SchemaType):
             if number is not None and number not in out:
                 out.append(number)
         return out
+
+
+# --- the fields of small forms (one button, one picker) ---------------------------------------
+
+def id_field(name: str) -> colander.SchemaNode:
+    """The id of a row, posted by a button or a picker: a whole number, else None."""
+    return colander.SchemaNode(colander.String(), name=name, missing=None,
+                               preparer=lambda v: v if v is colander.null else parse_int(v))
+
+
+def text_field(name: str, max_length: int = 200) -> colander.SchemaNode:
+    """A short text, trimmed ("" when left out); longer than `max_length` is refused."""
+    return colander.SchemaNode(colander.String(), name=name, missing="",
+                               preparer=lambda v: v.strip() if isinstance(v, str) else v,
+                               validator=colander.Length(max=max_length))
+
+
+def flag_field(name: str) -> colander.SchemaNode:
+    """A check box or a "yes" button: "1", "on" or "true" is yes, anything else no."""
+    return colander.SchemaNode(colander.String(), name=name, missing=False,
+                               preparer=lambda v: v if v is colander.null else v in ("1", "on", "true"))
+
+
+def schema_of(*fields: colander.SchemaNode) -> colander.SchemaNode:
+    """A flat schema of these fields (for the small forms of one button or one picker)."""
+    schema = colander.SchemaNode(colander.Mapping())
+    for field in fields:
+        schema.add(field)
+    return schema

@@ -15,12 +15,13 @@ from sqlalchemy.orm import selectinload
 from models.people import Department, Membership, User, digits, fold
 from models.roles import LocalRoleGrant, Role, RoleGrant
 from portal.audit.log import history_for
+from portal.core.forms import id_field, schema_of, text_field
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.people.rules import department_move_problem, set_departments
 from portal.resources import AdminDepartments
 from portal.security.default_roles import grant_auto_roles
-from views.forms import CSRFSchema, FormView, id_field, read_form, schema_of, text_field
+from views.forms import CSRFSchema, FormView, read_form
 
 PICKER_LIMIT = 12
 

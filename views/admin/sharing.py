@@ -12,10 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from models.people import Department, Membership, User
 from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
+from portal.core.forms import flag_field, id_field, schema_of, text_field
 from portal.core.i18n import _
 from portal.resources import AdminDepartments
 from views.admin.departments import PICKER_LIMIT, department_tree, find_people, flatten
-from views.forms import flag_field, id_field, read_form, schema_of, text_field
+from views.forms import read_form
 
 # --- Sharing: global, inherited and local roles on a department ----------------------------------
 

@@ -10,10 +10,11 @@ from pyramid.view import view_config
 
 from models.meta import utcnow
 from models.notifications import Notification
+from portal.core.forms import id_field, schema_of, text_field
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.resources import Root
-from views.forms import id_field, read_form, schema_of, text_field
+from views.forms import read_form
 from views.people.auth import safe_came_from
 
 PAGE_SIZE = 30

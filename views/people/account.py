@@ -24,6 +24,7 @@ from models.notifications import (
     settings_for,
 )
 from models.people import ApiToken
+from portal.core.forms import id_field, schema_of
 from portal.core.i18n import LANGUAGES, _, timezone_choices
 from portal.notifications.preferences import (
     BIRTHDAY_CHOICES,
@@ -34,7 +35,7 @@ from portal.notifications.preferences import (
 from portal.people.rules import user_field_problems
 from portal.resources import Root
 from portal.security.sessions import current_row, end_sessions, open_sessions
-from views.forms import CSRFSchema, FormProblems, FormView, id_field, read_form, schema_of
+from views.forms import CSRFSchema, FormProblems, FormView, read_form
 
 TOKEN_NAME_MAX = ApiToken.__table__.c.name.type.length
 LANGUAGE_CHOICES = ("", *LANGUAGES)

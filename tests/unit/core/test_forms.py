@@ -7,9 +7,10 @@ from webob.multidict import MultiDict
 
 from models.people import User
 from portal.admin.classifiers import ClassifierChange
+from portal.core.forms import flag_field, id_field, schema_of, text_field
 from portal.notifications.preferences import preferences_schema
 from portal.security.login import hash_password, password_change_schema
-from views.forms import FormProblems, flag_field, id_field, read_form, schema_of, text_field
+from views.forms import FormProblems, read_form
 
 
 def post(**values) -> MultiDict:
