@@ -7,7 +7,7 @@ INI     ?= development.ini
 SCALE   ?= small
 STAMP   := .venv/.installed-$(shell cat setup.py | md5sum | cut -c1-8)
 
-.PHONY: serve test install assets i18n-extract i18n-update i18n-compile db bench clean
+.PHONY: serve test install assets i18n-extract i18n-update i18n-compile db bench load bench-kotti clean
 
 serve: install assets i18n-compile db
 	@echo ""
@@ -31,21 +31,27 @@ $(STAMP): setup.py
 	$(PIP) install -q -e ".[test]"
 	touch $(STAMP)
 
-# Front-end libraries from npm (package-lock.json), copied to static/vendor/ (not committed).
-assets: static/vendor/.built
+# Front-end libraries from npm (package-lock.json), copied to static/vendor/ (not committed), and
+# the one stylesheet every page loads, static/vendor/portal.bundle.css (static/build-css.mjs):
+# Bootstrap and its icons less the rules no page uses (PurgeCSS reads the templates, scripts and
+# Python code), the icon font cut to the icons left and shown with font-display: swap, then the
+# event calendar's CSS and static/css/*.css. Rebuilt when any file it reads changes.
+ASSET_SOURCES := $(shell find views portal models workflows config static/js static/css \
+  \( -name '*.jinja2' -o -name '*.py' -o -name '*.js' -o -name '*.yaml' -o -name '*.css' \) 2>/dev/null)
+
+assets: static/vendor/.built static/vendor/portal.bundle.css
 
 static/vendor/.built: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	rm -rf static/vendor && mkdir -p static/vendor/bootstrap/css static/vendor/bootstrap/js static/vendor/bootstrap-icons
-	cp node_modules/bootstrap/dist/css/bootstrap.min.css static/vendor/bootstrap/css/
+	npm ci --include=dev --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/bootstrap/js static/vendor/event-calendar
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js static/vendor/bootstrap/js/
-	cp node_modules/bootstrap-icons/font/bootstrap-icons.min.css static/vendor/bootstrap-icons/
-	cp -r node_modules/bootstrap-icons/font/fonts static/vendor/bootstrap-icons/
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/
-	mkdir -p static/vendor/event-calendar
-	cp node_modules/@event-calendar/build/dist/event-calendar.min.js node_modules/@event-calendar/build/dist/event-calendar.min.css static/vendor/event-calendar/
+	cp node_modules/@event-calendar/build/dist/event-calendar.min.js static/vendor/event-calendar/
 	touch static/vendor/.built
+
+static/vendor/portal.bundle.css: static/vendor/.built static/build-css.mjs $(ASSET_SOURCES)
+	node static/build-css.mjs
 
 # Translations: extract → update the catalogs → translate → compile.
 i18n-extract: install
@@ -68,5 +74,24 @@ db: install
 bench: install assets i18n-compile
 	$(PY) -m tests.bench.run --scale $(SCALE)
 
+# Throughput: the portal on loopback (SQLite one process; PostgreSQL two processes when it is
+# installed) under LOAD_USERS (20) locust users, 80 % reads / 20 % writes, for LOAD_SECONDS (60).
+# Ends with `load <backend> <n> req/s p50=<ms> p95=<ms> errors=<n>`. See tests/load/run.py.
+load: install assets i18n-compile
+	@$(PY) -c "import locust" 2>/dev/null || $(PIP) install -q -e ".[load]"
+	$(PY) -m tests.load.run
+
+# Our pages against Kotti 2.0.9's, interleaved, one waitress thread each; Kotti gets its own
+# virtualenv (KOTTI_VENV, default var/kotti-venv), made here when missing.
+# See tests/bench/kotti_side_by_side.py.
+bench-kotti: install assets i18n-compile
+	@kv=$${KOTTI_VENV:-var/kotti-venv}; \
+	if ! $$kv/bin/python -c "import kotti, waitress" 2>/dev/null; then \
+	  echo "Installing Kotti 2.0.9 into $$kv"; \
+	  python3 -m venv $$kv && $$kv/bin/pip install -q Kotti==2.0.9 "SQLAlchemy<1.5" \
+	    "SQLAlchemy-Utils<0.42" "zope.sqlalchemy<2" "alembic<1.14" || exit 1; \
+	fi
+	$(PY) -m tests.bench.kotti_side_by_side
+
 clean:
-	rm -rf .venv node_modules static/vendor var/*.sqlite*
+	rm -rf .venv node_modules static/vendor var/*.sqlite* var/load var/kotti var/kotti-venv

@@ -46,6 +46,11 @@ TESTS_REQUIRE = [
     "ruff==0.17.6",
 ]
 
+# `make load`: the load generator (tests/load/).
+LOAD_REQUIRE = [
+    "locust==2.47.0",
+]
+
 PACKAGES = [
     *find_packages(
         include=["portal", "portal.*", "models", "models.*", "views", "views.*", "workflows",
@@ -80,7 +85,7 @@ setup(
     zip_safe=False,
     python_requires=">=3.11",
     install_requires=REQUIRES,
-    extras_require={"test": TESTS_REQUIRE},
+    extras_require={"test": TESTS_REQUIRE, "load": LOAD_REQUIRE},
     entry_points={
         "paste.app_factory": ["main = portal:main"],
         "console_scripts": ["portal = portal.cli:main"],

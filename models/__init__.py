@@ -6,7 +6,7 @@ import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from models import booking, calendar, clients, kb, search, tasks  # noqa: F401  (area modules: they define their own models)
+from models import booking, calendar, clients, generations, kb, search, tasks  # noqa: F401  (area modules: they define their own models)
 from models.meta import Base  # noqa: F401  (make_versioned runs first)
 from models.notifications import Notification  # noqa: F401
 from models.people import ApiToken, Department, LoginAttempt, Membership, User  # noqa: F401
@@ -54,6 +54,10 @@ def includeme(config) -> None:
     config.include("pyramid_retry")
     # Each area's models put their kinds into the shared search index, which follows every flush.
     search.install_listeners()
+    # Roles and departments, read by every request, kept in memory per generation.
+    generations.install_listeners()
+    for model in (Role, RolePermission, Department):
+        generations.watch(model, generations.SECURITY)
     for area in ("models.clients", "models.calendar", "models.tasks"):
         config.include(area)
 

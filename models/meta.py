@@ -81,3 +81,15 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def in_first_of_each(id_column, parts) -> sa.ColumnElement[bool]:
+    """`id_column IN (the first n ids of each statement, UNION ALL)`: several short lists read
+    in one statement, each through its own index in its own order. `parts`: (a select of the id
+    column, ordered; n) pairs; a None statement or n of 0 is left out."""
+    subqueries = [stmt.limit(n).subquery() for stmt, n in parts if stmt is not None and n > 0]
+    if not subqueries:
+        return sa.false()
+    if len(subqueries) == 1:
+        return id_column.in_(sa.select(subqueries[0].c[0]))
+    return id_column.in_(sa.union_all(*(sa.select(sub.c[0]) for sub in subqueries)))

@@ -177,12 +177,15 @@ class Task(Base):
         return [self.department_id] if self.department_id else []
 
     def security_owners(self) -> list[int]:
-        """Everyone with an own-scope share in the task: author, assignee, watchers."""
-        return sorted(self.participant_ids())
+        """Everyone with an own-scope share in the task: its author and its assignee. Watching
+        grants nothing: a watcher sees the task only while a rule of their own lets them (were
+        it otherwise, anyone could show a task to anyone by adding or @mentioning them, and a
+        queue member who watched would keep it after someone else took it)."""
+        return sorted({self.author_id, *([self.assignee_id] if self.assignee_id else [])})
 
     def editor_ids(self) -> list[int]:
-        """Own-scope holders of `edit`: the author and the assignee (watchers only look)."""
-        return sorted({self.author_id, *([self.assignee_id] if self.assignee_id else [])})
+        """Own-scope holders of `edit`: the author and the assignee, as for `view`."""
+        return self.security_owners()
 
     @classmethod
     def sql_in_departments(cls, ids):
@@ -190,11 +193,8 @@ class Task(Base):
 
     @classmethod
     def sql_owned_by(cls, user_id: int):
-        return sa.or_(
-            cls.author_id == user_id,
-            cls.assignee_id == user_id,
-            cls.id.in_(sa.select(TaskWatcher.task_id).where(TaskWatcher.user_id == user_id)),
-        )
+        """`security_owners` as SQL: the author or the assignee (watchers are not owners)."""
+        return sa.or_(cls.author_id == user_id, cls.assignee_id == user_id)
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.title!r}>"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pyramid.config import Configurator
 
+from portal.core.assets import YEAR, ContentHashCacheBuster
 from portal.core.settings import resolve_env
 
 # The areas of the portal, each a package whose includeme registers what it offers.
@@ -22,13 +23,19 @@ def main(global_config, **settings):
         config.include("pyramid_jinja2")
         config.include("models")
         config.include("portal.core")
+        config.include("portal.core.retry")  # a lost database connection: 503, GET retried once
         config.include("portal.security")
         config.include("workflows")
         for area in AREAS:
             config.include(area)
         config.include("views")
-        config.add_static_view("static", STATIC_DIR, cache_max_age=3600)
-        config.add_static_view("deform_static", "deform:static", cache_max_age=3600)
+        # Static URLs carry their file's hash (templates: `static('css/portal.css')`), so a
+        # browser keeps each file a year and a changed file gets a new URL; bodies compressed.
+        config.include("portal.core.assets")
+        config.add_static_view("static", STATIC_DIR, cache_max_age=YEAR)
+        config.add_static_view("deform_static", "deform:static", cache_max_age=YEAR)
+        config.add_cache_buster(STATIC_DIR, ContentHashCacheBuster())
+        config.add_cache_buster("deform:static", ContentHashCacheBuster())
     app = config.make_wsgi_app()
     # The objects made at start-up (mappers, templates, catalogs: about 200,000) live as long as
     # the process; keeping them out of the collector's full passes removes pauses of 100+ ms

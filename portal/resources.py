@@ -6,8 +6,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
 from pyramid.traversal import find_root
+from sqlalchemy.orm import selectinload
 
-from models.people import Department, User
+from models.people import Department, Membership, User
 from models.registry import Registry, TypeRegistry
 from models.roles import Role
 from portal.core.i18n import _
@@ -70,15 +71,22 @@ class People(Container):
 
     def load(self, key):
         login = parse_key(key)
-        return self.request.dbsession.scalar(sa.select(User).where(User.login == login)) \
-            if login is not None else None
+        if login is None:
+            return None
+        # A person's page shows their departments: read with them.
+        return self.request.dbsession.scalar(
+            sa.select(User).where(User.login == login)
+            .options(selectinload(User.memberships).joinedload(Membership.department)))
 
 
-def load_by_id(request, model, key: str):
+def load_by_id(request, model, key: str, options=()):
     """The row of `model` whose id is `key` (ASCII digits within the id column's range), or
-    None: a malformed id ("²", "-1", twenty digits) names nothing, as a missing one does."""
+    None: a malformed id ("²", "-1", twenty digits) names nothing, as a missing one does.
+    `options`: loader options for what the row's pages show (joined in the same statement)."""
     number = parse_int(key) if key.strip() == key else None
-    return request.dbsession.get(model, number) if number is not None else None
+    if number is None:
+        return None
+    return request.dbsession.get(model, number, options=options)
 
 
 class AdminUsers(AdminOnly):

@@ -51,3 +51,16 @@ def add_security_headers(event: NewResponse) -> None:
     for name, value in security_headers(event.request.registry.settings or {}).items():
         if name not in response.headers:
             response.headers[name] = value
+
+
+def revalidated(request) -> None:
+    """The answer carries an ETag of its body and is asked for again each time
+    (`no-cache`): a browser (or a calendar program) that has it gets 304 Not Modified and no
+    body. For JSON the calendar pages poll and for the .ics feed."""
+    request.response.conditional_response = True
+    request.response.cache_control = "private, no-cache"
+
+    def tag(request, response) -> None:
+        if response.status_int == 200 and response.etag is None:
+            response.md5_etag()
+    request.add_response_callback(tag)

@@ -50,39 +50,51 @@ def birthdays_between(dbsession, start: dt.date, days: int = 7, visible=sa.true(
     return sorted(users, key=lambda u: order[u.birth_md])
 
 
+def people_of_the_week(request, start: dt.date, days: int = 7, colleagues_shown: int = 8
+                       ) -> tuple[list[User], list[User]]:
+    """(birthdays within `days` days from `start` among the people the viewer may see in the
+    directory; colleagues: active people of the viewer's departments), in one statement."""
+    identity = request.identity
+    mds = [(start + dt.timedelta(days=i)).month * 100 + (start + dt.timedelta(days=i)).day
+           for i in range(days)]
+    birthday = sa.and_(User.birth_md.in_(mds), sql_filter(request, User, "view"))
+    colleague = sa.and_(
+        User.id != identity.user.id,
+        User.id.in_(sa.select(Membership.user_id)
+                    .where(Membership.department_id.in_(sorted(identity.department_ids)))))
+    rows = request.dbsession.execute(
+        sa.select(User, birthday.label("birthday"), colleague.label("colleague"))
+        .where(User.active, sa.or_(birthday, colleague)).order_by(User.full_name, User.id)).all()
+    order = {md: i for i, md in enumerate(mds)}
+    birthdays = sorted((u for u, is_birthday, _c in rows if is_birthday),
+                       key=lambda u: order[u.birth_md])
+    return birthdays, [u for u, _b, is_colleague in rows if is_colleague][:colleagues_shown]
+
+
 @view_config(context=Root, renderer="home/index.jinja2", permission="view")
 def my_day(request):
-    user = request.identity.user
+    identity = request.identity
+    user = identity.user
     today = local_today(request)
-    notes = request.dbsession.scalars(
-        sa.select(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc()).limit(5)
-    ).all()
+    notes = []
+    if request.unread_notifications:
+        notes = request.dbsession.scalars(
+            sa.select(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+            .order_by(Notification.created_at.desc()).limit(5)
+        ).all()
     hour = dt.datetime.now(request.user_timezone).hour
     greeting = (_("Good morning") if 5 <= hour < 12 else _("Good afternoon") if hour < 18
                 else _("Good evening"))
+    birthdays, colleagues = people_of_the_week(request, today)
     return {
         "title": _("My day"),
         "greeting": greeting,
         "today": today,
-        "birthdays": birthdays_between(request.dbsession, today, 7,
-                                       visible=sql_filter(request, User, "view")),
+        "birthdays": birthdays,
         "notifications": notes,
-        "departments": user.departments,
-        "colleagues": colleagues(request.dbsession, user),
+        "departments": request.department_tree.named(identity.department_ids),
+        "colleagues": colleagues,
         "blocks": sorted((b for b in (fn(request) for fn in DAY_BLOCKS) if b is not None),
                          key=lambda b: b.order),
     }
-
-
-def colleagues(dbsession, user: User, limit: int = 8) -> list[User]:
-    """Active people of the user's own departments, for quick calls and e-mails."""
-    dept_ids = [m.department_id for m in user.memberships]
-    if not dept_ids:
-        return []
-    return list(dbsession.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.department_id.in_(dept_ids), User.id != user.id, User.active)
-        .distinct().order_by(User.full_name).limit(limit)
-    ))

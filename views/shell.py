@@ -9,8 +9,12 @@ from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 
 from models.notifications import Notification
+from portal import STATIC_DIR
 from portal.core.i18n import LANGUAGES, _, format_date, format_datetime
+from portal.security.sessions import PREAMBLE
 from views.workflow import workflow_panel
+
+UNREAD = "unread_notifications"
 
 
 @jinja2.pass_context
@@ -34,6 +38,13 @@ def _translate(ctx, value):
 
 
 @jinja2.pass_context
+def _static(ctx, path: str) -> str:
+    """The fingerprinted URL of a file under static/ (`static('js/portal.js')`) or of an asset
+    spec (`static('deform:static/css/form.css')`), cached by browsers for a year."""
+    return ctx["request"].static_url(path if ":" in path else f"{STATIC_DIR}/{path}")
+
+
+@jinja2.pass_context
 def _workflow_panel(ctx, obj):
     return workflow_panel(ctx["request"], obj)
 
@@ -42,10 +53,20 @@ def csrf_input(request) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % get_csrf_token(request)
 
 
+def unread_count_of(user_id):
+    """The person's unread notifications, as a column of the session's statement."""
+    return (sa.select(sa.func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .scalar_subquery())
+
+
 def unread_notifications(request) -> int:
     identity = request.identity
     if identity is None:
         return 0
+    known = request.preamble
+    if request.method == "GET" and known.get(UNREAD) is not None:
+        return known[UNREAD]  # read with the session, before this request changed anything
     return request.dbsession.scalar(
         sa.select(sa.func.count()).select_from(Notification)
         .where(Notification.user_id == identity.user.id, Notification.read_at.is_(None))
@@ -64,11 +85,13 @@ def add_globals(event):
 
 def includeme(config) -> None:
     config.add_request_method(unread_notifications, reify=True)
+    config.register(PREAMBLE, UNREAD, unread_count_of)
 
     def setup_env():
         env = config.get_jinja2_environment(".jinja2")
         env.filters.update(datetime=_datetime, date=_date, t=_translate)
         env.globals.update(csrf_input=csrf_input)
+        env.globals.update(static=_static)
         env.globals.update(workflow_panel=_workflow_panel)
 
     config.action(None, setup_env, order=999)

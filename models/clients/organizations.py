@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.clients.codes import month_day, name_key, normalize_phone
 from models.meta import Base, UTCDateTime, row_child, utcnow
@@ -363,6 +364,29 @@ class ImportantDate(_OwnedByOrganizationOrContact, Base):
         return value
 
 
+
+
+def load_contact_points(dbsession, owners: list[Organization | Contact]) -> None:
+    """Phones, e-mails, addresses and important dates of several records at once: one statement
+    per kind for all of them (a client card with its contact persons), set as loaded."""
+    orgs = {o.id: o for o in owners if isinstance(o, Organization)}
+    contacts = {c.id: c for c in owners if isinstance(c, Contact)}
+    if not orgs and not contacts:
+        return
+    for model, attr, order in ((Phone, "phones", Phone.sort_order),
+                               (Email, "emails", Email.sort_order),
+                               (Address, "addresses", Address.sort_order),
+                               (ImportantDate, "important_dates", ImportantDate.md)):
+        found: dict[tuple[str, int], list] = {}
+        rows = dbsession.scalars(sa.select(model).where(sa.or_(
+            model.organization_id.in_(sorted(orgs)), model.contact_id.in_(sorted(contacts))))
+            .order_by(order, model.id))
+        for row in rows:
+            key = ("o", row.organization_id) if row.organization_id else ("c", row.contact_id)
+            found.setdefault(key, []).append(row)
+        for key, owner in [*((("o", i), o) for i, o in orgs.items()),
+                           *((("c", i), c) for i, c in contacts.items())]:
+            set_committed_value(owner, attr, found.get(key, []))
 
 
 class ClientMerge(Base):

@@ -51,8 +51,9 @@ from portal.calendar.recurrence import (
     series_end,
     truncate_rule,
     utc_stamp,
+    within_years,
 )
-from portal.core.i18n import _, format_datetime
+from portal.core.i18n import _, format_datetime, zone_named
 from portal.resources import locate
 from portal.security.filters import sql_filter
 
@@ -114,7 +115,14 @@ def problems_for(
     problems: dict = {}
     if not data.title.strip():
         problems["title"] = _("Give the event a title.")
-    if data.end <= data.start:
+    for name, value in (("start", data.start), ("end", data.end)):
+        try:
+            within_years(_wall_time(value, data.timezone), name)
+        except CalendarProblem as problem:
+            problems[name] = problem.message
+    if "start" in problems or "end" in problems:
+        pass  # times out of the calendar's years are neither compared nor expanded
+    elif data.end <= data.start:
         problems["end"] = _("The end must be after the start.")
     elif data.end - data.start > MAX_LENGTH:
         problems["end"] = _("An event may last at most 62 days; use a repeating event instead.")
@@ -144,6 +152,14 @@ def problems_for(
         people = set(data.user_ids) | ({event.organizer_id} if event else {request.identity.user.id})
         warnings = person_conflicts(db, people, spans, exclude_ids, skip)
     return problems, warnings
+
+
+def _wall_time(value: dt.datetime, tzname: str) -> dt.datetime:
+    """`value` on the clocks of `tzname` (as UTC when that would leave the datetime range)."""
+    try:
+        return value.astimezone(zone_named(tzname))
+    except OverflowError:
+        return value
 
 
 def _notices(request) -> Notices:

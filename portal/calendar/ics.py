@@ -25,18 +25,22 @@ from sqlalchemy.orm import object_session, selectinload
 from models.calendar import CalendarFeed, Event, EventAttendee, EventRoom
 from models.errors import UserError
 from models.meta import utcnow
-from models.people import User
+from models.people import EMAIL_RE, User
 from models.registry import Registry, registers
 from portal.calendar.changes import EventInput, create_event, replace_event
 from portal.calendar.recurrence import (
     FREQUENCIES,
     MAX_COUNT,
+    MAX_YEARS,
+    YEARS,
     CalendarProblem,
     localize,
+    occurrence_starts,
     parse_stamp,
     series_end,
     utc_stamp,
 )
+from portal.core.forms import MULTI_LINE_KEEPS, without_controls
 from portal.core.i18n import _, zone_named
 
 PRODID = "-//Portal CRM//Calendar//EN"
@@ -225,6 +229,12 @@ def parse_calendar(data: bytes) -> icalendar.Calendar:
             )
         )
     try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        # RFC 5545 files are UTF-8; anything else would come in as mangled letters.
+        raise ImportRefused(_("The file is not in UTF-8 (or not a text file at all). Export it "
+                              "from the calendar program again as an .ics file.")) from None
+    try:
         cal = icalendar.Calendar.from_ical(data)
     except Exception:  # icalendar raises ValueError, but also others on broken input
         raise ImportRefused(_("This is not an iCalendar (.ics) file.")) from None
@@ -325,36 +335,247 @@ def _to_utc(value, default_tz: ZoneInfo) -> tuple[dt.datetime, str | None]:
     return start.astimezone(dt.UTC), None
 
 
-def _rule_of(component, start_utc: dt.datetime, tzname: str) -> tuple[str, bool]:
-    """(our RRULE text, whether an open series was bounded); raises CalendarProblem if unusable."""
+# The properties an event's times are read from. One the file has but that cannot be read (a
+# date that does not exist, such as 30 February, a number out of range) leaves that event out,
+# named, rather than guessed at.
+TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RECURRENCE-ID")
+# What reading a broken value can raise, from icalendar, dateutil or datetime.
+UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError)
+
+
+def _unreadable(name: str) -> CalendarProblem:
+    return CalendarProblem(
+        _("its ${property} could not be read", mapping={"property": name.upper()}), "file"
+    )
+
+
+def _out_of_years() -> CalendarProblem:
+    return CalendarProblem(
+        _("has a date outside the years ${first}–${last}", mapping={"first": YEARS[0], "last": YEARS[1]}),
+        "file",
+    )
+
+
+def _text(component, name: str, multi_line: bool = False) -> str:
+    """A text property without control characters (a NUL would stop PostgreSQL); the first
+    one when the file repeats it."""
+    value = component.get(name)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    text = str(value or "")
+    if multi_line:
+        return without_controls(text.replace("\r\n", "\n"), MULTI_LINE_KEEPS).strip()
+    return " ".join(without_controls(text).split())
+
+
+def _time_of(component, name: str) -> dt.date | dt.datetime:
+    """The date or date-time of a DTSTART-like property, in the calendar's years."""
+    try:
+        value = component.decoded(name)
+    except UNREADABLE:
+        raise _unreadable(name) from None
+    if isinstance(value, list) and value:
+        value = value[0]
+    if isinstance(value, icalendar.prop.vDDDTypes):
+        value = value.dt
+    if not isinstance(value, dt.date):  # a time alone, a period, text
+        raise _unreadable(name)
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise _out_of_years()
+    return value
+
+
+def _utc_of(value: dt.date | dt.datetime, default_tz: ZoneInfo) -> tuple[dt.datetime, str | None]:
+    """_to_utc, refusing a local time the clocks skip (CalendarProblem) and a time whose zone
+    takes it out of the datetime range."""
+    try:
+        return _to_utc(value, default_tz)
+    except UNREADABLE:
+        raise _out_of_years() from None
+
+
+def _rule_of(component, start_utc: dt.datetime, end_utc: dt.datetime, tzname: str) -> tuple[str, bool]:
+    """(our RRULE text, whether an open series was bounded); raises CalendarProblem if unusable:
+    a rule we do not offer, one that gives no date, or one that runs past MAX_YEARS."""
     recur = component.get("rrule")
     if recur is None:
         return "", False
     if isinstance(recur, list):
         recur = recur[0]
-    recur = dict(recur)
+    try:
+        recur = dict(recur)
+    except UNREADABLE:
+        raise _unreadable("RRULE") from None
+    unsupported = CalendarProblem(_("repeats in a way the portal does not support"), "rrule")
     freq = (recur.get("FREQ") or [""])[0]
     # Repeating within a day (by the hour, minute or second) would make thousands of
     # occurrences a day: not a calendar event, and costly to expand.
     if freq not in FREQUENCIES or set(recur) & {"BYHOUR", "BYMINUTE", "BYSECOND"}:
-        raise CalendarProblem(_("repeats in a way the portal does not support"), "rrule")
+        raise unsupported
+    interval = (recur.get("INTERVAL") or [1])[0]
+    if not isinstance(interval, int) or not 1 <= interval <= 366:
+        raise unsupported
+    local = start_utc.astimezone(zone_named(tzname))
+    latest = local.replace(year=local.year + MAX_YEARS, day=min(local.day, 28))
     bounded = False
     if "UNTIL" in recur:
         until = recur["UNTIL"][0]
         if isinstance(until, dt.datetime):
             until = until if until.tzinfo else until.replace(tzinfo=zone_named(tzname))
-        else:
+        elif isinstance(until, dt.date):
             until = dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=zone_named(tzname))
+        else:
+            raise _unreadable("RRULE")
+        if until > latest:
+            raise CalendarProblem(
+                _("repeats for more than ${years} years", mapping={"years": MAX_YEARS}), "rrule"
+            )
         recur["UNTIL"] = [until.astimezone(dt.UTC)]
     elif "COUNT" in recur:
-        recur["COUNT"] = [min(int(recur["COUNT"][0]), MAX_COUNT)]
+        count = recur["COUNT"][0]
+        if not isinstance(count, int) or count < 1:
+            raise unsupported
+        recur["COUNT"] = [min(count, MAX_COUNT)]
     else:
-        local = start_utc.astimezone(zone_named(tzname))
         end = local.replace(year=local.year + IMPORT_OPEN_SERIES_YEARS, day=min(local.day, 28))
         recur["UNTIL"] = [end.astimezone(dt.UTC)]
         bounded = True
     text = icalendar.vRecur(recur).to_ical().decode()
+    # Expanded once here, so that a rule dateutil cannot follow (BYMONTHDAY=45) or one that
+    # gives no date is named now, not met later by the calendar's pages.
+    try:
+        first = occurrence_starts(text, start_utc, tzname, limit=1)
+        last_end = series_end(text, start_utc, end_utc, tzname)
+    except UNREADABLE:
+        raise unsupported from None
+    if not first:
+        raise CalendarProblem(_("its repeat rule gives no date"), "rrule")
+    if last_end.year > YEARS[1]:
+        raise _out_of_years()
     return text, bounded
+
+
+@dataclass
+class _Read:
+    """One VEVENT as read from the file, before anything is stored."""
+
+    summary: str
+    uid: str | None
+    start: dt.datetime
+    end: dt.datetime
+    all_day: bool
+    tzname: str
+    cancelled: bool
+    recurrence_id: object = None  # the raw RECURRENCE-ID value, read against its series' zone
+    rule: str = ""
+    bounded: bool = False
+    exdates: list = field(default_factory=list)
+    guests: list = field(default_factory=list)
+    description: str = ""
+    location: str = ""
+
+
+def _read_event(comp, summary: str, me: User, default_tz: ZoneInfo) -> _Read:
+    """Everything the import needs from one VEVENT; CalendarProblem says why it cannot be."""
+    if comp.get("dtstart") is None:
+        raise CalendarProblem(_("has no start"), "start")
+    for name, _message in getattr(comp, "errors", []):
+        if name in TIME_PROPERTIES:
+            raise _unreadable(name)
+    start_value = _time_of(comp, "dtstart")
+    start, tzname = _utc_of(start_value, default_tz)
+    all_day = not isinstance(start_value, dt.datetime)
+    if comp.get("dtend") is not None:
+        end, _z = _utc_of(_time_of(comp, "dtend"), zone_named(tzname) if tzname else default_tz)
+    elif comp.get("duration") is not None:
+        try:
+            length = comp.decoded("duration")
+            end = start + length
+        except UNREADABLE:
+            raise _unreadable("DURATION") from None
+        if not isinstance(length, dt.timedelta):
+            raise _unreadable("DURATION")
+    else:
+        end = start + (dt.timedelta(days=1) if all_day else dt.timedelta(hours=1))
+    tzname = tzname or default_tz.key
+    if end < start:
+        raise CalendarProblem(_("ends before it starts"), "end")
+    if end == start:  # a moment (calendar programs write them): given the usual length
+        end = start + (dt.timedelta(days=1) if all_day else dt.timedelta(minutes=30))
+    read = _Read(
+        summary=summary,
+        uid=_text(comp, "uid")[:255] or None,
+        start=start,
+        end=end,
+        all_day=all_day,
+        tzname=tzname,
+        cancelled=_text(comp, "status").upper() == "CANCELLED",
+        recurrence_id=comp.get("recurrence-id"),
+        description=_text(comp, "description", multi_line=True),
+        location=_text(comp, "location"),
+    )
+    if read.cancelled or read.recurrence_id is not None:
+        return read
+    read.rule, read.bounded = _rule_of(comp, start, end, tzname)
+    exdate = comp.get("exdate")
+    for ex in exdate if isinstance(exdate, list) else [exdate] if exdate is not None else []:
+        for d in getattr(ex, "dts", []):
+            if not isinstance(d.dt, dt.date) or not YEARS[0] <= d.dt.year <= YEARS[1]:
+                raise _unreadable("EXDATE")
+            read.exdates.append(utc_stamp(_utc_of(d.dt, zone_named(tzname))[0]))
+    attendees = comp.get("attendee") or []
+    for att in attendees if isinstance(attendees, list) else [attendees]:
+        email = without_controls(str(att)).removeprefix("mailto:").removeprefix("MAILTO:").strip()
+        name = " ".join(without_controls(str(att.params.get("CN", ""))).split())[:200]
+        if EMAIL_RE.match(email) and len(email) <= 254 and email.lower() != (me.email or "").lower():
+            read.guests.append((name, email))
+    return read
+
+
+def _store_occurrence(db, me: User, read: _Read, master: Event) -> Event:
+    """A changed occurrence of a series imported just before (RECURRENCE-ID)."""
+    rid, _z = _utc_of(_time_of_value(read.recurrence_id), zone_named(master.timezone))
+    single = Event(
+        organizer_id=me.id,
+        ical_uid=master.ical_uid,
+        exdates=[],
+        series_id=master.id,
+        recurrence_id=rid,
+        title=read.summary[:200],
+        description=read.description,
+        location=read.location[:200],
+        start_at=read.start,
+        end_at=read.end,
+        series_end_at=read.end,
+        all_day=read.all_day,
+        timezone=read.tzname,
+        calendar=master.calendar,
+        department_id=master.department_id,
+        visibility=master.visibility,
+        reminder_minutes=master.reminder_minutes,
+    )
+    db.add(single)
+    for a in master.attendees:
+        single.attendees.append(
+            EventAttendee(
+                user_id=a.user_id,
+                guest_name=a.guest_name,
+                guest_email=a.guest_email,
+                answer=a.answer,
+            )
+        )
+    db.flush()
+    return single
+
+
+def _time_of_value(prop) -> dt.date | dt.datetime:
+    """The date or date-time a RECURRENCE-ID-like property holds, in the calendar's years."""
+    value = getattr(prop, "dt", prop)
+    if not isinstance(value, dt.date):
+        raise _unreadable("RECURRENCE-ID")
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise _out_of_years()
+    return value
 
 
 def import_ics(
@@ -367,7 +588,9 @@ def import_ics(
     """Import the events of an .ics file as events organized by the importing person.
 
     Events already imported (same UID, same organizer) are updated rather than doubled. People
-    named as attendees come in as outside guests: importing does not invite anyone.
+    named as attendees come in as outside guests: importing does not invite anyone. An event
+    that cannot be read or planned is left out, named in `skipped`; each event is stored in a
+    savepoint of its own, so that one left out leaves nothing of itself behind.
     """
     cal = parse_calendar(data)
     db = request.dbsession
@@ -379,121 +602,25 @@ def import_ics(
     # Series first, then their changed occurrences (RECURRENCE-ID).
     components.sort(key=lambda c: c.get("recurrence-id") is not None)
     for comp in components:
-        summary = str(comp.get("summary") or "").strip() or request.translate(_("(no title)"))
+        summary = _text(comp, "summary") or request.translate(_("(no title)"))
         try:
-            if comp.get("dtstart") is None:
-                raise CalendarProblem(_("has no start"), "start")
-            start_value = comp.decoded("dtstart")
-            start, tzname = _to_utc(start_value, default_tz)
-            all_day = not isinstance(start_value, dt.datetime)
-            if comp.get("dtend") is not None:
-                end, _z = _to_utc(comp.decoded("dtend"), zone_named(tzname) if tzname else default_tz)
-            elif comp.get("duration") is not None:
-                end = start + comp.decoded("duration")
-            else:
-                end = start + (dt.timedelta(days=1) if all_day else dt.timedelta(hours=1))
-            tzname = tzname or default_tz.key
-            if end <= start:
-                end = start + (dt.timedelta(days=1) if all_day else dt.timedelta(minutes=30))
-            uid = str(comp.get("uid") or "")[:255] or None
-            if str(comp.get("status") or "").upper() == "CANCELLED":
+            read = _read_event(comp, summary, me, default_tz)
+            if read.cancelled:
                 result.skipped.append(
                     request.translate(_("“${title}”: cancelled", mapping={"title": summary}))
                 )
                 continue
-            if comp.get("recurrence-id") is not None:
-                master = masters.get(uid or "")
-                if master is None:
-                    raise CalendarProblem(
-                        _("changes an occurrence of a series that is not in the file"), "rrule"
-                    )
-                rid, _z = _to_utc(comp.decoded("recurrence-id"), zone_named(master.timezone))
-                single = Event(
-                    organizer_id=me.id,
-                    ical_uid=master.ical_uid,
-                    exdates=[],
-                    series_id=master.id,
-                    recurrence_id=rid,
-                    title=summary[:200],
-                    description=str(comp.get("description") or ""),
-                    location=str(comp.get("location") or "")[:200],
-                    start_at=start,
-                    end_at=end,
-                    series_end_at=end,
-                    all_day=all_day,
-                    timezone=tzname,
-                    calendar=master.calendar,
-                    department_id=master.department_id,
-                    visibility=master.visibility,
-                    reminder_minutes=master.reminder_minutes,
-                )
-                db.add(single)
-                for a in master.attendees:
-                    single.attendees.append(
-                        EventAttendee(
-                            user_id=a.user_id,
-                            guest_name=a.guest_name,
-                            guest_email=a.guest_email,
-                            answer=a.answer,
+            with db.begin_nested():
+                if read.recurrence_id is not None:
+                    master = masters.get(read.uid or "")
+                    if master is None:
+                        raise CalendarProblem(
+                            _("changes an occurrence of a series that is not in the file"), "rrule"
                         )
-                    )
-                db.flush()
-                result.created += 1
-                continue
-            rule, bounded = _rule_of(comp, start, tzname)
-            exdates = []
-            for ex in (
-                comp.get("exdate")
-                if isinstance(comp.get("exdate"), list)
-                else [comp.get("exdate")]
-                if comp.get("exdate") is not None
-                else []
-            ):
-                for d in ex.dts:
-                    exdates.append(utc_stamp(_to_utc(d.dt, zone_named(tzname))[0]))
-            guests = []
-            attendees = comp.get("attendee") or []
-            for att in attendees if isinstance(attendees, list) else [attendees]:
-                email = str(att).removeprefix("mailto:").removeprefix("MAILTO:")[:254]
-                if email and email.lower() != (me.email or "").lower():
-                    guests.append((str(att.params.get("CN", ""))[:200], email))
-            data = EventInput(
-                title=summary,
-                start=start,
-                end=end,
-                all_day=all_day,
-                timezone=tzname,
-                description=str(comp.get("description") or ""),
-                location=str(comp.get("location") or ""),
-                calendar=calendar,
-                department_id=department_id,
-                visibility=visibility,
-                guests=guests,
-                rrule=rule,
-            )
-            existing = (
-                db.scalar(
-                    sa.select(Event).where(
-                        Event.ical_uid == uid, Event.organizer_id == me.id, Event.series_id.is_(None)
-                    )
-                )
-                if uid
-                else None
-            )
-            if existing is not None:
-                event = replace_event(db, existing, data, exdates)
-                result.updated += 1
-            else:
-                event = create_event(request, data, notify_people=False, uid=uid).event
-                if exdates:
-                    event.exdates = exdates
-                    event.series_end_at = series_end(
-                        event.rrule, event.start_at, event.end_at, event.timezone
-                    )
-                result.created += 1
-            result.bounded += bounded
-            if uid:
-                masters[uid] = event
+                    _store_occurrence(db, me, read, master)
+                    result.created += 1
+                    continue
+                event, created = _store_event(request, read, calendar, department_id, visibility)
         except CalendarProblem as problem:
             result.skipped.append(
                 request.translate(
@@ -503,4 +630,50 @@ def import_ics(
                     )
                 )
             )
+            continue
+        if created:
+            result.created += 1
+        else:
+            result.updated += 1
+        result.bounded += read.bounded
+        if read.uid:
+            masters[read.uid] = event
     return result
+
+
+def _store_event(request, read: _Read, calendar: str, department_id: int | None,
+                 visibility: str) -> tuple[Event, bool]:
+    """The event (a series, or a single one) of `read`, new or replacing the one imported
+    before under its UID: (event, whether it is new)."""
+    db = request.dbsession
+    me = request.identity.user
+    data = EventInput(
+        title=read.summary,
+        start=read.start,
+        end=read.end,
+        all_day=read.all_day,
+        timezone=read.tzname,
+        description=read.description,
+        location=read.location,
+        calendar=calendar,
+        department_id=department_id,
+        visibility=visibility,
+        guests=read.guests,
+        rrule=read.rule,
+    )
+    existing = (
+        db.scalar(
+            sa.select(Event).where(
+                Event.ical_uid == read.uid, Event.organizer_id == me.id, Event.series_id.is_(None)
+            )
+        )
+        if read.uid
+        else None
+    )
+    if existing is not None:
+        return replace_event(db, existing, data, read.exdates), False
+    event = create_event(request, data, notify_people=False, uid=read.uid).event
+    if read.exdates:
+        event.exdates = read.exdates
+        event.series_end_at = series_end(event.rrule, event.start_at, event.end_at, event.timezone)
+    return event, True

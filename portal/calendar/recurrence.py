@@ -79,6 +79,10 @@ NTH_WEEKDAY_WORDS = {
 MAX_COUNT = 1000
 MAX_YEARS = 10
 UTC = dt.UTC
+# The years an event may fall in (those the calendar's pages show; the same window as the
+# dates of every form, portal.core.parsing.parse_date): anything else is a typing slip or a
+# broken file, and years 1 and 9999 overflow on the way to UTC.
+YEARS = (1900, 2200)
 
 
 class CalendarProblem(UserError):
@@ -86,8 +90,20 @@ class CalendarProblem(UserError):
     rooms): `message` says why, `field` names the form field it concerns."""
 
 
+def within_years(value: dt.date, field: str = "start") -> None:
+    """Refuse a date or time outside YEARS (the field's message says which years)."""
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise CalendarProblem(
+            _("Choose a date between the years ${first} and ${last}.",
+              mapping={"first": YEARS[0], "last": YEARS[1]}),
+            field,
+        )
+
+
 def localize(naive: dt.datetime, tz: ZoneInfo, field: str = "start") -> dt.datetime:
-    """`naive` wall time in `tz` as an aware datetime; refuses a time the clocks skip (DST gap)."""
+    """`naive` wall time in `tz` as an aware datetime; refuses a time the clocks skip (DST gap)
+    and one outside YEARS."""
+    within_years(naive, field)
     aware = naive.replace(tzinfo=tz)
     back = aware.astimezone(UTC).astimezone(tz)
     if back.replace(tzinfo=None) != naive:
@@ -361,7 +377,38 @@ def occurrence_starts(
     before: dt.datetime | None = None,
     limit: int | None = None,
 ) -> list[dt.datetime]:
-    """UTC starts of the series (inclusive bounds, UTC), computed in the event's wall time."""
+    """UTC starts of the series (inclusive bounds, UTC), computed in the event's wall time.
+
+    Kept per series and window (`expanded`): My day, the week and the team view ask for the
+    same windows all day long, and a series that changes has another rule or start, so
+    another key."""
+    return list(expanded(rule, start_at, tzname, after, before, limit))
+
+
+EXPANSIONS_KEPT = 50_000
+
+
+@functools.lru_cache(maxsize=EXPANSIONS_KEPT)
+def expanded(
+    rule: str,
+    start_at: dt.datetime,
+    tzname: str,
+    after: dt.datetime | None,
+    before: dt.datetime | None,
+    limit: int | None,
+) -> tuple[dt.datetime, ...]:
+    """`occurrence_starts`, worked out once per process for each (series, window)."""
+    return tuple(_occurrence_starts(rule, start_at, tzname, after, before, limit))
+
+
+def _occurrence_starts(
+    rule: str,
+    start_at: dt.datetime,
+    tzname: str,
+    after: dt.datetime | None,
+    before: dt.datetime | None,
+    limit: int | None,
+) -> list[dt.datetime]:
     tz = zone_named(tzname)
     local_start = start_at.astimezone(tz)
     simple = _simple_rule(rule) if rule and after is not None and before is not None and not limit else None

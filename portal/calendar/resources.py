@@ -12,8 +12,9 @@ Rows loaded by a query (a window of the calendar, a client's timeline) are place
 from __future__ import annotations
 
 from pyramid.authorization import DENY_ALL, Allow, Authenticated
+from sqlalchemy.orm import joinedload, selectinload
 
-from models.calendar import Event, Room
+from models.calendar import Event, EventAttendee, EventRoom, Room
 from portal.core.parsing import parse_int
 from portal.resources import Container
 from portal.security.acl import ADMIN_ACE, container_acl
@@ -38,6 +39,12 @@ class Rooms(Container):
         return self.request.dbsession.get(Room, number) if number is not None else None
 
 
+# What an event's page shows besides its own columns, read with it.
+EVENT_LOADS = (joinedload(Event.organizer), joinedload(Event.department),
+               selectinload(Event.attendees).joinedload(EventAttendee.user),
+               selectinload(Event.bookings).joinedload(EventRoom.room))
+
+
 class CalendarSection(Container):
     """/calendar/{id}: events; /calendar/rooms: bookable rooms and equipment."""
 
@@ -48,7 +55,9 @@ class CalendarSection(Container):
 
     def load(self, key):
         number = _id(key)
-        return self.request.dbsession.get(Event, number) if number is not None else None
+        if number is None:
+            return None
+        return self.request.dbsession.get(Event, number, options=EVENT_LOADS)
 
 
 def place_event(request, event: Event) -> None:

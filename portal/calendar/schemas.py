@@ -35,6 +35,7 @@ from models.people import EMAIL_RE
 from portal.calendar.changes import EventInput, contact_guests
 from portal.calendar.recurrence import WEEKDAYS, CalendarProblem, Recurrence, localize, monthly_weekday
 from portal.calendar.security import calendar_choices
+from portal.core.forms import MULTI_LINE_KEEPS, max_length, without_controls
 from portal.core.i18n import _, timezone_choices, zone_named
 from portal.core.parsing import parse_int
 from portal.tasks.client_links import EVENT_LINK_KINDS
@@ -128,7 +129,8 @@ class Guests(colander.SchemaType):
 
     def deserialize(self, node, cstruct):
         out = []
-        for line in (cstruct if isinstance(cstruct, str) else "").splitlines():
+        text = without_controls(cstruct, MULTI_LINE_KEEPS) if isinstance(cstruct, str) else ""
+        for line in text.splitlines():
             line = line.strip()
             if not line:
                 continue
@@ -156,9 +158,19 @@ class CalendarChoice(colander.SchemaType):
         return value, None
 
 
-def _clip(limit: int):
-    """Longer text is cut to the column's length (the page's input holds no more)."""
-    return lambda value: value[:limit] if isinstance(value, str) else value
+def _one_line(value):
+    """Typed text on one line: control characters out (PostgreSQL refuses a NUL), blanks
+    squeezed; nothing left is nothing typed."""
+    if not isinstance(value, str):
+        return value
+    return " ".join(without_controls(value).split()) or colander.null
+
+
+def _lines(value):
+    """Long text: control characters out but for tabs and line ends, which are normalised."""
+    if not isinstance(value, str):
+        return value
+    return without_controls(value.replace("\r\n", "\n").replace("\r", "\n"), MULTI_LINE_KEEPS)
 
 
 def _node(typ, **kw) -> colander.SchemaNode:
@@ -175,6 +187,7 @@ class EventSchema(colander.MappingSchema):
 
     title = _node(
         Line(),
+        preparer=_one_line,
         missing_msg=_("Give the event a title."),
         validator=colander.Length(max=TITLE_MAX, max_err=_("At most ${max} characters, please.")),
     )
@@ -189,8 +202,9 @@ class EventSchema(colander.MappingSchema):
     start_time = _node(Line(), missing="", field="start")
     end_date = _node(IsoDate(), missing_msg=DATE_FORMAT, field="end")
     end_time = _node(Line(), missing="", field="end")
-    location = _node(Line(), missing="", preparer=_clip(LOCATION_MAX))
-    description = _node(Line(), missing="", preparer=_clip(DESCRIPTION_MAX))
+    # Longer text is refused with the limit in the message, never cut.
+    location = _node(Line(), missing="", preparer=_one_line, validator=max_length(LOCATION_MAX))
+    description = _node(Line(), missing="", preparer=_lines, validator=max_length(DESCRIPTION_MAX))
     visibility = _node(
         Line(), missing_msg=CHOOSE_VISIBILITY,
         validator=colander.OneOf(VISIBILITIES, msg_err=CHOOSE_VISIBILITY),

@@ -36,13 +36,18 @@ The includeme binds organizations' and contacts' ACL (the role matrix for their 
 responsible manager), their places in the tree and /clients/{id}/contacts.
 """
 
-from models.clients import Contact, Organization
+from functools import partial
+
+from models.clients import Classifier, Contact, Organization
+from models.generations import CLASSIFIERS, token_of, watch
 from models.meta import ROW_ACL, ROW_CHILDREN
 from portal.clients.reports import Reports
 from portal.clients.resources import Clients, organization_children, place_contact, place_organization
+from portal.clients.rules import REMINDER_DAYS, classifier_lists, setting_of
 from portal.core.i18n import _
 from portal.resources import LOCATORS, add_section
 from portal.security.acl import row_acl
+from portal.security.sessions import PREAMBLE
 
 
 def includeme(config) -> None:
@@ -57,5 +62,11 @@ def includeme(config) -> None:
     config.register(ROW_CHILDREN, Organization, organization_children)
     config.register(LOCATORS, Organization, place_organization)
     config.register(LOCATORS, Contact, place_contact)
+    # The admin-editable lists: in memory per generation, whose token comes with the session.
+    watch(Classifier, CLASSIFIERS)
+    config.add_request_method(classifier_lists, reify=True)
+    config.register(PREAMBLE, CLASSIFIERS, lambda user_id: token_of(CLASSIFIERS))
+    # My day shows the person's reminder setting: read with their session.
+    config.register(PREAMBLE, REMINDER_DAYS, partial(setting_of, key=REMINDER_DAYS))
     # Ticker jobs, timeline providers, feed providers and link types marked by decorators.
     config.scan("portal.clients", categories=("portal",))

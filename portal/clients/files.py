@@ -65,15 +65,24 @@ def files_of(dbsession, org: Organization, contact: Contact | None = None,
                                                 ClientFile.id.desc()).limit(limit)))
 
 
+def files_shown(request, org: Organization, contact: Contact | None = None) -> list[ClientFile]:
+    """`files_of` once per request: the files card and the timeline show the same rows."""
+    memo = request.environ.setdefault("portal.client_files", {})
+    key = (org.id, contact.id if contact is not None else None)
+    if key not in memo:
+        memo[key] = files_of(request.dbsession, org, contact)
+    return memo[key]
+
+
 def file_url(request, item: ClientFile) -> str:
     """/clients/{id}/@@file/{file id}/{name}: the name makes the saved file's name right."""
     return organization_url(request, item.organization, "@@file", str(item.id), item.filename)
 
 
 @timeline_provider("files")
-def files_timeline(request, target, *, planned: bool, limit: int) -> list[TimelineItem]:
+def files_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
     """Each file in the client's timeline at the moment it was attached."""
-    if planned:
+    if not past:
         return []
     if isinstance(target, Organization):
         org, contact = target, None
@@ -85,7 +94,7 @@ def files_timeline(request, target, *, planned: bool, limit: int) -> list[Timeli
         return []
     translate = request.localizer.translate
     out = []
-    for item in files_of(request.dbsession, org, contact, limit=limit):
+    for item in files_shown(request, org, contact)[:past]:
         detail = " · ".join(p for p in (
             translate(size_text(item.size)),
             item.contact.full_name if item.contact and contact is None else "") if p)

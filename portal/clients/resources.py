@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from pyramid.authorization import DENY_ALL, Allow
+from sqlalchemy.orm import joinedload
 
 from models.clients import Contact, Organization
 from models.roles import SCOPE_RANK
@@ -83,6 +84,12 @@ class ContactsSection(Container):
         return load_by_id(self.request, Contact, key)
 
 
+# What an organization's pages show of it besides its own columns, read with it.
+ORGANIZATION_LOADS = (joinedload(Organization.department), joinedload(Organization.manager),
+                      *(joinedload(getattr(Organization, name)) for name in
+                        ("industry", "region", "group", "category", "source")))
+
+
 class Clients(Container):
     """/clients: organizations by id, and the contacts section."""
 
@@ -92,7 +99,7 @@ class Clients(Container):
         return container_acl(self, "organization", ORGANIZATION_SECTION_PERMISSIONS)
 
     def load(self, key):
-        return load_by_id(self.request, Organization, key)
+        return load_by_id(self.request, Organization, key, ORGANIZATION_LOADS)
 
 
 def organization_children(org: Organization, key: str):

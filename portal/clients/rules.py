@@ -29,6 +29,7 @@ from models.clients import (
     name_key,
     normalize_phone,
 )
+from models.generations import CLASSIFIERS, GenerationCache, bump, token_of
 from models.people import EMAIL_RE, digits
 from portal.core.i18n import _
 
@@ -215,7 +216,59 @@ def seed_classifiers(bind, path: Path | None = None) -> int:
         bind.execute(sa.insert(table), rows)
         if isinstance(bind, sa.orm.Session):
             mark_changed(bind)  # a Core insert alone must still commit under pyramid_tm
+            bump(bind, CLASSIFIERS)  # a Core insert is not seen by the flush that bumps it
     return len(rows)
+
+
+@dataclass(frozen=True)
+class ClassifierEntry:
+    """An entry of an admin-editable list as pages show it (kept in memory, not a row)."""
+
+    id: int
+    list: str
+    code: str
+    title: str
+    sort_order: int
+    active: bool
+
+
+@dataclass
+class ClassifierLists:
+    """Every entry of every list, in order: `of(list)` offers the active ones, `title(id)`
+    names any (a retired entry still names the rows that use it)."""
+
+    by_list: dict[str, list[ClassifierEntry]]
+    by_id: dict[int, ClassifierEntry]
+
+    @classmethod
+    def load(cls, dbsession) -> ClassifierLists:
+        entries = [ClassifierEntry(*row) for row in dbsession.execute(sa.select(
+            Classifier.id, Classifier.list, Classifier.code, Classifier.title,
+            Classifier.sort_order, Classifier.active)
+            .order_by(Classifier.list, Classifier.sort_order, Classifier.title))]
+        by_list: dict[str, list[ClassifierEntry]] = {}
+        for entry in entries:
+            by_list.setdefault(entry.list, []).append(entry)
+        return cls(by_list, {entry.id: entry for entry in entries})
+
+    def of(self, list_name: str) -> list[ClassifierEntry]:
+        return [entry for entry in self.by_list.get(list_name, ()) if entry.active]
+
+    def title(self, entry_id: int | None) -> str:
+        entry = self.by_id.get(entry_id) if entry_id is not None else None
+        return entry.title if entry is not None else ""
+
+
+# Kept in memory per generation of the lists (models/generations.py).
+CLASSIFIER_LISTS_CACHE = GenerationCache(ClassifierLists.load)
+
+
+def classifier_lists(request) -> ClassifierLists:
+    """`request.classifier_lists`: the lists as this request's generation has them."""
+    known = request.preamble
+    if CLASSIFIERS not in known:
+        known[CLASSIFIERS] = request.dbsession.scalar(sa.select(token_of(CLASSIFIERS)))
+    return CLASSIFIER_LISTS_CACHE.get(request.dbsession, known[CLASSIFIERS])
 
 
 def classifiers(dbsession, list_name: str, *, keep_id: int | None = None) -> list[Classifier]:
@@ -246,6 +299,22 @@ def get_setting(dbsession, user_id: int, key: str, default: str | None = None) -
     return value
 
 
+def setting_of(user_id, key: str) -> sa.ScalarSelect:
+    """A person's setting, as a column to read with something else (the session's statement:
+    portal.security.sessions.PREAMBLE)."""
+    return (sa.select(UserSetting.value)
+            .where(UserSetting.user_id == user_id, UserSetting.key == key).scalar_subquery())
+
+
+def my_reminder_days(request) -> int:
+    """`reminder_days` of the request's person, read with their session when it could be."""
+    known = request.preamble
+    if request.method == "GET" and REMINDER_DAYS in known:
+        return reminder_days(request.dbsession, request.identity.user.id,
+                             known[REMINDER_DAYS] or SETTING_DEFAULTS[REMINDER_DAYS])
+    return reminder_days(request.dbsession, request.identity.user.id)
+
+
 def set_setting(dbsession, user_id: int, key: str, value: str) -> None:
     row = dbsession.scalar(sa.select(UserSetting).where(
         UserSetting.user_id == user_id, UserSetting.key == key))
@@ -255,9 +324,11 @@ def set_setting(dbsession, user_id: int, key: str, value: str) -> None:
         row.value = value
 
 
-def reminder_days(dbsession, user_id: int) -> int:
-    """How many days ahead the person wants birthdays and important dates reminded (0–60)."""
-    value = get_setting(dbsession, user_id, REMINDER_DAYS)
+def reminder_days(dbsession, user_id: int, value: str | None = None) -> int:
+    """How many days ahead the person wants birthdays and important dates reminded (0–60);
+    `value`: their setting when it was read already."""
+    if value is None:
+        value = get_setting(dbsession, user_id, REMINDER_DAYS)
     try:
         return max(0, min(60, int(value or 0)))
     except ValueError:

@@ -1,18 +1,21 @@
 """The client card's timeline: items collected from registered providers.
 
-Interactions (issue 3), tickets, deals and service jobs (later issues) each register a
-provider; the client card and the contact page show what they return, merged by time::
+Interactions (issue 3), tasks, events, files, and later tickets, deals and service jobs each
+register a provider; the client card and the contact page show what they return, merged by
+time. A provider is asked once per page for both halves, in one statement of its own::
 
-    from portal.clients.timeline import TimelineItem, timeline_provider
+    from portal.clients.timeline import TimelineItem, planned_and_past, timeline_provider
 
     @timeline_provider("interactions")
-    def interactions(request, target, *, planned, limit):
-        # target: an Organization or a Contact. planned=True: what is still to be done
-        # (next steps, oldest first); planned=False: what happened (newest first).
-        # Filter in SQL with portal.security.filters.sql_filter(request, Model, "view").
-        return [TimelineItem(...), ...]
+    def interactions(request, target, *, planned, past):
+        # target: an Organization or a Contact; planned / past: how many of each are wanted
+        # (what is still to be done, oldest first; what happened, newest first). Filter in SQL
+        # with portal.security.filters.sql_filter(request, Model, "view").
+        return [TimelineItem(..., planned=True), ..., TimelineItem(...), ...]
 
-A provider returns at most `limit` items; it may return [] when the user may see nothing.
+A provider returns at most `planned` planned items and `past` others; [] when the user may see
+nothing. Items carry their actions as data (`TimelineAction`), drawn by the card's macro in the
+same template pass.
 """
 from __future__ import annotations
 
@@ -20,8 +23,22 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import sqlalchemy as sa
+
 from models.clients import Contact, Organization
+from models.meta import in_first_of_each
 from models.registry import Registry, registers
+
+
+@dataclass(frozen=True)
+class TimelineAction:
+    """A button on a timeline item: a link, its icon, and whether its title shows as text."""
+
+    title: str
+    url: str
+    icon: str
+    css: str = "btn-light"
+    text: bool = True  # the title is written next to the icon (else it is the tooltip)
 
 
 @dataclass
@@ -40,8 +57,7 @@ class TimelineItem:
     color: str = ""  # a colour mark (models.clients.COLORS)
     planned: bool = False  # still to be done
     overdue: bool = False
-    # Extra HTML for the row (e.g. action buttons of the providing area), already escaped.
-    actions_html: str = ""
+    actions: list[TimelineAction] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
 
@@ -50,18 +66,41 @@ TIMELINE_PROVIDERS: Registry[TimelineProvider] = Registry("timeline providers")
 
 
 def timeline_provider(name: str) -> Callable[[TimelineProvider], TimelineProvider]:
-    """Register `fn(request, target, *, planned, limit) -> list[TimelineItem]` under `name`
+    """Register `fn(request, target, *, planned, past) -> list[TimelineItem]` under `name`
     (when its area's includeme scans the module)."""
     return registers(TIMELINE_PROVIDERS, name)
 
 
+def planned_and_past(id_column, planned: sa.Select | None, past: sa.Select | None,
+                     n_planned: int, n_past: int) -> sa.ColumnElement[bool]:
+    """Both halves of a timeline in one statement, each read through its own index in its own
+    order (`planned` and `past` select the id column, ordered)."""
+    return in_first_of_each(id_column, [(planned, n_planned), (past, n_past)])
+
+
+@dataclass
+class Timeline:
+    planned: list[TimelineItem]  # oldest first
+    past: list[TimelineItem]  # newest first
+
+
+def timelines(request, target: Organization | Contact, *, planned: int = 10,
+              past: int = 40) -> Timeline:
+    """Items of every provider for `target`, each provider asked once for both halves."""
+    todo: list[TimelineItem] = []
+    done: list[TimelineItem] = []
+    for name, provider in TIMELINE_PROVIDERS.items():
+        for item in provider(request, target, planned=planned, past=past) or ():
+            item.kind = item.kind or name
+            (todo if item.planned else done).append(item)
+    todo.sort(key=lambda i: i.at)
+    done.sort(key=lambda i: i.at, reverse=True)
+    return Timeline(todo[:planned], done[:past])
+
+
 def timeline_for(request, target: Organization | Contact, *, planned: bool = False,
                  limit: int = 30) -> list[TimelineItem]:
-    """Items of every provider for `target`: planned ones oldest first, the rest newest first."""
-    items: list[TimelineItem] = []
-    for name, provider in TIMELINE_PROVIDERS.items():
-        for item in provider(request, target, planned=planned, limit=limit) or ():
-            item.kind = item.kind or name
-            items.append(item)
-    items.sort(key=lambda i: i.at, reverse=not planned)
-    return items[:limit]
+    """One half: planned items oldest first, or the rest newest first."""
+    both = timelines(request, target, planned=limit if planned else 0,
+                     past=0 if planned else limit)
+    return both.planned if planned else both.past

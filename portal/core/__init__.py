@@ -3,6 +3,8 @@ formatting in the user's language and time zone, reading forms through colander 
 what people type, e-mail (the outbox and the daily digest), the runner of portal tick's jobs, and
 the config.register directive through which areas offer what they have.
 
+- `assets.py`: What the browser downloads: gzip compression (a tween) and static URLs
+  fingerprinted by content, cached a year.
 - `forms.py`: The one way a form is read: through a colander schema, the way people expect of a
   form (every problem at once, next to its field, and what they typed shown again).
 - `i18n.py`: Translation: the `portal` domain, the locale negotiator and formatting in the user's
@@ -11,6 +13,8 @@ the config.register directive through which areas offer what they have.
   translated.
 - `mail.py`: E-mail: the outbox drained by `portal tick`, retried on failure, and the daily digest.
 - `parsing.py`: Reading what people type and what URLs carry: whole numbers, dates, local times.
+- `retry.py`: When the database is away: which errors say so, a 503, and one more try for requests
+  that only read.
 - `registry.py`: The `config.register` directive: areas offer what they have from their
   `includeme`.
 - `settings.py`: Settings helpers: values written as `env:NAME` in an ini file come from the

@@ -268,6 +268,9 @@ def make_demo(context) -> None:
                     created_at=t.created_at + dt.timedelta(hours=2 + 3 * i),
                 )
             )
+            # As add_comment does, a mention makes a watcher only of someone who may see the
+            # task already (watching grants nothing): Orlova sees the audit task in her
+            # department's queue, the director sees every task.
             for mention in ("orlova", "director"):
                 if f"@{mention}" in body and users[mention].id not in t.participant_ids():
                     t.watchers.append(TaskWatcher(user_id=users[mention].id))

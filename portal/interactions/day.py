@@ -6,14 +6,15 @@ counters share. The page is views/interactions/day.py.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pyramid.i18n import TranslationString
 from sqlalchemy.orm import joinedload
 
-from models.clients import Contact, Interaction, Organization
+from models.clients import Interaction, InteractionAttempt, Phone
 from models.meta import utcnow
 from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS
@@ -46,6 +47,7 @@ class DayGroup:
     items: list[Interaction]
     total: int
     overdue: int
+    facts: dict = field(default_factory=dict)  # {interaction id: DayFacts}
 
 
 def local_day_bounds(zone: ZoneInfo, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -80,16 +82,31 @@ def sees_own(request) -> bool:
             Interaction.security_type, "view"))
 
 
+@dataclass(frozen=True)
+class DayFacts:
+    """What a row of the block shows beyond the interaction: the number to dial and today's
+    call attempts ("outcome,outcome,..."), read as columns of the rows' statement."""
+
+    phone: str
+    attempts: dict[str, int]
+
+
+def first_phone(owner_column, owner_id) -> sa.ScalarSelect:
+    return (sa.select(Phone.number).where(owner_column == owner_id)
+            .order_by(Phone.sort_order, Phone.id).limit(1).scalar_subquery())
+
+
 def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None = None,
            per_group: int = 10) -> list[DayGroup]:
     """My interactions to do, planned before `end` (the end of today), not done; grouped by kind,
     oldest (most overdue) first.
 
-    Everything runs on the index (responsible_id, done_at, planned_at, kind), index-only: a
-    count; when more than a page, the counts by kind; then one walk in the index's own order
-    (planned_at, kind, id) that stops as soon as every group has its first rows. (Asking for
-    each group's first rows with `kind IN (...)` instead lets SQLite walk every open
-    interaction of everyone by time, ix_interactions_state_time, to avoid a sort.)
+    Everything runs on the index (responsible_id, done_at, planned_at, kind), index-only: the
+    counts by kind; when more than a page, one walk in the index's own order (planned_at, kind,
+    id) that stops as soon as every group has its first rows. (Asking for each group's first
+    rows with `kind IN (...)` instead lets SQLite walk every open interaction of everyone by
+    time, ix_interactions_state_time, to avoid a sort.) Then the rows, with their organization,
+    contact, the number to dial and today's call attempts, in one statement.
     """
     db = request.dbsession
     now = now or utcnow()
@@ -97,48 +114,57 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
             Interaction.planned_at < end]
     if user_id != request.identity.user.id or not sees_own(request):
         mine.append(sql_filter(request, Interaction, "view"))
-    total = db.scalar(sa.select(sa.func.count()).select_from(Interaction).where(*mine))
-    if not total:
-        return []
     group_of = {kind: spec.key for spec in DAY_GROUPS for kind in spec.kinds}
     counts: dict[str, tuple[int, int]] = {}
-    if total > per_group:
-        late_case = sa.func.sum(sa.case((Interaction.planned_at < now, 1), else_=0))
-        for kind, n, n_late in db.execute(
-                sa.select(Interaction.kind, sa.func.count(), late_case)
-                .where(*mine).group_by(Interaction.kind)):
-            key = group_of.get(kind, DAY_GROUPS[-1].key)
-            old = counts.get(key, (0, 0))
-            counts[key] = (old[0] + n, old[1] + int(n_late or 0))
-    wanted: dict[str, list[int]] = {}
-    missing = {key: min(n, per_group) for key, (n, _late) in counts.items()}
-    result = db.execute(
-        sa.select(Interaction.id, Interaction.kind, Interaction.planned_at).where(*mine)
+    late_case = sa.func.sum(sa.case((Interaction.planned_at < now, 1), else_=0))
+    for kind, n, n_late in db.execute(
+            sa.select(Interaction.kind, sa.func.count(), late_case)
+            .where(*mine).group_by(Interaction.kind)):
+        key = group_of.get(kind, DAY_GROUPS[-1].key)
+        old = counts.get(key, (0, 0))
+        counts[key] = (old[0] + n, old[1] + int(n_late or 0))
+    total = sum(n for n, _late in counts.values())
+    if not total:
+        return []
+    if total <= per_group:
+        chosen = sa.and_(*mine)
+    else:
+        missing = {key: min(n, per_group) for key, (n, _late) in counts.items()}
+        ids: list[int] = []
+        result = db.execute(
+            sa.select(Interaction.id, Interaction.kind).where(*mine)
+            .order_by(Interaction.planned_at, Interaction.kind, Interaction.id)
+            .execution_options(yield_per=100))
+        try:
+            for row in result:
+                key = group_of.get(row.kind, DAY_GROUPS[-1].key)
+                if missing.get(key):
+                    ids.append(row.id)
+                    missing[key] -= 1
+                    if not any(missing.values()):
+                        break
+        finally:
+            result.close()
+        chosen = Interaction.id.in_(ids)
+    since = today_start(request)
+    tried = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
+             .where(InteractionAttempt.interaction_id == Interaction.id,
+                    InteractionAttempt.at >= since).correlate(Interaction).scalar_subquery())
+    phone = sa.func.coalesce(first_phone(Phone.contact_id, Interaction.contact_id),
+                             first_phone(Phone.organization_id, Interaction.organization_id))
+    rows = db.execute(
+        sa.select(Interaction, phone, tried).where(chosen)
         .order_by(Interaction.planned_at, Interaction.kind, Interaction.id)
-        .execution_options(yield_per=100))
-    try:
-        for row in result:
-            key = group_of.get(row.kind, DAY_GROUPS[-1].key)
-            if total <= per_group:
-                wanted.setdefault(key, []).append(row.id)
-                n, n_late = counts.get(key, (0, 0))
-                counts[key] = (n + 1, n_late + (row.planned_at < now))
-                continue
-            if missing.get(key):
-                wanted.setdefault(key, []).append(row.id)
-                missing[key] -= 1
-                if not any(missing.values()):
-                    break
-    finally:
-        result.close()
-    ids = [i for group in wanted.values() for i in group]
-    rows = {i.id: i for i in db.scalars(
-        sa.select(Interaction).where(Interaction.id.in_(ids)).options(
-            joinedload(Interaction.organization).selectinload(Organization.phones),
-            joinedload(Interaction.contact).selectinload(Contact.phones),
-            joinedload(Interaction.author), joinedload(Interaction.parent)))}
-    return [DayGroup(spec.key, spec.title, spec.icon,
-                     [rows[i] for i in wanted[spec.key] if i in rows], *counts[spec.key])
+        .options(joinedload(Interaction.organization), joinedload(Interaction.contact),
+                 joinedload(Interaction.author), joinedload(Interaction.parent))).all()
+    wanted: dict[str, list[Interaction]] = {}
+    facts: dict[int, DayFacts] = {}
+    for item, number, outcomes in rows:
+        wanted.setdefault(group_of.get(item.kind, DAY_GROUPS[-1].key), []).append(item)
+        facts[item.id] = DayFacts(number or "", dict(Counter(outcomes.split(",")))
+                                  if outcomes else {})
+    return [DayGroup(spec.key, spec.title, spec.icon, wanted[spec.key], *counts[spec.key],
+                     facts=facts)
             for spec in DAY_GROUPS if spec.key in wanted]
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import joinedload, object_session, selectinload, undefer
 
 from models.kb import Article, KbFolder
 from models.meta import ROW_CHILDREN
@@ -37,6 +37,11 @@ class Kb(Container):
         return self.request.dbsession.get(KbFolder, folder_id) if folder_id is not None else None
 
 
+# What an article's page shows besides its columns, read with it (its text is deferred in lists).
+ARTICLE_LOADS = (undefer(Article.body_html), joinedload(Article.author),
+                 selectinload(Article.tag_rows))
+
+
 def folder_child(folder: KbFolder, key: str):
     """A folder's child in the tree: a sub-folder by its address, else an article of the folder
     by its address; KeyError (404) if there is neither."""
@@ -46,7 +51,8 @@ def folder_child(folder: KbFolder, key: str):
     if child_id is not None:
         obj = db.get(KbFolder, child_id)
     elif slug is not None:
-        obj = db.scalar(sa.select(Article).where(Article.folder_id == folder.id, Article.slug == slug))
+        obj = db.scalar(sa.select(Article).where(Article.folder_id == folder.id, Article.slug == slug)
+                        .options(*ARTICLE_LOADS))
     else:
         obj = None
     if obj is None:

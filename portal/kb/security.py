@@ -24,12 +24,14 @@ from pyramid.authorization import DENY_ALL, Allow
 from pyramid.traversal import find_root
 from sqlalchemy.orm import object_session
 
+from models.generations import KB_TREE, GenerationCache, token_of, watch
 from models.kb import FOLDER_CONTAINER, Article, KbFolder
 from models.meta import ROW_ACL, ROW_HOOKS
 from models.people import Membership, User
 from models.roles import SCOPE_RANK, LocalRoleGrant, Role, RoleGrant
 from portal.security.acl import ADMIN_ACE, row_acl
 from portal.security.principals import Identity
+from portal.security.sessions import PREAMBLE
 from workflows.article import ARTICLE
 
 # Folder permissions and the role-matrix cell each of them follows.
@@ -159,16 +161,24 @@ class KbTree:
                     yield from self.walk(fid, depth + 1, only, max_depth)
 
 
+# Kept in memory per generation of the folders (models/generations.py).
+TREES = GenerationCache(KbTree.load)
+
+
 def kb_tree(request) -> KbTree:
     """The request's folder tree (a reified request method; see `refresh_kb_tree`)."""
-    return KbTree.load(request.dbsession)
+    known = request.preamble
+    if KB_TREE not in known:
+        known[KB_TREE] = request.dbsession.scalar(sa.select(token_of(KB_TREE)))
+    return TREES.get(request.dbsession, known[KB_TREE])
 
 
 def refresh_kb_tree(request) -> KbTree:
-    """Forget the request's tree after folders were added, moved or renamed in it."""
-    request.__dict__.pop("kb_tree", None)
+    """Forget the request's tree after folders were added, moved or renamed in it: read again
+    as this transaction sees it now."""
     request.__dict__.pop("_kb_local", None)
     request.__dict__.pop("_kb_filters", None)
+    request.__dict__["kb_tree"] = KbTree.load(request.dbsession)
     return request.kb_tree
 
 
@@ -202,16 +212,21 @@ def local_roles_by_folder(request, identity: Identity) -> dict[int, set[str]]:
     key = identity.user.id
     if key in cache:
         return cache[key]
-    holder = LocalRoleGrant.user_id == identity.user.id
-    if identity.department_ids:
-        holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
     granted: dict[int, set[str]] = defaultdict(set)
-    for folder_id, role in request.dbsession.execute(
-        sa.select(LocalRoleGrant.container_id, Role.name)
-        .join(Role, Role.id == LocalRoleGrant.role_id)
-        .where(LocalRoleGrant.container_type == FOLDER_CONTAINER, holder)
-    ):
-        granted[folder_id].add(role)
+    if identity.local_grants is not None:  # read with the identity (portal/security/facts.py)
+        for (container_type, folder_id), roles in identity.local_grants.items():
+            if container_type == FOLDER_CONTAINER:
+                granted[folder_id] |= roles
+    else:
+        holder = LocalRoleGrant.user_id == identity.user.id
+        if identity.department_ids:
+            holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
+        for folder_id, role in request.dbsession.execute(
+            sa.select(LocalRoleGrant.container_id, Role.name)
+            .join(Role, Role.id == LocalRoleGrant.role_id)
+            .where(LocalRoleGrant.container_type == FOLDER_CONTAINER, holder)
+        ):
+            granted[folder_id].add(role)
     out = request.kb_tree.inherit_down(granted) if granted else {}
     cache[key] = out
     return out
@@ -374,6 +389,9 @@ def folder_holders(request, folder_id: int, type_name: str, permission: str) -> 
 def includeme(config) -> None:
     """Every request's folder tree; the knowledge base's rows' ACLs and local-role lineage."""
     config.add_request_method(kb_tree, "kb_tree", reify=True)
+    # The folder tree each request sees: its generation, read with the session.
+    watch(KbFolder, KB_TREE)
+    config.register(PREAMBLE, KB_TREE, lambda user_id: token_of(KB_TREE))
     config.register(ROW_ACL, KbFolder, folder_acl)
     config.register(ROW_ACL, Article, article_acl)
     config.register(ROW_HOOKS, KbFolder, {"local_role_containers": folder_local_roles})

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import colander
 import sqlalchemy as sa
 
+from models.generations import SECURITY, GenerationCache, token_of
 from models.people import Department
 from models.roles import SCOPES, Role, RolePermission
 from portal.core.i18n import _
@@ -45,22 +46,60 @@ class RoleMatrix:
         return self.by_permission.get((type_name, permission), [])
 
 
+@dataclass(frozen=True)
+class DepartmentName:
+    id: int
+    name: str
+
+
 @dataclass
 class DepartmentTree:
     parents: dict[int, int | None]
     blocked: set[int]
     children: dict[int, list[int]] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+    ordered: list[int] = field(default_factory=list)  # by sort order, then name
 
     @classmethod
     def load(cls, dbsession) -> DepartmentTree:
         rows = dbsession.execute(
-            sa.select(Department.id, Department.parent_id, Department.block_local_roles)
+            sa.select(Department.id, Department.parent_id, Department.block_local_roles,
+                      Department.name)
+            .order_by(Department.sort_order, Department.name, Department.id)
         ).all()
         children: dict = defaultdict(list)
-        for id_, parent_id, _blocked in rows:
+        for id_, parent_id, _blocked, _name in rows:
             if parent_id is not None:
                 children[parent_id].append(id_)
-        return cls({r[0]: r[1] for r in rows}, {r[0] for r in rows if r[2]}, dict(children))
+        return cls({r[0]: r[1] for r in rows}, {r[0] for r in rows if r[2]}, dict(children),
+                   {r[0]: r[3] for r in rows}, [r[0] for r in rows])
+
+    def walk(self) -> list[tuple[int, int]]:
+        """(id, depth) of every department, depth-first in the order the admin gave them."""
+        kids: dict[int | None, list[int]] = defaultdict(list)
+        for dept in self.ordered:
+            parent = self.parents.get(dept)
+            kids[parent if parent in self.parents else None].append(dept)
+        out: list[tuple[int, int]] = []
+        seen: set[int] = set()
+        stack = [(dept, 0) for dept in reversed(kids[None])]
+        while stack:
+            dept, depth = stack.pop()
+            if dept in seen:  # a cycle in bad data must not hang the page
+                continue
+            seen.add(dept)
+            out.append((dept, depth))
+            stack.extend((child, depth + 1) for child in reversed(kids.get(dept, ())))
+        return out
+
+    def choices(self) -> list[DepartmentName]:
+        """Every department, in the order the admin gave them (for a filter's choices)."""
+        return [DepartmentName(i, self.names[i]) for i in self.ordered]
+
+    def named(self, ids) -> list[DepartmentName]:
+        """The departments `ids` with their names, by name."""
+        return sorted((DepartmentName(i, self.names[i]) for i in ids if i in self.names),
+                      key=lambda d: d.name)
 
     def with_descendants(self, ids) -> set[int]:
         out, stack = set(), list(ids)
@@ -83,12 +122,25 @@ class DepartmentTree:
         return out
 
 
+# Kept in memory per generation of the roles and departments (models/generations.py).
+MATRICES = GenerationCache(RoleMatrix.load)
+TREES = GenerationCache(DepartmentTree.load)
+
+
+def security_token(request) -> str | None:
+    """The generation of roles and departments this request sees."""
+    known = request.preamble
+    if SECURITY not in known:
+        known[SECURITY] = request.dbsession.scalar(sa.select(token_of(SECURITY)))
+    return known[SECURITY]
+
+
 def role_matrix(request) -> RoleMatrix:
-    return RoleMatrix.load(request.dbsession)
+    return MATRICES.get(request.dbsession, security_token(request))
 
 
 def department_tree(request) -> DepartmentTree:
-    return DepartmentTree.load(request.dbsession)
+    return TREES.get(request.dbsession, security_token(request))
 
 
 # --- changing it from its page ---------------------------------------------------------------------

@@ -19,12 +19,19 @@ from pyramid.authorization import ACLHelper
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.request import RequestLocalCache
 
+from models.generations import SECURITY, token_of
 from models.meta import ROW_ACL, utcnow
 from models.people import ApiToken, Department, User
 from portal.security.acl import row_acl
+from portal.security.facts import identity_facts
 from portal.security.matrix import department_tree, role_matrix
 from portal.security.principals import Identity, identity_for, principals_for
-from portal.security.sessions import ServerSessionFactory, on_account_transitioned
+from portal.security.sessions import (
+    PREAMBLE,
+    ServerSessionFactory,
+    on_account_transitioned,
+    preamble,
+)
 from workflows.engine import Transitioned
 
 
@@ -39,7 +46,7 @@ class SecurityPolicy:
             return None
         request.dbsession.info["actor_id"] = user.id
         request.dbsession.info["remote_addr"] = (request.remote_addr or "")[:50]
-        return identity_for(request.dbsession, user, request.department_tree)
+        return identity_facts(request.dbsession, user, request.department_tree)
 
     def _user_from_session(self, request) -> User | None:
         # The session lives in its database row (portal/security/sessions.py): an ended or
@@ -102,8 +109,11 @@ def includeme(config) -> None:
     config.set_csrf_storage_policy(SessionCSRFStoragePolicy())
     config.set_default_csrf_options(require_csrf=True)
     config.set_security_policy(SecurityPolicy())
+    config.add_request_method(preamble, reify=True)
     config.add_request_method(role_matrix, reify=True)
     config.add_request_method(department_tree, reify=True)
+    # The roles and departments each request sees: their generation, read with the session.
+    config.register(PREAMBLE, SECURITY, lambda user_id: token_of(SECURITY))
     # People and departments: the role matrix as it is (their area is the administration's).
     config.register(ROW_ACL, User, row_acl)
     config.register(ROW_ACL, Department, row_acl)

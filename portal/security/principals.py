@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pyramid.authorization import Authenticated, Everyone
 from pyramid.location import lineage
 
-from models.people import Membership, User
+from models.people import Department, Membership, User
 from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.security.matrix import DepartmentTree
 
@@ -66,6 +66,14 @@ def local_role_containers(context, tree: DepartmentTree | None = None) -> list[t
     before, by whatever the containers above it name."""
     out: list[tuple[str, int]] = []
     for location in lineage(context):
+        if tree is not None and isinstance(location, (User, Department)):
+            # People and departments: their departments' lineage, from the request's tree
+            # (the rows' own walk up `parent` would read one department at a time).
+            ids = location.security_departments() if isinstance(location, User) \
+                else [location.id]
+            return out + [c for d in ids for c in (("department", n)
+                                                   for n in tree.local_lineage(d))
+                          if c not in out]
         method = getattr(location, "local_role_containers", None)
         if method is not None:
             return out + [c for c in method() if c not in out]

@@ -18,9 +18,15 @@ from sqlalchemy.orm import object_session
 from zope.interface import implementer
 
 from models.meta import utcnow
+from models.people import User
+from models.registry import Registry
 from models.sessions import WebSession
 
 COOKIE = "portal"
+# What every page needs besides who is logged in, read in the same statement as the session
+# (`request.preamble`): name -> fn(user id column) -> a scalar subquery. The areas offer theirs
+# from their includeme: the unread notifications count, the generations of cached data.
+PREAMBLE: Registry = Registry("session preamble")
 # "Last seen" is written at most this often, not on every request.
 TOUCH_EVERY = dt.timedelta(minutes=1)
 
@@ -38,12 +44,9 @@ class ServerSession(dict):
         self.created = (row.created_at if row is not None else utcnow()).timestamp()
         self._cookie_callback = False
         self._cookie: str | None = None
-        self.disabled = False
 
     # --- persistence ---------------------------------------------------------------------------
     def changed(self) -> None:
-        if self.disabled:
-            return
         if self.row is None:
             if not self or self.request.authorization is not None:
                 return  # empty, or an API client (Bearer token): nothing worth a row
@@ -158,24 +161,31 @@ class ServerSessionFactory:
 
     def __call__(self, request) -> ServerSession:
         secret = request.cookies.get(COOKIE)
-        try:
-            row = self.open_row(request.dbsession, secret) if secret else None
-        except sa.exc.DBAPIError:
-            # The database is away (the 503 page is being drawn): a session that keeps nothing.
-            session = ServerSession(request, self)
-            session.disabled = True
-            return session
+        row = self.open_row(request.dbsession, secret, preamble_of(request)) if secret else None
         session = ServerSession(request, self, row)
         if secret and row is None:
             session._set_cookie(None)  # ended or unknown: drop the stale cookie
         return session
 
-    def open_row(self, dbsession, secret: str) -> WebSession | None:
+    def open_row(self, dbsession, secret: str, preamble: dict | None = None) -> WebSession | None:
+        """The open session named by `secret` with its person, in one statement that also
+        reads the `PREAMBLE` columns into `preamble`."""
         now = utcnow()
-        row = dbsession.scalar(sa.select(WebSession).where(
-            WebSession.id_hash == WebSession.hash(secret), WebSession.ended_at.is_(None)))
-        if row is None:
+        names = PREAMBLE.names()
+        found = dbsession.execute(
+            sa.select(WebSession, User, *(PREAMBLE[name](WebSession.user_id).label(f"p{i}")
+                                          for i, name in enumerate(names)))
+            .outerjoin(User, User.id == WebSession.user_id)
+            .where(WebSession.id_hash == WebSession.hash(secret), WebSession.ended_at.is_(None))
+        ).first()
+        if found is None:
             return None
+        row = found[0]
+        # Held by the row, so that the identity map (which holds weakly) keeps the person for
+        # the security policy's `get` of this request.
+        row.person = found[1]
+        if preamble is not None:
+            preamble.update(zip(names, found[2:], strict=True))
         if (now - row.last_seen_at > dt.timedelta(seconds=self.timeout)
                 or now - row.created_at > dt.timedelta(seconds=self.max_age)):
             row.ended_at = now
@@ -183,6 +193,18 @@ class ServerSessionFactory:
         if now - row.last_seen_at > TOUCH_EVERY:
             row.last_seen_at = now
         return row
+
+
+def preamble_of(request) -> dict:
+    """What the session's statement read besides the session (empty until the session is
+    opened; a name missing from it is read by whoever needs it, on its own)."""
+    return request.environ.setdefault("portal.preamble", {})
+
+
+def preamble(request) -> dict:
+    """`request.preamble`: the session opened (if it was not), what its statement read."""
+    request.session  # noqa: B018  (opening the session reads the preamble)
+    return preamble_of(request)
 
 
 def purge_sessions(dbsession, settings: dict) -> None:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from babel import dates as babel_dates
 from markupsafe import Markup, escape
 
-from models.people import Department, User
+from models.people import User
 from models.tasks import Task, TaskComment
 from portal.core.i18n import _
 from portal.tasks.links import resolve_links
@@ -131,10 +131,8 @@ def activity(request, task: Task) -> list[Entry]:
         )
     }
     by_login = {u.login: u for u in users.values()}
-    depts = {
-        d.id: d.name
-        for d in db.scalars(sa.select(Department).where(Department.id.in_({i for i in dept_ids if i})))
-    }
+    names = request.department_tree.names
+    depts = {i: names[i] for i in dept_ids if i in names}
     resolved = resolve_links(request, [p for p in links if p[0]])
     out = []
     for row in rows:

@@ -17,7 +17,7 @@ from models.meta import utcnow
 from models.tasks import OPEN_STATES, Task
 from portal.calendar.security import details_clause
 from portal.clients.resources import contact_url, organization_url
-from portal.clients.timeline import TimelineItem, timeline_provider
+from portal.clients.timeline import TimelineItem, planned_and_past, timeline_provider
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.resources import locate
@@ -103,29 +103,31 @@ def _about(target):
 
 
 @timeline_provider("tasks")
-def tasks_timeline(request, target, *, planned: bool, limit: int) -> list[TimelineItem]:
-    """Tasks about the organization (or contact) that the user may see."""
+def tasks_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+    """Tasks about the organization (or contact) that the user may see: open ones by due date,
+    closed ones newest first, in one statement."""
     about, _event = _about(target)
     if about is None:
         return []
-    stmt = sa.select(Task).where(
+    mine = sa.select(Task.id).where(
         Task.link_type == about[0], Task.link_id == about[1], sql_filter(request, Task, "view")
     )
-    if planned:
-        stmt = stmt.where(Task.state.in_(OPEN_STATES)).order_by(
-            Task.due_at.is_(None), Task.due_at, Task.id
-        )
-    else:
-        stmt = stmt.where(Task.state.not_in(OPEN_STATES)).order_by(
-            sa.func.coalesce(Task.done_at, Task.updated_at).desc(), Task.id.desc()
-        )
+    to_do = mine.where(Task.state.in_(OPEN_STATES)).order_by(
+        Task.due_at.is_(None), Task.due_at, Task.id
+    )
+    closed = mine.where(Task.state.not_in(OPEN_STATES)).order_by(
+        sa.func.coalesce(Task.done_at, Task.updated_at).desc(), Task.id.desc()
+    )
     rows = request.dbsession.scalars(
-        stmt.options(joinedload(Task.assignee), joinedload(Task.department)).limit(limit)
+        sa.select(Task)
+        .where(planned_and_past(Task.id, to_do, closed, planned, past))
+        .options(joinedload(Task.assignee), joinedload(Task.department))
     ).all()
     translate = request.localizer.translate
     now = utcnow()
     out = []
     for task in rows:
+        is_planned = task.state in OPEN_STATES
         overdue = task.is_overdue(now)
         if task.state == "done":
             badge, css = _("Done"), "text-bg-success"
@@ -138,7 +140,7 @@ def tasks_timeline(request, target, *, planned: bool, limit: int) -> list[Timeli
         who = task.assignee.full_name if task.assignee else (task.department.name if task.department else "")
         out.append(
             TimelineItem(
-                at=(task.due_at or task.created_at) if planned else (task.done_at or task.updated_at),
+                at=(task.due_at or task.created_at) if is_planned else (task.done_at or task.updated_at),
                 title=translate(_("Task: ${title}", mapping={"title": task.title})),
                 url=request.application_url + f"/tasks/{task.id}",
                 kind="tasks",
@@ -146,7 +148,7 @@ def tasks_timeline(request, target, *, planned: bool, limit: int) -> list[Timeli
                 who=who,
                 badge=translate(badge),
                 badge_class=css,
-                planned=planned,
+                planned=is_planned,
                 overdue=overdue,
             )
         )
@@ -154,13 +156,14 @@ def tasks_timeline(request, target, *, planned: bool, limit: int) -> list[Timeli
 
 
 @timeline_provider("events")
-def events_timeline(request, target, *, planned: bool, limit: int) -> list[TimelineItem]:
-    """Events about the organization (or contact) whose details the user may see."""
+def events_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+    """Events about the organization (or contact) whose details the user may see: coming ones
+    first to last, past ones newest first, in one statement."""
     _task, about = _about(target)
     if about is None:
         return []
     now = utcnow()
-    stmt = sa.select(Event).where(
+    mine = sa.select(Event.id).where(
         Event.link_type == about[0],
         Event.link_id == about[1],
         Event.series_id.is_(None),
@@ -168,14 +171,17 @@ def events_timeline(request, target, *, planned: bool, limit: int) -> list[Timel
         sql_filter(request, Event, "view"),
         details_clause(request),
     )
-    if planned:
-        stmt = stmt.where(Event.series_end_at > now).order_by(Event.start_at, Event.id)
-    else:
-        stmt = stmt.where(Event.series_end_at <= now).order_by(Event.start_at.desc(), Event.id.desc())
-    rows = request.dbsession.scalars(stmt.options(joinedload(Event.organizer)).limit(limit)).all()
+    coming = mine.where(Event.series_end_at > now).order_by(Event.start_at, Event.id)
+    gone = mine.where(Event.series_end_at <= now).order_by(Event.start_at.desc(), Event.id.desc())
+    rows = request.dbsession.scalars(
+        sa.select(Event)
+        .where(planned_and_past(Event.id, coming, gone, planned, past))
+        .options(joinedload(Event.organizer))
+    ).all()
     translate = request.localizer.translate
     out = []
     for event in rows:
+        is_planned = event.series_end_at > now
         out.append(
             TimelineItem(
                 at=event.start_at,
@@ -185,9 +191,9 @@ def events_timeline(request, target, *, planned: bool, limit: int) -> list[Timel
                 icon="calendar-event",
                 detail=event.location or "",
                 who=event.organizer.full_name if event.organizer else "",
-                badge=translate(_("Planned") if planned else _("Past")),
-                badge_class="text-bg-info" if planned else "text-bg-secondary",
-                planned=planned,
+                badge=translate(_("Planned") if is_planned else _("Past")),
+                badge_class="text-bg-info" if is_planned else "text-bg-secondary",
+                planned=is_planned,
             )
         )
     return out

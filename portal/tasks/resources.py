@@ -10,9 +10,16 @@ The ACLs of tasks and series are portal/tasks/security.py's.
 
 from __future__ import annotations
 
-from models.tasks import Task, TaskRecurrence
+from sqlalchemy.orm import joinedload, selectinload
+
+from models.tasks import Task, TaskRecurrence, TaskWatcher
 from portal.resources import Container, load_by_id
 from portal.security.acl import container_acl
+
+# What a task's page shows besides its own columns, read with it (the lists read their own).
+TASK_LOADS = (joinedload(Task.author), joinedload(Task.assignee), joinedload(Task.department),
+              selectinload(Task.checklist), selectinload(Task.attachments),
+              selectinload(Task.watchers).joinedload(TaskWatcher.user))
 
 
 class Tasks(Container):
@@ -22,7 +29,7 @@ class Tasks(Container):
         return container_acl(self, "task", ("view", "add"))
 
     def load(self, key: str):
-        return load_by_id(self.request, Task, key)
+        return load_by_id(self.request, Task, key, TASK_LOADS)
 
 
 class DisciplineReport(Container):

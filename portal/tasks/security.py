@@ -4,8 +4,8 @@ may send a task.
 
 The role matrix applies as for any row (portal.security.acl.row_acl), with two differences:
 
-* own scope means, for `view`, the author, the assignee and the watchers; for `edit` and
-  `assign` only the author and the assignee (watchers follow a task, they do not change it);
+* own scope means the author and the assignee, for `view`, `edit` and `assign` alike (watching
+  grants nothing: a watcher hears of a task only while some rule lets them see it);
 * a task waiting in a department's queue may be seen and taken by every member of that
   department (`dept:<id>` principals): that is how a department receives work.
 

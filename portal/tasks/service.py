@@ -8,6 +8,13 @@ and the coming API call the same rules. Whether the actor may do it at all is th
 permission (portal/tasks/security.py computes it); where a rule also depends on what the actor
 may see or where they may send work (`check_target`, `check_link`), it takes their request.
 
+Following a task grants nothing: watchers and @mentioned people see a task only while a rule
+of their own lets them. So whoever is told about a task, beyond its author and assignee, is
+first checked against its ACL (`who_may_view`), and those functions take the request too: a
+watcher who can no longer see the task hears nothing of it, a person mentioned who cannot see
+it is not told (the author is, that they were not), and nobody is added as a watcher who
+could not open the task.
+
 Everything a user can get wrong raises `TaskProblem` (a models.errors.UserError) naming the
 field; the caller shows the message next to that field and nothing is stored.
 """
@@ -21,6 +28,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from pyramid.interfaces import IRootFactory
 
 from models.errors import ConflictError, UserError
 from models.meta import utcnow
@@ -38,6 +46,7 @@ from models.tasks import (
 )
 from portal.core.i18n import _
 from portal.core.parsing import local_instant, parse_int
+from portal.security.policy import check_access
 from portal.tasks.links import link_problem
 from portal.tasks.notify import When, tell
 from portal.tasks.security import may_send_to
@@ -155,6 +164,23 @@ def check_target(request, task: Task | None, target: Target) -> None:
     if task is None:
         raise TaskProblem(_("You may not send tasks there."), "assign_to")
     raise TaskProblem(_("You may reassign this task only within your departments."), "assign_to")
+
+
+# --- who may see it ------------------------------------------------------------------------------
+
+
+def who_may_view(request, task: Task, user_ids) -> set[int]:
+    """Those of `user_ids` who may view `task` now: each active person's principals against the
+    task's ACL, the very check that opening its page makes (portal.security.policy)."""
+    ids = {u for u in user_ids if u}
+    if not ids:
+        return set()
+    # The task as the tree holds it (the identity map's row, with its parent): its ACL needs it.
+    # A request that did not traverse (the tick's, a script's) gets its root from the factory.
+    root = getattr(request, "root", None) or request.registry.getUtility(IRootFactory)(request)
+    located = root["tasks"][str(task.id)]
+    users = request.dbsession.scalars(sa.select(User).where(User.id.in_(sorted(ids)), User.active))
+    return {user.id for user in users if check_access(request, user, located, "view")[0]}
 
 
 # --- due dates, reminders, titles, links: a task's fields ----------------------------------------
@@ -365,8 +391,9 @@ TRACKED = (
 )
 
 
-def update_task(dbsession, actor: User, task: Task, values: dict, *, registry) -> list[str]:
-    """Apply edited fields; log and tell what changed. Returns the names of changed fields."""
+def update_task(dbsession, actor: User, task: Task, values: dict, *, registry, request) -> list[str]:
+    """Apply edited fields; log and tell what changed (to the participants who may still see
+    the task). Returns the names of changed fields."""
     changed = []
     old = {name: getattr(task, name) for name in TRACKED}
     if "title" in values:
@@ -419,7 +446,7 @@ def update_task(dbsession, actor: User, task: Task, values: dict, *, registry) -
     tell(
         dbsession,
         registry,
-        task.participant_ids(),
+        who_may_view(request, task, task.participant_ids() - {actor.id}),
         "task_changed",
         _("Task changed: ${title}", mapping={"title": task.title}),
         _(
@@ -461,8 +488,9 @@ def new_target(task: Task, target: Target | None) -> Target | None:
     return target
 
 
-def assign(dbsession, actor: User, task: Task, target: Target, *, registry) -> bool:
-    """Send the task to another person or queue (the caller has checked `check_target`)."""
+def assign(dbsession, actor: User, task: Task, target: Target, *, registry, request) -> bool:
+    """Send the task to another person or queue (the caller has checked `check_target`); the
+    assignee before hears, and its author and watchers who may still see it."""
     new_user = target.user.id if target.user else None
     new_dept = target.department.id if target.department else None
     if task.assignee_id == new_user and task.department_id == new_dept:
@@ -481,7 +509,9 @@ def assign(dbsession, actor: User, task: Task, target: Target, *, registry) -> b
     )
     dbsession.flush()
     tell_assigned(dbsession, registry, task, actor_id=actor.id)
-    others = {task.author_id, *(w.user_id for w in task.watchers)}
+    others = who_may_view(request, task, {task.author_id, *(w.user_id for w in task.watchers)} - {actor.id})
+    # Whoever did it until now learns that it is no longer theirs, even when that ends their
+    # access: the task was theirs a moment ago, and they must not go on working on it.
     if previous_assignee:
         others.add(previous_assignee)
     others.discard(new_user)
@@ -503,12 +533,14 @@ def assign(dbsession, actor: User, task: Task, target: Target, *, registry) -> b
     return True
 
 
-def take(dbsession, actor: User, task: Task, *, registry) -> None:
+def take(dbsession, actor: User, task: Task, *, registry, request) -> None:
     """A member of the queue's department takes the task: it is theirs now, still open until
     they start it.
 
     Two members taking it at the same moment: one guarded UPDATE (still in the queue, still
     open) lets exactly one of them have it; the other is told that someone else took it.
+    Its author and watchers hear, those who may still see it (a member who only watched it
+    from the queue sees it no more).
     """
     if not task.in_queue or not task.is_open:
         raise AlreadyTaken(_("Someone has already taken this task."), "take")
@@ -531,7 +563,7 @@ def take(dbsession, actor: User, task: Task, *, registry) -> None:
     tell(
         dbsession,
         registry,
-        {task.author_id, *(w.user_id for w in task.watchers)},
+        who_may_view(request, task, {task.author_id, *(w.user_id for w in task.watchers)} - {actor.id}),
         "task_changed",
         _("Task taken: ${title}", mapping={"title": task.title}),
         _(
@@ -562,12 +594,24 @@ def release(dbsession, actor: User, task: Task, *, registry) -> None:
 # --- watchers, comments, mentions ------------------------------------------------------------
 
 
-def add_watcher(dbsession, actor: User, task: Task, user: User, *, registry) -> bool:
-    """`user` follows the task (added by `actor`, who may be themselves); False if they do."""
+def add_watcher(dbsession, actor: User, task: Task, user: User, *, registry, request) -> bool:
+    """`user` follows the task (added by `actor`, who may be themselves); False if they do.
+
+    Watching grants nothing, so only someone who may see the task can follow it; adding someone
+    else is for those who may edit the task (the page's permission)."""
     if not user.active:
         raise TaskProblem(_("${name} is deactivated.", mapping={"name": user.full_name}), "watcher")
     if any(w.user_id == user.id for w in task.watchers):
         return False
+    if user.id not in who_may_view(request, task, [user.id]):
+        raise TaskProblem(
+            _(
+                "${name} cannot see this task, so they cannot watch it. Assign it to them, or ask "
+                "whoever manages their access.",
+                mapping={"name": user.full_name},
+            ),
+            "watcher",
+        )
     task.watchers.append(TaskWatcher(user_id=user.id, user=user))
     if user.id != actor.id:
         dbsession.add(log_change(task, actor.id, {"event": "watcher", "user": user.id}))
@@ -602,11 +646,24 @@ def mentioned_users(dbsession, text: str) -> list[User]:
     logins = {m.lower() for m in MENTION_RE.findall(text or "")}
     if not logins:
         return []
-    return list(dbsession.scalars(sa.select(User).where(User.login.in_(sorted(logins)), User.active)))
+    stmt = sa.select(User).where(User.login.in_(sorted(logins)), User.active)
+    return list(dbsession.scalars(stmt.order_by(User.full_name, User.id)))
 
 
-def add_comment(dbsession, actor: User, task: Task, body: str, *, registry) -> TaskComment:
-    """A comment; people it @mentions start watching the task (so they can open it) and hear."""
+@dataclass(frozen=True)
+class Commented:
+    """What `add_comment` did: the comment, and the people it @mentioned who were not told
+    because they cannot see the task (their names are for its author, and nobody else)."""
+
+    comment: TaskComment
+    not_notified: list[User]
+
+
+def add_comment(dbsession, actor: User, task: Task, body: str, *, registry, request) -> Commented:
+    """A comment. The people it @mentions who may see the task hear and start watching it (as
+    in Jira or Bitrix24); those who may not are neither told nor added — a mention never shows
+    a task to anyone — and are returned so that the author learns who was not told. The other
+    participants who may still see the task hear of the new comment."""
     body = (body or "").strip()
     if not body:
         raise TaskProblem(_("Write something first."), "body")
@@ -615,17 +672,19 @@ def add_comment(dbsession, actor: User, task: Task, body: str, *, registry) -> T
     comment = TaskComment(task=task, author_id=actor.id, kind="comment", body=body)
     dbsession.add(comment)
     mentioned = [u for u in mentioned_users(dbsession, body) if u.id != actor.id]
-    for user in mentioned:
+    sees = who_may_view(request, task, {u.id for u in mentioned})
+    reached = [u for u in mentioned if u.id in sees]
+    for user in reached:
         if user.id not in task.participant_ids():
             task.watchers.append(TaskWatcher(user_id=user.id, user=user))
     task.updated_at = utcnow()
     dbsession.flush()
     snippet = body if len(body) <= 300 else body[:297] + "…"
-    mentioned_ids = {u.id for u in mentioned}
+    reached_ids = {u.id for u in reached}
     tell(
         dbsession,
         registry,
-        mentioned_ids,
+        reached_ids,
         "mention",
         _("${name} mentioned you: ${title}", mapping={"name": actor.full_name, "title": task.title}),
         snippet,
@@ -635,14 +694,14 @@ def add_comment(dbsession, actor: User, task: Task, body: str, *, registry) -> T
     tell(
         dbsession,
         registry,
-        task.participant_ids() - mentioned_ids,
+        who_may_view(request, task, task.participant_ids() - reached_ids - {actor.id}),
         "task_changed",
         _("New comment on ${title}", mapping={"title": task.title}),
         f"{actor.full_name}: {snippet}",
         task_url(task) + f"#comment-{comment.id}",
         exclude=actor.id,
     )
-    return comment
+    return Commented(comment, [u for u in mentioned if u.id not in sees])
 
 
 # --- the checklist and attachments ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from models.people import Department, User
 from models.tasks import OPEN_STATES, Task, schedule_notices
 from portal.core.i18n import _
 from portal.tasks.notify import tell, tell_session
-from portal.tasks.service import log_change, task_url, tell_assigned
+from portal.tasks.service import log_change, task_url, tell_assigned, who_may_view
 
 
 def on_transition(event) -> None:
@@ -44,7 +44,7 @@ def on_transition(event) -> None:
     tell(
         request.dbsession,
         request.registry,
-        task.participant_ids(),
+        who_may_view(request, task, task.participant_ids() - {actor.id if actor else None}),
         "task_changed",
         _("${title}: ${state}", mapping={"title": task.title, "state": state}),
         body,

@@ -100,9 +100,10 @@ def user_list(request):
     users = list(db.scalars(
         sa.select(User).where(*where).order_by(*SORTS[sort])
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-        .options(selectinload(User.memberships).selectinload(Membership.department))
+        .options(selectinload(User.memberships).joinedload(Membership.department))
     ))
     direct, via = roles_by_user(db, [u.id for u in users])
+    tree = request.department_tree
     counts = dict(db.execute(sa.select(User.state, sa.func.count()).group_by(User.state)).all())
 
     def url(**changes) -> str:
@@ -122,7 +123,8 @@ def user_list(request):
         "state": state,
         "sort": sort,
         "dept_id": dept_id,
-        "departments": department_options(db),
+        "departments": [(str(i), "\u00a0\u00a0\u00a0" * depth + tree.names[i])
+                        for i, depth in tree.walk()],
         "total": total,
         "page": page,
         "pages": pages,

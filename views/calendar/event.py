@@ -21,7 +21,7 @@ from portal.calendar.changes import (
     warning_text,
 )
 from portal.calendar.events import occurrence_of
-from portal.calendar.recurrence import CalendarProblem, Recurrence, localize, utc_stamp
+from portal.calendar.recurrence import CalendarProblem, Recurrence, localize, utc_stamp, within_years
 from portal.calendar.resources import CalendarSection
 from portal.core.i18n import _, zone_named
 from portal.tasks.client_links import contacts, event_link
@@ -173,7 +173,6 @@ def event_page(request):
         "mine": mine,
         "may_edit": may_edit,
         "show_answers": show_answers,
-        "history": visible_history(request, event, show_answers),
         "answer_labels": ANSWER_LABELS,
         "visibility_labels": VISIBILITY_LABELS,
         "link_labels": LINK_LABELS,
@@ -182,6 +181,21 @@ def event_page(request):
         "counts": {k: sum(1 for a in event.attendees if a.answer == k) for k in ANSWER_LABELS},
         "section": request.root["calendar"],
     }
+
+
+@view_config(context=Event, name="history-part", renderer="admin/audit/history_part.jinja2",
+             permission="view")
+def event_history_part(request):
+    """The event's latest changes, asked for when its page's history opens; others' answers
+    only for those who see the answers."""
+    event: Event = request.context
+    me = request.identity.user
+    show_answers = request.has_permission("edit", event) or me.id == event.organizer_id
+    history = visible_history(request, event, bool(show_answers), limit=HISTORY_SHOWN + 1)
+    return {"history": history[:HISTORY_SHOWN], "more_history": False, "history_url": None}
+
+
+HISTORY_SHOWN = 30
 
 
 def _contact_urls(request, event: Event) -> dict[int, str]:
@@ -247,8 +261,14 @@ def move(request):
     tz = request.user_timezone
     all_day = request.POST.get("allDay") in ("1", "true")
     try:
-        start = _wall(request.POST.get("start", ""), tz, all_day, zone_named(event.timezone), "start")
-        end = _wall(request.POST.get("end", ""), tz, all_day, zone_named(event.timezone), "end")
+        start = _sent_time(request.POST.get("start", ""), "start")
+        end = _sent_time(request.POST.get("end", ""), "end")
+    except CalendarProblem as problem:  # not a time, or not one the calendar can hold
+        request.response.status_int = 400
+        return {"ok": False, "message": t(problem.message)}
+    try:
+        start = _wall(start, tz, all_day, zone_named(event.timezone), "start")
+        end = _wall(end, tz, all_day, zone_named(event.timezone), "end")
         outcome = move_event(request, event, stamp, start, end, all_day)
     except CalendarProblem as problem:
         request.response.status_int = 409
@@ -262,12 +282,19 @@ def move(request):
     }
 
 
-def _wall(text: str, tz, all_day: bool, event_tz, field: str) -> dt.datetime:
-    """A wall time sent by the widget (the user's zone; all-day: a date in the event's zone)."""
+def _sent_time(text, field: str) -> dt.datetime:
+    """A wall time as the widget sends it (2031-03-03T10:00), within the calendar's years."""
     try:
         value = dt.datetime.fromisoformat(text.strip()[:19])
-    except ValueError:
+    except (AttributeError, TypeError, ValueError):  # not text (a file), or not a time
         raise CalendarProblem(_("The new time is not understood."), field) from None
+    within_years(value, field)
+    return value
+
+
+def _wall(value: dt.datetime, tz, all_day: bool, event_tz, field: str) -> dt.datetime:
+    """A wall time sent by the widget (the user's zone; all-day: a date in the event's zone)
+    in UTC; a time the clocks skip is refused."""
     if all_day:
         value = dt.datetime.combine(value.date(), dt.time())
         return localize(value, event_tz, field).astimezone(dt.UTC)

@@ -21,6 +21,7 @@ from portal.calendar.changes import EventInput
 from portal.calendar.recurrence import (
     NTH_WEEKDAY_WORDS,
     WEEKDAYS,
+    YEARS,
     Recurrence,
     monthly_choices,
 )
@@ -156,9 +157,11 @@ def _apply_preset(values: dict, preset: dict, tz) -> None:
 
     def parse(text):
         try:
-            return dt.datetime.fromisoformat(text[:19])
+            value = dt.datetime.fromisoformat(text[:19])
         except (TypeError, ValueError):
             return None
+        # Outside the calendar's years (and at the edge of datetime's): no preset at all.
+        return value if YEARS[0] <= value.year <= YEARS[1] else None
 
     # ?link_type=client&link_id=42 from "New event" on a client card.
     link_id = parse_int(preset.get("link_id", ""))

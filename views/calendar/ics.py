@@ -80,7 +80,10 @@ def feed(request):
     if user is None:
         raise HTTPNotFound()
     response = Response(body=feed_ics(request, user), content_type=ICS_TYPE, charset="utf-8")
+    # Calendar programs poll the feed: an unchanged one answers 304 with no body.
     response.cache_control = "private, max-age=300"
+    response.conditional_response = True
+    response.md5_etag()
     return response
 
 

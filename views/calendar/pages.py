@@ -20,6 +20,7 @@ from portal.calendar.resources import CalendarSection
 from portal.core.i18n import _, local_today, zone_named
 from portal.core.parsing import parse_int
 from portal.security.filters import sql_filter
+from views.headers import revalidated
 from views.home import DayBlock, day_block
 from views.people.directory import directory_query
 
@@ -138,7 +139,7 @@ def my_answers(request, event_ids) -> dict[int, str]:
 
 
 def my_department_ids(request) -> list[int]:
-    return sorted(m.department_id for m in request.identity.user.memberships)
+    return sorted(request.identity.department_ids)
 
 
 def sources_of(request) -> dict:
@@ -188,6 +189,7 @@ def calendar_page(request):
 
 @view_config(context=CalendarSection, name="events.json", renderer="json", permission="view")
 def events_json(request):
+    revalidated(request)
     ws, we = parse_window(request)
     src = sources_of(request)
     tz = request.user_timezone
@@ -255,6 +257,7 @@ def team_members(request, dept: Department) -> list[User]:
 @view_config(context=CalendarSection, name="team.json", renderer="json", permission="view")
 def team_json(request):
     """{resources: people of the department, events: their busy time (details where allowed)}."""
+    revalidated(request)
     ws, we = parse_window(request)
     dept = _team_department(request)
     if dept is None:

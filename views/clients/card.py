@@ -26,10 +26,11 @@ from models.clients import (
     ContactEmployment,
     Interaction,
     Organization,
+    load_contact_points,
 )
 from portal.audit.log import history_for
 from portal.clients.audit import FIELDS as AUDIT_FIELDS
-from portal.clients.files import file_url, files_of
+from portal.clients.files import file_url, files_shown
 from portal.clients.lists import (
     ContactFilter,
     OrganizationFilter,
@@ -60,7 +61,7 @@ from portal.clients.rules import (
     STAGE_LABELS,
 )
 from portal.clients.schemas import TERMS, merge_choices, move_schema
-from portal.clients.timeline import timeline_for
+from portal.clients.timeline import timelines
 from portal.core.forms import read
 from portal.core.i18n import _, format_date, local_today
 from portal.core.parsing import parse_int
@@ -144,24 +145,19 @@ def client_interactions_url(request, org, state: str = "all") -> str | None:
 
 @view_config(context=Organization, renderer="clients/card.jinja2", permission="view")
 def client_card(context, request):
+    """The client card. Its change history comes on demand (`@@history-part`)."""
     org = context
     db = request.dbsession
     contacts = list(db.scalars(
         sa.select(Contact).where(Contact.organization_id == org.id,
                                  sql_filter(request, Contact, "view"))
-        .options(selectinload(Contact.phones), selectinload(Contact.emails))
         .order_by(Contact.full_name)))
+    load_contact_points(db, [org, *contacts])
     for contact in contacts:
         locate(request, contact)
-    may_terms = bool(request.has_permission("view_terms", org))
     today = local_today(request)
-    merged = list(db.scalars(sa.select(ClientMerge).where(
-        ClientMerge.kind == "organization", ClientMerge.kept_id == org.id)
-        .order_by(ClientMerge.at.desc())))
     # One more than shown of each: whether a "show all" link is needed.
-    planned = timeline_for(request, org, planned=True, limit=CARD_PLANNED + 1)
-    timeline = timeline_for(request, org, planned=False, limit=CARD_TIMELINE + 1)
-    history = visible_history(request, org, may_terms, limit=CARD_HISTORY + 1)
+    timeline = timelines(request, org, planned=CARD_PLANNED + 1, past=CARD_TIMELINE + 1)
     return {
         "title": org.name,
         "org": org,
@@ -169,23 +165,47 @@ def client_card(context, request):
         "labels": LABELS,
         "stages": STAGE_LIST,
         "may_edit": request.has_permission("edit", org),
-        "may_terms": may_terms,
+        "may_terms": request.has_permission("view_terms", org),
         "may_merge": request.has_permission("merge", org),
         "may_add_contact": request.has_permission("add", org["contacts"]),
-        "planned": planned[:CARD_PLANNED],
-        "timeline": timeline[:CARD_TIMELINE],
-        "history": history[:CARD_HISTORY],
-        "more_planned": len(planned) > CARD_PLANNED,
-        "more_timeline": len(timeline) > CARD_TIMELINE,
-        "more_history": len(history) > CARD_HISTORY,
+        "planned": timeline.planned[:CARD_PLANNED],
+        "timeline": timeline.past[:CARD_TIMELINE],
+        "more_planned": len(timeline.planned) > CARD_PLANNED,
+        "more_timeline": len(timeline.past) > CARD_TIMELINE,
         "interactions_url": client_interactions_url(request, org),
         "planned_url": client_interactions_url(request, org, "planned"),
         "dates": upcoming_dates(org, today),
         "today": today,
-        "merged": merged,
         "actions": actions_for(CARD_ACTIONS, request, org),
-        **files_context(request, org, files_of(db, org)),
+        **files_context(request, org, files_shown(request, org)),
     }
+
+
+@view_config(context=Organization, name="history-part", renderer="admin/audit/history_part.jinja2",
+             permission="view")
+def organization_history_part(context, request):
+    """The latest changes of the client and its merges, opened from the card."""
+    org = context
+    may_terms = bool(request.has_permission("view_terms", org))
+    history = visible_history(request, org, may_terms, limit=CARD_HISTORY + 1)
+    merged = list(request.dbsession.scalars(sa.select(ClientMerge).where(
+        ClientMerge.kind == "organization", ClientMerge.kept_id == org.id)
+        .order_by(ClientMerge.at.desc())))
+    return {"history": history[:CARD_HISTORY], "merged": merged,
+            "more_history": len(history) > CARD_HISTORY,
+            "history_url": request.resource_url(org, "@@history")}
+
+
+@view_config(context=Contact, name="history-part", renderer="admin/audit/history_part.jinja2",
+             permission="view")
+def contact_history_part(context, request):
+    """The latest changes of the contact person, opened from their page."""
+    contact = context
+    org = locate(request, contact.organization) if contact.organization else None
+    may_terms = bool(org is not None and request.has_permission("view_terms", org))
+    history = visible_history(request, contact, may_terms, limit=CARD_HISTORY + 1)
+    return {"history": history[:CARD_HISTORY], "merged": [],
+            "more_history": len(history) > CARD_HISTORY, "history_url": None}
 
 
 @view_config(context=Organization, name="history", renderer="clients/history.jinja2",
@@ -231,7 +251,8 @@ def contact_page(context, request):
                            .order_by(ContactEmployment.started_on.desc().nulls_last(),
                                      ContactEmployment.id.desc())))
     org = locate(request, contact.organization) if contact.organization else None
-    may_terms = bool(org is not None and request.has_permission("view_terms", org))
+    load_contact_points(db, [contact])
+    timeline = timelines(request, contact, planned=10, past=40)
     return {
         "title": contact.full_name,
         "contact": contact,
@@ -241,14 +262,13 @@ def contact_page(context, request):
         "labels": LABELS,
         "may_edit": request.has_permission("edit", contact),
         "may_merge": may_merge_contact(request, contact),
-        "planned": timeline_for(request, contact, planned=True, limit=10),
-        "timeline": timeline_for(request, contact, planned=False, limit=40),
+        "planned": timeline.planned,
+        "timeline": timeline.past,
         "interactions_url": client_interactions_url(request, contact),
-        "history": visible_history(request, contact, may_terms),
         "dates": upcoming_dates(contact, local_today(request)),
         "today": local_today(request),
         "actions": actions_for(CONTACT_ACTIONS, request, contact),
-        **files_context(request, org, files_of(db, org, contact) if org else []),
+        **files_context(request, org, files_shown(request, org, contact) if org else []),
     }
 
 

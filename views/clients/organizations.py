@@ -20,7 +20,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import search
 from models.clients import (
@@ -47,7 +47,6 @@ from portal.clients.rules import (
     CLASSIFIER_LIST_LABELS,
     KIND_LABELS,
     STAGE_LABELS,
-    classifiers,
 )
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
@@ -131,9 +130,10 @@ def department_choices(dbsession) -> list[Department]:
                                                                  Department.name)))
 
 
-def classifier_filters(dbsession) -> list[tuple[str, object, list]]:
+def classifier_filters(request) -> list[tuple[str, object, list]]:
     """(parameter, label, entries) of each classifier the list can filter by."""
-    return [(name, CLASSIFIER_LIST_LABELS[name], classifiers(dbsession, name))
+    lists = request.classifier_lists
+    return [(name, CLASSIFIER_LIST_LABELS[name], lists.of(name))
             for name in ORGANIZATION_CLASSIFIERS]
 
 
@@ -145,9 +145,10 @@ def my_segments(request, area: str) -> list[SavedSegment]:
 
 
 def with_list_details(stmt: sa.Select) -> sa.Select:
-    """Everything the organization rows show, in a few more queries (no N+1)."""
-    return stmt.options(selectinload(Organization.manager), selectinload(Organization.phones),
-                        selectinload(Organization.region), selectinload(Organization.addresses))
+    """Everything the organization rows show, in a few more queries (no N+1); the region's
+    name comes from `request.classifier_lists`."""
+    return stmt.options(joinedload(Organization.manager), selectinload(Organization.phones),
+                        selectinload(Organization.addresses))
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -186,8 +187,9 @@ def organization_list(context, request):
         "kind_labels": KIND_LABELS,
         "stage_labels": STAGE_LABELS,
         "managers": manager_choices(request.dbsession, flt.manager),
-        "departments": department_choices(request.dbsession),
-        "classifier_filters": classifier_filters(request.dbsession),
+        "departments": request.department_tree.choices(),
+        "classifier_filters": classifier_filters(request),
+        "classifier_title": request.classifier_lists.title,
         "segments": my_segments(request, SEGMENT_AREA),
         "segment_url": lambda s: base + ("?" + s.query if s.query else ""),
         "current_query": flt.query_string(),
@@ -255,7 +257,7 @@ def _contact_detail(contact: Contact) -> str:
 def find_organizations(request, q: str, limit: int) -> tuple[list[Organization], int]:
     stmt = organization_query(request, OrganizationFilter(q=q))
     orgs = list(request.dbsession.scalars(
-        stmt.options(selectinload(Organization.phones), selectinload(Organization.manager))
+        stmt.options(selectinload(Organization.phones), joinedload(Organization.manager))
         .limit(limit)))
     total = len(orgs) if len(orgs) < limit else count_of(request.dbsession, stmt)
     return [locate(request, o) for o in orgs], total
@@ -264,7 +266,7 @@ def find_organizations(request, q: str, limit: int) -> tuple[list[Organization],
 def find_contacts(request, q: str, limit: int) -> tuple[list[Contact], int]:
     stmt = contact_query(request, ContactFilter(q=q))
     contacts = list(request.dbsession.scalars(
-        stmt.options(selectinload(Contact.phones), selectinload(Contact.organization))
+        stmt.options(selectinload(Contact.phones), joinedload(Contact.organization))
         .limit(limit)))
     total = len(contacts) if len(contacts) < limit else count_of(request.dbsession, stmt)
     return [locate(request, c) for c in contacts], total
@@ -291,7 +293,7 @@ def search_organizations(request, q: str, limit: int) -> SearchGroup | None:
     if not request.has_permission("view", clients):
         return None
     found = header_matches(request, Organization, "organization", q, limit,
-                           (selectinload(Organization.phones), selectinload(Organization.manager)))
+                           (selectinload(Organization.phones), joinedload(Organization.manager)))
     if found is None:  # no words ("ООО" alone): the list's own rules
         found = (*find_organizations(request, q, limit), False)
     orgs, total, more = found
@@ -310,7 +312,7 @@ def search_contacts(request, q: str, limit: int) -> SearchGroup | None:
     if not request.has_permission("view", section):
         return None
     found = header_matches(request, Contact, "contact", q, limit,
-                           (selectinload(Contact.phones), selectinload(Contact.organization)))
+                           (selectinload(Contact.phones), joinedload(Contact.organization)))
     if found is None:
         found = (*find_contacts(request, q, limit), False)
     contacts, total, more = found

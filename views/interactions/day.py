@@ -22,10 +22,17 @@ from portal.clients.rules import (
     DIRECTION_LABELS,
     INTERACTION_KIND_ICONS,
     INTERACTION_KIND_LABELS,
-    reminder_days,
+    my_reminder_days,
 )
 from portal.core.i18n import _, format_date, local_today
-from portal.interactions.day import DAY_GROUPS, day_bounds, my_day, phone_of, today_start
+from portal.interactions.day import (
+    DAY_GROUPS,
+    DayFacts,
+    day_bounds,
+    my_day,
+    phone_of,
+    today_start,
+)
 from portal.interactions.resources import Interactions, interaction_url
 from portal.interactions.rules import ATTEMPT_ICONS, ATTEMPT_LABELS, attempt_counts
 from portal.resources import locate
@@ -73,7 +80,8 @@ def labels(request) -> dict:
     return out
 
 
-def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
+def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[DayRow]:
+    """The rows of `items`; `facts` ({id: DayFacts}) when the block's statement read them."""
     zone = request.user_timezone
     today = local_today(request)
     me = request.identity.user.id
@@ -90,15 +98,18 @@ def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
                 else None
         return seen[key]
 
-    calls = [item.id for item in items if item.kind == "call"]
-    counts = attempt_counts(request.dbsession, calls, since=today_start(request)) if calls else {}
+    if facts is None:
+        calls = [item.id for item in items if item.kind == "call"]
+        counts = attempt_counts(request.dbsession, calls, since=today_start(request)) \
+            if calls else {}
+        facts = {item.id: DayFacts(phone_of(item), counts.get(item.id, {})) for item in items}
     out = []
     for item in items:
         local = item.planned_at.astimezone(zone)
         day = local.date()
         if day < today and day not in days:
             days[day] = format_date(request, day, "d MMM")
-        phone = phone_of(item)
+        phone = facts[item.id].phone
         out.append(DayRow(
             item=item, url=interaction_url(request, item), time=local.strftime("%H:%M"),
             day=days.get(day, ""), date_iso=day.isoformat(), overdue=item.planned_at < now,
@@ -107,7 +118,7 @@ def day_rows(request, items, now: dt.datetime, words: dict) -> list[DayRow]:
             from_name=item.author.full_name if item.author and item.author_id != me else "",
             subject=item.subject or words["kinds"].get(item.kind, ""),
             parent_text=(item.parent.result_text or "") if item.parent else "",
-            attempts=counts.get(item.id, {})))
+            attempts=facts[item.id].attempts))
     return out
 
 
@@ -120,12 +131,12 @@ def day_context(request, *, message=None, error=None, open_id: int | None = None
     groups = my_day(request, user.id, end=end, now=now, per_group=PER_GROUP)
     words = labels(request)
     ctx = {
-        "groups": [(g, day_rows(request, g.items, now, words)) for g in groups],
+        "groups": [(g, day_rows(request, g.items, now, words, g.facts)) for g in groups],
         "total": sum(g.total for g in groups),
         "overdue_total": sum(g.overdue for g in groups),
         "message": message, "error": error, "open_id": open_id, "open_what": open_what,
         "form": form, "problems": problems or {}, "L": words, "csrf": csrf_input(request),
-        "reminder_days": reminder_days(request.dbsession, user.id),
+        "reminder_days": my_reminder_days(request),
         "section_url": section_url(request), "attempt_icons": ATTEMPT_ICONS,
         "kind_icons": INTERACTION_KIND_ICONS,
         "more_url": {g.key: more_url(request, g.key) for g in groups},

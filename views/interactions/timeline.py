@@ -3,18 +3,18 @@ planned next steps, oldest first, overdue marked, each with its actions) and the
 of the client card and the contact page: "Log a call", "Plan a meeting" and more."""
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
-from markupsafe import Markup
-from pyramid.renderers import render
 from sqlalchemy.orm import joinedload
 
-from models.clients import Contact, Interaction, Organization
+from models.clients import Contact, Interaction, InteractionAttempt, Organization
 from models.meta import utcnow
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
-from portal.clients.timeline import TimelineItem, timeline_provider
+from portal.clients.timeline import TimelineAction, TimelineItem, planned_and_past, timeline_provider
 from portal.core.i18n import _
 from portal.interactions.resources import interaction_url
-from portal.interactions.rules import attempt_counts, attempt_summary
+from portal.interactions.rules import attempt_summary
 from portal.resources import locate
 from portal.security.filters import sql_filter
 from views.clients.organizations import Action, card_action, contact_action
@@ -28,31 +28,34 @@ def _short(text: str) -> str:
 
 
 @timeline_provider("interactions")
-def interactions_timeline(request, target, *, planned: bool, limit: int) -> list[TimelineItem]:
-    """Interactions with an organization (or a contact) the user may see."""
+def interactions_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+    """Interactions with an organization (or a contact) the user may see: the next `planned`
+    steps and the last `past` ones, with every call's attempts, in one statement."""
     if isinstance(target, Organization):
         about = Interaction.organization_id == target.id
     elif isinstance(target, Contact):
         about = Interaction.contact_id == target.id
     else:
         return []
-    stmt = sa.select(Interaction).where(about, sql_filter(request, Interaction, "view"))
-    if planned:
-        stmt = stmt.where(Interaction.done_at.is_(None)).order_by(Interaction.planned_at,
-                                                                  Interaction.id)
-    else:
-        stmt = stmt.where(Interaction.done_at.is_not(None)).order_by(
-            Interaction.done_at.desc(), Interaction.id.desc())
-    rows = request.dbsession.scalars(stmt.options(
-        joinedload(Interaction.responsible), joinedload(Interaction.contact),
-        joinedload(Interaction.result)).limit(limit)).all()
+    mine = sa.select(Interaction.id).where(about, sql_filter(request, Interaction, "view"))
+    to_do = mine.where(Interaction.done_at.is_(None)).order_by(Interaction.planned_at,
+                                                               Interaction.id)
+    done = mine.where(Interaction.done_at.is_not(None)).order_by(Interaction.done_at.desc(),
+                                                                 Interaction.id.desc())
+    # Every attempt of every day, as "outcome,outcome,...": the page lists them one by one.
+    outcomes = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
+                .where(InteractionAttempt.interaction_id == Interaction.id)
+                .correlate(Interaction).scalar_subquery())
+    rows = request.dbsession.execute(
+        sa.select(Interaction, outcomes)
+        .where(planned_and_past(Interaction.id, to_do, done, planned, past))
+        .options(joinedload(Interaction.responsible), joinedload(Interaction.contact),
+                 joinedload(Interaction.result))).all()
     translate = request.localizer.translate
     now = utcnow()
-    came_from = request.path_qs
-    # Every attempt of every day (the interaction's own page lists them one by one).
-    tried = attempt_counts(request.dbsession, [i.id for i in rows if i.kind == "call"])
+    came_from = {"came_from": request.path_qs}
     out = []
-    for item in rows:
+    for item, tried in rows:
         locate(request, item)
         kind = translate(INTERACTION_KIND_LABELS.get(item.kind, _("Interaction")))
         title = f"{kind}: {item.subject}" if item.subject else kind
@@ -67,24 +70,34 @@ def interactions_timeline(request, target, *, planned: bool, limit: int) -> list
             badge_class = "text-bg-danger" if overdue else "text-bg-primary"
         if isinstance(target, Organization) and item.contact is not None:
             detail = " · ".join(p for p in (item.contact.full_name, detail) if p)
-        counts = tried.get(item.id) or {}
+        counts = Counter(tried.split(",")) if tried and item.kind == "call" else {}
         # Worth telling when it took more than one try (one "talked" is every done call).
         attempts = attempt_summary(request, counts) if sum(counts.values()) > 1 else ""
         if attempts:
             detail = " · ".join(p for p in (detail, translate(_(
                 "Attempts: ${list}", mapping={"list": attempts}))) if p)
-        actions = Markup(render("interactions/_timeline_actions.jinja2", {
-            "item": item, "may_edit": request.has_permission("edit", item),
-            "url": lambda *el, item=item, **kw: interaction_url(request, item, *el, **kw),
-            "came_from": came_from}, request=request))
         out.append(TimelineItem(
             at=item.done_at or item.planned_at, title=title, url=interaction_url(request, item),
             kind="interactions", icon=INTERACTION_KIND_ICONS.get(item.kind, "chat"),
             detail=detail, who=item.responsible.full_name if item.responsible else "",
             badge=badge, badge_class=badge_class, color=item.color, planned=not item.done,
-            overdue=not item.done and item.planned_at < now, actions_html=actions,
+            overdue=not item.done and item.planned_at < now,
+            actions=_actions(request, item, came_from),
             extra={"interaction_id": item.id, "direction": item.direction}))
     return out
+
+
+def _actions(request, item: Interaction, came_from: dict) -> list[TimelineAction]:
+    """What one may do from the timeline: give the result, reschedule, plan the next step."""
+    if not request.has_permission("edit", item):
+        return []
+    result = interaction_url(request, item, "result", query=came_from)
+    if item.done:
+        return [TimelineAction(_("Next step"), result, "signpost-2")]
+    return [TimelineAction(_("Result"), result, "check2-circle", "btn-outline-success"),
+            TimelineAction(_("Reschedule"), interaction_url(request, item, "reschedule",
+                                                            query=came_from),
+                           "clock-history", text=False)]
 
 
 # What the buttons of a client's page offer: (title, kind, mode, icon, id suffix).

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from pyramid.view import view_config
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import False_
 
 from models.kb import Article, ArticleTag, KbFolder
 from portal.core.i18n import _
@@ -113,7 +114,7 @@ def popular_tags(request, limit: int = 24, folder_ids=None) -> list[tuple[str, i
 
 
 def article_list(request, stmt, limit: int) -> list[Article]:
-    return list(request.dbsession.scalars(stmt.options(selectinload(Article.author),
+    return list(request.dbsession.scalars(stmt.options(joinedload(Article.author),
                                                        selectinload(Article.tag_rows)).limit(limit)))
 
 
@@ -232,8 +233,11 @@ def folder_view(request):
 def kb_day_block(request):
     """Must-read articles to confirm and articles waiting for the person's review, if any."""
     must_read = must_read_pending(request, 5)
-    review = request.dbsession.scalar(sa.select(sa.func.count()).select_from(Article).where(
-        Article.state == "pending", article_filter(request, "review")))
+    may_review = article_filter(request, "review")
+    # Most people review nothing: then there is nothing to count.
+    review = 0 if isinstance(may_review, False_) else request.dbsession.scalar(
+        sa.select(sa.func.count()).select_from(Article).where(
+            Article.state == "pending", may_review))
     if not must_read and not review:
         return None
     return DayBlock("kb/day_block.jinja2", {"must_read": must_read, "review": review,

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from markupsafe import Markup
 from pyramid.view import view_config
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models.kb import Article, ArticleTag
 from portal.core.i18n import _
@@ -58,7 +58,7 @@ def kb_search(request):
         stmt = sa.select(Article).where(where)
         total = request.dbsession.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
         tagged = list(request.dbsession.scalars(
-            stmt.options(selectinload(Article.tag_rows), selectinload(Article.author))
+            stmt.options(selectinload(Article.tag_rows), joinedload(Article.author))
             .order_by(Article.updated_at.desc(), Article.id.desc())
             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)))
     pages = max(1, ceil(total / PAGE_SIZE))

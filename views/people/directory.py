@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from pyramid.view import view_config
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models.people import Department, Membership, User, digits, fold
 from portal.core.i18n import _, local_today
@@ -63,7 +63,7 @@ def count_of(dbsession, stmt: sa.Select) -> int:
 
 def with_departments(stmt: sa.Select) -> sa.Select:
     """Load every listed person's departments in one more query (no N+1)."""
-    return stmt.options(selectinload(User.memberships).selectinload(Membership.department))
+    return stmt.options(selectinload(User.memberships).joinedload(Membership.department))
 
 
 def person_url(request, user: User) -> str:
@@ -87,10 +87,8 @@ class DeptNode:
 def department_nodes(request, include_inactive: bool = False) -> list[DeptNode]:
     """The department tree; counts are the people one may see there and in sub-departments."""
     db = request.dbsession
-    rows = db.execute(
-        sa.select(Department.id, Department.name, Department.parent_id)
-        .order_by(Department.sort_order, Department.name)
-    ).all()
+    tree = request.department_tree
+    rows = [(i, tree.names[i], tree.parents[i]) for i in tree.ordered]
     member_stmt = (sa.select(Membership.department_id, Membership.user_id)
                    .join(User, User.id == Membership.user_id)
                    .where(sql_filter(request, User, "view")))
@@ -163,7 +161,10 @@ def directory(request):
 
     birthdays = []
     if not q and page == 1:
-        birthdays = visible_only(request, birthdays_between(db, local_today(request), 7), dept_ids)
+        visible = sql_filter(request, User, "view")
+        if dept_ids is not None:
+            visible = sa.and_(visible, User.sql_in_departments(sorted(dept_ids)))
+        birthdays = birthdays_between(db, local_today(request), 7, visible=visible)
 
     return {
         "title": dept.name if dept else _("People"),
@@ -191,25 +192,33 @@ def directory(request):
     }
 
 
-def visible_only(request, users: list[User], dept_ids=None) -> list[User]:
-    """Keep the people of `users` the viewer may see (and within `dept_ids`), in order."""
-    if not users:
-        return []
-    stmt = sa.select(User.id).where(User.id.in_([u.id for u in users]),
-                                    sql_filter(request, User, "view"))
-    if dept_ids is not None:
-        stmt = stmt.where(User.sql_in_departments(sorted(dept_ids)))
-    visible = set(request.dbsession.scalars(stmt))
-    return [u for u in users if u.id in visible]
+def heads_for(request, departments: list[Department], user: User) -> list[tuple[Department, User]]:
+    """Whom `user` reports to, once each: in each of their departments its head, or for its
+    own head the nearest head above (with the department they head). The departments above
+    are read in one statement, their lineage from the request's department tree."""
+    tree = request.department_tree
 
+    def lineage(dept_id: int) -> list[int]:
+        out: list[int] = []
+        node: int | None = dept_id
+        while node is not None and node not in out:
+            out.append(node)
+            node = tree.parents.get(node)
+        return out
 
-def head_for(dept: Department, user: User) -> tuple[Department, User] | None:
-    """Who `user` reports to in `dept`: its head, or for its own head the nearest head above
-    (with the department they head)."""
-    for node in [dept, *dept.ancestors()]:
-        if node.head is not None and node.head.id != user.id:
-            return node, node.head
-    return None
+    needed = {i for dept in departments for i in lineage(dept.id)}
+    by_id = {d.id: d for d in request.dbsession.scalars(
+        sa.select(Department).where(Department.id.in_(sorted(needed)))
+        .options(joinedload(Department.head)))}
+    heads: list[tuple[Department, User]] = []
+    for dept in departments:
+        for node_id in lineage(dept.id):
+            node = by_id.get(node_id)
+            if node is not None and node.head is not None and node.head.id != user.id:
+                if all(node.head.id != h.id for _d, h in heads):
+                    heads.append((node, node.head))
+                break
+    return heads
 
 
 @view_config(context=User, renderer="people/person.jinja2", permission="view")
@@ -217,11 +226,7 @@ def person(request):
     db = request.dbsession
     user: User = request.context
     departments = sorted(user.departments, key=lambda d: d.name)
-    heads: list[tuple[Department, User]] = []
-    for dept in departments:
-        found = head_for(dept, user)
-        if found is not None and all(found[1].id != h.id for _d, h in heads):
-            heads.append(found)
+    heads = heads_for(request, departments, user)
     colleagues_stmt = (
         directory_query(request, "", {d.id for d in departments})
         .where(User.id != user.id)

@@ -39,6 +39,7 @@ from portal.tasks.service import (
     remove_watcher,
     take,
     toggle_checklist_item,
+    who_may_view,
 )
 from views.admin.departments import find_people
 from views.tasks.display import task_helpers
@@ -58,9 +59,10 @@ class TaskActions:
         self.registry = request.registry
 
     # --- helpers
-    def back(self, message=None, anchor: str = "", error: bool = False):
+    def back(self, message=None, anchor: str = "", error: bool = False, warning: bool = False):
         if message is not None:
-            self.request.session.flash(self.request.translate(message), "error" if error else "")
+            queue = "error" if error else "warning" if warning else ""
+            self.request.session.flash(self.request.translate(message), queue)
         return HTTPSeeOther(self.request.resource_url(self.task) + (f"#{anchor}" if anchor else ""))
 
     def partial(self, which: str, error=None):
@@ -84,11 +86,17 @@ class TaskActions:
             return self.partial(which)
         return self.back(message, which)
 
+    def refused(self, which: str, problem: TaskProblem):
+        """The reason, in the changed part of the page (htmx) or above the task."""
+        if self.request.headers.get("HX-Request"):
+            return self.partial(which, error=self.request.translate(problem.message))
+        return self.back(problem.message, which, error=True)
+
     # --- queue
     @view_config(name="take", permission="take")
     def take(self):
         try:
-            take(self.db, self.me, self.task, registry=self.registry)
+            take(self.db, self.me, self.task, registry=self.registry, request=self.request)
         except TaskProblem as problem:
             return self.back(problem.message, error=True)
         return self.back(_("The task is yours now."))
@@ -118,7 +126,7 @@ class TaskActions:
             check_target(request, task, target)
         except TaskProblem as problem:
             return self.back(problem.message, error=True)
-        if assign(self.db, self.me, task, target, registry=self.registry):
+        if assign(self.db, self.me, task, target, registry=self.registry, request=request):
             who = target.user.full_name if target.user else target.department.name
             return self.back(_("The task is sent to ${who}.", mapping={"who": who}))
         return self.back(_("Nothing was changed."))
@@ -128,7 +136,8 @@ class TaskActions:
     def comment(self):
         body = self.request.POST.get("body", "")
         try:
-            comment = add_comment(self.db, self.me, self.task, body, registry=self.registry)
+            done = add_comment(self.db, self.me, self.task, body, registry=self.registry,
+                               request=self.request)
         except TaskProblem as problem:
             # The page again, with the text kept and the reason next to it (nothing stored).
             data = task_view(self.request)
@@ -136,7 +145,17 @@ class TaskActions:
             response = render_to_response("tasks/view.jinja2", data, request=self.request)
             response.status_int = 400
             return response
-        return self.back(None, f"comment-{comment.id}")
+        if done.not_notified:
+            # Only the author reads these names: they wrote them, and may see the task.
+            return self.back(
+                _(
+                    "Not notified, they cannot see this task: ${names}.",
+                    mapping={"names": ", ".join(u.full_name for u in done.not_notified)},
+                ),
+                f"comment-{done.comment.id}",
+                warning=True,
+            )
+        return self.back(None, f"comment-{done.comment.id}")
 
     # --- checklist
     @view_config(name="checklist-add", permission="edit")
@@ -164,25 +183,31 @@ class TaskActions:
         remove_checklist_item(self.db, self.task, self._item())
         return self.answer("checklist")
 
-    # --- watchers
+    # --- watchers: following a task grants nothing (portal.tasks.service.add_watcher)
     @view_config(name="watch", permission="view")
     def watch(self):
+        """Follow the task oneself ("Follow"), or stop: seeing it is enough."""
         if self.request.POST.get("stop") == "1":
             remove_watcher(self.db, self.task, self.me.id)
         else:
-            add_watcher(self.db, self.me, self.task, self.me, registry=self.registry)
+            try:
+                add_watcher(self.db, self.me, self.task, self.me, registry=self.registry,
+                            request=self.request)
+            except TaskProblem as problem:
+                return self.refused("watchers", problem)
         return self.answer("watchers")
 
     @view_config(name="watchers-add", permission="edit")
     def watchers_add(self):
+        """Add someone else: for those who may edit the task, and only someone who may see it."""
         wanted = parse_int(self.request.POST.get("user", ""))
         user = self.db.get(User, wanted) if wanted is not None else None
-        if user is None:
-            return self.back(_("That person no longer exists."), "watchers", error=True)
         try:
-            add_watcher(self.db, self.me, self.task, user, registry=self.registry)
+            if user is None:
+                raise TaskProblem(_("That person no longer exists."), "watcher")
+            add_watcher(self.db, self.me, self.task, user, registry=self.registry, request=self.request)
         except TaskProblem as problem:
-            return self.back(problem.message, "watchers", error=True)
+            return self.refused("watchers", problem)
         return self.answer("watchers")
 
     @view_config(name="watchers-remove", permission="edit")
@@ -275,9 +300,11 @@ def download(request):
     renderer="tasks/_people_picker.jinja2",
 )
 def people_picker(request):
-    """htmx: people matching ?find= to add as watchers."""
+    """htmx: people matching ?find= to add as watchers; those who cannot see the task are shown
+    as such, without "Add" (watching would not let them see it)."""
     find = request.GET.get("find", "").strip()[:100]
     task = request.context
     exclude = [w.user_id for w in task.watchers]
     found = find_people(request.dbsession, find, exclude, limit=8) if len(find) >= 2 else []
-    return {"task": task, "found": found, "find": find}
+    sees = who_may_view(request, task, [u.id for u in found])
+    return {"task": task, "found": found, "find": find, "sees": sees}

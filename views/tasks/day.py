@@ -4,10 +4,13 @@ everyone's home page."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from models.meta import utcnow
+from models.meta import in_first_of_each, utcnow
 from models.tasks import OPEN_STATES, Task
 from portal.core.i18n import local_today
 from portal.tasks.lists import day_bounds
@@ -16,10 +19,68 @@ from views.home import DayBlock, day_block
 from views.tasks.display import task_helpers
 
 SHOWN = 8
+QUEUE_SHOWN = 5
 
 
 def _mine(request):
     return sa.and_(Task.assignee_id == request.identity.user.id, Task.state.in_(OPEN_STATES))
+
+
+@dataclass
+class DayTasks:
+    overdue: list[Task]
+    overdue_total: int
+    due_today: list[Task]
+    daily: list[Task]
+    waiting: list[Task]
+    waiting_total: int
+
+
+def day_tasks(request) -> DayTasks:
+    """Both blocks' tasks in one statement (once per request): each list read through its own
+    index in its own order, the two totals as columns of the same statement."""
+    memo = request.environ.get("portal.day_tasks")
+    if memo is not None:
+        return memo
+    identity = request.identity
+    now = utcnow()
+    _start, end = day_bounds(request, local_today(request))
+    mine = _mine(request)
+    late = sa.and_(mine, Task.due_at < now)
+    queue = queue_clause(identity.department_ids) if identity.department_ids else None
+    ids = sa.select(Task.id)
+    wanted = in_first_of_each(Task.id, [
+        (ids.where(late).order_by(Task.due_at, Task.id), SHOWN),
+        (ids.where(mine, Task.due_at >= now, Task.due_at < end)
+         .order_by(Task.due_at, Task.priority.desc(), Task.id), SHOWN * 2),
+        (ids.where(mine, Task.daily).order_by(Task.priority.desc(), Task.created_at, Task.id),
+         SHOWN * 2),
+        (ids.where(queue).order_by(Task.priority.desc(), Task.due_at.is_(None), Task.due_at,
+                                   Task.id) if queue is not None else None, QUEUE_SHOWN),
+    ])
+    count = sa.select(sa.func.count()).select_from(Task)
+    rows = request.dbsession.execute(
+        sa.select(Task, count.where(late).scalar_subquery(),
+                  count.where(queue).scalar_subquery() if queue is not None else sa.literal(0))
+        .where(wanted).options(joinedload(Task.department))).all()
+    tasks = [row[0] for row in rows]
+    overdue_total, waiting_total = (rows[0][1], rows[0][2]) if rows else (0, 0)
+    me = identity.user.id
+    far = dt.datetime.max.replace(tzinfo=dt.UTC)
+    mine_now = [t for t in tasks if t.assignee_id == me]
+    overdue = sorted((t for t in mine_now if t.due_at is not None and t.due_at < now),
+                     key=lambda t: (t.due_at, t.id))[:SHOWN]
+    due_today = sorted((t for t in mine_now if t.due_at is not None and now <= t.due_at < end),
+                       key=lambda t: (t.due_at, -t.priority, t.id))[:SHOWN * 2]
+    shown = {t.id for t in overdue} | {t.id for t in due_today}
+    daily = sorted((t for t in mine_now if t.daily and t.id not in shown),
+                   key=lambda t: (-t.priority, t.created_at, t.id))
+    waiting = sorted((t for t in tasks if t.assignee_id is None),
+                     key=lambda t: (-t.priority, t.due_at is None, t.due_at or far, t.id))
+    memo = DayTasks(overdue, overdue_total, due_today, daily, waiting[:QUEUE_SHOWN],
+                    waiting_total)
+    request.environ["portal.day_tasks"] = memo
+    return memo
 
 
 @day_block
@@ -27,47 +88,16 @@ def tasks_today(request) -> DayBlock | None:
     """The person's overdue tasks, those due today and their every-day ones."""
     if request.identity is None:
         return None
-    db = request.dbsession
-    now = utcnow()
-    today = local_today(request)
-    _start, end = day_bounds(request, today)
-    people = (joinedload(Task.department),)
-    overdue_stmt = sa.select(Task).where(_mine(request), Task.due_at < now)
-    overdue = db.scalars(overdue_stmt.options(*people).order_by(Task.due_at).limit(SHOWN)).all()
-    overdue_total = (
-        len(overdue)
-        if len(overdue) < SHOWN
-        else db.scalar(sa.select(sa.func.count()).select_from(Task).where(_mine(request), Task.due_at < now))
-    )
-    due_today = db.scalars(
-        sa.select(Task)
-        .where(_mine(request), Task.due_at >= now, Task.due_at < end)
-        .options(*people)
-        .order_by(Task.due_at, Task.priority.desc())
-        .limit(SHOWN * 2)
-    ).all()
-    shown = {t.id for t in overdue} | {t.id for t in due_today}
-    daily = [
-        t
-        for t in db.scalars(
-            sa.select(Task)
-            .where(_mine(request), Task.daily)
-            .options(*people)
-            .order_by(Task.priority.desc(), Task.created_at)
-            .limit(SHOWN * 2)
-        )
-        if t.id not in shown
-    ]
-    tasks_url = request.resource_url(request.root["tasks"])
+    found = day_tasks(request)
     return DayBlock(
         "tasks/day_today.jinja2",
         {
-            "overdue": overdue,
-            "overdue_total": overdue_total,
-            "due_today": due_today,
-            "daily": daily,
-            "tasks_url": tasks_url,
-            **task_helpers(request, now),
+            "overdue": found.overdue,
+            "overdue_total": found.overdue_total,
+            "due_today": found.due_today,
+            "daily": found.daily,
+            "tasks_url": request.resource_url(request.root["tasks"]),
+            **task_helpers(request, utcnow()),
         },
         order=20,
         column="main",
@@ -80,27 +110,14 @@ def tasks_queue(request) -> DayBlock | None:
     identity = request.identity
     if identity is None or not identity.department_ids:
         return None
-    db = request.dbsession
-    clause = queue_clause(identity.department_ids)
-    waiting = db.scalars(
-        sa.select(Task)
-        .where(clause)
-        .options(joinedload(Task.department))
-        .order_by(Task.priority.desc(), Task.due_at.is_(None), Task.due_at, Task.id)
-        .limit(5)
-    ).all()
-    if not waiting:
+    found = day_tasks(request)
+    if not found.waiting:
         return None
-    total = (
-        len(waiting)
-        if len(waiting) < 5
-        else db.scalar(sa.select(sa.func.count()).select_from(Task).where(clause))
-    )
     return DayBlock(
         "tasks/day_queue.jinja2",
         {
-            "waiting": waiting,
-            "total": total,
+            "waiting": found.waiting,
+            "total": found.waiting_total,
             "queue_url": request.resource_url(request.root["tasks"], query={"view": "queue"}),
             **task_helpers(request),
         },

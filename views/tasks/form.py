@@ -10,10 +10,9 @@ import colander
 import deform
 import sqlalchemy as sa
 from pyramid.view import view_config
-from sqlalchemy.orm import selectinload
 
 from models.errors import UserError
-from models.people import Department, Membership, User
+from models.people import Membership, User
 from models.tasks import FREQUENCIES, LINK_TYPES, PRIORITIES, Task
 from portal.core.i18n import _, zone_of
 from portal.core.parsing import parse_int
@@ -51,24 +50,29 @@ def assign_values(request, restrict_to: set[int] | None = None) -> list:
     db = request.dbsession
     tr = request.translate
     me = request.identity.user
-    depts = db.scalars(sa.select(Department).order_by(Department.name)).all()
-    people = db.scalars(
-        sa.select(User)
-        .where(User.active)
-        .order_by(User.full_name)
-        .options(selectinload(User.memberships).selectinload(Membership.department))
+    tree = request.department_tree
+    # Active people with their departments' ids ("3,7"), in one statement; names from the tree.
+    people = db.execute(
+        sa.select(User.id, User.full_name,
+                  sa.func.aggregate_strings(sa.cast(Membership.department_id, sa.String), ","))
+        .outerjoin(Membership, Membership.user_id == User.id)
+        .where(User.active).group_by(User.id, User.full_name).order_by(User.full_name, User.id)
     ).all()
+    people = [(uid, name, {int(d) for d in (ids or "").split(",") if d})
+              for uid, name, ids in people]
+    depts = sorted(tree.names.items(), key=lambda item: item[1])
     if restrict_to is not None:
-        depts = [d for d in depts if d.id in restrict_to]
-        people = [u for u in people if {m.department_id for m in u.memberships} & restrict_to]
+        depts = [d for d in depts if d[0] in restrict_to]
+        people = [p for p in people if p[2] & restrict_to]
     queue_label = tr(_("queue"))
-    dept_options = [(f"dept:{d.id}", f"{d.name} — {queue_label}") for d in depts]
+    dept_options = [(f"dept:{i}", f"{name} — {queue_label}") for i, name in depts]
 
-    def person_label(u: User) -> str:
-        names = ", ".join(sorted(m.department.name for m in u.memberships))
-        return f"{u.full_name} ({names})" if names else u.full_name
+    def person_label(person) -> str:
+        _uid, full_name, dept_ids = person
+        names = ", ".join(sorted(tree.names[d] for d in dept_ids if d in tree.names))
+        return f"{full_name} ({names})" if names else full_name
 
-    person_options = [(f"user:{u.id}", person_label(u)) for u in people]
+    person_options = [(f"user:{p[0]}", person_label(p)) for p in people]
     values: list = [("", tr(_("— Choose a person or a department —")))]
     if restrict_to is None or any(v == f"user:{me.id}" for v, _l in person_options):
         values.append((f"user:{me.id}", tr(_("Me (${name})", mapping={"name": me.full_name}))))
@@ -430,8 +434,9 @@ class TaskEdit(TaskForm):
             raise self.problem(problem) from None
         link_type, link_id = fields.pop("link")
         values = {**fields, "link_type": link_type, "link_id": link_id}
-        changed = update_task(request.dbsession, me, task, values, registry=request.registry)
-        if target is not None and assign(request.dbsession, me, task, target, registry=request.registry):
+        changed = update_task(request.dbsession, me, task, values, registry=request.registry, request=request)
+        if target is not None and assign(request.dbsession, me, task, target, registry=request.registry,
+                                         request=request):
             changed.append("assignee")
         request.session.flash(
             request.translate(_("Changes saved.") if changed else _("Nothing was changed."))

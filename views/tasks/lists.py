@@ -16,7 +16,7 @@ from pyramid.view import view_config
 
 from models import search
 from models.meta import utcnow
-from models.people import Department, Membership, User
+from models.people import Membership, User
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskWatcher
 from portal.audit.log import history_for
 from portal.core.i18n import _, local_today
@@ -124,11 +124,13 @@ def filter_people(request, f: Filters) -> list:
         )
     elif f.view in ("created", "watching"):
         me = request.identity.user.id
+        # Only tasks the user may see: a watched task they lost names its assignee no more.
         if f.view == "created":
-            sub = sa.select(Task.assignee_id).where(Task.author_id == me)
+            sub = sa.select(Task.assignee_id).where(Task.author_id == me, visible_tasks(request))
         else:
             sub = sa.select(Task.assignee_id).where(
-                Task.id.in_(sa.select(TaskWatcher.task_id).where(TaskWatcher.user_id == me))
+                Task.id.in_(sa.select(TaskWatcher.task_id).where(TaskWatcher.user_id == me)),
+                visible_tasks(request),
             )
         stmt = stmt.where(User.id.in_(sub.distinct()))
     return db.scalars(stmt.order_by(User.full_name).limit(300)).all()
@@ -136,10 +138,13 @@ def filter_people(request, f: Filters) -> list:
 
 def filter_departments(request, f: Filters) -> list:
     """Departments to filter by: those of the user's department scope, or every one."""
-    stmt = sa.select(Department).order_by(Department.name)
+    tree = request.department_tree
     if f.view == "department":
-        stmt = stmt.where(Department.id.in_(sorted(request.identity.dept_scope_ids) or [-1]))
-    return request.dbsession.scalars(stmt).all()
+        return tree.named(request.identity.dept_scope_ids)
+    return tree.named(tree.names)
+
+
+HISTORY_SHOWN = 30
 
 
 @view_config(context=Task, renderer="tasks/view.jinja2", permission="view")
@@ -168,9 +173,16 @@ def task_view(request):
         "reminder": reminder_text(request, task.remind_before) if task.remind_before is not None else None,
         "list_url": request.resource_url(request.root["tasks"]),
         "comment_max": COMMENT_MAX,
-        "history": history_for(request.dbsession, task, limit=30),
         **task_helpers(request),
     }
+
+
+@view_config(context=Task, name="history-part", renderer="admin/audit/history_part.jinja2",
+             permission="view")
+def task_history_part(request):
+    """The task's latest changes, asked for when its page's history opens."""
+    history = history_for(request.dbsession, request.context, limit=HISTORY_SHOWN + 1)
+    return {"history": history[:HISTORY_SHOWN], "more_history": False, "history_url": None}
 
 
 @search_provider

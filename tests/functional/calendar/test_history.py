@@ -20,7 +20,8 @@ def last_transaction(dbsession) -> int:
 
 
 def history_text(page) -> str:
-    return " ".join(page.html.select_one("#history").text.split())
+    part = page.test_app.get(page.html.select_one("#history-body [hx-get]")["hx-get"])
+    return " ".join(part.html.text.split())
 
 
 def audit_entry(page, transaction_id: int) -> str:

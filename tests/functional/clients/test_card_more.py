@@ -49,7 +49,8 @@ def test_a_short_timeline_has_no_show_more(testapp, login_as, clients):
     card = testapp.get(f"/clients/{org.id}")
     assert card.html.select_one("#timeline-more") is None
     assert card.html.select_one("#all-planned") is None
-    assert card.html.select_one("#all-history") is None
+    history = testapp.get(card.html.select_one("#history-body [hx-get]")["hx-get"])
+    assert history.html.select_one("#all-history") is None
     assert card.html.select_one("#all-interactions") is not None
 
 
@@ -62,8 +63,11 @@ def test_the_whole_change_history_is_one_click_away(testapp, login_as, clients, 
         org.notes = f"Заметка {i:02d}"
         commit_point(dbsession)
     card = testapp.get(f"/clients/{org.id}")
-    assert len(card.html.select("#history-body .audit-history-entry")) == 30
-    page = testapp.get(card.html.select_one("#all-history")["href"])
+    # The card asks for its latest changes when "Show" is pressed.
+    assert card.html.select_one(".audit-history-entry") is None
+    part = testapp.get(card.html.select_one("#history-body [hx-get]")["hx-get"])
+    assert len(part.html.select(".audit-history-entry")) == 30
+    page = testapp.get(part.html.select_one("#all-history")["href"])
     assert len(page.html.select("#full-history .audit-history-entry")) == 36
     assert "Заметка 00" in page.text
 

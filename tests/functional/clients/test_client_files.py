@@ -62,7 +62,7 @@ def test_the_responsible_manager_attaches_a_file_seen_on_the_card(
     assert card.html.select_one("#file-list .file-link").text == "Договор №5.pdf"
     timeline = card.html.select_one("#timeline-list").text
     assert "File: Договор №5.pdf" in timeline
-    history = card.html.select_one("#history").text
+    history = testapp.get(card.html.select_one("#history-body [hx-get]")["hx-get"]).text
     assert "Attached file “Договор №5.pdf” to organization ООО «Вектор»" in history
 
 
@@ -153,7 +153,7 @@ def test_the_responsible_manager_deletes_a_file_and_the_history_says_so(
     assert files_of(dbsession, org) == []
     assert page.html.select_one("#file-list-empty") is not None
     assert "Deleted file “Старый прайс.pdf” of organization ООО «Вектор»" in \
-        page.html.select_one("#history").text
+        testapp.get(page.html.select_one("#history-body [hx-get]")["hx-get"]).text
     # The content stays in the store (an undo from the audit log brings the row back with it).
     assert stored(files_dir) == [item.sha256]
     testapp.get(f"/clients/{org.id}/@@file/{item.id}/x.pdf", status=404)

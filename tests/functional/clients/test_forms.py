@@ -174,7 +174,7 @@ def test_editing_keeps_unchanged_phones_and_records_the_change(testapp, login_as
         phone_kind=["work", "mobile"], phone_number=["+7 495 000-00-01", "+7 916 000-00-02"]), 303)
     dbsession.expire_all()
     assert [p.id for p in org.phones][0] == phone_id and len(org.phones) == 2
-    page = testapp.get(f"/clients/{org.id}")
+    page = testapp.get(f"/clients/{org.id}/@@history-part")
     assert "Changed organization Стабильная+" in page.text
     assert "Added phone +7 916 000-00-02" in page.text
 

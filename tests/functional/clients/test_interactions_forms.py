@@ -344,8 +344,8 @@ def test_timeline_shows_what_happened_and_what_is_planned(request_for, clients, 
     planned = timeline_for(request, client_org, planned=True)
     assert [(i.title, i.overdue, i.badge) for i in planned] == [
         ("Call: Просрочено", True, "Overdue"), ("Meeting: Будет", False, "Planned")]
-    assert f"/clients/interactions/{late.id}/result" in planned[0].actions_html
-    assert f"/clients/interactions/{soon.id}/reschedule" in planned[1].actions_html
+    assert f"/clients/interactions/{late.id}/result" in planned[0].actions[0].url
+    assert f"/clients/interactions/{soon.id}/reschedule" in planned[1].actions[1].url
     # Someone of another department sees none of it.
     assert timeline_for(request_for(stranger), client_org, planned=True) == []
 

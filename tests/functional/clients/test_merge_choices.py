@@ -94,7 +94,8 @@ def test_the_chosen_values_are_stored_and_the_others_follow_the_defaults(
     assert (org.inn, org.legal_name, org.region_id) == (kept_inn, "ООО «Дельта-Плюс»", region.id)
     # The removed organization's INN stays on the kept card, with its name.
     card = testapp.get(f"/clients/{keep.id}")
-    assert f"Merged with “ООО «Дельта-Плюс» ({dup_inn})”" in card.text
+    history = testapp.get(card.html.select_one("#history-body [hx-get]")["hx-get"])
+    assert f"Merged with “ООО «Дельта-Плюс» ({dup_inn})”" in history.text
 
 
 def test_the_other_inn_may_be_chosen(testapp, login_as, dbsession, clients):
@@ -108,7 +109,9 @@ def test_the_other_inn_may_be_chosen(testapp, login_as, dbsession, clients):
     assert dbsession.get(Organization, keep.id).inn == new_inn
     assert old_inn != new_inn
     # Its INN taken over, the merged organization is named without it.
-    assert "Merged with “Эпсилон ООО”" in testapp.get(f"/clients/{keep.id}").text
+    card = testapp.get(f"/clients/{keep.id}")
+    history = testapp.get(card.html.select_one("#history-body [hx-get]")["hx-get"])
+    assert "Merged with “Эпсилон ООО”" in history.text
 
 
 def test_by_default_notes_of_both_are_joined(testapp, login_as, dbsession, clients):

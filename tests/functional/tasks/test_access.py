@@ -16,16 +16,20 @@ def test_strangers_cannot_open_a_task_but_its_people_can(testapp, factory, login
     task.watchers.append(TaskWatcher(user_id=watcher.id))
     login_as("employee")
     testapp.get(f"/tasks/{task.id}", status=403)
-    for person in (author, assignee, watcher):
+    for person in (author, assignee):
         login_as(person)
         assert "Секретная задача" in testapp.get(f"/tasks/{task.id}").text
+    # Watching grants nothing: a watcher with no rule of their own is a stranger.
+    login_as(watcher)
+    testapp.get(f"/tasks/{task.id}", status=403)
 
 
 def test_watchers_look_but_do_not_change(testapp, factory, login_as, make_task):
     from models.tasks import TaskWatcher
 
-    watcher = factory.user()
-    task = make_task(factory.user(), factory.user())
+    supply = factory.department("Снабжение")
+    watcher = factory.user(departments=[supply])  # sees the task while it waits in their queue
+    task = make_task(factory.user(), department=supply)
     task.watchers.append(TaskWatcher(user_id=watcher.id))
     login_as(watcher)
     testapp.get(f"/tasks/{task.id}/edit", status=403)
@@ -138,12 +142,15 @@ def test_director_sees_every_task(testapp, factory, login_as, make_task, role, s
 def test_lists_show_what_is_mine_set_by_me_and_watched(testapp, factory, login_as, make_task):
     from models.tasks import TaskWatcher
 
-    me = factory.user()
+    supply = factory.department("Снабжение")
+    me = factory.user(departments=[supply])
     other = factory.user()
     mine = make_task(other, me, title="Мне")
     set_by_me = make_task(me, other, title="От меня")
-    watched = make_task(other, other, title="Наблюдаю")
+    watched = make_task(other, department=supply, title="Наблюдаю")  # in my department's queue
     watched.watchers.append(TaskWatcher(user_id=me.id))
+    lost = make_task(other, other, title="Наблюдал, но не вижу")  # watching grants nothing
+    lost.watchers.append(TaskWatcher(user_id=me.id))
     make_task(other, other, title="Чужая")
     login_as(me)
 

@@ -18,7 +18,9 @@ def last_transaction(dbsession) -> int:
 
 
 def history_text(page) -> str:
-    return " ".join(page.html.select_one("#history").text.split())
+    """The history the page asks for when it is opened (htmx: `hx-get` of its body)."""
+    part = page.test_app.get(page.html.select_one("#history-body [hx-get]")["hx-get"])
+    return " ".join(part.html.text.split())
 
 
 def test_an_edit_is_told_in_words_on_the_task_page_and_in_the_audit_log(
@@ -61,8 +63,10 @@ def test_checklist_comments_watchers_and_files_are_in_the_history(
     testapp, factory, login_as, make_task, dbsession, tmp_path, app, monkeypatch
 ):
     monkeypatch.setitem(app.registry.settings, "portal.files_dir", str(tmp_path))
-    me = factory.user(full_name="Орлова Наталья")
-    boss = factory.user(full_name="Начальник Отдела")
+    sales = factory.department("Продажи")
+    me = factory.user(full_name="Орлова Наталья", departments=[sales])
+    # A watcher must be able to see the task: the head of its department does.
+    boss = factory.user(full_name="Начальник Отдела", departments=[sales], roles=["dept_head"])
     task = make_task(me, me, title="Договор")
     commit_point(dbsession)
     login_as(me)

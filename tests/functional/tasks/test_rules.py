@@ -69,12 +69,12 @@ def test_a_due_time_the_clocks_skip_is_refused_with_the_shared_message():
     assert "does not exist on 2031-03-30" in str(problem.message.interpolate())
 
 
-def test_taking_a_task_someone_took_is_a_conflict(app, dbsession, factory, make_task):
+def test_taking_a_task_someone_took_is_a_conflict(app, dbsession, factory, make_task, request_for):
     dept = factory.department("Снабжение")
     first, second = factory.user(departments=[dept]), factory.user(departments=[dept])
     task = make_task(factory.user(), department=dept)
-    take(dbsession, first, task, registry=app.registry)
-    problem = problem_of(take, dbsession, second, task, registry=app.registry)
+    take(dbsession, first, task, registry=app.registry, request=request_for(first))
+    problem = problem_of(take, dbsession, second, task, registry=app.registry, request=request_for(second))
     assert isinstance(problem, AlreadyTaken) and isinstance(problem, ConflictError) and problem.status == 409
     assert task.assignee_id == first.id
 

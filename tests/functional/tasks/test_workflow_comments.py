@@ -45,21 +45,24 @@ def test_others_cannot_move_the_task(testapp, factory, login_as, make_task):
     assert task.state == "open"
 
 
-def test_a_mention_tells_the_person_and_lets_them_open_the_task(
+def test_a_mention_tells_a_person_who_may_see_the_task_and_makes_them_a_watcher(
     testapp, factory, login_as, make_task, inbox, dbsession
 ):
+    # Mentioning shows the task to nobody: the head of the department sees it by their role.
+    # (tests/functional/tasks/test_watchers_grant_nothing.py: someone who may not see it.)
+    accounts = factory.department("Бухгалтерия")
     author = factory.user(full_name="Автор Задачи")
-    me = factory.user(full_name="Комментатор")
-    colleague = factory.user(login="orlova", full_name="Орлова Наталья")
+    me = factory.user(full_name="Комментатор", departments=[accounts])
+    colleague = factory.user(login="orlova", full_name="Орлова Наталья", departments=[accounts],
+                             roles=["dept_head"])
     task = make_task(author, me, title="Сверка")
-    login_as(colleague)
-    testapp.get(f"/tasks/{task.id}", status=403)
     login_as(me)
     response = testapp.post_csrf(
         f"/tasks/{task.id}/comment", {"body": "@orlova, проверь, пожалуйста, суммы.\nСпасибо!"}, status=303
     )
     comment = dbsession.scalar(sa.select(TaskComment).where(TaskComment.kind == "comment"))
     assert response.location.endswith(f"#comment-{comment.id}")
+    assert "Not notified" not in testapp.get(response.location).text
     assert inbox(colleague) == [("mention", "Комментатор mentioned you: Сверка")]
     assert inbox(author) == [("task_changed", "New comment on Сверка")]
     assert colleague.id in task.participant_ids()
@@ -109,8 +112,9 @@ def test_checklist_items_are_added_ticked_and_removed_with_htmx(testapp, factory
 
 
 def test_watchers_are_added_and_hear_about_changes(testapp, factory, login_as, make_task, inbox):
-    me = factory.user()
-    boss = factory.user(full_name="Начальник Отдела")
+    sales = factory.department("Продажи")
+    me = factory.user(departments=[sales])
+    boss = factory.user(full_name="Начальник Отдела", departments=[sales], roles=["dept_head"])
     task = make_task(me, me, title="Договор")
     login_as(me)
     picker = testapp.get(f"/tasks/{task.id}/people", params={"find": "Начальник"})

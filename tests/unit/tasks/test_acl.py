@@ -53,6 +53,11 @@ def test_sql_filter_and_acl_agree_for_every_viewer_and_task(dbsession, factory, 
             if request.has_permission("view", task):
                 allowed.add(task.id)
         assert listed == allowed, name
+    # Watching grants nothing: the watched tasks (done, out of any queue) stay hidden from the
+    # watcher, who has no rule of their own for them.
+    watched = {t.id for t in tasks if t.watchers}
+    request = request_for(people["watcher"])
+    assert watched and not watched & set(dbsession.scalars(sa.select(Task.id).where(visible_tasks(request))))
     # And the rules are what the roles say: a few spot checks.
     request = request_for(people["sub_employee"])
     queue_in_sub = [

@@ -249,7 +249,7 @@ def test_two_members_taking_the_same_queue_task_at_once_only_one_gets_it(app, pg
                 assert task.in_queue  # both see it in the queue before either takes it
                 both_read.wait(timeout=10)
                 try:
-                    take(session, user, task, registry=app.registry)
+                    take(session, user, task, registry=app.registry, request=request)
                     outcome[user_id] = "taken"
                 except TaskProblem as problem:
                     outcome[user_id] = request.translate(problem.message)
