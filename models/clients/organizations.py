@@ -366,21 +366,29 @@ class ImportantDate(_OwnedByOrganizationOrContact, Base):
 
 
 
-def load_contact_points(dbsession, owners: list[Organization | Contact]) -> None:
-    """Phones, e-mails, addresses and important dates of several records at once: one statement
-    per kind for all of them (a client card with its contact persons), set as loaded."""
+CONTACT_POINTS = {"phones": (Phone, Phone.sort_order), "emails": (Email, Email.sort_order),
+                  "addresses": (Address, Address.sort_order),
+                  "important_dates": (ImportantDate, ImportantDate.md)}
+
+
+def load_contact_points(dbsession, owners: list[Organization | Contact],
+                        kinds=tuple(CONTACT_POINTS)) -> None:
+    """Phones, e-mails, addresses and important dates (`kinds`) of several records at once: one
+    statement per kind for all of them (a client card with its contact persons), set as
+    loaded. Each statement reads the organizations' rows and the contacts' rows each through
+    its own index."""
     orgs = {o.id: o for o in owners if isinstance(o, Organization)}
     contacts = {c.id: c for c in owners if isinstance(c, Contact)}
     if not orgs and not contacts:
         return
-    for model, attr, order in ((Phone, "phones", Phone.sort_order),
-                               (Email, "emails", Email.sort_order),
-                               (Address, "addresses", Address.sort_order),
-                               (ImportantDate, "important_dates", ImportantDate.md)):
+    for attr in kinds:
+        model, order = CONTACT_POINTS[attr]
         found: dict[tuple[str, int], list] = {}
-        rows = dbsession.scalars(sa.select(model).where(sa.or_(
-            model.organization_id.in_(sorted(orgs)), model.contact_id.in_(sorted(contacts))))
-            .order_by(order, model.id))
+        parts = [sa.select(model.id).where(column.in_(sorted(ids)))
+                 for column, ids in ((model.organization_id, orgs), (model.contact_id, contacts))
+                 if ids]
+        rows = dbsession.scalars(sa.select(model).where(model.id.in_(
+            sa.union_all(*parts) if len(parts) > 1 else parts[0])).order_by(order, model.id))
         for row in rows:
             key = ("o", row.organization_id) if row.organization_id else ("c", row.contact_id)
             found.setdefault(key, []).append(row)

@@ -79,9 +79,16 @@ class SecurityPolicy:
         return identity.user.id if identity else None
 
     def permits(self, request, context, permission):
-        principals = principals_for(request.dbsession, self.identity(request), context,
-                                    request.department_tree)
-        return self.helper.permits(context, principals, permission)
+        # A page that only reads asks about one object several times (its buttons, its
+        # parts): the principals for an object are worked out once per request. The object is
+        # kept with them, so that its id names it for the whole request.
+        memo = request.__dict__.setdefault("_portal_principals", {}) \
+            if request.method in ("GET", "HEAD") else {}
+        found = memo.get(id(context))
+        if found is None:
+            found = memo[id(context)] = (context, principals_for(
+                request.dbsession, self.identity(request), context, request.department_tree))
+        return self.helper.permits(context, found[1], permission)
 
     def remember(self, request, userid, **kw):
         """A new session (with a new id) for `userid`; the one before, if any, ends."""

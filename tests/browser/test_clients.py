@@ -102,3 +102,13 @@ def test_call_result_and_a_follow_up_for_accounting_reach_their_my_day(page, liv
     assert "Done." in page.locator("#ix-day-message").inner_text()
     assert page.locator(".ix-row", has_text="Выставить счёт Уралхимснабу").count() == 0
     assert page.url.rstrip("/") == base  # never left the page
+
+
+def test_the_cards_change_history_comes_when_it_is_opened(page, live_server, client_org):
+    """The card is drawn without its history; "Show" asks for it (htmx, under the CSP)."""
+    log_in(page, live_server, "popova")
+    page.goto(f"{live_server}/clients/{client_org}")
+    assert page.locator("#history-body .audit-history-entry").count() == 0
+    page.click("#history button[data-bs-toggle=collapse]")
+    page.wait_for_selector("#history-body .audit-history-entry")
+    assert CLIENT in page.inner_text("#history-body")

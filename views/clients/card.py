@@ -152,7 +152,9 @@ def client_card(context, request):
         sa.select(Contact).where(Contact.organization_id == org.id,
                                  sql_filter(request, Contact, "view"))
         .order_by(Contact.full_name)))
-    load_contact_points(db, [org, *contacts])
+    # The card shows the contact persons' phones and e-mails; addresses and dates its own.
+    load_contact_points(db, [org, *contacts], ("phones", "emails"))
+    load_contact_points(db, [org], ("addresses", "important_dates"))
     for contact in contacts:
         locate(request, contact)
     today = local_today(request)
