@@ -12,12 +12,11 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
-from itertools import chain
 from threading import Lock
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from models.meta import Base
 
@@ -36,11 +35,24 @@ class Generation(Base):
 
 # model class -> the generation its changes replace
 WATCHED: dict[type, str] = {}
+PENDING = "portal.generations"  # session.info: the generations this flush changed
 
 
 def watch(model: type, name: str) -> None:
-    """Changes to rows of `model` replace the token of generation `name`."""
+    """Changes to rows of `model` replace the token of generation `name` (in the flush that
+    writes them: each written row notes its generation, the flush bumps each one once)."""
+    if WATCHED.get(model) == name:
+        return
     WATCHED[model] = name
+    for when in ("after_insert", "after_update", "after_delete"):
+        event.listen(model, when, _noted)
+
+
+def _noted(mapper, connection, target) -> None:
+    session = object_session(target)
+    name = WATCHED.get(type(target))
+    if session is not None and name is not None:
+        session.info.setdefault(PENDING, set()).add(name)
 
 
 def new_token() -> str:
@@ -54,21 +66,15 @@ def bump(session: Session, name: str) -> None:
         .values(token=new_token()))
 
 
-def _before_flush(session: Session, flush_context, instances) -> None:
-    if not WATCHED:
-        return
-    touched = {WATCHED[type(obj)] for obj in chain(session.new, session.deleted)
-               if type(obj) in WATCHED}
-    touched |= {WATCHED[type(obj)] for obj in session.dirty
-                if type(obj) in WATCHED and session.is_modified(obj)}
-    for name in sorted(touched):
+def _after_flush(session: Session, flush_context) -> None:
+    for name in sorted(session.info.pop(PENDING, ())):
         bump(session, name)
 
 
 def install_listeners() -> None:
-    """Replace tokens on every session's flushes (once per process; `models`' includeme)."""
-    if not event.contains(Session, "before_flush", _before_flush):
-        event.listen(Session, "before_flush", _before_flush)
+    """Replace tokens after every session's flushes (once per process; `models`' includeme)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
 
 
 def token_of(name: str) -> sa.ScalarSelect:
