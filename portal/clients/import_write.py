@@ -166,7 +166,9 @@ class _Writer:
                 emails=[SimpleNamespace(normalized=e["normalized"]) for e in v["emails"]],
                 addresses=[SimpleNamespace(city=a["city"]) for a in v["addresses"]])
             docs.append((plan.result_id, *organization_document(stub)))
-        search.index_documents(conn, "organization", docs, replace=False)
+        # A new row may have the id of one deleted before it (SQLite reuses the highest ids):
+        # its document goes with it.
+        search.index_documents(conn, "organization", docs)
 
     def _write_children(self, plans: list[RowPlan], owner: str) -> None:
         phones, emails, addresses = [], [], []
@@ -238,7 +240,7 @@ class _Writer:
                 phones=[SimpleNamespace(normalized=p["normalized"]) for p in v["phones"]],
                 emails=[SimpleNamespace(normalized=e["normalized"]) for e in v["emails"]])
             docs.append((plan.result_id, *contact_document(stub)))
-        search.index_documents(conn, "contact", docs, replace=False)
+        search.index_documents(conn, "contact", docs)
 
     # -- updates, through the ORM (audited, optimistic lock): a batch per savepoint; a batch
     # that fails is rolled back and redone row by row, each row in its own savepoint

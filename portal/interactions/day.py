@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pyramid.i18n import TranslationString
 from sqlalchemy.orm import joinedload
 
-from models.clients import Interaction, InteractionAttempt, Phone
+from models.clients import Contact, Interaction, InteractionAttempt, Organization, Phone
 from models.meta import utcnow
 from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS
@@ -89,6 +89,9 @@ class DayFacts:
 
     phone: str
     attempts: dict[str, int]
+    # Whether the viewer may open the organization and the contact (the SQL filter of their
+    # lists, which agrees with the records' ACL): the links are drawn without asking the ACL.
+    may_open: tuple[bool, bool] | None = None
 
 
 def first_phone(owner_column, owner_id) -> sa.ScalarSelect:
@@ -152,17 +155,21 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
                     InteractionAttempt.at >= since).correlate(Interaction).scalar_subquery())
     phone = sa.func.coalesce(first_phone(Phone.contact_id, Interaction.contact_id),
                              first_phone(Phone.organization_id, Interaction.organization_id))
+    may_open = [sa.select(model.id).where(model.id == column, sql_filter(request, model, "view"))
+                .correlate(Interaction).exists()
+                for model, column in ((Organization, Interaction.organization_id),
+                                      (Contact, Interaction.contact_id))]
     rows = db.execute(
-        sa.select(Interaction, phone, tried).where(chosen)
+        sa.select(Interaction, phone, tried, *may_open).where(chosen)
         .order_by(Interaction.planned_at, Interaction.kind, Interaction.id)
         .options(joinedload(Interaction.organization), joinedload(Interaction.contact),
                  joinedload(Interaction.author), joinedload(Interaction.parent))).all()
     wanted: dict[str, list[Interaction]] = {}
     facts: dict[int, DayFacts] = {}
-    for item, number, outcomes in rows:
+    for item, number, outcomes, org_open, contact_open in rows:
         wanted.setdefault(group_of.get(item.kind, DAY_GROUPS[-1].key), []).append(item)
         facts[item.id] = DayFacts(number or "", dict(Counter(outcomes.split(",")))
-                                  if outcomes else {})
+                                  if outcomes else {}, (bool(org_open), bool(contact_open)))
     return [DayGroup(spec.key, spec.title, spec.icon, wanted[spec.key], *counts[spec.key],
                      facts=facts)
             for spec in DAY_GROUPS if spec.key in wanted]

@@ -424,8 +424,10 @@ def _forget_import(app, before: dict) -> None:
         for table in ("phones", "emails", "addresses"):
             conn.exec_driver_sql(f"DELETE FROM {table} WHERE id > ?", (before[table],))
             conn.exec_driver_sql(f"DELETE FROM {table}_version WHERE id > ?", (before[table],))
-        conn.exec_driver_sql("DELETE FROM search_documents WHERE id > ?",
-                             (before["search_documents"],))
+        # A document's id is its kind's range plus the row's id: the import's are found by
+        # kind and row (organizations' range lies below other kinds').
+        conn.exec_driver_sql("DELETE FROM search_documents WHERE kind = 'organization' "
+                             "AND object_id > ?", (before["organizations"],))
         conn.exec_driver_sql("DELETE FROM organizations WHERE id > ?", (before["organizations"],))
         conn.exec_driver_sql("DELETE FROM organizations_version WHERE transaction_id > ?",
                              (before["transaction"],))

@@ -88,14 +88,15 @@ def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[
     seen: dict[tuple, str | None] = {}
     days: dict[dt.date, str] = {}
 
-    def client_url(obj):
+    def client_url(obj, may_open: bool | None = None):
         if obj is None:
             return None
         key = (type(obj).__name__, obj.id)
         if key not in seen:
             locate(request, obj)
-            seen[key] = request.resource_url(obj) if request.has_permission("view", obj) \
-                else None
+            if may_open is None:
+                may_open = bool(request.has_permission("view", obj))
+            seen[key] = request.resource_url(obj) if may_open else None
         return seen[key]
 
     if facts is None:
@@ -110,10 +111,12 @@ def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[
         if day < today and day not in days:
             days[day] = format_date(request, day, "d MMM")
         phone = facts[item.id].phone
+        opens = facts[item.id].may_open or (None, None)
         out.append(DayRow(
             item=item, url=interaction_url(request, item), time=local.strftime("%H:%M"),
             day=days.get(day, ""), date_iso=day.isoformat(), overdue=item.planned_at < now,
-            org_url=client_url(item.organization), contact_url=client_url(item.contact),
+            org_url=client_url(item.organization, opens[0]),
+            contact_url=client_url(item.contact, opens[1]),
             phone=phone, dial=dial(phone),
             from_name=item.author.full_name if item.author and item.author_id != me else "",
             subject=item.subject or words["kinds"].get(item.kind, ""),

@@ -62,3 +62,24 @@ def test_refused_rows_leave_no_warning_and_one_audit_transaction(testapp, import
     assert who == [(written[0].transaction_id, importer.id)]
     assert not dbsession.scalar(sa.select(sa.func.count()).select_from(versions)
                                 .where(versions.name == "ООО «Плохое»"))
+
+
+def test_a_new_row_with_the_id_of_a_deleted_one_takes_its_place_in_search(
+        testapp, importer, dbsession, clients, monkeypatch):
+    """SQLite gives a new row the highest id again after that row was deleted; a search
+    document left behind under that id must not make the import refuse the batch."""
+    import portal.clients.import_write as ci
+    from models.search import index_documents
+
+    last = dbsession.scalar(sa.select(sa.func.max(Organization.id))) or 0
+    index_documents(dbsession.connection(), "organization", [(last + 1, "Старое", "старое")])
+    batches = []
+    write_new = ci._Writer._write_organizations
+    monkeypatch.setattr(ci._Writer, "_write_organizations",
+                        lambda writer, plans: batches.append(len(plans)) or write_new(writer, plans))
+    data = csv_bytes([["Наименование", "ИНН"], ["ООО «Новое»", clients.inn()],
+                      ["ООО «Новейшее»", clients.inn()]])
+    page = upload(testapp, "ids.csv", data).follow()
+    result = run(testapp, page)
+    assert (tile(result, "create"), tile(result, "fail")) == ("2", "0")
+    assert batches == [2]  # one batch, not refused and retried row by row
