@@ -126,6 +126,10 @@ def problems_for(
         problems["end"] = _("The end must be after the start.")
     elif data.end - data.start > MAX_LENGTH:
         problems["end"] = _("An event may last at most 62 days; use a repeating event instead.")
+    rule_parts = {part.split("=", 1)[0] for part in data.rrule.split(";")} if data.rrule else set()
+    if data.rrule and not rule_parts & {"COUNT", "UNTIL"}:
+        # A series without an end would be expanded without end (and has no last day).
+        problems["ends"] = _("A repeating event needs an end: a last date or a number of times.")
     users = list(db.scalars(sa.select(User).where(User.id.in_(data.user_ids)))) if data.user_ids else []
     gone = [u.full_name for u in users if not u.active]
     if gone:

@@ -276,3 +276,14 @@ def test_odd_query_strings_at_the_calendar_pages_answer_without_a_server_error(
     path = "/calendar/" + page.format(event=event.id, series=series.id)
     query = "&".join(f"{name}={value}" for name in CALENDAR_PARAMS)
     assert testapp.get(f"{path}?{query}", status="*").status_int < 500, path
+
+
+def test_a_series_without_an_end_is_refused_by_the_service(cal, factory):
+    """The forms always give a repeating event its end; the service refuses one without, with
+    the reason, instead of expanding it without end."""
+    from portal.calendar.recurrence import CalendarProblem
+
+    me = factory.user()
+    with pytest.raises(CalendarProblem) as refused:
+        cal.event(me, "Вечная планёрка", rrule="FREQ=DAILY;BYDAY=MO,WE")
+    assert "needs an end" in refused.value.message
