@@ -112,3 +112,13 @@ def test_the_cards_change_history_comes_when_it_is_opened(page, live_server, cli
     page.click("#history button[data-bs-toggle=collapse]")
     page.wait_for_selector("#history-body .audit-history-entry")
     assert CLIENT in page.inner_text("#history-body")
+
+
+def test_the_manager_filter_brings_every_manager_when_it_is_about_to_be_used(page, live_server,
+                                                                           client_org):
+    log_in(page, live_server, "popova")
+    page.goto(f"{live_server}/clients/")
+    assert page.locator("#f-manager option").count() == 3  # anyone, me, nobody
+    page.hover("#f-manager")
+    page.wait_for_function("document.querySelectorAll('#f-manager option').length > 3")
+    assert "Попова Анна Сергеевна" in page.inner_text("#f-manager")

@@ -126,6 +126,21 @@ def manager_choices(dbsession, current: str = "") -> list[User]:
                                   .order_by(User.full_name)))
 
 
+def chosen_manager(dbsession, chosen: str) -> list[User]:
+    """The person the list is filtered by, if it is one ([] for anyone, me or nobody)."""
+    number = parse_int(chosen)
+    user = dbsession.get(User, number) if number is not None else None
+    return [user] if user is not None else []
+
+
+@view_config(context=Clients, name="manager-options", renderer="clients/_manager_options.jinja2",
+             permission="view")
+def manager_options(context, request):
+    """Every choice of the list's "Responsible manager" filter, asked for by the field."""
+    chosen = request.GET.get("chosen", "")[:20]
+    return {"managers": manager_choices(request.dbsession, chosen), "chosen": chosen}
+
+
 def department_choices(dbsession) -> list[Department]:
     return list(dbsession.scalars(sa.select(Department).order_by(Department.sort_order,
                                                                  Department.name)))
@@ -194,7 +209,10 @@ def organization_list(context, request):
         "stages": [(s, STAGE_LABELS[s]) for s in STAGES],
         "kind_labels": KIND_LABELS,
         "stage_labels": STAGE_LABELS,
-        "managers": manager_choices(request.dbsession, flt.manager),
+        # The chosen manager only; the others come when the field is about to be used.
+        "managers": chosen_manager(request.dbsession, flt.manager),
+        "manager_options_url": request.resource_path(
+            context, "@@manager-options", query={"chosen": flt.manager} if flt.manager else None),
         "departments": request.department_tree.choices(),
         "classifier_filters": classifier_filters(request),
         "classifier_title": request.classifier_lists.title,
