@@ -213,20 +213,9 @@ def local_roles_by_folder(request, identity: Identity) -> dict[int, set[str]]:
     if key in cache:
         return cache[key]
     granted: dict[int, set[str]] = defaultdict(set)
-    if identity.local_grants is not None:  # read with the identity (portal/security/facts.py)
-        for (container_type, folder_id), roles in identity.local_grants.items():
-            if container_type == FOLDER_CONTAINER:
-                granted[folder_id] |= roles
-    else:
-        holder = LocalRoleGrant.user_id == identity.user.id
-        if identity.department_ids:
-            holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
-        for folder_id, role in request.dbsession.execute(
-            sa.select(LocalRoleGrant.container_id, Role.name)
-            .join(Role, Role.id == LocalRoleGrant.role_id)
-            .where(LocalRoleGrant.container_type == FOLDER_CONTAINER, holder)
-        ):
-            granted[folder_id].add(role)
+    for (container_type, folder_id), roles in identity.local_grants.items():
+        if container_type == FOLDER_CONTAINER:
+            granted[folder_id] |= roles
     out = request.kb_tree.inherit_down(granted) if granted else {}
     cache[key] = out
     return out

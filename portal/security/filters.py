@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from models.roles import SCOPE_RANK, LocalRoleGrant, Role
+from models.roles import SCOPE_RANK
 from portal.security.matrix import DepartmentTree
 from portal.security.principals import Identity
 
@@ -56,19 +56,9 @@ def _local_grant_departments(request, identity, type_name, permission) -> set[in
     roles = {role for role, _ in request.role_matrix.roles_with(type_name, permission)}
     if not roles:
         return set()
-    if identity.local_grants is not None:  # read with the identity (portal/security/facts.py)
-        granted = {container_id for (container_type, container_id), names
-                   in identity.local_grants.items()
-                   if container_type == "department" and names & roles}
-    else:
-        holder = LocalRoleGrant.user_id == identity.user.id
-        if identity.department_ids:
-            holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
-        granted = set(request.dbsession.scalars(
-            sa.select(LocalRoleGrant.container_id)
-            .join(Role, Role.id == LocalRoleGrant.role_id)
-            .where(LocalRoleGrant.container_type == "department", Role.name.in_(roles), holder)
-        ))
+    granted = {container_id for (container_type, container_id), names
+               in identity.local_grants.items()
+               if container_type == "department" and names & roles}
     if not granted:
         return set()
     tree: DepartmentTree = request.department_tree

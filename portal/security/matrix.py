@@ -110,6 +110,15 @@ class DepartmentTree:
                 stack.extend(self.children.get(node, ()))
         return out
 
+    def lineage(self, dept_id: int) -> list[int]:
+        """The department and every parent up to the top (nearest first)."""
+        out: list[int] = []
+        node: int | None = dept_id
+        while node is not None and node not in out:
+            out.append(node)
+            node = self.parents.get(node)
+        return out
+
     def local_lineage(self, dept_id: int) -> list[int]:
         """The department and its parents whose local roles reach it (stops at a block)."""
         out: list[int] = []

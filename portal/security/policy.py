@@ -23,7 +23,6 @@ from models.generations import SECURITY, token_of
 from models.meta import ROW_ACL, utcnow
 from models.people import ApiToken, Department, User
 from portal.security.acl import row_acl
-from portal.security.facts import identity_facts
 from portal.security.matrix import department_tree, role_matrix
 from portal.security.principals import Identity, identity_for, principals_for
 from portal.security.sessions import (
@@ -46,7 +45,7 @@ class SecurityPolicy:
             return None
         request.dbsession.info["actor_id"] = user.id
         request.dbsession.info["remote_addr"] = (request.remote_addr or "")[:50]
-        return identity_facts(request.dbsession, user, request.department_tree)
+        return identity_for(request.dbsession, user, request.department_tree)
 
     def _user_from_session(self, request) -> User | None:
         # The session lives in its database row (portal/security/sessions.py): an ended or

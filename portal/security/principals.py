@@ -21,8 +21,8 @@ class Identity:
     roles: frozenset[str]
     department_ids: frozenset[int]
     dept_scope_ids: frozenset[int]
-    # (container type, id) -> local role names, read on first need (local_roles below).
-    local_grants: dict | None = field(default=None, compare=False, repr=False)
+    # (container type, id) -> local role names granted to them or their departments.
+    local_grants: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def is_admin(self) -> bool:
@@ -40,20 +40,37 @@ class Identity:
 
 
 def identity_for(dbsession, user: User, tree: DepartmentTree | None = None) -> Identity:
-    """Roles and departments of `user` (used for the request's user and by "Check access")."""
-    dept_ids = frozenset(
-        dbsession.scalars(sa.select(Membership.department_id).where(Membership.user_id == user.id))
+    """Roles, departments and local grants of `user` (the request's person, and "Check access"),
+    in one statement: their departments, the roles granted to them or to one of their
+    departments, and the local roles granted to them or their departments on any container."""
+    my_departments = sa.select(Membership.department_id).where(Membership.user_id == user.id)
+    no_id, no_text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
+    parts = sa.union_all(
+        sa.select(sa.literal("m"), Membership.department_id, no_text, no_text)
+        .where(Membership.user_id == user.id),
+        sa.select(sa.literal("r"), no_id, no_text, Role.name)
+        .join(RoleGrant, RoleGrant.role_id == Role.id)
+        .where(sa.or_(RoleGrant.user_id == user.id,
+                      RoleGrant.department_id.in_(my_departments))),
+        sa.select(sa.literal("l"), LocalRoleGrant.container_id, LocalRoleGrant.container_type,
+                  Role.name)
+        .join(Role, Role.id == LocalRoleGrant.role_id)
+        .where(sa.or_(LocalRoleGrant.user_id == user.id,
+                      LocalRoleGrant.department_id.in_(my_departments))),
     )
-    grant_filter = RoleGrant.user_id == user.id
-    if dept_ids:
-        grant_filter = sa.or_(grant_filter, RoleGrant.department_id.in_(dept_ids))
-    roles = frozenset(
-        dbsession.scalars(
-            sa.select(Role.name).join(RoleGrant, RoleGrant.role_id == Role.id).where(grant_filter)
-        )
-    )
+    departments: set[int] = set()
+    roles: set[str] = set()
+    local: dict[tuple[str, int], set[str]] = {}
+    for kind, number, container_type, name in dbsession.execute(parts):
+        if kind == "m":
+            departments.add(number)
+        elif kind == "r":
+            roles.add(name)
+        else:
+            local.setdefault((container_type, number), set()).add(name)
     tree = tree or DepartmentTree.load(dbsession)
-    return Identity(user, roles, dept_ids, frozenset(tree.with_descendants(dept_ids)))
+    return Identity(user, frozenset(roles), frozenset(departments),
+                    frozenset(tree.with_descendants(departments)), local_grants=local)
 
 
 def local_role_containers(context, tree: DepartmentTree | None = None) -> list[tuple[str, int]]:
@@ -88,19 +105,9 @@ def local_role_containers(context, tree: DepartmentTree | None = None) -> list[t
 
 def local_roles(dbsession, identity: Identity, containers) -> set[str]:
     """Names of the roles granted locally to the person (or their departments) on any of
-    `containers`. Their local grants are read once per identity (one request), then matched."""
+    `containers` (their local grants were read with the identity)."""
     if not containers:
         return set()
-    if identity.local_grants is None:
-        holder = LocalRoleGrant.user_id == identity.user.id
-        if identity.department_ids:
-            holder = sa.or_(holder, LocalRoleGrant.department_id.in_(identity.department_ids))
-        grants: dict[tuple[str, int], set[str]] = {}
-        for container_type, container_id, role in dbsession.execute(
-                sa.select(LocalRoleGrant.container_type, LocalRoleGrant.container_id, Role.name)
-                .join(Role, LocalRoleGrant.role_id == Role.id).where(holder)):
-            grants.setdefault((container_type, container_id), set()).add(role)
-        identity.local_grants = grants
     out: set[str] = set()
     for container in containers:
         out |= identity.local_grants.get(tuple(container), set())

@@ -196,16 +196,7 @@ def heads_for(request, departments: list[Department], user: User) -> list[tuple[
     """Whom `user` reports to, once each: in each of their departments its head, or for its
     own head the nearest head above (with the department they head). The departments above
     are read in one statement, their lineage from the request's department tree."""
-    tree = request.department_tree
-
-    def lineage(dept_id: int) -> list[int]:
-        out: list[int] = []
-        node: int | None = dept_id
-        while node is not None and node not in out:
-            out.append(node)
-            node = tree.parents.get(node)
-        return out
-
+    lineage = request.department_tree.lineage
     needed = {i for dept in departments for i in lineage(dept.id)}
     by_id = {d.id: d for d in request.dbsession.scalars(
         sa.select(Department).where(Department.id.in_(sorted(needed)))
