@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 
-from models.calendar import EventAttendee, Room
+from models.calendar import EventAttendee, EventRoom, Room
 from models.people import Department, Membership, User
 from portal.calendar.events import Occurrence, busy_of, local_window, visible_events
 from portal.calendar.resources import CalendarSection
@@ -136,6 +136,21 @@ def my_answers(request, event_ids) -> dict[int, str]:
             )
         ).all()
     )
+
+
+def room_names(request, event_ids) -> dict[int, str]:
+    """{event id: "Room A, Room B"} for the events that book rooms, in one query."""
+    if not event_ids:
+        return {}
+    names: dict[int, list[str]] = {}
+    for event_id, name in request.dbsession.execute(
+        sa.select(EventRoom.event_id, Room.name)
+        .join(Room, Room.id == EventRoom.room_id)
+        .where(EventRoom.event_id.in_(sorted(event_ids)))
+        .order_by(EventRoom.event_id, EventRoom.id)
+    ):
+        names.setdefault(event_id, []).append(name)
+    return {event_id: ", ".join(found) for event_id, found in names.items()}
 
 
 def my_department_ids(request) -> list[int]:
@@ -300,6 +315,7 @@ def todays_events(request) -> DayBlock | None:
     occs = visible_events(request, ws, we, mine=True)
     section = request.root["calendar"]
     answers = my_answers(request, {o.event.id for o in occs})
+    rooms = room_names(request, {o.event.id for o in occs})
     rows = []
     for occ in occs:
         event = occ.event
@@ -311,7 +327,7 @@ def todays_events(request) -> DayBlock | None:
                 "occ": occ,
                 "url": url,
                 "answer": answers.get(event.id, ""),
-                "rooms": ", ".join(r.name for r in event.rooms),
+                "rooms": rooms.get(event.id, ""),
             }
         )
     return DayBlock(

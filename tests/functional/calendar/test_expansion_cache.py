@@ -7,11 +7,12 @@ import datetime as dt
 
 from models.meta import utcnow
 from portal.calendar import recurrence
+from tests.clock import local_at, local_today
 
 
 def test_my_day_and_the_week_expand_each_series_once(cal, factory, testapp, monkeypatch):
     me = factory.user()
-    today = utcnow().replace(hour=9, minute=0, second=0, microsecond=0)
+    today = local_at(local_today(), 9)  # the person's today, in Moscow
     # Two kinds of rule: one dateutil works out, one done by arithmetic (plain weekly).
     cal.event(me, "Планёрка", start=today - dt.timedelta(days=14),
               rrule="FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR,SA,SU;COUNT=60")

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from models.clients import Interaction
 from models.meta import utcnow
 from models.notifications import Notification
+from tests.clock import MOSCOW
 
 ADD = "/clients/interactions/@@add"
 
@@ -301,7 +302,7 @@ def test_list_filters_by_kind_state_and_organization(testapp, clients, manager, 
     assert titles("?state=overdue") == ["Просрочено"]
     assert titles(f"?organization={client_org.id}&state=all") == ["Встреча позже",
                                                                    "Звонок сделан"]
-    day = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    day = (now + dt.timedelta(days=1)).astimezone(MOSCOW).date().isoformat()  # the person's day
     assert titles(f"?start={day}&end={day}") == ["Встреча позже"]
 
 

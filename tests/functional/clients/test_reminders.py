@@ -11,6 +11,7 @@ from models.clients import ImportantDate, SentReminder
 from models.notifications import Notification
 from portal.clients.reminders import claim, due_reminders, send_reminders
 from portal.clients.rules import REMINDER_DAYS, set_setting
+from tests.clock import local_today
 
 NOON = dt.time(9, 0)  # 12:00 in Moscow
 
@@ -173,7 +174,7 @@ def test_portal_tick_delivers_a_birthday_reminder_once(tmp_path):
             manager = create_user(session, login="popova", full_name="Попова Анна",
                                   roles=["sales"], timezone="Europe/Moscow")
             org = Organization(name="ООО «Вектор»", manager=manager)
-            birthday = dt.date.today() + dt.timedelta(days=2)
+            birthday = local_today() + dt.timedelta(days=2)  # in two days, in Moscow
             session.add_all([org, Contact(full_name="Сидоров Пётр", organization=org,
                                           birthday=birthday.replace(year=1980)
                                           if (birthday.month, birthday.day) != (2, 29)

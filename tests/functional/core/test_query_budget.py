@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -55,10 +56,33 @@ def week_query(today: dt.date) -> str:
 
 
 @pytest.fixture
-def demo(dbsession):
+def demo(dbsession, request_for):
     make_demo(dbsession)
     dbsession.flush()
-    return {u.login: u for u in dbsession.scalars(sa.select(User))}
+    people = {u.login: u for u in dbsession.scalars(sa.select(User))}
+    for hour, login in enumerate(("admin", "popova")):
+        todays_events_with_rooms(dbsession, request_for, people[login], hour)
+    return people
+
+
+def todays_events_with_rooms(dbsession, request_for, user: User, hour: int) -> None:
+    """Whatever the hour the suite runs at, My day has today's events of `user` to show: one
+    booking two rooms and a daily series with a room (the demo's own events are today only at
+    some hours of the day); each person's at their own `hour`, so that no room is booked twice."""
+    from models.calendar import Room
+    from portal.calendar.changes import EventInput, create_event
+
+    rooms = dbsession.scalars(sa.select(Room.id).where(Room.active).order_by(Room.id)).all()[:2]
+    zone = ZoneInfo(user.timezone or "Europe/Moscow")
+    noon = dt.datetime.combine(dt.datetime.now(zone).date(), dt.time(12), zone).astimezone(dt.UTC)
+    for title, start, rrule, booked in (
+            ("Совещание в переговорной", noon + dt.timedelta(hours=8 + hour), "", rooms),
+            ("Ежедневная планёрка", noon - dt.timedelta(days=7, hours=4 + hour),
+             "FREQ=DAILY;COUNT=30", rooms[:1])):
+        create_event(request_for(user), EventInput(
+            title=title, start=start, end=start + dt.timedelta(minutes=30), rrule=rrule,
+            timezone=zone.key, room_ids=list(booked)))
+    dbsession.flush()
 
 
 def pages_for(dbsession, request_for, user: User) -> dict[str, str]:
