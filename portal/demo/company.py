@@ -12,7 +12,7 @@ from models.errors import UserError
 from models.meta import Base
 from models.people import Department, User
 from models.roles import LocalRoleGrant, Role
-from portal.core.i18n import _
+from portal.core.i18n import _, zone_named
 from portal.people.rules import create_user, set_departments
 from portal.security.default_roles import grant_auto_roles, seed_roles
 
@@ -83,7 +83,8 @@ def make_demo(dbsession) -> list[str]:
         sa.select(User).where(User.login.in_([p[0] for p in PEOPLE])))}
     if set(existing) - {"admin"}:
         raise DemoPresent(_("The demo company is already in this database."))
-    today = dt.date.today()
+    # The company's today (Moscow): from 21:00 UTC it is already tomorrow there.
+    today = dt.datetime.now(zone_named(None)).date()
     depts: dict[str, Department] = {}
     for order, (key, (name, parent)) in enumerate(DEPARTMENTS.items()):
         depts[key] = Department(name=name, parent=depts.get(parent), sort_order=order)
