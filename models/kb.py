@@ -229,13 +229,13 @@ class ArticleAttachment(Base):
 
 
 class TicketArticleLink(Base):
-    """An article linked to a ticket (the tickets issue adds the foreign key to its table)."""
+    """An article linked to a ticket."""
 
     __tablename__ = "kb_ticket_links"
     __table_args__ = (sa.UniqueConstraint("ticket_id", "article_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(index=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
     article_id: Mapped[int] = mapped_column(
         sa.ForeignKey("kb_articles.id", ondelete="CASCADE"), index=True)
     linked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

@@ -6,10 +6,17 @@ as the recipient prefers for that kind of notice. E-mail goes into `mail_outbox`
 caller's transaction, so it exists only once that transaction commits; `portal tick` sends it
 (portal/core/mail.py) and retries on failure. A person who wants a daily digest gets the e-mails of
 the day gathered into one message.
+
+What a notice says is stored as a message id and its parameters (`message`/`params`, and
+`body_message`/`body_params`), never as finished sentences: the inbox, My day and the e-mails
+render it when it is read or sent, in the reader's language and time zone at that moment
+(portal/notifications/messages.py holds the convention, the encoder and the renderer).
+`title`/`body` keep the English rendering, and are all that rows written before have.
 """
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from pyramid.i18n import TranslationStringFactory
@@ -28,12 +35,43 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(50), default="info")
-    # Written in the recipient's language when the notification is made.
+    # The English rendering (rows written before messages were stored: the text as written).
     title: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text, default="")
     url: Mapped[str] = mapped_column(sa.String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # What is shown: the title's message id ("portal" domain) and its parameters, the same for
+    # the body; rendered when read. None: plain text, shown as `title`/`body` hold it.
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
+    body_message: Mapped[str | None] = mapped_column(sa.Text)
+    body_params: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notice's title or body as it is stored: a message id with its parameters (JSON), and
+    its English rendering `text` (kept in `title`/`body`). Made by
+    portal/notifications/messages.py `stored()`; a plain `str` given to `notify` is stored as
+    text to show as it is (someone's own words: a comment sending an article back)."""
+
+    message: str
+    params: dict
+    text: str
+
+
+# Every kind of notice the portal sends. `notify` refuses any other, so that a new kind is
+# added here, and tests/functional/notifications/test_notices_read.py (which sends each kind to
+# an English and a Russian reader and reads it in both) has to cover it. "info": plain text.
+NOTICE_KINDS = frozenset({
+    "info",
+    "task_assigned", "task_changed", "task_due", "reminder", "mention", "birthday",
+    "event_invitation", "event_change", "event_cancellation", "event_answer", "reminder_event",
+    "kb_review", "kb_published", "kb_rejected", "kb_must_read",
+    "client_dates", "interaction_planned",
+    "ticket_new", "ticket_assigned", "ticket_changed", "ticket_sla",
+})
 
 
 # --- preferences --------------------------------------------------------------------------------
@@ -52,6 +90,7 @@ NOTIFICATION_KINDS: dict[str, object] = {
     "mention": _("Someone mentions me in a comment (@login)"),
     "event": _("Calendar invitations, changes and cancellations"),
     "birthday": _("Colleagues' birthdays"),
+    "ticket": _("Tickets: new in my queues, given to me, answered by the requester, SLA alerts"),
 }
 
 
@@ -127,6 +166,12 @@ class MailMessage(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     digest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mail_outbox.id"))
+    # As in Notification: rendered in the recipient's language when the e-mail is sent or
+    # gathered into the digest; `subject`/`body` hold the English rendering.
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
+    body_message: Mapped[str | None] = mapped_column(sa.Text)
+    body_params: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 class NotificationKey(Base):
@@ -180,13 +225,14 @@ def claim_keys(dbsession, pairs: list[tuple[int, str]]) -> set[tuple[int, str]]:
     return added
 
 
-def notify(dbsession, user_id: int, title: str, body: str = "", url: str = "",
+def notify(dbsession, user_id: int, title: Message | str, body: Message | str = "", url: str = "",
            kind: str = "info", *, key: str | None = None) -> Notification | None:
     """Tell a person something, as they prefer for this kind: in the portal, by e-mail or both.
 
-    Within the caller's transaction. With `key`, a notice already given under that key is not
-    given again. Returns the inbox notification (None when it went by e-mail only or was
-    already given).
+    `title`/`body`: a `Message` (what areas send: portal/notifications/messages.py makes them
+    from translation strings), or plain text shown as it is. Within the caller's transaction.
+    With `key`, a notice already given under that key is not given again. Returns the inbox
+    notification (None when it went by e-mail only or was already given).
     """
     notes, mails = _plan(dbsession, [(user_id, title, body, url, kind, key)])
     objects = [Notification(**row) for row in notes]
@@ -198,7 +244,8 @@ def notify(dbsession, user_id: int, title: str, body: str = "", url: str = "",
 
 
 def notify_many(dbsession, items, flush: bool = True) -> int:
-    """`notify` for many at once: items are (user_id, title, body, url, kind, key or None).
+    """`notify` for many at once: items are (user_id, title, body, url, kind, key or None),
+    title and body a `Message` or plain text.
 
     Loads everyone's preferences in a few queries and inserts in bulk, so background jobs can
     tell thousands of people quickly. Returns how many inbox notifications were made. Inside a
@@ -244,20 +291,37 @@ def _plan(dbsession, items: list) -> tuple[list[dict], list[dict]]:
     notes: list[dict] = []
     mails: list[dict] = []
     for user_id, title, body, url, kind, _key in items:
+        if kind not in NOTICE_KINDS:
+            raise ValueError(f"unknown kind of notice {kind!r}: add it to NOTICE_KINDS")
         if user_id not in emails:  # deactivated or gone: nobody to tell
             continue
+        texts = _columns(title, body)
         setting = prefs.get(user_id)
         channel = setting.channel_for(kind) if setting is not None else DEFAULT_CHANNEL
         address = emails.get(user_id) or ""
         if channel != "portal" and not (with_mail and address):
             channel = "portal"  # e-mail is off or they have no address: never lose the notice
         if channel in ("portal", "both"):
-            notes.append({"user_id": user_id, "title": title[:300], "body": body or "",
-                          "url": (url or "")[:500], "kind": kind, "created_at": now})
+            notes.append({"user_id": user_id, "title": texts["title"], **texts["stored"],
+                          "body": texts["body"], "url": (url or "")[:500], "kind": kind,
+                          "created_at": now})
         if channel in ("email", "both"):
-            mails.append({"user_id": user_id, "to_addr": address, "subject": title[:300],
-                          "body": body or "", "url": (url or "")[:500], "kind": kind,
+            mails.append({"user_id": user_id, "to_addr": address, "subject": texts["title"],
+                          **texts["stored"], "body": texts["body"], "url": (url or "")[:500],
+                          "kind": kind,
                           "status": "digest" if setting is not None and setting.digest else "queued",
                           "created_at": now, "next_attempt_at": now, "attempts": 0,
                           "last_error": ""})
     return notes, mails
+
+
+def _columns(title: Message | str, body: Message | str) -> dict:
+    """The columns a title and a body fill (the same in the inbox and the outbox)."""
+    stored = {"message": None, "params": None, "body_message": None, "body_params": None}
+    if isinstance(title, Message):
+        stored.update(message=title.message, params=title.params)
+        title = title.text
+    if isinstance(body, Message):
+        stored.update(body_message=body.message, body_params=body.params)
+        body = body.text
+    return {"title": (title or "")[:300], "body": body or "", "stored": stored}

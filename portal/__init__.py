@@ -10,7 +10,8 @@ from portal.core.assets import YEAR, ContentHashCacheBuster
 from portal.core.settings import resolve_env
 
 # The areas of the portal, each a package whose includeme registers what it offers.
-AREAS = ["portal.clients", "portal.interactions", "portal.calendar", "portal.tasks", "portal.kb"]
+AREAS = ["portal.clients", "portal.interactions", "portal.calendar", "portal.tasks", "portal.kb",
+         "portal.tickets"]
 STATIC_DIR = str(Path(__file__).resolve().parent.parent / "static")
 
 

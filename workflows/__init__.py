@@ -1,5 +1,6 @@
 """Workflows of the portal's content types (DESIGN.md §6): the engine (engine.py) and one module
-per workflow — account.py (people), article.py (knowledge-base articles), task.py (tasks).
+per workflow — account.py (people), article.py (knowledge-base articles), task.py (tasks),
+ticket.py (support tickets).
 
 Defining a workflow binds it to nothing: this package's includeme adds the `add_workflow`
 directive and binds each workflow to the model classes that follow it, checking every
@@ -8,10 +9,12 @@ definition, so that a broken one or two of one name stop the application at star
 from models.kb import Article
 from models.people import User
 from models.tasks import Task
+from models.tickets import Ticket
 from workflows.account import ACCOUNT
 from workflows.article import ARTICLE
 from workflows.engine import add_workflow
 from workflows.task import TASK
+from workflows.ticket import TICKET
 
 
 def includeme(config) -> None:
@@ -19,3 +22,4 @@ def includeme(config) -> None:
     config.add_workflow(ACCOUNT, User)
     config.add_workflow(ARTICLE, Article)
     config.add_workflow(TASK, Task)
+    config.add_workflow(TICKET, Ticket)

@@ -1,25 +1,23 @@
-"""Telling people about events: invitations, changes, cancellations, answers and reminders, each
-in the recipient's own language and time zone.
+"""Telling people about events: invitations, changes, cancellations, answers and reminders,
+stored as message ids and parameters and read in each recipient's language and time zone
+(portal/notifications/messages.py).
 
 `Notices` is made once per change (or once per run of `portal tick`) from the application's
-registry (its translations) and whoever acts, so that a message is translated once per language
-and a moment formatted once per language and zone, however many people hear it.
+registry and whoever acts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from string import Template
-
-from babel.dates import format_date
-from pyramid.i18n import make_localizer
-from pyramid.interfaces import ITranslationDirectories
 
 from models.calendar import Event
-from models.notifications import notify
+from models.notifications import notify_many
 from models.people import User
 from portal.calendar.recurrence import utc_stamp
-from portal.core.i18n import _, zone_named
+from portal.core.i18n import LANGUAGES, _, zone_named
+from portal.core.mail import default_locale
+from portal.notifications.messages import When
+from portal.notifications.sending import Reader, items
 
 # Notification texts (translated for each recipient; ${who} is the person who acted).
 INVITATION = _("Invitation: ${title}")
@@ -49,77 +47,46 @@ def attendee_users(event: Event, include_declined: bool = False) -> list[User]:
 
 
 class Notices:
-    """Notifications about events from `actor` (None: the portal itself, e.g. a reminder), told to
-    each recipient in their language; the actor is never told about their own change."""
+    """Notifications about events from `actor` (None: the portal itself, e.g. a reminder), stored
+    as message ids and parameters and read in each recipient's language and zone; the actor is
+    never told about their own change."""
 
     def __init__(self, registry, actor: User | None = None) -> None:
         self.registry = registry
         self.actor = actor
-        self._localizers: dict = {}
-        self._dates: dict = {}
-        self._wordings: dict = {}
 
-    def _localizer(self, user):
-        locale = user.locale or self.registry.settings.get("pyramid.default_locale_name") or "ru"
-        if locale not in self._localizers:
-            dirs = self.registry.queryUtility(ITranslationDirectories, default=[])
-            self._localizers[locale] = make_localizer(locale, dirs)
-        return self._localizers[locale], locale
-
-    def when_text(self, event: Event, start: dt.datetime, user) -> str:
-        """The occurrence's time in the recipient's zone and language, e.g. "23 Nov 2026, 10:00"
-        (an all-day event: the day in the event's own zone)."""
-        _loc, locale = self._localizer(user)
-        where = event.timezone if event.all_day else user.timezone
-        key = (locale, where, start, event.all_day)
-        if key not in self._dates:
-            local = start.astimezone(zone_named(where))
-            clock = "" if event.all_day else local.strftime(", %H:%M")
-            self._dates[key] = format_date(local.date(), "medium", locale=locale) + clock
-        return self._dates[key]
-
-    def _wording(self, localizer, locale: str, msgid) -> Template:
-        """The message in one language as a template, filled for each person."""
-        key = (locale, str(msgid))
-        if key not in self._wordings:
-            self._wordings[key] = Template(localizer.translate(_(msgid)))
-        return self._wordings[key]
+    @staticmethod
+    def when(event, start: dt.datetime) -> When:
+        """The occurrence's time, shown in the reader's zone, e.g. "23 Nov 2026, 10:00" (an
+        all-day event: its day in the event's own zone)."""
+        if event.all_day:
+            return When(None, False, start.astimezone(zone_named(event.timezone)).date())
+        return When(start)
 
     def notes(self, users, kind: str, title, event, start: dt.datetime | None = None,
-              body=None) -> list[dict]:
-        """Notification rows for each of `users` (anything with id, locale, timezone, active),
-        title and body translated for each; the acting person is left out."""
-        out = []
+              body=None) -> list[tuple]:
+        """notify_many items for each of `users` (anything with id, locale, timezone, active);
+        the acting person is left out."""
         actor = self.actor
         url = f"/calendar/{event.id}"
         if start is not None and event.rrule:
             url += "?at=" + utc_stamp(start)
-        for user in users:
-            if user is None or (actor is not None and user.id == actor.id) or not user.active:
-                continue
-            loc, locale = self._localizer(user)
-            mapping = {
-                "title": event.title,
-                "when": self.when_text(event, start or event.start_at, user),
-                "who": actor.full_name if actor is not None else "",
-            }
-            out.append(
-                {
-                    "user_id": user.id,
-                    "title": self._wording(loc, locale, title).safe_substitute(mapping)[:300],
-                    "body": self._wording(loc, locale, body).safe_substitute(mapping)
-                    if body
-                    else mapping["when"],
-                    "url": url,
-                    "kind": kind,
-                }
-            )
-        return out
+        default = default_locale(self.registry)
+        known = {user.id: Reader(user.locale if user.locale in LANGUAGES else default,
+                                 zone_named(user.timezone))
+                 for user in users
+                 if user is not None and user.active and (actor is None or user.id != actor.id)}
+        if not known:
+            return []
+        mapping = {"title": event.title, "when": self.when(event, start or event.start_at),
+                   "who": actor.full_name if actor is not None else ""}
+        title = _(str(title), mapping=mapping)
+        body = _(str(body), mapping=mapping) if body else mapping["when"]
+        return items(None, self.registry, known, kind, title, body, url, known=known)
 
     def tell(self, dbsession, users, kind: str, title, event: Event, start: dt.datetime | None = None,
              body=None) -> int:
-        """Notify each of `users` (User rows) in their own language; returns how many."""
+        """Notify each of `users` (User rows); returns how many."""
         notes = self.notes(users, kind, title, event, start, body)
-        for n in notes:
-            notify(dbsession, n["user_id"], n["title"], n["body"], n["url"], kind=n["kind"])
+        notify_many(dbsession, notes)
         return len(notes)

@@ -138,9 +138,8 @@ def send_event_reminders(request, now: dt.datetime | None = None) -> int:
                 and start is not None
                 and start + (event.end_at - event.start_at) > now
             ):
-                for n in notices.notes(people[event.id], KIND, REMINDER, event, start,
-                                   body=REMINDER_BODY):
-                    items.append((n["user_id"], n["title"], n["body"], n["url"], n["kind"], None))
+                items.extend(notices.notes(people[event.id], KIND, REMINDER, event, start,
+                                           body=REMINDER_BODY))
         total += notify_many(db, items)
         if len(batch) < BATCH:
             break

@@ -23,8 +23,6 @@ from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel import dates as babel_dates
-from pyramid.i18n import TranslationString
 from sqlalchemy.orm import aliased
 
 from models.clients import Contact, ImportantDate, Organization, SentReminder, UserSetting
@@ -32,9 +30,10 @@ from models.meta import utcnow
 from models.notifications import NOTIFICATION_KINDS, notify_many
 from models.people import User
 from portal.clients.rules import REMINDER_DAYS, SETTING_DEFAULTS
-from portal.core.i18n import LANGUAGES, _, zone_named
-from portal.core.mail import default_locale, localizer_for
+from portal.core.i18n import _, zone_named
 from portal.core.ticker import job
+from portal.notifications.messages import Joined, When, ngettext, plural
+from portal.notifications.sending import items, readers
 
 KIND = "client_dates"
 MAX_DAYS = 60
@@ -57,11 +56,6 @@ class Due:
     url: str
     note: str = ""
     born: dt.date | None = None
-
-
-def ngettext(singular: str, plural: str, n: int) -> tuple[str, str, int]:
-    """Marks a plural message for extraction (Babel's ngettext keyword)."""
-    return singular, plural, n
 
 
 def _days_setting(value: str | None, default: int) -> int:
@@ -193,40 +187,32 @@ def claim(dbsession, dues: list[Due]) -> list[Due]:
     return [d for d in dues if (d.user_id, d.key) in won]
 
 
-def message(due: Due, localizer, locale: str) -> tuple[str, str]:
-    """The notification's title and body in the reader's language."""
-    day = babel_dates.format_date(due.on, "d MMMM", locale=locale)
-
-    def tr(value):
-        return localizer.translate(value) if isinstance(value, TranslationString) else value
-
+def message(due: Due) -> tuple:
+    """The notification's title and body, read in each reader's language when shown."""
+    day = When(None, False, due.on, year=False)
     if due.what == "birthday":
         if due.days == 0:
-            title = tr(_("Today is the birthday of ${name}", mapping={"name": due.name}))
+            title = _("Today is the birthday of ${name}", mapping={"name": due.name})
         elif due.days == 1:
-            title = tr(_("Tomorrow is the birthday of ${name}", mapping={"name": due.name}))
+            title = _("Tomorrow is the birthday of ${name}", mapping={"name": due.name})
         else:
-            title = localizer.pluralize(*ngettext("${name} has a birthday in ${n} day",
-                                                  "${name} has a birthday in ${n} days",
-                                                  due.days),
-                                        domain="portal", mapping={"name": due.name, "n": due.days})
-        parts = [day]
+            title = plural(ngettext("${name} has a birthday in ${n} day",
+                                    "${name} has a birthday in ${n} days", due.days),
+                           {"name": due.name})
+        parts: list = [day]
         if due.born is not None and 1900 < due.born.year < due.on.year:
-            parts.append(tr(_("turns ${age}", mapping={"age": due.on.year - due.born.year})))
-        parts.append(due.owner or tr(_("private person")))
-        return title, " · ".join(parts)
+            parts.append(_("turns ${age}", mapping={"age": due.on.year - due.born.year}))
+        parts.append(due.owner or _("private person"))
+        return title, Joined(tuple(parts), " · ")
     if due.days == 0:
-        title = tr(_("Today: ${title} (${owner})", mapping={"title": due.name,
-                                                             "owner": due.owner}))
+        title = _("Today: ${title} (${owner})", mapping={"title": due.name, "owner": due.owner})
     elif due.days == 1:
-        title = tr(_("Tomorrow: ${title} (${owner})", mapping={"title": due.name,
-                                                                "owner": due.owner}))
+        title = _("Tomorrow: ${title} (${owner})", mapping={"title": due.name, "owner": due.owner})
     else:
-        title = localizer.pluralize(*ngettext("In ${n} day: ${title} (${owner})",
-                                              "In ${n} days: ${title} (${owner})", due.days),
-                                    domain="portal", mapping={"title": due.name,
-                                                             "owner": due.owner, "n": due.days})
-    return title, " · ".join(p for p in (day, due.note) if p)
+        title = plural(ngettext("In ${n} day: ${title} (${owner})",
+                                "In ${n} days: ${title} (${owner})", due.days),
+                       {"title": due.name, "owner": due.owner})
+    return title, Joined((day, due.note), " · ")
 
 
 def send_reminders(dbsession, registry, now: dt.datetime | None = None) -> int:
@@ -234,16 +220,14 @@ def send_reminders(dbsession, registry, now: dt.datetime | None = None) -> int:
     dues = claim(dbsession, due_reminders(dbsession, now))
     if not dues:
         return 0
-    locales = dict(dbsession.execute(sa.select(User.id, User.locale).where(
-        User.id.in_({d.user_id for d in dues}))).all())
-    items = []
+    known = readers(dbsession, {d.user_id for d in dues}, registry)
+    out = []
     for due in dues:
-        locale = locales.get(due.user_id)
-        locale = locale if locale in LANGUAGES else default_locale(registry)
-        title, body = message(due, localizer_for(registry, locale), locale)
-        items.append((due.user_id, title[:300], body, due.url, KIND, None))
-    notify_many(dbsession, items)
-    return len(items)
+        title, body = message(due)
+        out.extend(items(dbsession, registry, [due.user_id], KIND, title, body, due.url,
+                         known=known))
+    notify_many(dbsession, out)
+    return len(out)
 
 
 @job("client_reminders")

@@ -37,8 +37,9 @@ from pyramid.interfaces import ITranslationDirectories
 from models.meta import utcnow
 from models.notifications import MailMessage, NotificationSettings
 from models.people import User
-from portal.core.i18n import DEFAULT_TIMEZONE, LANGUAGES, _
+from portal.core.i18n import LANGUAGES, _, zone_named
 from portal.core.ticker import claim, job
+from portal.notifications.messages import moment_text, render_notice
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ RETRY_MINUTES = (1, 5, 15, 60, 180)
 BATCH = 200
 
 
-# --- translation for a recipient (notifications are written in their language) ---------------
+# --- translation for a recipient (notices are stored as messages, rendered in their language) ----
 
 
 def default_locale(registry) -> str:
@@ -117,18 +118,23 @@ def absolute_url(config: MailConfig, url: str, fallback_base: str = "") -> str:
 
 
 def build_message(
-    config: MailConfig, message: MailMessage, localizer: Localizer, base: str = ""
+    config: MailConfig, message: MailMessage, localizer: Localizer, base: str = "",
+    zone: ZoneInfo | None = None,
 ) -> EmailMessage:
+    """The e-mail of a queued message, written in the recipient's language (`localizer`) and
+    time zone (`zone`) now, as it leaves the portal."""
+    subject, body = render_notice(message, localizer, zone or zone_named(None))
+    subject = " ".join(subject.split())[:300]  # a header holds no line breaks
     email = EmailMessage()
     name, address = parseaddr(config.sender)
     email["From"] = formataddr((name, address)) if address else config.sender
     email["To"] = message.to_addr
-    email["Subject"] = message.subject
+    email["Subject"] = subject
     email["Message-ID"] = make_msgid(domain=(address.partition("@")[2] or "portal.local"))
     email["Auto-Submitted"] = "auto-generated"
-    lines = [message.subject, ""]
-    if message.body:
-        lines += [message.body, ""]
+    lines = [subject, ""]
+    if body:
+        lines += [body, ""]
     link = absolute_url(config, message.url, base)
     if link:
         lines += [link, ""]
@@ -172,11 +178,13 @@ def send_queued(dbsession, settings: dict, registry, now: dt.datetime | None = N
     )
     if not messages:
         return 0
-    locales = dict(
-        dbsession.execute(
-            sa.select(User.id, User.locale).where(User.id.in_({m.user_id for m in messages if m.user_id}))
-        ).all()
-    )
+    people = {
+        uid: (locale, zone)
+        for uid, locale, zone in dbsession.execute(
+            sa.select(User.id, User.locale, User.timezone).where(
+                User.id.in_({m.user_id for m in messages if m.user_id}))
+        )
+    }
     sent = 0
     smtp = None
     try:
@@ -187,9 +195,10 @@ def send_queued(dbsession, settings: dict, registry, now: dt.datetime | None = N
                 _failed(message, error, now)
             return 0
         for message in messages:
-            localizer = localizer_for(registry, locales.get(message.user_id))
+            locale, zone = people.get(message.user_id, (None, None))
             try:
-                smtp.send_message(build_message(config, message, localizer, base))
+                smtp.send_message(build_message(config, message, localizer_for(registry, locale), base,
+                                                zone_named(zone)))
             except (OSError, smtplib.SMTPException) as error:
                 _failed(message, error, now)
                 if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
@@ -241,10 +250,7 @@ def compose_digests(dbsession, registry, now: dt.datetime | None = None, base: s
         user = dbsession.get(User, setting.user_id)
         if user is None:
             continue
-        try:
-            zone = ZoneInfo(user.timezone or DEFAULT_TIMEZONE)
-        except (KeyError, ValueError):
-            zone = ZoneInfo(DEFAULT_TIMEZONE)
+        zone = zone_named(user.timezone)
         local = now.astimezone(zone)
         if local.hour < setting.digest_hour or setting.last_digest_on == local.date():
             continue
@@ -262,10 +268,12 @@ def compose_digests(dbsession, registry, now: dt.datetime | None = None, base: s
         subject = localizer.translate(_("Your portal digest: ${n} notifications", mapping={"n": len(items)}))
         parts = []
         for item in items:
-            when = item.created_at.astimezone(zone).strftime("%d.%m %H:%M")
+            # Each notice as the reader reads it today, not as it was queued.
+            title, body = render_notice(item, localizer, zone)
+            when = moment_text(item.created_at, localizer.locale_name, zone)
             parts.append(
-                f"• {when}  {item.subject}"
-                + (f"\n  {item.body}" if item.body else "")
+                f"• {when}  {title}"
+                + (f"\n  {body}" if body else "")
                 + (f"\n  {absolute_url(config, item.url, base)}" if item.url else "")
             )
         digest = MailMessage(

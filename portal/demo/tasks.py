@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from models.meta import utcnow
-from models.notifications import notify
 from models.tasks import (
     Task,
     TaskChecklistItem,
@@ -19,6 +18,9 @@ from models.tasks import (
     TaskWatcher,
     schedule_notices,
 )
+from portal.core.i18n import _
+from portal.notifications.messages import When
+from portal.notifications.sending import tell
 from portal.tasks.recurring import following
 
 ZONE = ZoneInfo("Europe/Moscow")
@@ -302,7 +304,7 @@ def make_demo(context) -> None:
 
     # Two months of finished work: mostly on time, some late, a few still overdue.
     for login, author, count in HISTORY:
-        for _ in range(count):
+        for _i in range(count):
             due_day = today - dt.timedelta(days=rnd.randint(1, 60))
             due_at, has_time = _local(due_day, rnd.choice((10, 12, 15, 18, None)))
             t = Task(
@@ -404,21 +406,16 @@ def make_demo(context) -> None:
             db.add(occurrence)
             day = following(rec, day)
         rec.next_on = following(rec, today)
-    # A few fresh notices in the admin's inbox, as the portal would have sent them.
-    notify(
-        db,
-        users["admin"].id,
-        "Новая задача для вас: Обновить права доступа после реорганизации отдела продаж",
-        "Срок: сегодня, 18:00.",
-        f"/tasks/{made['Обновить права доступа после реорганизации отдела продаж'].id}",
-        kind="task_assigned",
-    )
-    notify(
-        db,
-        users["admin"].id,
-        "Новый комментарий: Настроить резервное копирование базы портала",
-        "Кузнецова Ольга Петровна: Алексей Викторович, это срочно: на прошлой неделе был сбой диска.",
-        f"/tasks/{made['Настроить резервное копирование базы портала'].id}",
-        kind="task_changed",
-    )
+    # A few fresh notices in the admin's inbox, as the portal would have sent them (read in the
+    # admin's language, whichever it is).
+    fresh = made["Обновить права доступа после реорганизации отдела продаж"]
+    tell(db, None, [users["admin"].id], "task_assigned",
+         _("New task for you: ${title}", mapping={"title": fresh.title}),
+         _("Due ${when}", mapping={"when": When(_local(today, 18)[0])}),
+         f"/tasks/{fresh.id}")
+    backup = made["Настроить резервное копирование базы портала"]
+    tell(db, None, [users["admin"].id], "task_changed",
+         _("New comment on ${title}", mapping={"title": backup.title}),
+         "Кузнецова Ольга Петровна: Алексей Викторович, это срочно: на прошлой неделе был сбой диска.",
+         f"/tasks/{backup.id}")
     db.flush()

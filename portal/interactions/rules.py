@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel import dates as babel_dates
 
 from models.clients import (
     ATTEMPT_OUTCOMES,
@@ -48,11 +47,13 @@ from models.notifications import notify_many
 from models.people import User
 from portal.audit.log import last_change
 from portal.clients.rules import INTERACTION_KIND_LABELS
-from portal.core.i18n import LANGUAGES, _, zone_of
-from portal.core.mail import localizer_for, translate
+from portal.core.i18n import _
 from portal.core.parsing import SkippedTime, parse_date, parse_int
 from portal.core.parsing import local_instant as shared_local_instant
 from portal.interactions.day import today_start_of
+from portal.notifications.messages import When
+from portal.notifications.sending import items as notice_items
+from portal.notifications.sending import readers
 from portal.security.filters import sql_filter
 
 SUBJECT_MAX = Interaction.__table__.c.subject.type.length
@@ -415,29 +416,21 @@ def client_name(item: Interaction) -> str:
 
 
 def tell_responsible(dbsession, actor: User, items: list[Interaction], registry) -> None:
-    """Notify the people something was planned for by someone else, each in their language
-    and time zone."""
+    """Notify the people something was planned for by someone else (read in their language and
+    time zone)."""
     items = [i for i in items if i.responsible_id and i.responsible_id != actor.id and not i.done]
     if not items:
         return
-    readers = {u.id: u for u in dbsession.scalars(
-        sa.select(User).where(User.id.in_({i.responsible_id for i in items}), User.active))}
+    known = readers(dbsession, {i.responsible_id for i in items}, registry)
     out = []
     for item in items:
-        reader = readers.get(item.responsible_id)
-        if reader is None:
-            continue
-        locale = reader.locale if reader.locale in LANGUAGES else None
-        localizer = localizer_for(registry, locale)
-        zone = zone_of(reader)
-        when = babel_dates.format_datetime(item.planned_at.astimezone(zone), "medium",
-                                           tzinfo=zone, locale=localizer.locale_name)
         title = _("${author} planned for you: ${kind} “${subject}”",
                   mapping={"author": actor.full_name, "kind": INTERACTION_KIND_LABELS[item.kind],
                            "subject": item.subject or client_name(item)})
-        body = _("${client}, ${when}.", mapping={"client": client_name(item), "when": when})
-        out.append((reader.id, translate(localizer, title)[:300], translate(localizer, body),
-                    f"/clients/interactions/{item.id}", "interaction_planned", None))
+        body = _("${client}, ${when}.", mapping={"client": client_name(item),
+                                                 "when": When(item.planned_at)})
+        out.extend(notice_items(dbsession, registry, [item.responsible_id], "interaction_planned",
+                                title, body, f"/clients/interactions/{item.id}", known=known))
     notify_many(dbsession, out)
 
 

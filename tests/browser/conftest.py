@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import REQUIRE_ALL, app_settings, migrate
 
 CHROMIUM = "/usr/bin/chromium"
+# The database the live server serves, for tests that look at what a journey stored.
+LIVE: dict = {}
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -29,6 +31,7 @@ def live_server(tmp_path_factory):
     migrate(engine)
     settings = app_settings(url)
     settings["dbengine"] = engine
+    LIVE["engine"] = engine
     app = main({}, **settings)
     session = models.get_tm_session(app.registry["dbsession_factory"], transaction.manager)
     with transaction.manager:
@@ -39,6 +42,11 @@ def live_server(tmp_path_factory):
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
     engine.dispose()
+
+
+def live_engine():
+    """The live server's database engine (after `live_server` has started)."""
+    return LIVE["engine"]
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,13 @@
-"""The notification inbox behind the bell: list, mark one read, mark all read."""
+"""The notification inbox behind the bell: list, mark one read, mark all read.
+
+Every page that shows notifications (the inbox, My day) reads them with `notice(n)`, a template
+global: the title and body rendered now, in the reader's language and time zone."""
 from __future__ import annotations
 
 from math import ceil
 
 import sqlalchemy as sa
+from pyramid.events import BeforeRender, subscriber
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
@@ -13,11 +17,24 @@ from models.notifications import Notification
 from portal.core.forms import id_field, schema_of, text_field
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
+from portal.notifications.messages import Rendered, render_notice
 from portal.resources import Root
 from views.forms import read_form
 from views.people.auth import safe_came_from
 
 PAGE_SIZE = 30
+
+
+def notice(request, note: Notification) -> Rendered:
+    """The notification's title and body as this reader reads them now."""
+    return render_notice(note, request.localizer, request.user_timezone)
+
+
+@subscriber(BeforeRender)
+def add_notice(event) -> None:
+    request = event.get("request")
+    if request is not None:
+        event.setdefault("notice", lambda note: notice(request, note))
 
 
 def _mine(request):

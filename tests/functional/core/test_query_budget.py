@@ -26,8 +26,8 @@ from tests.querycount import counting
 
 # (name, budget): at most this many statements per request, whatever the data size.
 BUDGETS = {
-    # Two of every page's statements are the person's session (with what the page needs of
-    # them, portal.security.sessions.PREAMBLE) and their identity (portal.security.facts).
+    # One of every page's statements is the person's session, with their identity and what
+    # the page needs of them (portal.security.sessions.PREAMBLE).
     "my_day": 12,
     "client_card": 12,
     "contact": 13,

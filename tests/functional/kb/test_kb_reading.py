@@ -9,8 +9,11 @@ import sqlalchemy as sa
 from models.kb import ArticleFeedback, ArticleRead
 from models.notifications import Notification
 from models.people import User
+from portal.core.i18n import zone_of
+from portal.core.mail import localizer_for
 from portal.kb.articles import ArticleInput, restore_version, update_article
 from portal.kb.must_read import notify_must_read
+from portal.notifications.messages import render_notice
 from tests.functional.kb.conftest import url_of
 
 
@@ -128,15 +131,16 @@ def test_must_read_for_everyone_in_a_restricted_folder_reaches_only_its_readers(
     assert member.id in told and outsider.id not in told
 
 
-def test_notifications_are_written_in_the_readers_language(testapp, factory, kb, dbsession, request_for):
+def test_notifications_are_written_in_the_readers_language(app, testapp, factory, kb, dbsession,
+                                                           request_for):
     ru = factory.user("ivan", locale="ru")
     en = factory.user("john", locale="en")
     folder = kb.folder("Rules", slug="rules")
     article = kb.article(folder, "Правила", must_read=True)
     notify_must_read(request_for(factory.user("boss", roles=["admin"])), article)
-    notes = {uid: (title, body) for uid, title, body in dbsession.execute(
-        sa.select(Notification.user_id, Notification.title, Notification.body)
-        .where(Notification.kind == "kb_must_read"))}
+    notes = {n.user_id: tuple(render_notice(n, localizer_for(app.registry, reader.locale), zone_of(reader)))
+             for n in dbsession.scalars(sa.select(Notification).where(Notification.kind == "kb_must_read"))
+             for reader in (dbsession.get(User, n.user_id),)}
     assert notes[en.id] == ("Must read: Правила",
                             "Please read this article and confirm that you have read it.")
     assert notes[ru.id] == ("Обязательно к прочтению: Правила",

@@ -35,10 +35,12 @@ from models.kb import Article, KbFolder
 from models.people import Department, Membership, User
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission
 from models.tasks import Task, TaskWatcher
+from models.tickets import Queue, QueueAgent, Ticket, TicketWatcher
 from portal.calendar.security import details_clause
 from portal.kb.security import article_filter
 from portal.security.filters import sql_filter
 from portal.tasks.security import visible_tasks
+from portal.tickets.security import visible_tickets
 from workflows.article import ARTICLE
 
 RUN = 0
@@ -48,6 +50,8 @@ ROLE_KEYS = ["a", "b"]
 PERSON = st.one_of(st.none(), st.integers(0, PEOPLE - 1))
 DEPT = st.sampled_from([None, *range(DEPTS)])
 TASK_STATES = ["open", "in_progress", "done", "cancelled"]
+TICKET_STATES = ["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed",
+                 "cancelled"]
 VISIBILITIES = ["public", "busy", "private"]
 # No shrinking: an example writes some thirty rows, and shrinking a failure took over five
 # minutes; the failing example is printed whole, and the explicit ones below are small.
@@ -242,6 +246,31 @@ def make_tasks(dbsession, depts, people, rows):
     return tasks
 
 
+def make_tickets(dbsession, depts, people, rows):
+    """A queue of its own in the drawn department (the first when none), an author, an
+    assignee and a watcher (all own it); every other one a client of another department with
+    its manager (who owns it too), every third one the queue's agent (who works it)."""
+    tickets = []
+    for n, (d, p, p2, p3, variant) in enumerate(rows):
+        dept = depts[d if d is not None else 0]
+        queue = Queue(name=f"Queue {RUN}-{n}", department=dept)
+        if variant % 3 == 1:
+            queue.agents.append(QueueAgent(user=people[(variant // 3) % PEOPLE],
+                                           active=variant % 2 == 1))
+        org = None
+        if variant % 2 == 0:
+            org = _org(depts, people, (variant // 2) % DEPTS, variant % PEOPLE, n)
+        ticket = Ticket(number=f"T-{1000 + RUN:04d}-{n:06d}", subject=f"Ticket {n}", queue=queue,
+                        department=dept, organization=org, author=people[p] if p is not None else None,
+                        assignee=people[p2] if p2 is not None else None,
+                        state=TICKET_STATES[variant % len(TICKET_STATES)])
+        if p3 is not None:
+            ticket.watchers.append(TicketWatcher(user=people[p3]))
+        tickets.append(ticket)
+    dbsession.add_all(tickets)
+    return tickets
+
+
 def make_events(dbsession, depts, people, rows):
     """Organizer (someone else when none is drawn), one attendee, a visibility."""
     start = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
@@ -291,6 +320,17 @@ def expect_task(oracle, row, ix):
     return bool(queued) or oracle.may("view", depts, ix.people(row.author_id, row.assignee_id))
 
 
+def expect_ticket(oracle, row, ix):
+    """The queue's department and the client's; the author, assignee, watchers and the
+    client's manager own it; the queue's active agents work it."""
+    org = row.organization
+    depts = ix.depts(row.department_id, org.department_id if org else None)
+    owners = ix.people(row.author_id, row.assignee_id, *(w.user_id for w in row.watchers),
+                       org.manager_id if org else None)
+    agent = 0 in ix.people(*(a.user_id for a in row.queue.agents if a.active))
+    return agent or oracle.may("view", depts, owners)
+
+
 def expect_event(oracle, row, ix):
     """The record: public, the role matrix; busy-only, the people taking part and whoever may
     edit it; private, the people taking part.
@@ -321,6 +361,8 @@ TYPES = {
                     lambda r, o: r.root["clients"]["interactions"][str(o.id)], expect_interaction),
     "task": (Task, make_tasks, visible_tasks, lambda r, o: r.root["tasks"][str(o.id)], expect_task),
     "event": (Event, make_events, event_list, lambda r, o: r.root["calendar"][str(o.id)], expect_event),
+    "ticket": (Ticket, make_tickets, visible_tickets, lambda r, o: r.root["tickets"][o.number],
+               expect_ticket),
 }
 
 
