@@ -172,6 +172,9 @@ class MailMessage(Base):
     params: Mapped[dict | None] = mapped_column(sa.JSON)
     body_message: Mapped[str | None] = mapped_column(sa.Text)
     body_params: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Mail to people outside the portal (a ticket's requester): its own headers (From,
+    # Reply-To, Message-ID, In-Reply-To, References, Auto-Submitted), sent as stored.
+    headers: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 class NotificationKey(Base):

@@ -123,6 +123,8 @@ def build_message(
 ) -> EmailMessage:
     """The e-mail of a queued message, written in the recipient's language (`localizer`) and
     time zone (`zone`) now, as it leaves the portal."""
+    if message.headers is not None:
+        return _outside_message(config, message)
     subject, body = render_notice(message, localizer, zone or zone_named(None))
     subject = " ".join(subject.split())[:300]  # a header holds no line breaks
     email = EmailMessage()
@@ -148,6 +150,30 @@ def build_message(
         ),
     ]
     email.set_content("\n".join(lines))
+    return email
+
+
+# Headers a message to someone outside the portal may carry as stored.
+OUTSIDE_HEADERS = ("From", "Reply-To", "Message-ID", "In-Reply-To", "References",
+                   "Auto-Submitted", "X-Auto-Response-Suppress")
+
+
+def _outside_message(config: MailConfig, message: MailMessage) -> EmailMessage:
+    """Mail to a ticket's requester: the text as written (no link into the portal, no word on
+    notification preferences), with the headers that thread the answer back."""
+    email = EmailMessage()
+    headers = dict(message.headers or {})
+    name, address = parseaddr(headers.pop("From", "") or config.sender)
+    email["From"] = formataddr((name, address)) if address else config.sender
+    email["To"] = message.to_addr
+    email["Subject"] = " ".join((message.subject or "").split())[:300]
+    for key in OUTSIDE_HEADERS[1:]:
+        value = " ".join(str(headers.get(key) or "").split())
+        if value:
+            email[key] = value
+    if "Message-ID" not in email:
+        email["Message-ID"] = make_msgid(domain=(address.partition("@")[2] or "portal.local"))
+    email.set_content(message.body or "")
     return email
 
 

@@ -2,15 +2,28 @@
 and escalation, the conversation with the requester, e-mail intake, the public form and
 satisfaction.
 
-- `hours.py`: Business hours (weekly intervals, holidays, working days, a time zone) and the
-  arithmetic of working time over them.
-- `jobs.py`: Background work of tickets, run by `portal tick`: SLA warnings and escalations.
+- `client_links.py`: Tickets on the client card's timeline.
+- `hours.py`: Business-hours calendars (weekly intervals, holidays, special working days, time
+  zone, daylight saving) and the SLA clock over a ticket's life with pauses.
+- `inbound.py`: Incoming e-mail parsed safely (plain text, the reply without its quotes,
+  size-limited attachments; auto-replies, bounces and loops recognised) and the threading
+  headers of our replies.
+- `intake.py`: Tickets from e-mail: a new ticket or a message on the ticket it answers, once.
+- `jobs.py`: `portal tick`: SLA warnings and escalations, the support mailbox taken in.
+- `links.py`: Tickets as what a task is about; a ticket's conversation read in one query.
+- `lists.py`: The ticket lists (mine, unassigned in my queues, breaching soon, waiting, all),
+  filtered in SQL, most urgent first.
+- `mailbox.py`: The support mailbox over IMAP: each unseen message handed over once, marked
+  seen only when handled.
 - `notices.py`: Telling colleagues about tickets.
-- `outbox.py`: E-mail to requesters: replies and the rating link.
+- `outbox.py`: E-mail to requesters (replies, the rating link) with headers that thread back.
+- `report.py`: The lead's figures: open by queue and priority, SLA at risk, load, satisfaction,
+  SLA compliance, repeat requests.
 - `resources.py`: The /tickets part of the resource tree, and the public /support pages.
 - `security.py`: Who may do what with a ticket: its ACL and the same rules as SQL.
 - `service.py`: Business rules of tickets: numbering, routing, assignment, the conversation,
   changes, merging, escalation, rating, the public form's limit.
+- `settings.py`: Setting up the desk: queues, policies, hours, routing rules, ready answers.
 - `sla.py`: The targets of a ticket, the state of its clocks, the alerts of the tick.
 - `subscribers.py`: What a workflow step does to a ticket.
 """

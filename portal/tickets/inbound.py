@@ -23,7 +23,9 @@ What it works out for the ticket service:
   conservative: when in doubt it keeps the line, and it never returns less than nothing: a
   message that is all quote keeps its whole text;
 - `attachments` (name, type, bytes, size) and `refused_attachments` (name and size of each one
-  over `max_attachment`, not kept, so that the ticket can say so);
+  over `max_attachment`, not kept, so that the ticket can say so). Names are made safe (no
+  folders, no control characters); content types are whatever the sender declared: serve
+  attachments as downloads, never inline (an "image" may be HTML);
 - `is_automatic` with `automatic_reason` (one of AUTOMATIC_REASONS): auto-replies, bounces,
   mailing lists, and loops — our own mail coming back, which must never make a ticket that
   sends an acknowledgement that comes back...
@@ -39,10 +41,12 @@ import codecs
 import datetime as dt
 import email
 import email.header
+import email.parser
 import email.policy
 import email.utils
 import hashlib
 import html
+import itertools
 import logging
 import mimetypes
 import re
@@ -56,9 +60,17 @@ log = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
 MAX_ATTACHMENT = 10 * MiB
-MAX_MESSAGE = 60 * MiB  # a larger message is not parsed at all (its headers are)
+MAX_MESSAGE = 40 * MiB  # a larger message is not parsed at all (its headers are)
 MAX_TEXT = 500_000  # characters of body text kept
+MAX_HTML = 4 * MAX_TEXT  # characters of an HTML body read
 MAX_DEPTH = 12  # nesting of multiparts and attached messages followed
+MAX_PARTS = 300  # MIME parts looked at; the rest of a message built to exhaust us is ignored
+MAX_HEADER = 16_000  # characters of one header read (the email package is slow on huge ones)
+MAX_QUOTE_MARKS = 5  # "> " written for at most this depth of nested quotes
+# Lines starting with "--" (MIME boundaries): above the first number the message is parsed with
+# the email package's faster legacy policy (the default one parses every part's headers several
+# times: 20,000 tiny parts took 4 s); above the second, only its headers are read.
+MANY_BOUNDARIES, TOO_MANY_BOUNDARIES = 500, 5000
 MAX_REFERENCES = 50
 MAX_MESSAGE_ID = 250
 
@@ -175,29 +187,39 @@ def parse_mail(raw: bytes, *, max_attachment: int = MAX_ATTACHMENT, our_addresse
     """
     raw = bytes(raw or b"")
     try:
-        ours = {email.utils.parseaddr(a)[1].strip().lower() for a in our_addresses if a} - {""}
-        return _parse(raw, max_attachment, ours,
-                      (our_message_domain or "").strip().lower(), max_message)
-    except Exception as error:  # a bug of ours or of the email package: the mail is kept aside
-        log.exception("incoming message could not be parsed")
-        return InboundMail(message_id=_made_message_id(raw), message_id_made=True, size=len(raw),
-                           refused="unreadable", problems=[f"{type(error).__name__}: {error}"])
+        ours = {email.utils.parseaddr(str(a))[1].strip().lower() for a in our_addresses if a} - {""}
+        domain = (our_message_domain or "").strip().lower()
+        return _parse(raw, max_attachment, ours, domain, max_message)
+    except Exception as error:  # the email package (or we) could not cope: keep what we can
+        problem = f"{type(error).__name__}: {str(error)[:200]}"
+        log.warning("incoming message could not be parsed: %s", problem,
+                    exc_info=not isinstance(error, RecursionError))
+    try:
+        mail = _parse(raw, max_attachment, ours, domain, max_message, headers_only=True)
+    except Exception:
+        mail = InboundMail(message_id=_made_message_id(raw), message_id_made=True, size=len(raw))
+    mail.refused = "unreadable"
+    mail.problems.append(problem)
+    return mail
 
 
 def _parse(raw: bytes, max_attachment: int, ours: set[str], our_domain: str,
-           max_message: int) -> InboundMail:
+           max_message: int, headers_only: bool = False) -> InboundMail:
     if not raw.strip():
         return InboundMail(message_id=_made_message_id(raw), message_id_made=True, size=len(raw),
                            refused="empty")
     too_large = len(raw) > max_message
-    if too_large:
-        # Headers only: the body of a message this large is not read at all.
+    boundaries = 0 if (too_large or headers_only) else raw.count(b"\n--")
+    headers_only = headers_only or too_large or boundaries > TOO_MANY_BOUNDARIES
+    if headers_only:
+        # The body of such a message is not read at all.
         end = raw.find(b"\r\n\r\n")
         end = raw.find(b"\n\n") if end < 0 else end
-        raw_for_parse = raw[: end if 0 <= end < 1_000_000 else 1_000_000]
+        header_bytes = raw[: end if 0 <= end < 1_000_000 else 1_000_000]
+        msg = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(header_bytes)
     else:
-        raw_for_parse = raw
-    msg = email.message_from_bytes(raw_for_parse, policy=email.policy.default)
+        policy = email.policy.compat32 if boundaries > MANY_BOUNDARIES else email.policy.default
+        msg = email.message_from_bytes(raw, policy=policy)
     mail = InboundMail(message_id="", size=len(raw))
 
     mail.message_id = _first_msgid(_header(msg, "Message-ID"))
@@ -228,6 +250,11 @@ def _parse(raw: bytes, max_attachment: int, ours: set[str], our_domain: str,
     if too_large:
         mail.refused = "too-large"
         return mail
+    if headers_only:
+        if boundaries > TOO_MANY_BOUNDARIES:
+            mail.refused = "unreadable"
+            mail.problems.append("TooManyParts")
+        return mail
     _read_body(msg, mail, max_attachment)
     mail.reply_text = strip_quoted(mail.text) if mail.is_reply else mail.text
     if not mail.sender:
@@ -251,10 +278,13 @@ _CYRILLIC_WORD = re.compile(r"=\?(koi8-r|koi8-u|windows-1251|cp1251|iso-8859-5|c
 def _header(msg, name: str) -> str:
     """A header's value decoded (RFC 2047), "" when absent; broken headers never raise."""
     raw = _raw_header(msg, name)
+    if len(raw) > MAX_HEADER:
+        raw = raw[:MAX_HEADER]
+        return _decode_words(_undo_surrogates(raw) if _has_surrogates(raw) else raw)
     if _has_surrogates(raw):
         # 8-bit bytes without RFC 2047 (the email package would give U+FFFD): guess the charset.
         return _decode_words(_undo_surrogates(raw))
-    if _CYRILLIC_WORD.search(raw):
+    if _CYRILLIC_WORD.search(raw) or msg.policy is email.policy.compat32:
         return _decode_words(raw)  # the label of a Cyrillic encoded word may lie: see decode_text
     try:
         value = msg.get(name)
@@ -342,14 +372,17 @@ ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\]
 def _addresses(msg, name: str) -> list[tuple[str, str]]:
     """[(display name, address lower case)] of an address header; invalid addresses left out."""
     pairs: list[tuple[str, str]] = []
+    long = len(_raw_header(msg, name)) > MAX_HEADER
     try:
-        header = msg.get(name)
+        header = None if long else msg.get(name)
         if header is not None and hasattr(header, "addresses"):
             pairs = [(a.display_name or "", a.addr_spec or "") for a in header.addresses]
     except Exception:
         pairs = []
     if not pairs:
         raw = _raw_header(msg, name)
+        if long:
+            raw = raw[:MAX_HEADER].rpartition(",")[0]
         try:
             pairs = [(_decode_words(n), a) for n, a in email.utils.getaddresses([raw])] if raw else []
         except Exception:
@@ -386,7 +419,7 @@ def _date(value: str) -> dt.datetime | None:
 def _defects(msg) -> list:
     found = []
     try:
-        for part in msg.walk():
+        for part in itertools.islice(msg.walk(), MAX_PARTS):
             found.extend(getattr(part, "defects", ()))
     except Exception:
         pass
@@ -454,7 +487,8 @@ def _param(part, name: str) -> str:
 
 def _has_delivery_status(msg) -> bool:
     try:
-        return any(_content_type(part) == "message/delivery-status" for part in msg.walk())
+        return any(_content_type(part) == "message/delivery-status"
+                   for part in itertools.islice(msg.walk(), MAX_PARTS))
     except Exception:
         return False
 
@@ -466,7 +500,10 @@ def _read_body(msg, mail: InboundMail, max_attachment: int) -> None:
     plains: list[tuple[int, object]] = []  # (nesting of attached messages, part)
     htmls: list[tuple[int, object]] = []
     files: list[object] = []
-    _collect(msg, 0, 0, False, plains, htmls, files)
+    budget = [MAX_PARTS]
+    _collect(msg, 0, 0, False, plains, htmls, files, budget)
+    if budget[0] < 0:
+        mail.problems.append("TooManyParts")
 
     body_parts: list = []
     for nested in sorted({depth for depth, _part in plains + htmls}):
@@ -479,7 +516,7 @@ def _read_body(msg, mail: InboundMail, max_attachment: int) -> None:
     for part in body_parts:
         data = _payload(part)
         decoded = decode_text(data, _param(part, "charset") or None)
-        texts.append(html_to_text(decoded) if _content_type(part) == "text/html" else decoded)
+        texts.append(html_to_text(decoded[:MAX_HTML]) if _content_type(part) == "text/html" else decoded)
     mail.text = clean_text("\n\n".join(t for t in texts if t.strip()))
     if len(mail.text) > MAX_TEXT:
         mail.text = mail.text[:MAX_TEXT]
@@ -501,9 +538,11 @@ def _is_attachment(part) -> bool:
     return disposition == "attachment" or bool(filename)
 
 
-def _collect(part, depth: int, nested: int, in_alternative: bool, plains, htmls, files) -> None:
+def _collect(part, depth: int, nested: int, in_alternative: bool, plains, htmls, files,
+             budget: list[int]) -> None:
     """Walk the MIME tree: text parts that may be the body, and everything that is a file."""
-    if depth > MAX_DEPTH:
+    budget[0] -= 1
+    if depth > MAX_DEPTH or budget[0] < 0:
         return
     content_type = _content_type(part)
     if content_type in ("message/delivery-status", "message/disposition-notification") \
@@ -513,12 +552,12 @@ def _collect(part, depth: int, nested: int, in_alternative: bool, plains, htmls,
                                             and part.is_multipart()):
         files.append(part)  # kept as a file (.eml); its text is a body only if nothing else is
         for inner in _subparts(part):
-            _collect(inner, depth + 1, nested + 1, False, plains, htmls, [])
+            _collect(inner, depth + 1, nested + 1, False, plains, htmls, [], budget)
         return
     if part.is_multipart():
         alternative = content_type == "multipart/alternative"
         for inner in _subparts(part):
-            _collect(inner, depth + 1, nested, alternative, plains, htmls, files)
+            _collect(inner, depth + 1, nested, alternative, plains, htmls, files, budget)
         return
     if content_type in ("text/plain", "text/html") and not _is_attachment(part):
         (plains if content_type == "text/plain" else htmls).append((nested, part))
@@ -646,12 +685,13 @@ def decode_text(data: bytes, charset: str | None) -> str:
     candidates = [declared] if declared in cyrillic else []
     candidates += [c for c in CYRILLIC_CHARSETS if codecs_name(c) not in candidates]
     best, best_score = "", None
+    sample = data[:20_000]  # enough to tell, and the score is a loop in Python
+    best, best_score = candidates[0], None
     for candidate in candidates:
-        text = data.decode(candidate, "replace")
-        score = _russian_score(text)
+        score = _russian_score(sample.decode(candidate, "replace"))
         if best_score is None or score > best_score:
-            best, best_score = text, score
-    return best
+            best, best_score = candidate, score
+    return data.decode(best, "replace")
 
 
 def codecs_name(charset: str) -> str:
@@ -771,7 +811,8 @@ class _TextExtractor(HTMLParser):
         out = []
         for depth, line in self.lines:
             line = line.strip()
-            out.append(("> " * depth + line).rstrip() if line else ("> " * depth).rstrip())
+            marks = "> " * min(depth, MAX_QUOTE_MARKS)
+            out.append((marks + line).rstrip())
         return "\n".join(out)
 
 

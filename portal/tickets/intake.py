@@ -95,9 +95,10 @@ def _attach(dbsession, settings, ticket: Ticket, message: TicketMessage, mail: I
         except Exception:
             log.warning("attachment %r of %s not stored", item.filename, mail.message_id)
             continue
-        dbsession.add(TicketAttachment(ticket_id=ticket.id, message_id=message.id,
-                                       filename=stored.filename, content_type=stored.content_type,
-                                       size=stored.size, sha256=stored.sha256))
+        dbsession.add(TicketAttachment(
+            ticket_id=ticket.id, message_id=message.id, filename=stored.name,
+            content_type=stored.content_type or item.content_type or "application/octet-stream",
+            size=stored.size, sha256=stored.sha256))
 
 
 def receive(dbsession, mail: InboundMail, *, registry, settings: dict | None = None,

@@ -9,6 +9,7 @@ Settings (the ini file; an empty `tickets.imap.host` turns e-mail intake off):
     tickets.imap.ssl = true                 ; true (default) | false (loopback and tests only)
     tickets.imap.folder = INBOX             ; where new mail arrives
     tickets.imap.processed_folder = Processed   ; optional: handled mail is moved there
+                                            ; (created if missing; any language)
     tickets.imap.batch = 200                ; at most this many messages per tick
     tickets.imap.timeout = 30               ; seconds, for connecting and for each answer
 
@@ -37,6 +38,7 @@ Exactly once, and who guarantees it:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import imaplib
 import logging
@@ -49,7 +51,8 @@ from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
-FETCH_GROUP = 50  # messages per UID FETCH: few round trips, bounded memory
+FETCH_GROUP = 50  # messages per UID FETCH: few round trips...
+FETCH_BYTES = 32 * 1024 * 1024  # ...and no more bytes than this in memory at once (unless one is larger)
 
 
 @dataclass(frozen=True)
@@ -141,13 +144,16 @@ def poll(settings, handle: Handle, *, limit: int | None = None,
         if uids and config.processed_folder:
             _ensure_folder(conn, config.processed_folder)
         done: set[int] = set()
-        for start in range(0, len(uids), FETCH_GROUP):
-            group = [uid for uid in uids[start:start + FETCH_GROUP] if uid not in done]
-            _poll_group(conn, config, group, handle, checkpoint, result, done)
-    except (OSError, EOFError, imaplib.IMAP4.error, MailboxError, ssl.SSLError) as error:
+        for group in _groups(uids, _sizes(conn, uids)):
+            _poll_group(conn, config, [uid for uid in group if uid not in done], handle,
+                        checkpoint, result, done)
+    except (OSError, EOFError, imaplib.IMAP4.error, MailboxError) as error:
         result.error = _describe(error)
         log.warning("IMAP intake from %s@%s:%s stopped: %s", config.user, config.host,
                     config.port, result.error)
+    except Exception as error:  # e.g. a non-ASCII password imaplib cannot send: still a result
+        result.error = _describe(error)
+        log.exception("IMAP intake from %s@%s:%s failed", config.user, config.host, config.port)
     finally:
         if conn is not None:
             with contextlib.suppress(Exception):
@@ -207,8 +213,29 @@ def _connect(config: MailboxSettings) -> imaplib.IMAP4:
     return conn
 
 
+def imap_folder_name(name: str) -> str:
+    """A folder name in IMAP's modified UTF-7 (RFC 3501 5.1.3): "Обработанные" → "&BB4EMQRA-..."."""
+    out, run = [], []
+
+    def flush():
+        if run:
+            data = "".join(run).encode("utf-16-be")
+            out.append("&" + base64.b64encode(data).decode().rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for ch in name:
+        if " " <= ch <= "~":
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            run.append(ch)
+    flush()
+    return "".join(out)
+
+
 def _quote(name: str) -> str:
-    """A mailbox name as an IMAP quoted string (non-ASCII names need modified UTF-7: not done)."""
+    """A folder name as an IMAP quoted string."""
+    name = imap_folder_name(name)
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -236,6 +263,39 @@ def _ensure_folder(conn, folder: str) -> None:
 
 
 _FETCH_UID = re.compile(rb"\bUID\s+(\d+)", re.IGNORECASE)
+_FETCH_SIZE = re.compile(rb"\bRFC822\.SIZE\s+(\d+)", re.IGNORECASE)
+
+
+def _sizes(conn, uids: list[int]) -> dict[int, int]:
+    """The size of each message, from one cheap FETCH (unknown sizes count as 0)."""
+    sizes: dict[int, int] = {}
+    for start in range(0, len(uids), 500):
+        chunk = uids[start:start + 500]
+        typ, data = conn.uid("FETCH", ",".join(map(str, chunk)), "(UID RFC822.SIZE)")
+        if typ != "OK":
+            raise MailboxError(f"UID FETCH failed: {_text(data)}")
+        for item in data:
+            line = item[0] if isinstance(item, tuple) else item
+            if isinstance(line, bytes):
+                uid, size = _FETCH_UID.search(line), _FETCH_SIZE.search(line)
+                if uid and size:
+                    sizes[int(uid.group(1))] = int(size.group(1))
+    return sizes
+
+
+def _groups(uids: list[int], sizes: dict[int, int]):
+    """The UIDs in groups of at most FETCH_GROUP messages and FETCH_BYTES bytes."""
+    group: list[int] = []
+    total = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if group and (len(group) >= FETCH_GROUP or total + size > FETCH_BYTES):
+            yield group
+            group, total = [], 0
+        group.append(uid)
+        total += size
+    if group:
+        yield group
 
 
 def _fetch(conn, uids: list[int]):

@@ -6,20 +6,39 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
 from models.kb import Article
 from models.meta import utcnow
 from models.people import Membership, User
 from models.tasks import Task
-from models.tickets import PRIORITIES, CannedResponse, Ticket, TicketWatcher
+from models.tickets import (
+    PRIORITIES,
+    CannedResponse,
+    Ticket,
+    TicketAttachment,
+    TicketMessage,
+    TicketWatcher,
+)
 from portal.audit.log import history_for
 from portal.core.forms import flag_field, id_field, lines, read_fields, schema_of, squeezed, text
 from portal.core.i18n import _
-from portal.files.storage import human_size
+from portal.core.parsing import parse_int
+from portal.files.storage import (
+    EmptyFile,
+    TooLarge,
+    file_response,
+    human_size,
+    max_bytes,
+    safe_filename,
+    store,
+    stored_path,
+)
+from portal.kb.articles import ArticleInput, create_article
 from portal.kb.links import link_article, suggest_articles, ticket_articles, unlink_article
-from portal.kb.resources import article_url
+from portal.kb.resources import article_url, folder_in_tree
+from portal.kb.security import article_filter
 from portal.resources import locate
 from portal.security.policy import check_access
 from portal.tasks.security import visible_tasks
@@ -39,6 +58,35 @@ from portal.tickets.service import (
 )
 from portal.tickets.sla import clocks
 from views.tickets.display import ticket_helpers
+
+SAFE_INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+def writable_folders(request) -> list:
+    """Knowledge-base folders where the person may add an article."""
+    tree = request.kb_tree
+    out = []
+    for folder_id in tree.nodes:
+        folder = folder_in_tree(request, folder_id)
+        if request.has_permission("add", folder):
+            out.append(folder)
+    return out
+
+
+@view_config(context=Ticket, name="file", request_method="GET", permission="view")
+def download(request):
+    """/tickets/{number}/file/{attachment id}: only for those who may view the ticket."""
+    wanted = parse_int(request.subpath[0]) if request.subpath else None
+    attachment = request.dbsession.scalar(sa.select(TicketAttachment).where(
+        TicketAttachment.id == wanted, TicketAttachment.ticket_id == request.context.id)) \
+        if wanted is not None else None
+    path = stored_path(request.registry.settings, attachment.sha256) if attachment else None
+    if path is None:
+        raise HTTPNotFound()
+    inline = attachment.content_type in SAFE_INLINE
+    return file_response(request, path, attachment.filename,
+                         attachment.content_type if inline else "application/octet-stream",
+                         inline=inline)
 
 
 def change_text(request, message) -> str:
@@ -126,6 +174,9 @@ def ticket_page(request):
         "suggestions": suggestions,
         "tasks": tasks,
         "canned": canned,
+        "attachments": list(db.scalars(sa.select(TicketAttachment).where(
+            TicketAttachment.ticket_id == ticket.id).order_by(TicketAttachment.id))),
+        "folders": writable_folders(request) if may_edit else [],
         "may_edit": may_edit,
         "may_assign": request.has_permission("assign", ticket),
         "may_take": ticket.is_open and ticket.assignee_id is None
@@ -250,6 +301,50 @@ class TicketActions:
         self.request.session.flash(self.request.translate(
             _("${number} is merged into this ticket.", mapping={"number": self.ticket.number})))
         return HTTPSeeOther(self.request.resource_url(into))
+
+    @view_config(name="attach", permission="edit")
+    def attach(self):
+        upload = self.request.POST.get("file")
+        if upload is None or not getattr(upload, "filename", ""):
+            return self.back(_("Choose a file to attach."), "attachments", error=True)
+        limit = max_bytes(self.request.registry.settings)
+        try:
+            stored = store(self.request.registry.settings, upload.file, upload.filename,
+                           limit=limit, check_type=False)
+        except TooLarge:
+            return self.back(_("The file is larger than ${mb} MB and was not attached.",
+                               mapping={"mb": limit // (1024 * 1024)}), "attachments", error=True)
+        except EmptyFile:
+            return self.back(_("The file is empty and was not attached."), "attachments",
+                             error=True)
+        self.db.add(TicketAttachment(
+            ticket_id=self.ticket.id, uploader_id=self.me.id,
+            filename=safe_filename(upload.filename, 200), size=stored.size, sha256=stored.sha256,
+            content_type=(getattr(upload, "type", "") or "application/octet-stream")[:100]))
+        return self.back(None, "attachments")
+
+    @view_config(name="draft-article", permission="edit")
+    def draft_article(self):
+        """A draft article from the ticket (its question and the last answer), in a folder
+        where the person may write; linked to the ticket; opened for editing."""
+        values, _problems = read_fields(schema_of(id_field("folder")), self.request.POST)
+        folders = writable_folders(self.request)
+        folder = next((f for f in folders if f.id == values["folder"]), None)
+        if folder is None:
+            return self.back(_("Choose a folder where you may write."), "articles", error=True)
+        answer = self.db.scalar(
+            sa.select(TicketMessage.body).where(TicketMessage.ticket_id == self.ticket.id,
+                                                TicketMessage.kind == "reply")
+            .order_by(TicketMessage.created_at.desc(), TicketMessage.id.desc()).limit(1)) or ""
+        body = "\n\n".join(filter(None, (self.ticket.description, answer)))
+        article = create_article(
+            self.db, self.me, folder, ArticleInput(title=self.ticket.subject[:200], body=body,
+                                                   summary="", slug="", tags=list(self.ticket.tags or [])),
+            tree=self.request.kb_tree, readable=article_filter(self.request, "view"))
+        link_article(self.request, self.ticket.id, article)
+        self.request.session.flash(self.request.translate(
+            _("A draft article is made from the ticket: finish it and send it for review.")))
+        return HTTPSeeOther(article_url(self.request, article, "edit"))
 
     @view_config(name="link-article", permission="edit")
     def link(self):

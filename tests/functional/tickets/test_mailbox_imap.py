@@ -8,8 +8,9 @@ import os
 import threading
 import time
 
+import portal.tickets.mailbox as mailbox_module
 from portal.tickets.inbound import parse_mail
-from portal.tickets.mailbox import MailboxSettings, PollResult, poll
+from portal.tickets.mailbox import MailboxSettings, PollResult, imap_folder_name, poll
 
 # `make test` keeps this small; BENCH_IMAP_MESSAGES=1000 measures the issue's budget.
 MANY = int(os.environ.get("BENCH_IMAP_MESSAGES", "200"))
@@ -110,6 +111,15 @@ def test_handled_messages_move_to_the_processed_folder(mailbox):
     assert mailbox.folder_count("INBOX") == 1 and mailbox.unseen() == 1  # the failed one stays
 
 
+def test_a_folder_named_in_russian(mailbox):
+    mailbox.append_many([raw_mail(1), raw_mail(2)])
+    result = poll(mailbox.settings(processed_folder="Обработанные"), Collector())
+    assert result.handled == 2
+    assert mailbox.folder_count(imap_folder_name("Обработанные")) == 2
+    assert imap_folder_name("Обработанные") == "&BB4EMQRABDAEMQQ+BEIEMAQ9BD0ESwQ1-"
+    assert imap_folder_name("A&B/日本語") == "A&-B/&ZeVnLIqe-"  # RFC 3501's own example
+
+
 def test_limit_and_batch_bound_one_poll(mailbox):
     mailbox.append_many([raw_mail(n) for n in range(1, 8)])
     handle = Collector()
@@ -135,13 +145,25 @@ def test_a_failing_checkpoint_leaves_its_group_unseen(mailbox):
     assert mailbox.folder_count("Done") == 3 and mailbox.folder_count("INBOX") == 0
 
 
-def test_cyrillic_and_large_messages_arrive_intact(mailbox):
-    big = raw_mail(1) + (b"y" * 76 + b"\r\n") * 40_000  # about 3 MB
-    mailbox.append_many([big, raw_mail(2)])
+def test_cyrillic_and_large_messages_arrive_intact_fetched_in_bounded_groups(mailbox, monkeypatch):
+    monkeypatch.setattr(mailbox_module, "FETCH_BYTES", 1024 * 1024)
+    big = raw_mail(1) + (b"y" * 76 + b"\r\n") * 40_000  # about 3 MB: a group of its own
+    mailbox.append_many([big, raw_mail(2), big, *[raw_mail(n) for n in range(4, 9)]])
     got = {}
+    fetches = []
+    real_fetch = mailbox_module._fetch
+
+    def fetch(conn, uids):
+        fetches.append(uids)
+        return real_fetch(conn, uids)
+
+    monkeypatch.setattr(mailbox_module, "_fetch", fetch)
+
     result = poll(mailbox.settings(), lambda uid, raw: got.__setitem__(uid, raw))
-    assert result.handled == 2
-    assert got[1] == big and parse_mail(got[2]).subject == "Принтер не печатает 2"
+
+    assert result.handled == 8
+    assert got[1] == got[3] == big and parse_mail(got[2]).subject == "Принтер не печатает 2"
+    assert fetches == [[1], [2], [3], [4, 5, 6, 7, 8]]
 
 
 def test_connection_refused_is_a_result_not_an_exception():
@@ -159,6 +181,11 @@ def test_a_wrong_password_or_folder_is_a_result(mailbox):
     nofolder = poll(mailbox.settings(folder="Nonexistent"), Collector())
     assert not nofolder.ok and "Nonexistent" in nofolder.error
     assert mailbox.unseen() == 1
+
+
+def test_a_password_imaplib_cannot_send_is_a_result(mailbox):
+    result = poll(dict(mailbox.settings(), **{"tickets.imap.password": "пароль"}), Collector())
+    assert not result.ok and result.error
 
 
 def test_ssl_to_a_plain_server_fails_cleanly(mailbox):

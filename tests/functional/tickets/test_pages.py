@@ -46,3 +46,60 @@ def test_a_colleague_outside_support_sees_only_their_own_tickets(testapp, factor
     testapp.login(outsider.login)
     testapp.get(f"/tickets/{theirs.number}", status=403)
     assert theirs.number not in testapp.get("/tickets?view=all").text
+
+
+def test_an_agent_attaches_a_file_and_writes_an_article_from_the_ticket(testapp, dbsession, desk, factory):
+    from models.kb import Article, KbFolder, TicketArticleLink
+
+    folder = KbFolder(title="Ответы поддержки", slug="answers")
+    dbsession.add(folder)
+    dbsession.flush()
+    ticket = desk.ticket(subject="Как сбросить пароль", description="Клиент забыл пароль.",
+                         assignee_id=desk.agents[0].id)
+    testapp.login(desk.agents[0].login)
+    testapp.post_csrf(f"/tickets/{ticket.number}/reply", {"body": "Нажмите «Забыли пароль?»."})
+    page = testapp.get(f"/tickets/{ticket.number}")
+    form = page.forms[[k for k, f in page.forms.items() if f.action.endswith("/attach")][0]]
+    form["file"] = ("log.txt", b"error 42")
+    form.submit(status=303)
+    page = testapp.get(f"/tickets/{ticket.number}")
+    link = page.html.select_one("#attachments a.name")
+    assert link.text == "log.txt"
+    assert testapp.get(link["href"]).body == b"error 42"
+    outsider = factory.user("nosy")
+    testapp.login(outsider.login)
+    testapp.get(link["href"], status=403)
+    testapp.login(desk.agents[0].login)
+    draft = testapp.get(f"/tickets/{ticket.number}").forms["draft-article-form"]
+    draft["folder"] = str(folder.id)
+    draft.submit(status=303)
+    article = dbsession.scalar(sa.select(Article).where(Article.title == "Как сбросить пароль"))
+    assert article.state == "draft" and "Забыли пароль" in article.body
+    assert dbsession.scalar(sa.select(TicketArticleLink.article_id).where(
+        TicketArticleLink.ticket_id == ticket.id)) == article.id
+
+
+def test_the_client_card_starts_a_ticket_for_that_client_and_shows_it(testapp, dbsession, factory, desk):
+    from tests.functional.clients.conftest import ClientFactory
+
+    seller = factory.user("seller2", roles=["sales"], departments=[desk.support])
+    org = ClientFactory(dbsession, factory).organization("ООО «Вектор»", manager=seller)
+    testapp.login(seller.login)
+    card = testapp.get(f"/clients/{org.id}")
+    start = card.html.select_one("#new-ticket")["href"]
+    form = testapp.get(start).forms["ticket-form"]
+    assert "ООО «Вектор»" in testapp.get(start).text
+    form["subject"] = "Клиент просит акт сверки"
+    form.submit(status=303)
+    ticket = dbsession.scalar(sa.select(Ticket).where(Ticket.subject == "Клиент просит акт сверки"))
+    assert ticket.organization_id == org.id
+    assert ticket.number in testapp.get(f"/clients/{org.id}").text  # on the card's timeline
+
+
+def test_my_day_shows_an_agent_their_open_tickets_and_others_nothing(testapp, factory, desk):
+    mine = desk.ticket(subject="Срочно: не работает касса", assignee_id=desk.agents[0].id)
+    testapp.login(desk.agents[0].login)
+    block = testapp.get("/").html.select_one("#home-tickets")
+    assert block is not None and mine.subject in block.text
+    testapp.login(factory.user("plain").login)
+    assert testapp.get("/").html.select_one("#home-tickets") is None

@@ -64,6 +64,9 @@ def desk_committed(app):
                 conn.execute(sa.text(f"DELETE FROM {table} WHERE {column} IN ({ids})"))
         conn.execute(sa.delete(Ticket.__table__).where(Ticket.queue_id == queue_id))
         conn.execute(sa.delete(Notification.__table__).where(Notification.user_id.in_(agent_ids)))
+        conn.execute(sa.delete(SlaPolicy.__table__).where(SlaPolicy.queue_id == queue_id))
+        conn.execute(sa.delete(QueueAgent.__table__).where(QueueAgent.queue_id == queue_id))
+        conn.execute(sa.delete(Queue.__table__).where(Queue.id == queue_id))
 
 
 def run_together(n, work):

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import email.utils
 import re
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -489,6 +490,51 @@ def test_deeply_nested_multiparts_do_not_break_parsing():
     raw += b"--b59\r\nContent-Type: text/plain\r\n\r\ndeep\r\n"
     mail = parse(raw)
     assert isinstance(mail, InboundMail) and mail.sender == "ivan@client.example"
+
+
+def many_parts(count: int) -> bytes:
+    head = ("From: =?utf-8?B?0JjQstCw0L0=?= <ivan@client.example>\r\nSubject: =?utf-8?B?0KLQtdC80LA=?=\r\n"
+            "Content-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\nТекст\r\n").encode()
+    part = (b"--B\r\nContent-Type: application/x\r\n"
+            b"Content-Disposition: attachment; filename=f.bin\r\n\r\nx\r\n")
+    return head + part * count + b"--B--\r\n"
+
+
+@pytest.mark.parametrize("count", [1000, 4900])
+def test_a_message_of_thousands_of_parts_is_read_quickly_up_to_a_limit(count):
+    started = time.monotonic()
+    mail = parse(many_parts(count))
+    assert time.monotonic() - started < 3
+    assert (mail.subject, mail.sender_name, mail.text) == ("Тема", "Иван", "Текст")
+    assert len(mail.attachments) < 300 and "TooManyParts" in mail.problems
+    assert not mail.refused
+
+
+def test_a_message_built_to_exhaust_the_parser_is_refused_with_its_headers_read():
+    started = time.monotonic()
+    mail = parse(many_parts(50_000))
+    assert time.monotonic() - started < 3
+    assert (mail.refused, mail.subject, mail.sender) == ("unreadable", "Тема", "ivan@client.example")
+    deep = (b"From: ivan@client.example\r\nSubject: deep\r\n"
+            b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
+            + b"".join(f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n".encode()
+                       for i in range(3000)) + b"--b3000\r\n\r\ndeep\r\n")
+    mail = parse(deep)
+    assert (mail.refused, mail.subject, mail.sender) == ("unreadable", "deep", "ivan@client.example")
+    assert any("RecursionError" in problem for problem in mail.problems)
+
+
+def test_huge_headers_and_deep_quotes_stay_cheap():
+    raw = (b"From: ivan@client.example\r\nSubject: " + b" ".join([b"=?utf-8?B?0JA=?="] * 50_000)
+           + b"\r\nTo: " + b", ".join(b"x%d@client.example" % i for i in range(20_000))
+           + b"\r\nContent-Type: text/html\r\n\r\n" + b"<blockquote>x<br>" * 20_000)
+    started = time.monotonic()
+    mail = parse(raw)
+    assert time.monotonic() - started < 3
+    assert mail.subject.startswith("АААА") and len(mail.subject) <= 1000
+    assert 0 < len(mail.to) < 20_000
+    assert max(len(line) for line in mail.text.split("\n")) <= len("> " * 5 + "x")
 
 
 # --- automatic mail ------------------------------------------------------------------------------
