@@ -81,7 +81,8 @@ def csat_by_week(request, now: dt.datetime, weeks: int = 8) -> list[tuple[dt.dat
     since = now - dt.timedelta(weeks=weeks)
     rows = request.dbsession.execute(
         sa.select(Ticket.rated_at, Ticket.rating)
-        .where(visible_tickets(request, "report"), Ticket.rated_at >= since)).all()
+        .where(visible_tickets(request, "report"), Ticket.rated_at >= since,
+               Ticket.rating.is_not(None))).all()
     weeks_: dict[dt.date, list[int]] = {}
     for at, rating in rows:
         day = at.date()

@@ -22,6 +22,7 @@ import webtest
 
 import models
 from portal import main
+from tests.load.run import stored_heads, up_to_date
 
 ROOT = Path(__file__).resolve().parents[2]
 # Each area: a module with `generate(engine, scale)` (after people, which comes first) and
@@ -89,20 +90,10 @@ def report(name: str, samples: list[float], budget: float) -> bool:
 
 def _current(path: Path) -> bool:
     """Whether the data file was made with today's migrations (else it is made again)."""
-    import sqlite3
-
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-
-    heads = set(ScriptDirectory.from_config(Config(str(ROOT / "development.ini"))).get_heads())
-    try:
-        with sqlite3.connect(path) as conn:
-            stored = {row[0] for row in conn.execute("SELECT version_num FROM alembic_version")}
-    except sqlite3.Error:
-        return False
-    if stored != heads:
+    current = up_to_date(stored_heads(path))
+    if not current and path.exists():
         print(f"bench {path.name} is older than the code's migrations: made again", flush=True)
-    return stored == heads
+    return current
 
 
 def main_bench(argv=None) -> int:

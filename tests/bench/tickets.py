@@ -21,7 +21,7 @@ QUEUES = 10
 AGENTS = 40  # user ids 1601..1640, four per queue
 FIRST_AGENT = 1601
 AGENT = "user1600"  # the first agent of the first queue
-LEAD = "user1640"  # lead of the first queue (dept_head there)
+LEAD = "user1639"  # id 1640: lead of the first queue (dept_head there)
 BATCH = 20_000
 HOURS = {"zone": "Europe/Moscow",
          "week": {d: ["09:00-13:00", "14:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
@@ -105,6 +105,7 @@ def generate(engine, scale_name: str) -> None:
             resolution_due = due_at(hours, created, resolution * 60)
             resolved = None if is_open else created + dt.timedelta(hours=rnd.uniform(1, 60))
             number = f"T-2026-{i:06d}"
+            rating = rnd.choice((None, None, 5, 4, 3)) if state == "closed" else None
             rows.append({
                 "id": i, "number": number, "subject": subject, "description": subject + ".",
                 "organization_id": rnd.randint(1, 10_000), "contact_id": None,
@@ -120,8 +121,8 @@ def generate(engine, scale_name: str) -> None:
                 "first_response_warn_at": None, "resolution_warn_at": None,
                 "sla_next_at": (first_due if first_at is None else resolution_due) if is_open else None,
                 "sla_version": 1, "paused_at": None,
-                "rating": rnd.choice((None, None, 5, 4, 3)) if state == "closed" else None,
-                "rating_comment": "", "rated_at": resolved if state == "closed" else None,
+                "rating": rating, "rating_comment": "",
+                "rated_at": resolved if rating is not None else None,
             })
             for k in range(per_ticket):
                 message_id += 1

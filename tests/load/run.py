@@ -88,13 +88,31 @@ def portal(*args: str, log: Path) -> None:
         raise RuntimeError(f"portal {' '.join(args)} failed ({result.returncode}); see {log}")
 
 
-def alembic_heads() -> set[str]:
+def _scripts():
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     config = Config(str(ROOT / "development.ini"))
     config.set_main_option("script_location", str(ROOT / "models" / "alembic"))
-    return set(ScriptDirectory.from_config(config).get_heads())
+    return ScriptDirectory.from_config(config)
+
+
+def alembic_heads() -> set[str]:
+    return set(_scripts().get_heads())
+
+
+def up_to_date(stored: set[str]) -> bool:
+    """Whether a database at the revisions `stored` (its alembic_version) has every migration.
+    The revisions applied are compared, not the heads: a head that another revision depends on
+    (`depends_on`) is not written in alembic_version once that revision is applied."""
+    scripts = _scripts()
+    applied: set[str] = set()
+    try:
+        for revision in stored:
+            applied.update(r.revision for r in scripts.iterate_revisions(revision, "base"))
+    except Exception:  # a revision the scripts no longer have: made again
+        return False
+    return bool(stored) and all(r.revision in applied for r in scripts.walk_revisions())
 
 
 def stored_heads(path: Path) -> set[str]:
@@ -113,7 +131,7 @@ def remove_sqlite(path: Path) -> None:
 def demo_template() -> Path:
     """var/load/demo.sqlite: the demo company, made again when the migrations changed."""
     path = VAR / "demo.sqlite"
-    if path.exists() and stored_heads(path) == alembic_heads():
+    if path.exists() and up_to_date(stored_heads(path)):
         return path
     remove_sqlite(path)
     print("load: making the demo data (portal initdb + portal demo) into var/load/demo.sqlite",

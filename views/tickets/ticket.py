@@ -73,6 +73,15 @@ def writable_folders(request) -> list:
     return out
 
 
+@view_config(context=Ticket, name="draft-article", request_method="GET", permission="edit",
+             renderer="tickets/draft_article.jinja2")
+def draft_article_form(request):
+    """Where to write the article: the folders where the person may add one (asked for only
+    when wanted: each folder's rights are looked at)."""
+    return {"title": _("Write an article from this ticket"), "ticket": request.context,
+            "folders": writable_folders(request)}
+
+
 @view_config(context=Ticket, name="file", request_method="GET", permission="view")
 def download(request):
     """/tickets/{number}/file/{attachment id}: only for those who may view the ticket."""
@@ -176,7 +185,7 @@ def ticket_page(request):
         "canned": canned,
         "attachments": list(db.scalars(sa.select(TicketAttachment).where(
             TicketAttachment.ticket_id == ticket.id).order_by(TicketAttachment.id))),
-        "folders": writable_folders(request) if may_edit else [],
+        "may_draft": may_edit and request.has_permission("add", request.root["kb"]),
         "may_edit": may_edit,
         "may_assign": request.has_permission("assign", ticket),
         "may_take": ticket.is_open and ticket.assignee_id is None

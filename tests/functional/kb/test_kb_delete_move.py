@@ -21,6 +21,7 @@ from models.workflow import WorkflowHistory
 from portal.kb.search import search
 from portal.kb.security import article_filter
 from tests.functional.kb.conftest import url_of
+from tests.functional.tickets.desk import plain_ticket
 
 
 def commit_point(dbsession) -> None:
@@ -64,7 +65,7 @@ def test_an_editor_deletes_an_article_with_everything_that_hangs_on_it(testapp, 
         ArticleRead(article_id=article_id, user_id=reader.id),
         ArticleFeedback(article_id=article_id, user_id=reader.id, helpful=True),
         ArticleRelation(article_id=other.id, related_id=article_id),
-        TicketArticleLink(ticket_id=7, article_id=article_id),
+        TicketArticleLink(ticket_id=plain_ticket(dbsession, factory).id, article_id=article_id),
         WorkflowHistory(object_type="article", object_id=article_id, transition="publish",
                         from_state="pending", to_state="published"),
         Notification(user_id=reader.id, kind="kb_must_read", title="Must read",

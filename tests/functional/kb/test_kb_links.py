@@ -5,6 +5,7 @@ import pytest
 from pyramid.httpexceptions import HTTPForbidden
 
 from portal.kb.links import article_tickets, link_article, suggest_articles, ticket_articles, unlink_article
+from tests.functional.tickets.desk import plain_ticket
 
 
 def test_suggestions_rank_published_articles_the_person_may_read(kb, factory, request_for):
@@ -31,27 +32,28 @@ def test_linking_articles_to_a_ticket(kb, factory, request_for, dbsession):
     b = kb.article(it, "B", slug="b")
     hidden = kb.article(it, "Hidden", slug="hidden", state="draft", author=factory.user("writer"))
     request = request_for(factory.user("agent"))
-    first = link_article(request, 42, a)
-    assert link_article(request, 42, a).id == first.id  # once
-    link_article(request, 42, b)
+    ticket = plain_ticket(dbsession, factory).id
+    first = link_article(request, ticket, a)
+    assert link_article(request, ticket, a).id == first.id  # once
+    link_article(request, ticket, b)
     # An article the agent may not read cannot be linked; one that became hidden since is
     # not listed.
     with pytest.raises(HTTPForbidden):
-        link_article(request, 42, hidden)
+        link_article(request, ticket, hidden)
     c = kb.article(it, "C", slug="c")
-    link_article(request, 42, c)
+    link_article(request, ticket, c)
     c.state = "draft"
     dbsession.flush()
-    assert [x.slug for x in ticket_articles(request, 42)] == ["a", "b"]
-    assert article_tickets(dbsession, a) == [42]
-    assert unlink_article(request, 42, a.id) is True
-    assert unlink_article(request, 42, a.id) is False
-    assert [x.slug for x in ticket_articles(request, 42)] == ["b"]
+    assert [x.slug for x in ticket_articles(request, ticket)] == ["a", "b"]
+    assert article_tickets(dbsession, a) == [ticket]
+    assert unlink_article(request, ticket, a.id) is True
+    assert unlink_article(request, ticket, a.id) is False
+    assert [x.slug for x in ticket_articles(request, ticket)] == ["b"]
     # A link to an article the agent may not read (any more) is not theirs to remove.
     with pytest.raises(HTTPForbidden):
-        unlink_article(request, 42, c.id)
-    assert article_tickets(dbsession, c) == [42]
-    assert unlink_article(request_for(factory.user("boss", roles=["admin"])), 42, c.id) is True
+        unlink_article(request, ticket, c.id)
+    assert article_tickets(dbsession, c) == [ticket]
+    assert unlink_article(request_for(factory.user("boss", roles=["admin"])), ticket, c.id) is True
 
 
 def test_suggestions_find_other_forms_of_the_words_and_leave_out_linked_ones(kb, factory, request_for):

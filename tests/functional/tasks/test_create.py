@@ -8,6 +8,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from models.tasks import Task, TaskRecurrence
+from tests.functional.tickets.desk import plain_ticket
 
 
 def errors_of(page) -> str:
@@ -164,7 +165,7 @@ def test_a_time_the_clocks_skip_is_refused(testapp, login_as, dbsession):
     assert "02:30 does not exist on 2031-03-09" in errors_of(page)
 
 
-def test_related_record_needs_its_number(testapp, login_as, dbsession):
+def test_related_record_needs_its_number(testapp, login_as, dbsession, factory):
     me = login_as("employee")
     form = new_task_form(testapp)
     form["title"] = "Перезвонить клиенту"
@@ -173,11 +174,17 @@ def test_related_record_needs_its_number(testapp, login_as, dbsession):
     page = form.submit("save", status=400)
     assert "Enter the number of the record." in errors_of(page)
     form = page.forms["form"]
-    form["link_id"] = "42"
+    form["link_id"] = "999999"  # no such ticket
+    page = form.submit("save", status=400)
+    ticket = plain_ticket(dbsession, factory)
+    ticket.author_id = me.id  # the employee registered it: theirs to see
+    dbsession.flush()
+    form = page.forms["form"]
+    form["link_id"] = str(ticket.id)
     form.submit("save", status=302)
     task = dbsession.scalar(sa.select(Task).order_by(Task.id.desc()))
-    assert (task.link_type, task.link_id) == ("ticket", 42)
-    assert "Ticket #42" in testapp.get(f"/tasks/{task.id}").text
+    assert (task.link_type, task.link_id) == ("ticket", ticket.id)
+    assert ticket.number in testapp.get(f"/tasks/{task.id}").text
 
 
 def test_the_form_can_be_prefilled_from_another_page(testapp, factory, login_as):

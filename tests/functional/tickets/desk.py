@@ -54,3 +54,19 @@ class Desk:
 def desk(dbsession, factory, app):
     return Desk(dbsession, factory, app)
 
+
+
+def plain_ticket(dbsession, factory, subject: str = "Не печатает принтер"):
+    """A ticket in a queue of its own, written straight to the database (for tests of other
+    areas that only need a ticket to exist)."""
+    from models.tickets import Ticket
+
+    dept = factory.department()
+    queue = Queue(name=f"Queue of {dept.name}", department_id=dept.id)
+    dbsession.add(queue)
+    dbsession.flush()
+    ticket = Ticket(number=f"T-2031-{queue.id:06d}", subject=subject, queue_id=queue.id,
+                    department_id=dept.id)
+    dbsession.add(ticket)
+    dbsession.flush()
+    return ticket

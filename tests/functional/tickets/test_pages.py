@@ -70,7 +70,7 @@ def test_an_agent_attaches_a_file_and_writes_an_article_from_the_ticket(testapp,
     testapp.login(outsider.login)
     testapp.get(link["href"], status=403)
     testapp.login(desk.agents[0].login)
-    draft = testapp.get(f"/tickets/{ticket.number}").forms["draft-article-form"]
+    draft = testapp.get(f"/tickets/{ticket.number}/draft-article").forms["draft-article-form"]
     draft["folder"] = str(folder.id)
     draft.submit(status=303)
     article = dbsession.scalar(sa.select(Article).where(Article.title == "Как сбросить пароль"))
