@@ -247,6 +247,9 @@ def give_to(dbsession, actor: User | None, ticket: Ticket, user_id: int | None, 
     ticket.updated_at = utcnow()
     if user_id is not None and ticket.state == "new":
         record_state(dbsession, ticket, "assigned", actor.id if actor else None, "assign")
+    elif user_id is None and ticket.state == "assigned":
+        # Back to the queue before anyone started: it waits to be taken again.
+        record_state(dbsession, ticket, "new", actor.id if actor else None, "release")
     log_change(dbsession, ticket, actor.id if actor else None,
                {"event": how, "from": previous, "to": user_id})
     dbsession.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colander
 import sqlalchemy as sa
+from babel.dates import get_day_names
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
@@ -45,8 +46,6 @@ from portal.tickets.sla import DEFAULT_HOURS
 ASSIGNMENT_TITLES = {"manual": _("By hand (agents take tickets)"),
                      "round_robin": _("Round robin among active agents"),
                      "least_loaded": _("To the least loaded active agent")}
-DAY_TITLES = {"mon": _("Monday"), "tue": _("Tuesday"), "wed": _("Wednesday"),
-              "thu": _("Thursday"), "fri": _("Friday"), "sat": _("Saturday"), "sun": _("Sunday")}
 
 
 def queue_schema():
@@ -65,12 +64,13 @@ def page_data(request, edit: Queue | None, problems=None, values=None) -> dict:
     for p in db.scalars(sa.select(SlaPolicy)):
         policies[(p.queue_id, p.priority)] = p
     hours = (edit.hours if edit is not None and edit.hours else DEFAULT_HOURS)
+    names = get_day_names("wide", locale=request.locale_name)  # Monday is 0
     return {
         "title": _("Queues and SLA"),
         "queues": queues,
         "edit": edit,
         "hours": hours,
-        "days": [(d, DAY_TITLES[d]) for d in DAYS],
+        "days": [(d, names[i].capitalize()) for i, d in enumerate(DAYS)],
         "policies": policies,
         "priorities": [(p, PRIORITY_TITLES[p]) for p in sorted(PRIORITIES)],
         "departments": list(db.scalars(sa.select(Department).order_by(Department.name))),
