@@ -592,9 +592,15 @@ def rate(dbsession, token: str, score: int, comment: str = "",
 # --- the public form -------------------------------------------------------------------------------
 
 def intake_allowed(dbsession, remote_addr: str, now: dt.datetime | None = None) -> bool:
-    """Count this submission from the address; False past INTAKE_LIMIT in INTAKE_WINDOW."""
+    """Count this submission from the address; False past INTAKE_LIMIT in INTAKE_WINDOW, even
+    for submissions arriving at the same instant."""
     now = now or utcnow()
     addr = (remote_addr or "unknown")[:64]
+    # The count and the decision are one serialized step per address, held until the commit:
+    # PostgreSQL by an advisory lock; SQLite by the write lock the DELETE below takes.
+    if dbsession.get_bind().dialect.name == "postgresql":
+        dbsession.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                          {"key": "ticket-intake:" + addr})
     dbsession.execute(sa.delete(IntakeAttempt).where(IntakeAttempt.at < now - INTAKE_WINDOW))
     dbsession.add(IntakeAttempt(remote_addr=addr, at=now))
     dbsession.flush()

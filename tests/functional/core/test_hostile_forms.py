@@ -87,8 +87,10 @@ def with_values(fields, changes: dict, extra: dict) -> list[tuple[str, str]]:
     return out
 
 
+# Sessions and the counters of throttles (log-ins, the public ticket form): a refused attempt
+# counts too, or a flood of bad ones would never be slowed down.
 IGNORED_TABLES = {"sessions", "user_sessions", "login_attempts", "login_log", "throttle",
-                  "login_throttle", "transaction", "alembic_version"}
+                  "login_throttle", "transaction", "alembic_version", "ticket_intake_attempts"}
 
 
 def snapshot(dbsession) -> dict[str, int]:

@@ -213,3 +213,18 @@ def test_a_rating_link_used_twice_at_once_records_one_score(app, desk_committed)
             Ticket.id == ticket_id)).one()
     winner = recorded.index(True)
     assert (score, comment) == (1 + winner % 5, f"comment {winner}")
+
+
+def test_the_public_forms_limit_holds_for_submissions_at_the_same_instant(app):
+    addr = f"203.0.113.{uuid.uuid4().int % 250}"
+
+    def submit(i, request):
+        return service.intake_allowed(request.dbsession, addr)
+
+    allowed, errors = run_together(THREADS, submit)
+    assert not errors, errors
+    assert allowed.count(True) == service.INTAKE_LIMIT
+    engine = app.registry["dbsession_factory"].kw["bind"]
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM ticket_intake_attempts WHERE remote_addr = :a"),
+                     {"a": addr})

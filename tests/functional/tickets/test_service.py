@@ -212,3 +212,25 @@ def test_resolution_gives_a_rating_link_that_records_one_score(desk, dbsession):
     assert service.rate(dbsession, "wrong-token", 3).ticket is None
     assert dbsession.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
         Ticket.rating.is_not(None))) == 1
+
+
+def test_a_resolved_ticket_reopens_within_its_queues_days_and_not_after(desk, dbsession, request_for):
+    from portal.resources import locate
+    from workflows.engine import WorkflowError
+
+    request = request_for(desk.lead)
+    fresh = locate(request, desk.ticket(subject="Свежая", assignee_id=desk.agents[0].id))
+    fresh.workflow.transition(request, fresh, "resolve")
+    assert fresh.resolved_at is not None and fresh.paused_at is not None
+    fresh.workflow.transition(request, fresh, "reopen")
+    assert (fresh.state, fresh.resolved_at, fresh.paused_at) == ("in_progress", None, None)
+    old = locate(request, desk.ticket(subject="Старая", assignee_id=desk.agents[0].id))
+    old.workflow.transition(request, old, "resolve")
+    old.resolved_at -= dt.timedelta(days=desk.queue.reopen_days + 1)
+    try:
+        old.workflow.transition(request, old, "reopen")
+    except WorkflowError as error:
+        assert "open a new one" in str(request.translate(error.message))
+    else:
+        raise AssertionError("a ticket resolved long ago was reopened")
+    assert old.state == "resolved"
