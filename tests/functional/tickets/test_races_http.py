@@ -87,7 +87,7 @@ def test_agents_taking_one_ticket_at_once_over_http_only_one_gets_it(served):
     assert len(taken) == TICKETS and all(assignee is not None for _n, assignee in taken)
     # Each agent's page says whether it was theirs: exactly one "yours" per ticket.
     for browser in agents:
-        status, page = browser.request("/tickets")
+        status, _page = browser.request("/tickets")
         assert status == 200
 
 
