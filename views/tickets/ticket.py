@@ -12,6 +12,7 @@ from pyramid.view import view_config, view_defaults
 from models.kb import Article
 from models.meta import utcnow
 from models.people import Membership, User
+from models.registry import Registry, registers
 from models.tasks import Task
 from models.tickets import (
     PRIORITIES,
@@ -57,9 +58,19 @@ from portal.tickets.service import (
     update_fields,
 )
 from portal.tickets.sla import clocks
+from views.clients.organizations import actions_for
 from views.tickets.display import ticket_helpers
 
 SAFE_INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+# Other areas add buttons to a ticket's header (field service: "Send a technician", a job
+# prefilled from the ticket): ``fn(request, ticket) -> [Action] | None``, with @ticket_action.
+TICKET_ACTIONS: Registry = Registry("ticket page actions")
+
+
+def ticket_action(fn):
+    """Add buttons to a ticket's header: ``fn(request, ticket) -> [Action]``."""
+    return registers(TICKET_ACTIONS, depth=2)(fn)
 
 
 def writable_folders(request) -> list:
@@ -186,6 +197,7 @@ def ticket_page(request):
         "attachments": list(db.scalars(sa.select(TicketAttachment).where(
             TicketAttachment.ticket_id == ticket.id).order_by(TicketAttachment.id))),
         "may_draft": may_edit and request.has_permission("add", request.root["kb"]),
+        "actions": actions_for(TICKET_ACTIONS, request, ticket),
         "may_edit": may_edit,
         "may_assign": request.has_permission("assign", ticket),
         "may_take": ticket.is_open and ticket.assignee_id is None
