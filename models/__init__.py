@@ -58,7 +58,7 @@ def includeme(config) -> None:
     generations.install_listeners()
     for model in (Role, RolePermission, Department):
         generations.watch(model, generations.SECURITY)
-    for area in ("models.clients", "models.calendar", "models.tasks"):
+    for area in ("models.clients", "models.calendar", "models.tasks", "models.tickets"):
         config.include(area)
 
     dbengine = settings.get("dbengine") or get_engine(settings)

@@ -6,7 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from pyramid.authorization import ALL_PERMISSIONS, Deny, Everyone
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy_continuum import make_versioned
+from sqlalchemy_continuum import make_versioned, versioning_manager
 
 from models.audit_plugin import ActorPlugin
 from models.registry import TypeRegistry
@@ -19,6 +19,49 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
+
+def _forget_units_of_work(manager, conn, session=None) -> None:
+    """Drop the units of work of `conn` and of connections closed or sharing its DBAPI
+    connection: sqlalchemy_continuum's own clean-up, tolerant of another thread's.
+
+    Continuum keeps every thread's units of work in one dict and cleans up in two steps (a copy
+    of the keys, then a lookup and a delete for each): a request finishing in another waitress
+    thread could delete an entry in between, and the KeyError turned a finished request into a
+    500 (about one in 4,000 requests under `make load`)."""
+    uow = manager.units_of_work.pop(conn, None)
+    if uow is not None:
+        uow.reset(session)
+    for connection in list(manager.units_of_work):
+        if connection.closed or conn.connection is connection.connection:
+            uow = manager.units_of_work.pop(connection, None)
+            if uow is not None:
+                uow.reset(session)
+
+
+def _clear_session(session) -> None:
+    """VersioningManager.clear (after a commit or a rollback), through _forget_units_of_work."""
+    if session.in_nested_transaction():
+        return
+    conn = versioning_manager.session_connection_map.pop(session, None)
+    if conn is not None:
+        _forget_units_of_work(versioning_manager, conn, session)
+
+
+def _clear_connection(conn) -> None:
+    """VersioningManager.clear_connection (a connection rolled back), through
+    _forget_units_of_work."""
+    for session, connection in list(versioning_manager.session_connection_map.items()):
+        if connection is conn:
+            versioning_manager.session_connection_map.pop(session, None)
+    _forget_units_of_work(versioning_manager, conn)
+
+
+# The listeners make_versioned registers are read from the manager: the tolerant clean-ups are
+# put in their place first.
+versioning_manager.session_listeners["after_commit"] = _clear_session
+versioning_manager.session_listeners["after_rollback"] = _clear_session
+versioning_manager.clear_connection = _clear_connection
 # Must run before any versioned model is defined. The transaction row records who made the
 # change (User) and from where (remote_addr), both taken from the session's info by the plugin.
 make_versioned(user_cls="User", plugins=[ActorPlugin()])

@@ -25,6 +25,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import models.search as search
 from models.clients import Contact, Organization
 from models.meta import Base, UTCDateTime, utcnow
 from models.people import Department, User, fold
@@ -140,10 +141,15 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __versioned__: dict = {}
     __table_args__ = (
-        # The queue's waiting list and the lists of an agent, most urgent first.
-        sa.Index("ix_tickets_queue_state_due", "queue_id", "state", "resolution_due_at"),
-        sa.Index("ix_tickets_assignee_state_due", "assignee_id", "state", "resolution_due_at"),
-        sa.Index("ix_tickets_department_state", "department_id", "state", "created_at"),
+        # The lists of open tickets, most urgent first: everyone's, a queue's, an agent's, by
+        # state (waiting), a department's.
+        sa.Index("ix_tickets_urgent", "urgent_at"),
+        sa.Index("ix_tickets_queue_urgent", "queue_id", "urgent_at"),
+        sa.Index("ix_tickets_assignee_urgent", "assignee_id", "urgent_at"),
+        sa.Index("ix_tickets_state_urgent", "state", "urgent_at"),
+        sa.Index("ix_tickets_department_urgent", "department_id", "urgent_at"),
+        # Resolved and closed ones, newest first.
+        sa.Index("ix_tickets_created", "created_at"),
         sa.Index("ix_tickets_organization_created", "organization_id", "created_at"),
         sa.Index("ix_tickets_author_created", "author_id", "created_at"),
     )
@@ -189,6 +195,10 @@ class Ticket(Base):
     # The next instant `portal tick` has something to say about the ticket (a warning or a
     # breach not yet said); empty when nothing is pending. The tick reads only these rows.
     sla_next_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The order of the open lists: the nearest target still running (the first response until
+    # it is made, then the resolution), else ten years after creation (no target: after all
+    # that have one, oldest first); empty once the ticket is resolved, closed or cancelled.
+    urgent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Since when the clocks stand still (the open pause's start); empty while they run.
     paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Which computation of the targets the alerts were said for (bumped when they change).
@@ -268,6 +278,22 @@ class Ticket(Base):
 
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.subject!r}>"
+
+
+NO_TARGET = dt.timedelta(days=3650)
+
+
+def ticket_document(ticket: Ticket) -> tuple[str, str]:
+    """What tickets are found by: their number and subject, then who asked."""
+    return (search.text_of(ticket.number, ticket.subject),
+            search.text_of(ticket.requester_name, ticket.requester_email))
+
+
+def includeme(config) -> None:
+    # Kind code 12 in the shared search index (models/search/); rewritten only when these
+    # change, not on every change of state or target.
+    search.register(config, "ticket", Ticket, ticket_document, code=12,
+                    fields=("number", "subject", "requester_name", "requester_email"))
 
 
 class TicketWatcher(Base):

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from models.people import fold
-from models.tickets import DONE_STATES, OPEN_STATES, PRIORITIES, Queue, Ticket
+from models import search
+from models.tickets import DONE_STATES, PRIORITIES, Queue, Ticket
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.tickets.security import my_queue_ids, visible_tickets
+from portal.tickets.service import NUMBER_RE as NUMBER
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -64,12 +65,13 @@ class Filters:
 
 
 def urgency():
-    """Most urgent first: the nearest running target (a missing one last), then priority."""
-    nearest = sa.func.coalesce(Ticket.first_response_due_at, Ticket.resolution_due_at)
-    first = sa.case((Ticket.first_response_at.is_(None), nearest),
-                    else_=Ticket.resolution_due_at)
-    return (sa.case((first.is_(None), 1), else_=0), first, Ticket.priority.desc(),
-            Ticket.created_at, Ticket.id)
+    """Most urgent first (the nearest target still running: Ticket.urgent_at), read through
+    its index; then the newest."""
+    return (Ticket.urgent_at, Ticket.id)
+
+
+def newest():
+    return (Ticket.created_at.desc(), Ticket.id.desc())
 
 
 def ticket_query(request, f: Filters, now: dt.datetime) -> sa.Select:
@@ -84,20 +86,16 @@ def ticket_query(request, f: Filters, now: dt.datetime) -> sa.Select:
             mine.append(Ticket.department_id.in_(sorted(request.identity.dept_scope_ids)))
         stmt = stmt.where(Ticket.assignee_id.is_(None), sa.or_(*mine))
     elif f.view == "breaching":
-        soon = now + SOON
-        stmt = stmt.where(Ticket.state.in_(OPEN_STATES), sa.or_(
-            sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at <= soon),
-            Ticket.resolution_due_at <= soon))
+        stmt = stmt.where(Ticket.urgent_at <= now + SOON)
     elif f.view == "waiting":
         stmt = stmt.where(Ticket.state.in_(WAITING))
     if f.view not in ("breaching", "waiting"):
         if f.state == "open":
-            stmt = stmt.where(Ticket.state.in_(OPEN_STATES))
+            stmt = stmt.where(Ticket.urgent_at.is_not(None))
         elif f.state == "done":
             stmt = stmt.where(Ticket.state.in_(DONE_STATES))
     if f.q:
-        words = fold(f.q).split()
-        stmt = stmt.where(*(Ticket.search_text.contains(w, autoescape=True) for w in words[:8]))
+        stmt = stmt.where(search_clause(request.dbsession, f.q, everyone=request.identity.is_admin))
     if f.queue:
         stmt = stmt.where(Ticket.queue_id == f.queue)
     if f.priority is not None:
@@ -105,6 +103,24 @@ def ticket_query(request, f: Filters, now: dt.datetime) -> sa.Select:
     if f.organization:
         stmt = stmt.where(Ticket.organization_id == f.organization)
     return stmt
+
+
+def ordered(stmt: sa.Select, f: Filters) -> sa.Select:
+    """Open lists most urgent first; the others newest first."""
+    if f.view in ("breaching", "waiting") or f.state == "open":
+        return stmt.order_by(*urgency())
+    return stmt.order_by(*newest())
+
+
+def search_clause(dbsession, q: str, everyone: bool = False):
+    """WHERE of the tickets found by `q`: every word begins a word of its number, subject or
+    requester (the shared search index, models/search.py), or `q` is its number. `everyone`:
+    the list is read through the matches (an administrator's); else each ticket of the list's
+    own index is looked up among them ("+ 0")."""
+    number = NUMBER.search(q.upper())
+    ids = search.ids_of(dbsession, "ticket", q)
+    found = (Ticket.id if everyone else Ticket.id + 0).in_(ids) if ids is not None else sa.false()
+    return sa.or_(Ticket.number == number.group(0), found) if number else found
 
 
 def with_people(stmt: sa.Select) -> sa.Select:
@@ -120,24 +136,25 @@ def count_of(dbsession, stmt: sa.Select, cap: int = COUNT_CAP) -> int:
 
 
 def tab_counts(request, now: dt.datetime) -> dict[str, int]:
-    """How many open tickets each working list holds, in one statement."""
+    """How many open tickets each working list holds: one statement of four counts, each
+    read through its own index."""
     me = request.identity.user.id
     visible = visible_tickets(request)
     mine_queues = [Ticket.queue_id.in_(my_queue_ids(request))]
     if request.identity.dept_scope_ids:
         mine_queues.append(Ticket.department_id.in_(sorted(request.identity.dept_scope_ids)))
-    soon = now + SOON
 
-    def n(cond):
-        return sa.func.coalesce(sa.func.sum(sa.case((cond, 1), else_=0)), 0)
+    def n(*where):
+        return (sa.select(sa.func.count()).select_from(Ticket).where(*where)
+                .scalar_subquery())
 
     row = request.dbsession.execute(sa.select(
-        n(Ticket.assignee_id == me),
-        n(sa.and_(Ticket.assignee_id.is_(None), sa.or_(*mine_queues))),
-        n(sa.or_(sa.and_(Ticket.first_response_at.is_(None), Ticket.first_response_due_at <= soon),
-                 Ticket.resolution_due_at <= soon)),
-        n(Ticket.state.in_(WAITING)),
-    ).where(visible, Ticket.state.in_(OPEN_STATES))).one()
+        n(Ticket.assignee_id == me, Ticket.urgent_at.is_not(None)),
+        n(Ticket.assignee_id.is_(None), Ticket.urgent_at.is_not(None), sa.or_(*mine_queues),
+          visible),
+        n(Ticket.urgent_at <= now + SOON, visible),
+        n(Ticket.state.in_(WAITING), visible),
+    )).one()
     return dict(zip(("mine", "queue", "breaching", "waiting"), (int(v) for v in row), strict=True))
 
 

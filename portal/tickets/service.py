@@ -14,11 +14,13 @@ import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from pyramid.threadlocal import get_current_registry
 from sqlalchemy.orm import selectinload
 
 from models.clients import Contact, Organization
 from models.errors import ConflictError, UserError
 from models.meta import utcnow
+from models.notifications import notify_many
 from models.people import User, fold
 from models.tickets import (
     CHANNELS,
@@ -36,6 +38,8 @@ from models.tickets import (
 )
 from models.workflow import WorkflowHistory
 from portal.core.i18n import _
+from portal.notifications.sending import items as notice_items
+from portal.notifications.sending import readers
 from portal.tickets import sla
 from portal.tickets.notices import tell
 from portal.tickets.outbox import queue_reply_mail
@@ -518,37 +522,55 @@ def after_transition(dbsession, ticket: Ticket, from_state: str, to_state: str,
 
 def escalate(dbsession, alerts, *, registry) -> int:
     """Tell about each claimed alert: a warning to the assignee (or the queue's lead when there
-    is none), a breach to the queue's lead and the assignee; on a breach the policy may raise
-    the priority one step and/or give the ticket to its named person."""
-    done = 0
+    is none), a breach to the queue's lead and the assignee, all notices written together; on
+    a breach the policy may raise the priority one step and/or give the ticket to its named
+    person."""
+    if not alerts:
+        return 0
+    if registry is None:
+        request = dbsession.info.get("request")
+        registry = getattr(request, "registry", None) or get_current_registry()
+    recipients = {}
+    for alert in alerts:
+        ticket, queue = alert.ticket, alert.ticket.queue
+        who = ({queue.lead_id, ticket.assignee_id} if alert.stage == STAGE_BREACHED
+               else {ticket.assignee_id or queue.lead_id})
+        recipients[id(alert)] = {u for u in who if u}
+    known = readers(dbsession, set().union(*recipients.values()), registry)
+    notes = []
     for alert in alerts:
         ticket = alert.ticket
-        queue = ticket.queue
         clock = sla.CLOCK_TITLES[alert.clock]
-        if alert.stage == STAGE_BREACHED:
-            who = {queue.lead_id, ticket.assignee_id}
-            title = _("SLA breached on ${number}: ${clock}",
-                      mapping={"number": ticket.number, "clock": clock})
-        else:
-            who = {ticket.assignee_id or queue.lead_id}
-            title = _("SLA at risk on ${number}: ${clock}",
-                      mapping={"number": ticket.number, "clock": clock})
-        tell(dbsession, registry, who, "ticket_sla", title, ticket.subject, ticket_url(ticket),
-             key=f"sla:{ticket.id}:{alert.clock}:{alert.stage}:{ticket.sla_version}")
-        if alert.stage == STAGE_BREACHED:
-            policy = sla.policy_for(dbsession, ticket.queue_id, ticket.priority)
-            if policy is not None and policy.reassign_to_id and \
-                    policy.reassign_to_id != ticket.assignee_id:
-                give_to(dbsession, None, ticket, policy.reassign_to_id, registry=registry,
-                        how="escalated")
-            if policy is not None and policy.raise_priority and ticket.priority < 3:
-                log_change(dbsession, ticket, None, {"event": "priority", "from": ticket.priority,
-                                                      "to": ticket.priority + 1})
-                ticket.priority += 1
-                sla.recompute(dbsession, ticket)
-        done += 1
+        title = (_("SLA breached on ${number}: ${clock}",
+                   mapping={"number": ticket.number, "clock": clock})
+                 if alert.stage == STAGE_BREACHED else
+                 _("SLA at risk on ${number}: ${clock}",
+                   mapping={"number": ticket.number, "clock": clock}))
+        notes += notice_items(dbsession, registry, recipients[id(alert)], "ticket_sla", title,
+                              ticket.subject, ticket_url(ticket), known=known,
+                              key=f"sla:{ticket.id}:{alert.clock}:{alert.stage}:{ticket.sla_version}")
+    notify_many(dbsession, notes)
+    policies = {}
+    for alert in alerts:
+        if alert.stage != STAGE_BREACHED:
+            continue
+        ticket = alert.ticket
+        policy = policies.get((ticket.queue_id, ticket.priority), "?")
+        if policy == "?":
+            policy = policies[(ticket.queue_id, ticket.priority)] = sla.policy_for(
+                dbsession, ticket.queue_id, ticket.priority)
+        if policy is None:
+            continue
+        if policy.reassign_to_id and policy.reassign_to_id != ticket.assignee_id:
+            give_to(dbsession, None, ticket, policy.reassign_to_id, registry=registry,
+                    how="escalated")
+        if policy.raise_priority and ticket.priority < 3:
+            log_change(dbsession, ticket, None, {"event": "priority", "from": ticket.priority,
+                                                  "to": ticket.priority + 1})
+            ticket.priority += 1
+            sla.recompute(dbsession, ticket)
     dbsession.flush()
-    return done
+    return len(alerts)
 
 
 def sla_job(dbsession, registry, now: dt.datetime | None = None) -> int:

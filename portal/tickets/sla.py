@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from models.meta import utcnow
 from models.tickets import (
+    NO_TARGET,
     OPEN_STATES,
     STAGE_BREACHED,
     STAGE_WARNED,
@@ -108,7 +109,19 @@ def recompute(dbsession, ticket: Ticket, now: dt.datetime | None = None) -> bool
     if changed:
         ticket.sla_version = (ticket.sla_version or 0) + 1
     ticket.sla_next_at = next_check(dbsession, ticket)
+    ticket.urgent_at = urgency_of(ticket)
     return changed
+
+
+def urgency_of(ticket: Ticket) -> dt.datetime | None:
+    """Where the ticket stands in the open lists (models.tickets.Ticket.urgent_at)."""
+    if not ticket.is_open:
+        return None
+    if running(ticket, "first_response") and ticket.first_response_due_at is not None:
+        return ticket.first_response_due_at
+    if ticket.resolution_due_at is not None:
+        return ticket.resolution_due_at
+    return ticket.created_at + NO_TARGET
 
 
 def next_check(dbsession, ticket: Ticket) -> dt.datetime | None:
@@ -118,6 +131,11 @@ def next_check(dbsession, ticket: Ticket) -> dt.datetime | None:
         said = set(dbsession.execute(sa.select(TicketSlaAlert.clock, TicketSlaAlert.stage).where(
             TicketSlaAlert.ticket_id == ticket.id,
             TicketSlaAlert.sla_version == ticket.sla_version)).all())
+    return _next_unsaid(ticket, said)
+
+
+def _next_unsaid(ticket: Ticket, said: set) -> dt.datetime | None:
+    """The earliest instant of `ticket` whose (clock, stage) is not in `said`."""
     pending = []
     for clock in CLOCKS:
         if not running(ticket, clock):
@@ -193,18 +211,23 @@ def clocks(ticket: Ticket, now: dt.datetime | None = None) -> list[Clock]:
 
 # --- portal tick ---------------------------------------------------------------------------------
 
-def _claim(dbsession, ticket_id: int, clock: str, stage: int, version: int, now) -> bool:
-    """Say this alert: True for exactly one caller, however many ticks race."""
+def _claim(dbsession, rows: list[dict]) -> set[tuple]:
+    """Say these alerts: the (ticket, clock, stage) of those this caller claimed, each claimed
+    by exactly one caller however many ticks race (a unique row, inserted or left alone)."""
+    if not rows:
+        return set()
     table = TicketSlaAlert.__table__
-    dialect = dbsession.bind.dialect.name
-    if dialect == "postgresql":
+    if dbsession.bind.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(ticket_id=ticket_id, clock=clock, stage=stage,
-                                sla_version=version, at=now).on_conflict_do_nothing()
-    # The row that came back is the claim (a driver may not count rows of an upsert).
-    return dbsession.execute(stmt.returning(table.c.id)).first() is not None
+    claimed = set()
+    for start in range(0, len(rows), 500):
+        stmt = (insert(table).values(rows[start:start + 500]).on_conflict_do_nothing()
+                .returning(table.c.ticket_id, table.c.clock, table.c.stage))
+        # The rows that came back are the claims (a driver may not count rows of an upsert).
+        claimed.update(tuple(r) for r in dbsession.execute(stmt))
+    return claimed
 
 
 @dataclass
@@ -216,13 +239,27 @@ class Alert:
 
 def due_alerts(dbsession, now: dt.datetime, limit: int = 5000) -> list[Alert]:
     """Claim the warnings and breaches due by `now` (each once) and move every ticket read to
-    its next instant. The caller tells people and escalates (portal/tickets/service.py)."""
+    its next instant: a few statements for up to `limit` tickets (what was said, one insert of
+    the claims, the tickets' new instants). The caller tells people and escalates
+    (portal/tickets/service.py)."""
     tickets = dbsession.scalars(
         sa.select(Ticket).where(Ticket.sla_next_at <= now, Ticket.state.in_(OPEN_STATES))
         .order_by(Ticket.sla_next_at).limit(limit)
         .options(sa.orm.selectinload(Ticket.queue))
     ).all()
-    alerts = []
+    if not tickets:
+        return []
+    said: dict[int, set] = {t.id: set() for t in tickets}
+    versions = {t.id: t.sla_version for t in tickets}
+    ids = sorted(said)
+    for start in range(0, len(ids), 500):
+        for ticket_id, clock, stage, version in dbsession.execute(
+                sa.select(TicketSlaAlert.ticket_id, TicketSlaAlert.clock, TicketSlaAlert.stage,
+                          TicketSlaAlert.sla_version)
+                .where(TicketSlaAlert.ticket_id.in_(ids[start:start + 500]))):
+            if versions[ticket_id] == version:
+                said[ticket_id].add((clock, stage))
+    wanted = []
     for ticket in tickets:
         for clock in CLOCKS:
             if not running(ticket, clock):
@@ -235,8 +272,16 @@ def due_alerts(dbsession, now: dt.datetime, limit: int = 5000) -> list[Alert]:
                 stage = STAGE_WARNED
             else:
                 continue
-            if _claim(dbsession, ticket.id, clock, stage, ticket.sla_version, now):
-                alerts.append(Alert(ticket, clock, stage))
-        ticket.sla_next_at = next_check(dbsession, ticket)
+            if (clock, stage) not in said[ticket.id]:
+                wanted.append((ticket, clock, stage))
+    claimed = _claim(dbsession, [
+        {"ticket_id": t.id, "clock": clock, "stage": stage, "sla_version": t.sla_version,
+         "at": now} for t, clock, stage in wanted])
+    alerts = [Alert(t, clock, stage) for t, clock, stage in wanted
+              if (t.id, clock, stage) in claimed]
+    for t, clock, stage in wanted:
+        said[t.id].add((clock, stage))  # claimed here or by another tick: said either way
+    for ticket in tickets:
+        ticket.sla_next_at = _next_unsaid(ticket, said[ticket.id])
     dbsession.flush()
     return alerts

@@ -43,9 +43,7 @@ def generate(engine, scale_name: str) -> None:
         Queue,
         QueueAgent,
         SlaPolicy,
-        Ticket,
         TicketCounter,
-        TicketMessage,
     )
     from portal.tickets.hours import BusinessHours, due_at
 
@@ -121,6 +119,7 @@ def generate(engine, scale_name: str) -> None:
                 "first_response_warn_at": None, "resolution_warn_at": None,
                 "sla_next_at": (first_due if first_at is None else resolution_due) if is_open else None,
                 "sla_version": 1, "paused_at": None,
+                "urgent_at": (first_due if first_at is None else resolution_due) if is_open else None,
                 "rating": rating, "rating_comment": "",
                 "rated_at": resolved if rating is not None else None,
             })
@@ -133,14 +132,24 @@ def generate(engine, scale_name: str) -> None:
                                  "message_id": None,
                                  "created_at": created + dt.timedelta(minutes=30 * (k + 1))})
             if len(rows) == BATCH:
-                conn.execute(sa.insert(Ticket.__table__), rows)
-                conn.execute(sa.insert(TicketMessage.__table__), messages)
+                _insert(conn, rows, messages)
                 rows, messages = [], []
         if rows:
-            conn.execute(sa.insert(Ticket.__table__), rows)
-            conn.execute(sa.insert(TicketMessage.__table__), messages)
+            _insert(conn, rows, messages)
         conn.execute(sa.insert(TicketCounter.__table__), [{"year": 2026, "last": n}])
         conn.execute(sa.text("ANALYZE"))
+
+
+def _insert(conn, rows: list[dict], messages: list[dict]) -> None:
+    """Tickets, their messages and their search documents, as the ORM would index them."""
+    from models import search
+    from models.tickets import Ticket, TicketMessage
+
+    conn.execute(sa.insert(Ticket.__table__), rows)
+    conn.execute(sa.insert(TicketMessage.__table__), messages)
+    search.index_documents(conn, "ticket", [
+        (r["id"], search.text_of(r["number"], r["subject"]),
+         search.text_of(r["requester_name"], r["requester_email"])) for r in rows], replace=False)
 
 
 def pages() -> list[tuple[str, str, float]]:

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from models import search
 from models.clients import Contact, Organization
 from models.meta import utcnow
-from models.people import fold
 from models.tickets import CHANNELS, OPEN_STATES, PRIORITIES, Ticket
 from portal.core.forms import id_field, lines, read_fields, schema_of, squeezed, text
 from portal.core.i18n import _
@@ -24,16 +24,17 @@ from portal.tickets.lists import (
     VIEWS,
     Filters,
     count_of,
+    ordered,
     queue_choices,
     tab_counts,
     ticket_query,
-    urgency,
     with_people,
 )
 from portal.tickets.resources import Tickets
 from portal.tickets.security import visible_tickets
 from portal.tickets.service import (
     CHANNEL_TITLES,
+    NUMBER_RE,
     PRIORITY_TITLES,
     TicketInput,
     TicketProblem,
@@ -54,7 +55,7 @@ def ticket_list(request):
     total = count_of(db, stmt)
     pages = max(1, ceil(min(total, COUNT_CAP) / PAGE_SIZE))
     page = min(f.page, pages)
-    tickets = db.scalars(with_people(stmt).order_by(*urgency())
+    tickets = db.scalars(with_people(ordered(stmt, f))
                          .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).unique().all()
     base = request.resource_url(request.context)
 
@@ -160,23 +161,26 @@ def add_ticket(request):
 
 @search_provider
 def search_tickets(request, q: str, limit: int) -> SearchGroup | None:
-    """Tickets the user may see, by number or words of the subject and requester (open ones
-    first), in one statement."""
+    """Tickets the user may see, by number or the words of their subject and requester (open
+    ones first): the search index's matches, at most a hundred read."""
     section = request.root["tickets"]
     if not request.has_permission("view", section):
         return None
-    words = fold(q).split()[:8]
-    if not words:
+    db = request.dbsession
+    found = search.preview(db, "ticket", q, where=visible_tickets(request), ranked=False)
+    ids = set(found.ids) if found is not None else set()
+    number = NUMBER_RE.search(q.upper())
+    if number:
+        ids.update(db.scalars(sa.select(Ticket.id).where(Ticket.number == number.group(0),
+                                                         visible_tickets(request))))
+    if not ids:
         return None
-    rows = request.dbsession.scalars(
-        sa.select(Ticket).where(visible_tickets(request),
-                                *(Ticket.search_text.contains(w, autoescape=True) for w in words))
+    rows = db.scalars(
+        sa.select(Ticket).where(Ticket.id.in_(sorted(ids)))
         .order_by(Ticket.state.in_(OPEN_STATES).desc(), Ticket.created_at.desc())
-        .limit(limit + 1)).all()
-    if not rows:
-        return None
+        .limit(limit)).all()
     items = [SearchItem(f"{t.number} {t.subject}", request.resource_url(section, t.number),
                         request.translate(TICKET.states[t.state].title), icon="life-preserver")
-             for t in rows[:limit]]
+             for t in rows]
     more = request.resource_url(section, query={"view": "all", "state": "any", "q": q})
-    return SearchGroup(_("Tickets"), items, more, len(rows), len(rows) > limit)
+    return SearchGroup(_("Tickets"), items, more, len(ids), found is not None and found.more)

@@ -103,3 +103,20 @@ def test_my_day_shows_an_agent_their_open_tickets_and_others_nothing(testapp, fa
     assert block is not None and mine.subject in block.text
     testapp.login(factory.user("plain").login)
     assert testapp.get("/").html.select_one("#home-tickets") is None
+
+
+def test_tickets_are_found_by_words_number_and_requester_in_the_list_and_the_header(testapp, desk):
+    printer = desk.ticket(subject="Принтер не печатает", requester_email="anna@client.example",
+                          assignee_id=desk.agents[0].id)
+    desk.ticket(subject="Сканер сломался", assignee_id=desk.agents[0].id)
+    testapp.login(desk.lead.login)
+
+    def listed(q):
+        page = testapp.get("/tickets", {"view": "all", "state": "any", "q": q})
+        return [tr["data-ticket"] for tr in page.html.select("tr[data-ticket]")]
+
+    assert listed("принт") == [printer.number]
+    assert listed(printer.number.lower()) == [printer.number]
+    assert listed("anna") == [printer.number]
+    header = testapp.get("/search", {"q": "принтер"}).text
+    assert printer.number in header and "Сканер" not in header
