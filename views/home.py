@@ -62,9 +62,13 @@ def people_of_the_week(request, start: dt.date, days: int = 7, colleagues_shown:
         User.id != identity.user.id,
         User.id.in_(sa.select(Membership.user_id)
                     .where(Membership.department_id.in_(sorted(identity.department_ids)))))
+    # Only the first colleagues shown are read whole (a department may have hundreds).
+    first_colleagues = User.id.in_(sa.select(User.id).where(User.active, colleague)
+                                   .order_by(User.full_name, User.id).limit(colleagues_shown))
     rows = request.dbsession.execute(
         sa.select(User, birthday.label("birthday"), colleague.label("colleague"))
-        .where(User.active, sa.or_(birthday, colleague)).order_by(User.full_name, User.id)).all()
+        .where(User.active, sa.or_(birthday, first_colleagues))
+        .order_by(User.full_name, User.id)).all()
     order = {md: i for i, md in enumerate(mds)}
     birthdays = sorted((u for u, is_birthday, _c in rows if is_birthday),
                        key=lambda u: order[u.birth_md])

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from babel import Locale
 from babel import dates as babel_dates
 from pyramid.i18n import TranslationStringFactory
 
@@ -47,18 +49,25 @@ def timezone_choices() -> list[str]:
     return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
 
 
+@lru_cache(maxsize=16)
+def babel_locale(name: str) -> Locale:
+    """Babel's locale of that name, parsed once (formatting with a name parses it each time:
+    the timeline of a card formats fifty dates)."""
+    return Locale.parse(name)
+
+
 def format_datetime(request, value: dt.datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     local = value.astimezone(request.user_timezone)
     return babel_dates.format_datetime(local, fmt, tzinfo=request.user_timezone,
-                                       locale=request.locale_name)
+                                       locale=babel_locale(request.locale_name))
 
 
 def format_date(request, value: dt.date | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return babel_dates.format_date(value, fmt, locale=request.locale_name)
+    return babel_dates.format_date(value, fmt, locale=babel_locale(request.locale_name))
 
 
 def local_today(request) -> dt.date:

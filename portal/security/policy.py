@@ -13,6 +13,7 @@ Plone's model on Pyramid 2 with Dynamics-style scopes (DESIGN.md §5):
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import sqlalchemy as sa
 from pyramid.authorization import ACLHelper
@@ -22,14 +23,22 @@ from pyramid.request import RequestLocalCache
 from models.generations import SECURITY, token_of
 from models.meta import ROW_ACL, utcnow
 from models.people import ApiToken, Department, User
+from models.sessions import WebSession
 from portal.security.acl import row_acl
 from portal.security.matrix import department_tree, role_matrix
-from portal.security.principals import Identity, identity_for, principals_for
+from portal.security.principals import (
+    Identity,
+    identity_columns,
+    identity_for,
+    identity_from_columns,
+    principals_for,
+)
 from portal.security.sessions import (
     PREAMBLE,
     ServerSessionFactory,
     on_account_transitioned,
     preamble,
+    preamble_of,
 )
 from workflows.engine import Transitioned
 
@@ -45,7 +54,9 @@ class SecurityPolicy:
             return None
         request.dbsession.info["actor_id"] = user.id
         request.dbsession.info["remote_addr"] = (request.remote_addr or "")[:50]
-        return identity_for(request.dbsession, user, request.department_tree)
+        # Read with the session when it is this person's (else one statement of its own).
+        return identity_from_columns(user, preamble_of(request), request.department_tree) \
+            or identity_for(request.dbsession, user, request.department_tree)
 
     def _user_from_session(self, request) -> User | None:
         # The session lives in its database row (portal/security/sessions.py): an ended or
@@ -100,6 +111,10 @@ class SecurityPolicy:
         return []
 
 
+def _identity_column(user_id, name: str):
+    return identity_columns(user_id)[name]
+
+
 def check_access(request, user: User, context, permission: str):
     """Why `user` may or may not `permission` on `context`: Pyramid's ACLAllowed/ACLDenied."""
     identity = identity_for(request.dbsession, user, request.department_tree)
@@ -120,6 +135,9 @@ def includeme(config) -> None:
     config.add_request_method(department_tree, reify=True)
     # The roles and departments each request sees: their generation, read with the session.
     config.register(PREAMBLE, SECURITY, lambda user_id: token_of(SECURITY))
+    # Who the person is: their departments, roles and local grants (principals.py).
+    for name in identity_columns(WebSession.user_id):
+        config.register(PREAMBLE, name, partial(_identity_column, name=name))
     # People and departments: the role matrix as it is (their area is the administration's).
     config.register(ROW_ACL, User, row_acl)
     config.register(ROW_ACL, Department, row_acl)

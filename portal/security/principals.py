@@ -39,29 +39,40 @@ class Identity:
         return out
 
 
-def identity_for(dbsession, user: User, tree: DepartmentTree | None = None) -> Identity:
-    """Roles, departments and local grants of `user` (the request's person, and "Check access"),
-    in one statement: their departments, the roles granted to them or to one of their
-    departments, and the local roles granted to them or their departments on any container."""
-    my_departments = sa.select(Membership.department_id).where(Membership.user_id == user.id)
+def _identity_statement() -> sa.CompoundSelect:
+    """identity_for's statement, for any person (the bound parameter "uid")."""
+    uid = sa.bindparam("uid", type_=sa.Integer)
+    my_departments = sa.select(Membership.department_id).where(Membership.user_id == uid)
     no_id, no_text = sa.cast(sa.null(), sa.Integer), sa.cast(sa.null(), sa.String)
-    parts = sa.union_all(
+    return sa.union_all(
         sa.select(sa.literal("m"), Membership.department_id, no_text, no_text)
-        .where(Membership.user_id == user.id),
+        .where(Membership.user_id == uid),
         sa.select(sa.literal("r"), no_id, no_text, Role.name)
         .join(RoleGrant, RoleGrant.role_id == Role.id)
-        .where(sa.or_(RoleGrant.user_id == user.id,
+        .where(sa.or_(RoleGrant.user_id == uid,
                       RoleGrant.department_id.in_(my_departments))),
         sa.select(sa.literal("l"), LocalRoleGrant.container_id, LocalRoleGrant.container_type,
                   Role.name)
         .join(Role, Role.id == LocalRoleGrant.role_id)
-        .where(sa.or_(LocalRoleGrant.user_id == user.id,
+        .where(sa.or_(LocalRoleGrant.user_id == uid,
                       LocalRoleGrant.department_id.in_(my_departments))),
     )
+
+
+# Built once: every request reads the identity, and building the statement (and its cache key)
+# anew each time cost more than running it.
+IDENTITY_STATEMENT = _identity_statement()
+
+
+def identity_for(dbsession, user: User, tree: DepartmentTree | None = None) -> Identity:
+    """Roles, departments and local grants of `user` (the request's person, and "Check access"),
+    in one statement: their departments, the roles granted to them or to one of their
+    departments, and the local roles granted to them or their departments on any container."""
     departments: set[int] = set()
     roles: set[str] = set()
     local: dict[tuple[str, int], set[str]] = {}
-    for kind, number, container_type, name in dbsession.execute(parts):
+    for kind, number, container_type, name in dbsession.execute(IDENTITY_STATEMENT,
+                                                                {"uid": user.id}):
         if kind == "m":
             departments.add(number)
         elif kind == "r":
@@ -69,6 +80,56 @@ def identity_for(dbsession, user: User, tree: DepartmentTree | None = None) -> I
         else:
             local.setdefault((container_type, number), set()).add(name)
     tree = tree or DepartmentTree.load(dbsession)
+    return Identity(user, frozenset(roles), frozenset(departments),
+                    frozenset(tree.with_descendants(departments)), local_grants=local)
+
+
+# The identity read with the session (portal/security/sessions.py PREAMBLE): the person's
+# departments, roles and local grants as three text columns of the session's statement, so that
+# a page's request needs no statement of its own for it. Values are joined by SEP; a local
+# grant's container type, container id and role name by FIELD.
+IDENTITY_USER, IDENTITY_DEPARTMENTS, IDENTITY_ROLES, IDENTITY_LOCAL = (
+    "identity.user", "identity.departments", "identity.roles", "identity.local")
+SEP, FIELD = "\x1f", "\x1e"
+
+
+def identity_columns(user_id) -> dict[str, sa.ColumnElement]:
+    """The columns of the session's statement that carry the identity of `user_id` (a column)."""
+    # Correlated with the session's row two levels up (else SQLAlchemy would read the
+    # sessions table anew inside).
+    my_departments = (sa.select(Membership.department_id).where(Membership.user_id == user_id)
+                      .correlate_except(Membership))
+    local = (LocalRoleGrant.container_type + FIELD + sa.cast(LocalRoleGrant.container_id, sa.String)
+             + FIELD + Role.name)
+    return {
+        IDENTITY_USER: user_id,
+        IDENTITY_DEPARTMENTS: sa.select(sa.func.aggregate_strings(
+            sa.cast(Membership.department_id, sa.String), SEP))
+        .where(Membership.user_id == user_id).scalar_subquery(),
+        IDENTITY_ROLES: sa.select(sa.func.aggregate_strings(Role.name, SEP))
+        .select_from(RoleGrant).join(Role, Role.id == RoleGrant.role_id)
+        .where(sa.or_(RoleGrant.user_id == user_id,
+                      RoleGrant.department_id.in_(my_departments))).scalar_subquery(),
+        IDENTITY_LOCAL: sa.select(sa.func.aggregate_strings(local, SEP))
+        .select_from(LocalRoleGrant).join(Role, Role.id == LocalRoleGrant.role_id)
+        .where(sa.or_(LocalRoleGrant.user_id == user_id,
+                      LocalRoleGrant.department_id.in_(my_departments))).scalar_subquery(),
+    }
+
+
+def identity_from_columns(user: User, known: dict, tree: DepartmentTree) -> Identity | None:
+    """`user`'s identity from what the session's statement read (`identity_columns`), or None
+    when it did not read it for this person."""
+    if known.get(IDENTITY_USER) != user.id or not all(
+            key in known for key in (IDENTITY_DEPARTMENTS, IDENTITY_ROLES, IDENTITY_LOCAL)):
+        return None
+    departments = {int(n) for n in (known[IDENTITY_DEPARTMENTS] or "").split(SEP) if n}
+    roles = {name for name in (known[IDENTITY_ROLES] or "").split(SEP) if name}
+    local: dict[tuple[str, int], set[str]] = {}
+    for entry in (known[IDENTITY_LOCAL] or "").split(SEP):
+        if entry:
+            container_type, number, name = entry.split(FIELD)
+            local.setdefault((container_type, int(number)), set()).add(name)
     return Identity(user, frozenset(roles), frozenset(departments),
                     frozenset(tree.with_descendants(departments)), local_grants=local)
 

@@ -171,13 +171,9 @@ class ServerSessionFactory:
         """The open session named by `secret` with its person, in one statement that also
         reads the `PREAMBLE` columns into `preamble`."""
         now = utcnow()
-        names = PREAMBLE.names()
-        found = dbsession.execute(
-            sa.select(WebSession, User, *(PREAMBLE[name](WebSession.user_id).label(f"p{i}")
-                                          for i, name in enumerate(names)))
-            .outerjoin(User, User.id == WebSession.user_id)
-            .where(WebSession.id_hash == WebSession.hash(secret), WebSession.ended_at.is_(None))
-        ).first()
+        names = tuple(PREAMBLE.names())
+        found = dbsession.execute(open_statement(names),
+                                  {"id_hash": WebSession.hash(secret)}).first()
         if found is None:
             return None
         row = found[0]
@@ -193,6 +189,24 @@ class ServerSessionFactory:
         if now - row.last_seen_at > TOUCH_EVERY:
             row.last_seen_at = now
         return row
+
+
+_OPEN_STATEMENTS: dict[tuple, sa.Select] = {}
+
+
+def open_statement(names: tuple) -> sa.Select:
+    """The statement of `open_row` with the `PREAMBLE` columns `names`, for any session (the
+    bound parameter "id_hash"). Built once per set of names: every request runs it, and
+    building it (and its cache key) anew each time cost more than running it."""
+    stmt = _OPEN_STATEMENTS.get(names)
+    if stmt is None:
+        stmt = _OPEN_STATEMENTS[names] = (
+            sa.select(WebSession, User, *(PREAMBLE[name](WebSession.user_id).label(f"p{i}")
+                                          for i, name in enumerate(names)))
+            .outerjoin(User, User.id == WebSession.user_id)
+            .where(WebSession.id_hash == sa.bindparam("id_hash", type_=sa.String),
+                   WebSession.ended_at.is_(None)))
+    return stmt
 
 
 def preamble_of(request) -> dict:

@@ -13,6 +13,8 @@ import time
 
 import sqlalchemy as sa
 
+from tests.bench.clients import SCALES
+
 TASKS = 300_000
 PEOPLE = 500
 REMINDERS = 10_000
@@ -53,6 +55,10 @@ def generate(engine, scale_name: str) -> None:
         )
     people = sorted(dept_of)
     folded = {t: fold(t) for t in TITLES}
+    # One task in five is about a client (as in a CRM): the card's timeline reads them through
+    # the (link_type, link_id) index, and the statistics of an index that names nothing would
+    # send the planner elsewhere.
+    organizations = SCALES[scale_name]["organizations"]
     with engine.begin() as conn:
         rows = []
         for i in range(1, TASKS + 1):
@@ -91,6 +97,8 @@ def generate(engine, scale_name: str) -> None:
                     "created_at": due - dt.timedelta(days=rnd.uniform(1, 20)),
                     "updated_at": now,
                     "done_at": done_at,
+                    **({"link_type": "organization", "link_id": rnd.randint(1, organizations)}
+                       if i % 5 == 0 else {"link_type": None, "link_id": None}),
                 }
             )
             if len(rows) == BATCH:

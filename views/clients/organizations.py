@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -27,8 +28,10 @@ from models.clients import (
     ORGANIZATION_CLASSIFIERS,
     ORGANIZATION_KINDS,
     STAGES,
+    Address,
     Contact,
     Organization,
+    Phone,
     SavedSegment,
 )
 from models.people import Department, Membership, User
@@ -36,7 +39,6 @@ from models.registry import Registry, registers
 from models.roles import RoleGrant, RolePermission
 from portal.clients import segments
 from portal.clients.lists import (
-    ORGANIZATION_SORTS,
     ContactFilter,
     OrganizationFilter,
     contact_query,
@@ -153,6 +155,11 @@ def classifier_filters(request) -> list[tuple[str, object, list]]:
             for name in ORGANIZATION_CLASSIFIERS]
 
 
+def translated(request, labels: dict) -> dict:
+    translate = request.localizer.translate
+    return {key: translate(value) for key, value in labels.items()}
+
+
 def my_segments(request, area: str) -> list[SavedSegment]:
     return list(request.dbsession.scalars(
         sa.select(SavedSegment).where(SavedSegment.user_id == request.identity.user.id,
@@ -160,11 +167,71 @@ def my_segments(request, area: str) -> list[SavedSegment]:
         .order_by(SavedSegment.name)))
 
 
-def with_list_details(stmt: sa.Select) -> sa.Select:
-    """Everything the organization rows show, in a few more queries (no N+1); the region's
-    name comes from `request.classifier_lists`."""
-    return stmt.options(joinedload(Organization.manager), selectinload(Organization.phones),
-                        selectinload(Organization.addresses))
+class ListRow(NamedTuple):
+    """One organization as the list shows it (read as plain columns: no ORM objects)."""
+
+    id: int
+    name: str
+    kind: str
+    inn: str | None
+    legal_name: str | None
+    stage: str
+    region: str  # the region's title, translated
+    manager_name: str | None  # "Ivanov I. I." (None: nobody is responsible)
+    manager_initials: str
+    phone: str | None  # the first phone: its number, digits and extension
+    phone_digits: str | None
+    phone_extension: str | None
+    city: str  # of the first address
+
+
+def _first(model, sort_column, column):
+    """The first row (by `sort_column`, then id) of `model` about each organization."""
+    return (sa.select(column).where(model.organization_id == Organization.id)
+            .order_by(sort_column, model.id).limit(1).correlate(Organization).scalar_subquery())
+
+
+def _list_rows_statement() -> sa.Select:
+    """The list's rows of the organizations "ids" (an expanding parameter), in one statement:
+    the manager, the first phone and the first address's city included."""
+    return (sa.select(Organization.id, Organization.name, Organization.kind, Organization.inn,
+                      Organization.legal_name, Organization.stage, Organization.region_id,
+                      User.full_name, User.login, Phone.number, Phone.normalized,
+                      Phone.extension, _first(Address, Address.sort_order, Address.city))
+            .outerjoin(User, User.id == Organization.manager_id)
+            .outerjoin(Phone, Phone.id == _first(Phone, Phone.sort_order, Phone.id))
+            .where(Organization.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+# Built once (the list is everyone's page; building a statement costs more than running it).
+LIST_ROWS = _list_rows_statement()
+
+
+def short_name(full_name: str) -> str:
+    """"Ivanov Ivan Ivanovich" -> "Ivanov I. I."."""
+    parts = full_name.split()
+    return " ".join([parts[0], *(f"{p[0]}." for p in parts[1:3])]) if parts else ""
+
+
+def list_rows(request, ids: list[int]) -> list[ListRow]:
+    """The rows of the organizations `ids`, in that order."""
+    if not ids:
+        return []
+    title, translate = request.classifier_lists.title, request.localizer.translate
+    regions: dict[int | None, str] = {}
+    found = {}
+    for (org_id, name, kind, inn, legal_name, stage, region_id, manager, login, number, digits,
+         extension, city) in request.dbsession.execute(LIST_ROWS, {"ids": ids}):
+        if region_id not in regions:
+            region = title(region_id)
+            regions[region_id] = translate(_(region)) if region else ""
+        has_manager = login is not None
+        initials = User.initials.fget(SimpleNamespace(full_name=manager, login=login)) \
+            if has_manager else ""
+        found[org_id] = ListRow(org_id, name, kind, inn, legal_name, stage, regions[region_id],
+                                short_name(manager) if has_manager else None, initials, number,
+                                digits, extension, city or "")
+    return [found[i] for i in ids if i in found]
 
 
 # --- the list -------------------------------------------------------------------------------------
@@ -176,17 +243,11 @@ def organization_list(context, request):
     total = count_of(request.dbsession, stmt)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page_number(request), pages)
-    window = stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    if not flt.q:
-        # The page's ids are chosen by sorting narrow index entries, and only its 50 rows
-        # are read whole: sorting the whole rows of a department's thousands costs more.
-        order = ORGANIZATION_SORTS[flt.sort or "name"]
-        window = (sa.select(Organization)
-                  .where(Organization.id.in_(window.with_only_columns(Organization.id)))
-                  .order_by(*order))
-    orgs = list(request.dbsession.scalars(with_list_details(window)))
-    for org in orgs:
-        locate(request, org)
+    # The page's ids are chosen by sorting narrow index entries, and only its 50 rows are
+    # read, as plain columns: sorting (or making ORM objects of) whole rows costs more.
+    window = stmt.with_only_columns(Organization.id).limit(PAGE_SIZE).offset(
+        (page - 1) * PAGE_SIZE)
+    orgs = list_rows(request, list(request.dbsession.scalars(window)))
     base = request.resource_url(context)
     sorts = [("", _("By relevance") if flt.q else _("By name")), ("name", _("Name A–Z")),
              ("-name", _("Name Z–A")), ("-created", _("Newest first")),
@@ -209,6 +270,10 @@ def organization_list(context, request):
         "stages": [(s, STAGE_LABELS[s]) for s in STAGES],
         "kind_labels": KIND_LABELS,
         "stage_labels": STAGE_LABELS,
+        # Translated once for the page's rows.
+        "kind_names": translated(request, KIND_LABELS),
+        "stage_names": translated(request, STAGE_LABELS),
+        "base_path": request.resource_path(context),
         # The chosen manager only; the others come when the field is about to be used.
         "managers": chosen_manager(request.dbsession, flt.manager),
         "manager_options_url": request.resource_path(

@@ -33,13 +33,20 @@ from portal.interactions.day import (
     phone_of,
     today_start,
 )
-from portal.interactions.resources import Interactions, interaction_url
+from portal.interactions.resources import Interactions
 from portal.interactions.rules import ATTEMPT_ICONS, ATTEMPT_LABELS, attempt_counts
 from portal.resources import locate
 from views import _csrf_input as csrf_input
 from views.home import DayBlock, day_block
 from views.interactions.forms import people_choices, result_choices
-from views.interactions.helpers import dial, helpers, section_url, step_dates
+from views.interactions.helpers import (
+    client_url_maker,
+    dial,
+    helpers,
+    section_url,
+    step_dates,
+    url_maker,
+)
 
 PER_GROUP = 10
 
@@ -87,16 +94,17 @@ def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[
     me = request.identity.user.id
     seen: dict[tuple, str | None] = {}
     days: dict[dt.date, str] = {}
+    url_of = client_url_maker(request)
+    item_url = url_maker(request)
 
     def client_url(obj, may_open: bool | None = None):
         if obj is None:
             return None
         key = (type(obj).__name__, obj.id)
         if key not in seen:
-            locate(request, obj)
             if may_open is None:
-                may_open = bool(request.has_permission("view", obj))
-            seen[key] = request.resource_url(obj) if may_open else None
+                may_open = bool(request.has_permission("view", locate(request, obj)))
+            seen[key] = url_of(obj) if may_open else None
         return seen[key]
 
     if facts is None:
@@ -113,7 +121,7 @@ def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[
         phone = facts[item.id].phone
         opens = facts[item.id].may_open or (None, None)
         out.append(DayRow(
-            item=item, url=interaction_url(request, item), time=local.strftime("%H:%M"),
+            item=item, url=item_url(item), time=local.strftime("%H:%M"),
             day=days.get(day, ""), date_iso=day.isoformat(), overdue=item.planned_at < now,
             org_url=client_url(item.organization, opens[0]),
             contact_url=client_url(item.contact, opens[1]),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pyramid.encode import urlencode
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
+from pyramid.traversal import quote_path_segment
 
-from models.clients import PHONE_EXTENSION_RE, Interaction
+from models.clients import PHONE_EXTENSION_RE, Interaction, Organization
 from models.meta import utcnow
 from portal.clients.rules import (
     COLOR_LABELS,
@@ -66,6 +68,33 @@ def helpers(request, now: dt.datetime | None = None) -> dict:
 
 def section_url(request) -> str:
     return request.resource_url(request.root["clients"]["interactions"])
+
+
+def url_maker(request):
+    """`url(item, *elements, query=None)`: what `interaction_url` gives, from the section's URL
+    worked out once (pages that link many interactions would otherwise walk the resource tree
+    for each link)."""
+    base = section_url(request)
+
+    def url(item: Interaction, *elements: str, query: dict | None = None) -> str:
+        out = f"{base}{item.id}/" + "/".join(quote_path_segment(e) for e in elements)
+        return out + "?" + urlencode(query, doseq=True) if query else out
+    return url
+
+
+def client_url_maker(request):
+    """`url(obj)`: what `request.resource_url(locate(request, obj))` gives for an organization
+    or a contact person (portal.clients.resources places them), from the clients section's
+    URL worked out once."""
+    base = request.resource_url(request.root["clients"])
+
+    def url(obj) -> str:
+        if isinstance(obj, Organization):
+            return f"{base}{obj.id}/"
+        if obj.organization_id is not None:
+            return f"{base}{obj.organization_id}/contacts/{obj.id}/"
+        return f"{base}contacts/{obj.id}/"
+    return url
 
 
 def dial(number: str) -> str:

@@ -4,22 +4,24 @@ of the client card and the contact page: "Log a call", "Plan a meeting" and more
 from __future__ import annotations
 
 from collections import Counter
+from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
-from models.clients import Contact, Interaction, InteractionAttempt, Organization
+from models.clients import Classifier, Contact, Interaction, InteractionAttempt, Organization
 from models.meta import utcnow
+from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
 from portal.clients.timeline import TimelineAction, TimelineItem, planned_and_past, timeline_provider
 from portal.core.i18n import _
-from portal.interactions.resources import interaction_url
 from portal.interactions.rules import attempt_summary
-from portal.resources import locate
 from portal.security.filters import sql_filter
 from views.clients.organizations import Action, card_action, contact_action
+from views.interactions.helpers import url_maker
 
 DETAIL_MAX = 240
+RESPONSIBLE, CONTACT, RESULT = aliased(User), aliased(Contact), aliased(Classifier)
 
 
 def _short(text: str) -> str:
@@ -49,56 +51,74 @@ def interactions_timeline(request, target, *, planned: int, past: int) -> list[T
     # Whether the viewer may change each one: the SQL filter of `edit`, which agrees with the
     # rows' ACL, read as a column instead of an ACL worked out per row.
     may_edit = sa.case((sql_filter(request, Interaction, "edit"), 1), else_=0)
+    # Plain columns, not ORM objects: a card shows fifty of them on every visit.
+    responsible, contact, result = RESPONSIBLE, CONTACT, RESULT
     rows = request.dbsession.execute(
-        sa.select(Interaction, outcomes, may_edit)
-        .where(planned_and_past(Interaction.id, to_do, done, planned, past))
-        .options(joinedload(Interaction.responsible), joinedload(Interaction.contact),
-                 joinedload(Interaction.result))).all()
+        sa.select(Interaction.id, Interaction.kind, Interaction.subject, Interaction.text,
+                  Interaction.planned_at, Interaction.done_at, Interaction.result_text,
+                  Interaction.color, Interaction.direction, result.title, contact.full_name,
+                  responsible.full_name, outcomes, may_edit)
+        .outerjoin(responsible, responsible.id == Interaction.responsible_id)
+        .outerjoin(contact, contact.id == Interaction.contact_id)
+        .outerjoin(result, result.id == Interaction.result_id)
+        .where(planned_and_past(Interaction.id, to_do, done, planned, past))).all()
     translate = request.localizer.translate
     now = utcnow()
     came_from = {"came_from": request.path_qs}
+    url = url_maker(request)
+    kinds: dict[str, str] = {}
     out = []
-    for item, tried, editable in rows:
-        locate(request, item)
-        kind = translate(INTERACTION_KIND_LABELS.get(item.kind, _("Interaction")))
-        title = f"{kind}: {item.subject}" if item.subject else kind
-        if item.done:
-            result = translate(_(item.result.title)) if item.result else ""
-            detail = _short(item.result_text or item.text)
-            badge, badge_class = (result or translate(_("Done"))), "text-bg-success"
+    for (item_id, kind_key, subject, text, planned_at, done_at, result_text, color, direction,
+         result_title, contact_name, responsible_name, tried, editable) in rows:
+        kind = kinds.get(kind_key)
+        if kind is None:
+            kind = kinds[kind_key] = translate(
+                INTERACTION_KIND_LABELS.get(kind_key, _("Interaction")))
+        title = f"{kind}: {subject}" if subject else kind
+        if done_at is not None:
+            result_name = translate(_(result_title)) if result_title is not None else ""
+            detail = _short(result_text or text)
+            badge, badge_class = (result_name or translate(_("Done"))), "text-bg-success"
         else:
-            detail = _short(item.text)
-            overdue = item.planned_at < now
+            detail = _short(text)
+            overdue = planned_at < now
             badge = translate(_("Overdue") if overdue else _("Planned"))
             badge_class = "text-bg-danger" if overdue else "text-bg-primary"
-        if isinstance(target, Organization) and item.contact is not None:
-            detail = " · ".join(p for p in (item.contact.full_name, detail) if p)
-        counts = Counter(tried.split(",")) if tried and item.kind == "call" else {}
+        if isinstance(target, Organization) and contact_name is not None:
+            detail = " · ".join(p for p in (contact_name, detail) if p)
+        counts = Counter(tried.split(",")) if tried and kind_key == "call" else {}
         # Worth telling when it took more than one try (one "talked" is every done call).
         attempts = attempt_summary(request, counts) if sum(counts.values()) > 1 else ""
         if attempts:
             detail = " · ".join(p for p in (detail, translate(_(
                 "Attempts: ${list}", mapping={"list": attempts}))) if p)
+        ref = Ref(item_id, done_at is not None)
         out.append(TimelineItem(
-            at=item.done_at or item.planned_at, title=title, url=interaction_url(request, item),
-            kind="interactions", icon=INTERACTION_KIND_ICONS.get(item.kind, "chat"),
-            detail=detail, who=item.responsible.full_name if item.responsible else "",
-            badge=badge, badge_class=badge_class, color=item.color, planned=not item.done,
-            overdue=not item.done and item.planned_at < now,
-            actions=_actions(request, item, came_from) if editable else [],
-            extra={"interaction_id": item.id, "direction": item.direction}))
+            at=done_at or planned_at, title=title, url=url(ref),
+            kind="interactions", icon=INTERACTION_KIND_ICONS.get(kind_key, "chat"),
+            detail=detail, who=responsible_name or "",
+            badge=badge, badge_class=badge_class, color=color, planned=done_at is None,
+            overdue=done_at is None and planned_at < now,
+            actions=_actions(url, ref, came_from) if editable else [],
+            extra={"interaction_id": item_id, "direction": direction}))
     return out
 
 
-def _actions(request, item: Interaction, came_from: dict) -> list[TimelineAction]:
+class Ref(NamedTuple):
+    """What the links of a timeline item need of its interaction."""
+
+    id: int
+    done: bool
+
+
+def _actions(url, item: Ref, came_from: dict) -> list[TimelineAction]:
     """What one may do from the timeline (who may edit it): give the result, reschedule, plan
-    the next step."""
-    result = interaction_url(request, item, "result", query=came_from)
+    the next step (`url`: views.interactions.helpers.url_maker's)."""
+    result = url(item, "result", query=came_from)
     if item.done:
         return [TimelineAction(_("Next step"), result, "signpost-2")]
     return [TimelineAction(_("Result"), result, "check2-circle", "btn-outline-success"),
-            TimelineAction(_("Reschedule"), interaction_url(request, item, "reschedule",
-                                                            query=came_from),
+            TimelineAction(_("Reschedule"), url(item, "reschedule", query=came_from),
                            "clock-history", text=False)]
 
 

@@ -14,16 +14,11 @@ from models.meta import in_first_of_each, utcnow
 from models.tasks import OPEN_STATES, Task
 from portal.core.i18n import local_today
 from portal.tasks.lists import day_bounds
-from portal.tasks.security import queue_clause
 from views.home import DayBlock, day_block
 from views.tasks.display import task_helpers
 
 SHOWN = 8
 QUEUE_SHOWN = 5
-
-
-def _mine(request):
-    return sa.and_(Task.assignee_id == request.identity.user.id, Task.state.in_(OPEN_STATES))
 
 
 @dataclass
@@ -36,18 +31,18 @@ class DayTasks:
     waiting_total: int
 
 
-def day_tasks(request) -> DayTasks:
-    """Both blocks' tasks in one statement (once per request): each list read through its own
-    index in its own order, the two totals as columns of the same statement."""
-    memo = request.environ.get("portal.day_tasks")
-    if memo is not None:
-        return memo
-    identity = request.identity
-    now = utcnow()
-    _start, end = day_bounds(request, local_today(request))
-    mine = _mine(request)
+def _day_tasks_statement(with_queue: bool) -> sa.Select:
+    """day_tasks' statement for anyone: the bound parameters "me", "now", "end" and (with the
+    queue) "departments"."""
+    me = sa.bindparam("me", type_=sa.Integer)
+    now = sa.bindparam("now", type_=Task.due_at.type)
+    end = sa.bindparam("end", type_=Task.due_at.type)
+    mine = sa.and_(Task.assignee_id == me, Task.state.in_(OPEN_STATES))
     late = sa.and_(mine, Task.due_at < now)
-    queue = queue_clause(identity.department_ids) if identity.department_ids else None
+    # portal.tasks.security.queue_clause, with the departments as a parameter.
+    queue = sa.and_(Task.assignee_id.is_(None),
+                    Task.department_id.in_(sa.bindparam("departments", expanding=True)),
+                    Task.state.in_(OPEN_STATES)) if with_queue else None
     ids = sa.select(Task.id)
     wanted = in_first_of_each(Task.id, [
         (ids.where(late).order_by(Task.due_at, Task.id), SHOWN),
@@ -59,10 +54,30 @@ def day_tasks(request) -> DayTasks:
                                    Task.id) if queue is not None else None, QUEUE_SHOWN),
     ])
     count = sa.select(sa.func.count()).select_from(Task)
-    rows = request.dbsession.execute(
-        sa.select(Task, count.where(late).scalar_subquery(),
-                  count.where(queue).scalar_subquery() if queue is not None else sa.literal(0))
-        .where(wanted).options(joinedload(Task.department))).all()
+    return (sa.select(Task, count.where(late).scalar_subquery(),
+                      count.where(queue).scalar_subquery() if queue is not None
+                      else sa.literal(0))
+            .where(wanted).options(joinedload(Task.department)))
+
+
+# Built once (with and without the departments' queue): My day is everyone's home page, and
+# building the statement cost more than running it.
+DAY_TASKS = {True: _day_tasks_statement(True), False: _day_tasks_statement(False)}
+
+
+def day_tasks(request) -> DayTasks:
+    """Both blocks' tasks in one statement (once per request): each list read through its own
+    index in its own order, the two totals as columns of the same statement."""
+    memo = request.environ.get("portal.day_tasks")
+    if memo is not None:
+        return memo
+    identity = request.identity
+    now = utcnow()
+    _start, end = day_bounds(request, local_today(request))
+    params = {"me": identity.user.id, "now": now, "end": end}
+    if identity.department_ids:
+        params["departments"] = sorted(identity.department_ids)
+    rows = request.dbsession.execute(DAY_TASKS[bool(identity.department_ids)], params).all()
     tasks = [row[0] for row in rows]
     overdue_total, waiting_total = (rows[0][1], rows[0][2]) if rows else (0, 0)
     me = identity.user.id
