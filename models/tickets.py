@@ -148,8 +148,10 @@ class Ticket(Base):
         sa.Index("ix_tickets_assignee_urgent", "assignee_id", "urgent_at"),
         sa.Index("ix_tickets_state_urgent", "state", "urgent_at"),
         sa.Index("ix_tickets_department_urgent", "department_id", "urgent_at"),
-        # Resolved and closed ones, newest first.
+        # Resolved and closed ones, newest first; the reports' periods.
         sa.Index("ix_tickets_created", "created_at"),
+        sa.Index("ix_tickets_resolved", "resolved_at"),
+        sa.Index("ix_tickets_rated", "rated_at"),
         sa.Index("ix_tickets_organization_created", "organization_id", "created_at"),
         sa.Index("ix_tickets_author_created", "author_id", "created_at"),
     )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from models.clients import Organization
 from models.people import User
-from models.tickets import OPEN_STATES, Queue, Ticket
+from models.tickets import Queue, Ticket
 from portal.tickets.security import visible_tickets
 
 
@@ -38,42 +38,50 @@ class Compliance:
         return self.rating_sum / self.rated if self.rated else None
 
 
-def open_by_queue(request) -> list[tuple[str, dict[int, int]]]:
-    """[(queue, {priority: open tickets})], queues by name."""
-    rows = request.dbsession.execute(
-        sa.select(Queue.name, Ticket.priority, sa.func.count())
+def open_figures(request) -> list[tuple]:
+    """The open tickets the user may report on, counted by (queue, priority, assignee,
+    waiting): one pass that both the table by queue and the agents' load are read from."""
+    waiting = Ticket.state.in_(("waiting_customer", "waiting_third_party"))
+    return request.dbsession.execute(
+        sa.select(Queue.name, Ticket.priority, Ticket.assignee_id, waiting, sa.func.count())
         .join(Queue, Queue.id == Ticket.queue_id)
-        .where(visible_tickets(request, "report"), Ticket.state.in_(OPEN_STATES))
-        .group_by(Queue.name, Ticket.priority).order_by(Queue.name)).all()
+        .where(visible_tickets(request, "report"), Ticket.urgent_at.is_not(None))
+        .group_by(Queue.name, Ticket.priority, Ticket.assignee_id, waiting)).all()
+
+
+def open_by_queue(request, figures=None) -> list[tuple[str, dict[int, int]]]:
+    """[(queue, {priority: open tickets})], queues by name."""
     out: dict[str, dict[int, int]] = {}
-    for name, priority, n in rows:
-        out.setdefault(name, {})[priority] = n
-    return list(out.items())
+    for name, priority, _assignee, _waiting, n in (figures if figures is not None
+                                                   else open_figures(request)):
+        by_priority = out.setdefault(name, {})
+        by_priority[priority] = by_priority.get(priority, 0) + n
+    return sorted(out.items())
 
 
 def at_risk(request, now: dt.datetime, within: dt.timedelta = dt.timedelta(hours=4),
             limit: int = 10) -> list[Ticket]:
-    """Open tickets whose next target is missed or comes within `within`, nearest first."""
-    soon = now + within
-    nearest = sa.case((Ticket.first_response_at.is_(None),
-                       sa.func.coalesce(Ticket.first_response_due_at, Ticket.resolution_due_at)),
-                      else_=Ticket.resolution_due_at)
+    """Open tickets whose next target is missed or comes within `within`, nearest first (read
+    through the index of the open lists' order)."""
     return list(request.dbsession.scalars(
-        sa.select(Ticket).where(visible_tickets(request, "report"), Ticket.state.in_(OPEN_STATES),
-                                nearest <= soon)
-        .order_by(nearest).limit(limit).options(sa.orm.joinedload(Ticket.assignee))).unique())
+        sa.select(Ticket).where(visible_tickets(request, "report"), Ticket.urgent_at <= now + within)
+        .order_by(Ticket.urgent_at, Ticket.id).limit(limit)
+        .options(sa.orm.joinedload(Ticket.assignee), sa.orm.joinedload(Ticket.queue))).unique())
 
 
-def agent_load(request) -> list[tuple[User, int, int]]:
+def agent_load(request, figures=None) -> list[tuple[User, int, int]]:
     """[(agent, open tickets, of them waiting)], the busiest first."""
-    waiting = sa.func.sum(sa.case((Ticket.state.in_(("waiting_customer", "waiting_third_party")), 1),
-                                  else_=0))
-    rows = request.dbsession.execute(
-        sa.select(User, sa.func.count(), waiting)
-        .join(Ticket, Ticket.assignee_id == User.id)
-        .where(visible_tickets(request, "report"), Ticket.state.in_(OPEN_STATES))
-        .group_by(User.id).order_by(sa.func.count().desc(), User.full_name)).all()
-    return [(user, n, int(w or 0)) for user, n, w in rows]
+    counts: dict[int, list[int]] = {}
+    for _name, _priority, assignee, waiting, n in (figures if figures is not None
+                                                  else open_figures(request)):
+        if assignee is not None:
+            pair = counts.setdefault(assignee, [0, 0])
+            pair[0] += n
+            pair[1] += n if waiting else 0
+    people = {u.id: u for u in request.dbsession.scalars(
+        sa.select(User).where(User.id.in_(sorted(counts) or [-1])))}
+    rows = [(people[uid], n, w) for uid, (n, w) in counts.items() if uid in people]
+    return sorted(rows, key=lambda r: (-r[1], r[0].full_name))
 
 
 def csat_by_week(request, now: dt.datetime, weeks: int = 8) -> list[tuple[dt.date, float, int]]:
@@ -121,6 +129,7 @@ def repeat_requests(request, start: dt.datetime, end: dt.datetime, days: int = 3
                   Ticket.created_at)
         .where(visible_tickets(request, "report"),
                Ticket.created_at >= start - dt.timedelta(days=days), Ticket.created_at < end,
+               Ticket.category != "",
                sa.or_(Ticket.organization_id.is_not(None), Ticket.requester_email != ""))
         .order_by(Ticket.created_at)).all()
     window = dt.timedelta(days=days)

@@ -84,3 +84,16 @@ def log_in(page, base: str, login: str, password: str = "demo1234") -> None:
     page.fill("#password", password)
     with page.expect_navigation():
         page.click("button[type=submit]")
+
+
+def wait_until(page, expression: str, timeout: float = 15) -> None:
+    """Wait until `expression` (JavaScript) is true in the page. Evaluated from outside the
+    page (page.evaluate), never compiled inside it: the portal's Content-Security-Policy
+    forbids eval, which Playwright's wait_for_function needs once it has to poll."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_until
 
 
 def log_out(page):
@@ -122,6 +122,5 @@ def test_a_refused_drag_snaps_back_with_the_reason(page, live_server):
     toast.wait_for()
     message = toast.inner_text()
     assert "Переговорная «Волга»" in message and "Сверка с поставщиком" in message
-    page.wait_for_function(
-        f"() => JSON.stringify(({starts})()) === '{json.dumps(before, separators=(',', ':'))}'"
-    )
+    wait_until(page,
+               f"JSON.stringify(({starts})()) === '{json.dumps(before, separators=(',', ':'))}'")

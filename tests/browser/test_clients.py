@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_until
 
 CLIENT = "ООО «Уралхимснаб»"
 CONTACT = "Ветров Константин Ильич"
@@ -120,5 +120,5 @@ def test_the_manager_filter_brings_every_manager_when_it_is_about_to_be_used(pag
     page.goto(f"{live_server}/clients/")
     assert page.locator("#f-manager option").count() == 3  # anyone, me, nobody
     page.hover("#f-manager")
-    page.wait_for_function("document.querySelectorAll('#f-manager option').length > 3")
+    wait_until(page, "document.querySelectorAll('#f-manager option').length > 3")
     assert "Попова Анна Сергеевна" in page.inner_text("#f-manager")

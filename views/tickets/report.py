@@ -17,6 +17,7 @@ from portal.tickets.report import (
     compliance,
     csat_by_week,
     open_by_queue,
+    open_figures,
     repeat_requests,
 )
 from portal.tickets.resources import TicketReports
@@ -37,13 +38,14 @@ def report_page(request):
     start = dt.datetime.combine(start_day, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
     risky = at_risk(request, now)
+    figures = open_figures(request)
     return {
         "title": _("Support dashboard"),
-        "by_queue": open_by_queue(request),
+        "by_queue": open_by_queue(request, figures),
         "priorities": [(p, PRIORITY_TITLES[p]) for p in sorted(PRIORITIES, reverse=True)],
         "risky": risky,
         "clocks": {t.id: clocks(t, now) for t in risky},
-        "load": agent_load(request),
+        "load": agent_load(request, figures),
         "csat": csat_by_week(request, now),
         "compliance": compliance(request, start, end),
         "repeats": repeat_requests(request, start, end),
