@@ -179,8 +179,9 @@ def active_agents(dbsession, queue: Queue) -> list[int]:
 def open_load(dbsession, user_ids) -> dict[int, int]:
     """{agent: open tickets assigned to them} (waiting ones count: they are still theirs)."""
     rows = dbsession.execute(
+        # Open is "has a place in the open lists": read through the (assignee, urgent_at) index.
         sa.select(Ticket.assignee_id, sa.func.count()).where(
-            Ticket.assignee_id.in_(sorted(user_ids)), Ticket.state.in_(OPEN_STATES))
+            Ticket.assignee_id.in_(sorted(user_ids)), Ticket.urgent_at.is_not(None))
         .group_by(Ticket.assignee_id)).all()
     load = dict.fromkeys(user_ids, 0)
     load.update({uid: n for uid, n in rows})

@@ -166,6 +166,7 @@ def measure(client, scale_name: str, report) -> bool:
     """As an agent and as a lead (SQL filters in play); then the SLA tick over the open tickets
     and 1,000 e-mails from IMAP, timed as `portal tick` runs them; then puts things back."""
     from pyramid.scripting import prepare
+    from zope.sqlalchemy import mark_changed
 
     from models.meta import utcnow
     from models.notifications import Notification
@@ -197,6 +198,7 @@ def measure(client, scale_name: str, report) -> bool:
             first_alert = db.scalar(sa.select(sa.func.max(TicketSlaAlert.id))) or 0
             db.execute(sa.update(Ticket).where(Ticket.state.in_(OPEN_STATES))
                        .values(sla_next_at=now - dt.timedelta(minutes=1)))
+            mark_changed(db)
             open_count = db.scalar(sa.select(sa.func.count()).select_from(Ticket).where(
                 Ticket.state.in_(OPEN_STATES)))
         start = time.perf_counter()
@@ -214,6 +216,7 @@ def measure(client, scale_name: str, report) -> bool:
         with request.tm:
             request.dbsession.execute(sa.delete(Notification).where(Notification.id > first_note))
             request.dbsession.execute(sa.delete(TicketSlaAlert).where(TicketSlaAlert.id > first_alert))
+            mark_changed(request.dbsession)
     finally:
         env["closer"]()
     print(f"bench tickets_sla_tick open={open_count} alerts={said}", flush=True)
@@ -225,6 +228,7 @@ def measure(client, scale_name: str, report) -> bool:
 def _intake(registry, report) -> bool:
     """1,000 e-mails appended to a private dovecot, then taken in by the tick's job."""
     from pyramid.scripting import prepare
+    from zope.sqlalchemy import mark_changed
 
     from models.tickets import Ticket, TicketMessage
     from portal.tickets.jobs import take_in_mailbox
@@ -254,6 +258,7 @@ def _intake(registry, report) -> bool:
                     Ticket.requester_email.like("imap%@bench.example"))).all()
                 db.execute(sa.delete(TicketMessage).where(TicketMessage.ticket_id.in_(ids)))
                 db.execute(sa.delete(Ticket).where(Ticket.id.in_(ids)))
+                mark_changed(db)
         finally:
             env["closer"]()
             registry.settings.clear()

@@ -228,3 +228,25 @@ def test_the_public_forms_limit_holds_for_submissions_at_the_same_instant(app):
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM ticket_intake_attempts WHERE remote_addr = :a"),
                      {"a": addr})
+
+
+def test_a_tick_that_tells_nobody_still_keeps_what_it_said(app, desk_committed):
+    """A breach with nobody to tell (no lead, nobody assigned) is written down all the same,
+    and the ticket moves on to its next instant: the next tick does not say it again."""
+    queue_id, _agents = desk_committed
+    with transaction.manager:
+        db = models.get_tm_session(app.registry["dbsession_factory"], transaction.manager)
+        db.get(Queue, queue_id).assignment = "manual"
+        monday = dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+        ticket_id = create_ticket(db, None, TicketInput(subject="Ничья", queue_id=queue_id),
+                                  registry=app.registry, now=monday).id
+    later = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)
+    said, errors = run_together(1, lambda i, request: service.sla_job(
+        request.dbsession, request.registry, later))
+    assert not errors and said == [2]
+    engine = app.registry["dbsession_factory"].kw["bind"]
+    with engine.connect() as conn:
+        alerts = conn.scalar(sa.select(sa.func.count()).select_from(TicketSlaAlert).where(
+            TicketSlaAlert.ticket_id == ticket_id))
+        next_at = conn.scalar(sa.select(Ticket.sla_next_at).where(Ticket.id == ticket_id))
+    assert alerts == 2 and next_at is None
