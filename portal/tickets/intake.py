@@ -28,6 +28,7 @@ from models.tickets import OPEN_STATES, Ticket, TicketAttachment, TicketMessage
 from portal.files.storage import store
 from portal.tickets import service
 from portal.tickets.inbound import InboundMail, thread_keys
+from portal.tickets.outbox import queue_ack_mail
 from portal.tickets.service import TicketInput, create_ticket, requester_message
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ def receive(dbsession, mail: InboundMail, *, registry, settings: dict | None = N
     dbsession.flush()
     _attach(dbsession, settings, new, message, mail)
     _refusals(dbsession, new, notes)
+    queue_ack_mail(dbsession, new)
     return Taken("ticket", new)
 
 

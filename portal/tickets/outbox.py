@@ -84,3 +84,15 @@ def queue_rating_mail(dbsession, ticket: Ticket, token: str, base: str) -> MailM
             "Your request is resolved. Please rate our work:\n"
             f"{link}\n")
     return _queue(dbsession, ticket, body, "ticket_rating", True)
+
+
+def queue_ack_mail(dbsession, ticket: Ticket) -> MailMessage | None:
+    """"Your request is registered as T-…": sent automatically to whoever wrote in by e-mail or
+    through the public form, so that they can name it (marked as an automatic reply, so that
+    their own auto-responder does not answer it)."""
+    body = (f"{ticket.number}: {ticket.subject}\n\n"
+            f"Ваше обращение зарегистрировано под номером {ticket.number}. Чтобы дополнить его, "
+            "ответьте на это письмо.\n\n"
+            f"Your request is registered as {ticket.number}. To add to it, reply to this "
+            "e-mail.\n")
+    return _queue(dbsession, ticket, body, "ticket_ack", True)

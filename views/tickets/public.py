@@ -7,6 +7,7 @@ from pyramid.view import view_config
 
 from portal.core.forms import id_field, lines, read_fields, schema_of, squeezed, text
 from portal.core.i18n import _
+from portal.tickets.outbox import queue_ack_mail
 from portal.tickets.resources import Support
 from portal.tickets.service import (
     TicketInput,
@@ -51,6 +52,7 @@ def web_form(request):
             except TicketProblem as problem:
                 problems[problem.field if problem.field in values else "subject"] = problem.message
             else:
+                queue_ack_mail(request.dbsession, ticket)
                 request.session.flash(ticket.number, "ticket")
                 return HTTPSeeOther(request.resource_url(request.context, query={"sent": "1"}))
         if problems:

@@ -68,9 +68,9 @@ def test_the_agents_reply_threads_the_clients_answer_back(desk, dbsession, app, 
     sent = send_queued(dbsession, {**mail_settings(smtp.port),
                                    "mail.from": "Поддержка <support@progress.example>"},
                        app.registry)
-    assert sent == 1
-    [(_to, received)] = smtp.messages
-    out = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)
+    assert sent == 2  # the acknowledgement of the new ticket, and the reply
+    [out] = [m for m in (email.message_from_bytes(r.as_bytes(), policy=email.policy.default)
+                         for _to, r in smtp.messages) if "Auto-Submitted" not in m]
     assert out["Subject"] == f"[{first.number}] {first.subject}"
     assert out["In-Reply-To"] == "<first@client.example>"
     assert first.number in out["Message-ID"] and "Auto-Submitted" not in out
@@ -149,3 +149,23 @@ def test_an_answer_to_a_long_closed_ticket_opens_a_new_one_that_names_it(desk, d
                                In_Reply_To="<old@client.example>"))
     assert taken.outcome == "ticket" and taken.ticket.id != old.id
     assert old.number in taken.ticket.description
+
+
+def test_the_requester_is_told_the_number_by_an_automatic_reply(desk, dbsession, app, smtp):
+    dbsession.info["mail_enabled"] = True
+    ticket = take_in(desk, mail(message_id="<ack@client.example>")).ticket
+    ack = dbsession.scalar(sa.select(MailMessage).where(MailMessage.kind == "ticket_ack"))
+    assert ack.to_addr == "irina@client.example" and ticket.number in ack.body
+    send_queued(dbsession, {**mail_settings(smtp.port),
+                            "mail.from": "Поддержка <support@progress.example>"}, app.registry)
+    [(_to, received)] = smtp.messages
+    out = email.message_from_bytes(received.as_bytes(), policy=email.policy.default)
+    assert out["Auto-Submitted"] == "auto-replied" and out["In-Reply-To"] == "<ack@client.example>"
+    # An answer to the acknowledgement lands on the ticket.
+    taken = take_in(desk, mail(subject=f"Re: [{ticket.number}] {ticket.subject}", body="Дополняю",
+                               message_id="<ack-2@client.example>", In_Reply_To=out["Message-ID"]))
+    assert taken.outcome == "reply" and taken.ticket.id == ticket.id
+    # An auto-reply to it makes nothing.
+    assert take_in(desk, mail(subject="Автоответ", Auto_Submitted="auto-replied",
+                              message_id="<ack-3@client.example>",
+                              In_Reply_To=out["Message-ID"])).outcome == "automatic"

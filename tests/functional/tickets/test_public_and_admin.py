@@ -19,6 +19,9 @@ def web_form(testapp, **values):
 
 
 def test_the_web_form_registers_a_ticket_without_a_login_and_names_its_number(testapp, dbsession, desk):
+    from models.notifications import MailMessage
+
+    dbsession.info["mail_enabled"] = True
     form = web_form(testapp, name="Ирина", email="irina@example.org", subject="Не открывается отчёт",
                     description="С утра ошибка 500")
     done = form.submit(status=303).follow()
@@ -26,6 +29,8 @@ def test_the_web_form_registers_a_ticket_without_a_login_and_names_its_number(te
     assert ticket is not None and ticket.number in done.text
     assert (ticket.channel, ticket.requester_email, ticket.author_id) == ("web", "irina@example.org", None)
     assert "ticket-registered" in done.text
+    ack = dbsession.scalar(sa.select(MailMessage).where(MailMessage.kind == "ticket_ack"))
+    assert ack.to_addr == "irina@example.org" and ticket.number in ack.body  # and by e-mail
 
 
 def test_the_web_form_needs_a_way_to_answer_and_refuses_robots_and_floods(testapp, dbsession, desk):
