@@ -3,8 +3,11 @@ at risk, the agents' load, satisfaction by week) and the reports over a period (
 compliance and satisfaction per queue, repeat requests)."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from models.meta import utcnow
@@ -26,9 +29,8 @@ from portal.tickets.sla import clocks
 from views.tickets.display import ticket_helpers
 
 
-@view_config(context=TicketReports, renderer="tickets/report.jinja2", permission="report")
-def report_page(request):
-    now = utcnow()
+def period(request) -> tuple[dt.date, dt.date, dt.datetime, dt.datetime]:
+    """The report's period from ?from=&to= (this month so far by default): days and UTC bounds."""
     today = local_today(request)
     start_day = parse_date(request.GET.get("from", "")) or today.replace(day=1)
     end_day = parse_date(request.GET.get("to", "")) or today
@@ -37,6 +39,13 @@ def report_page(request):
     zone = request.user_timezone
     start = dt.datetime.combine(start_day, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
+    return start_day, end_day, start, end
+
+
+@view_config(context=TicketReports, renderer="tickets/report.jinja2", permission="report")
+def report_page(request):
+    now = utcnow()
+    start_day, end_day, start, end = period(request)
     risky = at_risk(request, now)
     figures = open_figures(request)
     return {
@@ -53,3 +62,26 @@ def report_page(request):
         "end": end_day,
         **ticket_helpers(request),
     }
+
+
+def _share(value) -> str:
+    return "" if value is None else f"{round(value * 100)}"
+
+
+@view_config(context=TicketReports, name="compliance.csv", permission="report")
+def compliance_csv(request):
+    """The SLA compliance of the period as CSV (semicolons, a byte-order mark for spreadsheet
+    programs), in the reader's language."""
+    start_day, end_day, start, end = period(request)
+    t = request.translate
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";")
+    writer.writerow([t(_("Queue")), t(_("Tickets resolved")), t(_("First response on time")) + ", %",
+                     t(_("Resolved on time")) + ", %", t(_("Satisfaction")), t(_("Ratings"))])
+    for c in compliance(request, start, end):
+        writer.writerow([c.queue, c.resolved, _share(c.first_share), _share(c.resolution_share),
+                         "" if c.csat is None else f"{c.csat:.1f}", c.rated])
+    name = f"sla-{start_day.isoformat()}-{end_day.isoformat()}"
+    return Response(body=("\ufeff" + text.getvalue()).encode("utf-8"),
+                    content_disposition=f'attachment; filename="{name}.csv"',
+                    content_type="text/csv", charset="utf-8")

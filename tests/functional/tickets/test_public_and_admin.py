@@ -141,3 +141,26 @@ def test_hostile_ids_and_numbers_answer_404_not_500(testapp, desk):
         answer = testapp.post_csrf(path, data, status=303)
         assert answer.status_int == 303
     assert testapp.get(f"/tickets/{ticket.number}").status_int == 200
+
+
+def test_the_sla_compliance_of_a_period_comes_as_csv(testapp, dbsession, desk):
+    import datetime as dt
+
+    ticket = desk.ticket(subject="Решённая", assignee_id=desk.agents[0].id)
+    service.add_message(dbsession, desk.agents[0], ticket, "Ответ", public=True,
+                        registry=desk.registry)
+    service.after_transition(dbsession, ticket, "in_progress", "resolved")
+    ticket.state = "resolved"
+    dbsession.flush()
+    testapp.login(desk.lead.login)
+    today = dt.date.today()
+    page = testapp.get("/tickets/report")
+    csv_url = page.html.select_one("#compliance-csv")["href"]
+    answer = testapp.get(csv_url, {"from": (today - dt.timedelta(days=2)).isoformat(),
+                                   "to": (today + dt.timedelta(days=2)).isoformat()})
+    assert answer.content_type == "text/csv"
+    lines = answer.body.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Queue;Tickets resolved;First response on time")
+    assert lines[1] == "Поддержка;1;100;100;;0"
+    testapp.login(desk.agents[1].login)
+    testapp.get(csv_url)  # an agent reports on their own tickets: none resolved
