@@ -463,6 +463,23 @@ def update_fields(dbsession, actor: User, ticket: Ticket, values: dict, *,
     return changed
 
 
+def set_client(dbsession, actor: User, ticket: Ticket, organization: Organization | None) -> bool:
+    """Whose ticket it is: the organization (none: an unknown requester). The contact goes
+    when it belongs to another organization. Whether it changed."""
+    new_id = organization.id if organization is not None else None
+    if new_id == ticket.organization_id:
+        return False
+    log_change(dbsession, ticket, actor.id, {"event": "client", "from": (
+        ticket.organization.name if ticket.organization else ""),
+        "to": organization.name if organization is not None else ""})
+    ticket.organization, ticket.organization_id = organization, new_id
+    if ticket.contact is not None and ticket.contact.organization_id != new_id:
+        ticket.contact, ticket.contact_id = None, None
+    ticket.updated_at = utcnow()
+    dbsession.flush()
+    return True
+
+
 def merge(dbsession, actor: User, ticket: Ticket, into: Ticket, *, registry) -> None:
     """`ticket` is a duplicate of `into`: its messages move there (with a note saying so), it
     is cancelled as a duplicate and points at the ticket kept."""

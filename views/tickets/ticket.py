@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
+from models.clients import Organization
 from models.kb import Article
 from models.meta import utcnow
 from models.people import Membership, User
@@ -42,9 +43,11 @@ from portal.kb.resources import article_url, folder_in_tree
 from portal.kb.security import article_filter
 from portal.resources import locate
 from portal.security.policy import check_access
+from portal.tasks.client_links import pick
 from portal.tasks.security import visible_tasks
 from portal.tickets.links import messages_of
 from portal.tickets.lists import queue_choices
+from portal.tickets.resources import Tickets
 from portal.tickets.security import agent_ids
 from portal.tickets.service import (
     BODY_MAX,
@@ -54,6 +57,7 @@ from portal.tickets.service import (
     find_by_number,
     give_to,
     merge,
+    set_client,
     take,
     update_fields,
 )
@@ -91,6 +95,13 @@ def draft_article_form(request):
     when wanted: each folder's rights are looked at)."""
     return {"title": _("Write an article from this ticket"), "ticket": request.context,
             "folders": writable_folders(request)}
+
+
+@view_config(context=Tickets, name="client-options", renderer="tasks/_link_options.jinja2",
+             permission="view")
+def client_options(request):
+    """<option>s of the organizations the person may see, for the ticket's client picker."""
+    return {"options": pick(request, "organization", request.GET.get("organization", ""))}
 
 
 @view_config(context=Ticket, name="file", request_method="GET", permission="view")
@@ -138,6 +149,9 @@ def change_text(request, message) -> str:
     if kind == "queue":
         return translate(_("moved the ticket from ${old} to ${new}",
                            mapping={"old": event.get("from", ""), "new": event.get("to", "")}))
+    if kind == "client":
+        return translate(_("changed the client from “${old}” to “${new}”",
+                           mapping={"old": event.get("from") or "—", "new": event.get("to") or "—"}))
     if kind == "merged_into":
         return translate(_("merged it into ${number} as a duplicate",
                            mapping={"number": event.get("number", "")}))
@@ -307,6 +321,17 @@ class TicketActions:
         if not mine:
             self.ticket.watchers.append(TicketWatcher(user_id=self.me.id))
         return self.back(_("You watch this ticket now."))
+
+    @view_config(name="client", permission="edit")
+    def client(self):
+        """The organization the ticket is of, picked among those the person may see."""
+        values, _problems = read_fields(schema_of(id_field("organization")), self.request.POST)
+        org = self.db.get(Organization, values["organization"]) if values["organization"] else None
+        if values["organization"] and (
+                org is None or not self.request.has_permission("view", locate(self.request, org))):
+            return self.back(_("Choose a client from the list."), error=True)
+        set_client(self.db, self.me, self.ticket, org)
+        return self.back(_("Saved."))
 
     @view_config(name="merge", permission="edit")
     def merge(self):

@@ -120,3 +120,24 @@ def test_tickets_are_found_by_words_number_and_requester_in_the_list_and_the_hea
     assert listed("anna") == [printer.number]
     header = testapp.get("/search", {"q": "принтер"}).text
     assert printer.number in header and "Сканер" not in header
+
+
+def test_an_agent_sets_the_client_of_a_ticket_among_the_clients_they_may_see(testapp, dbsession, factory, desk):
+    from models.clients import Organization
+    from tests.functional.clients.conftest import ClientFactory
+
+    clients = ClientFactory(dbsession, factory)
+    org = clients.organization("ООО «Ромашка»")
+    ticket = desk.ticket(subject="Чей это тикет?", assignee_id=desk.agents[0].id)
+    testapp.login(desk.agents[0].login)
+    options = testapp.get("/tickets/client-options", {"organization": "Ромаш"}).text
+    assert f'value="{org.id}"' in options
+    testapp.post_csrf(f"/tickets/{ticket.number}/client", {"organization": str(org.id)}, status=303)
+    dbsession.refresh(ticket)
+    assert ticket.organization_id == org.id
+    assert "changed the client" in testapp.get(f"/tickets/{ticket.number}").text
+    page = testapp.post_csrf(f"/tickets/{ticket.number}/client", {"organization": "99999999"},
+                             status=303).follow()
+    assert "Choose a client from the list" in page.text
+    dbsession.refresh(ticket)
+    assert ticket.organization_id == org.id and dbsession.get(Organization, org.id)
