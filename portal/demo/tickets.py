@@ -48,8 +48,9 @@ TICKETS = [
 
 def make_demo(context) -> None:
     db, users, depts = context.dbsession, context.users, context.departments
+    # Assigned by hand while the history is made up; round robin from then on.
     support = Queue(name="Техподдержка", department_id=depts["support"].id,
-                    lead_id=users["fedorova"].id, assignment="round_robin", hours=OFFICE,
+                    lead_id=users["fedorova"].id, assignment="manual", hours=OFFICE,
                     reopen_days=7)
     support.agents = [QueueAgent(user_id=users[login].id) for login in ("mikhailov", "alekseeva")]
     field = Queue(name="Выездной сервис", department_id=depts["field"].id,
@@ -94,8 +95,6 @@ def make_demo(context) -> None:
             requester_email="" if contact else "client@example.org"),
             registry=None, now=when)
         if agent is None:
-            if ticket.assignee_id is not None:
-                service.give_to(db, None, ticket, None, registry=None)
             continue
         service.give_to(db, None, ticket, users[agent].id, registry=None)
         step = when + dt.timedelta(minutes=40)
@@ -113,4 +112,5 @@ def make_demo(context) -> None:
             before = to
         if rating is not None:
             ticket.rating, ticket.rated_at = rating, step + dt.timedelta(hours=3)
+    support.assignment = "round_robin"
     db.flush()
