@@ -122,7 +122,8 @@ def test_tickets_are_found_by_words_number_and_requester_in_the_list_and_the_hea
     assert printer.number in header and "Сканер" not in header
 
 
-def test_an_agent_sets_the_client_of_a_ticket_among_the_clients_they_may_see(testapp, dbsession, factory, desk):
+def test_an_agent_sets_the_client_of_a_ticket_among_the_clients_they_may_see(testapp, dbsession,
+                                                                           factory, desk):
     from models.clients import Organization
     from tests.functional.clients.conftest import ClientFactory
 
