@@ -333,6 +333,19 @@ class TicketActions:
         set_client(self.db, self.me, self.ticket, org)
         return self.back(_("Saved."))
 
+    @view_config(name="add-watcher", permission="edit")
+    def add_watcher(self):
+        """A colleague who may see the ticket watches it from now on (they hear of every
+        message); one who may not see it is not added: watching shows nothing to anyone."""
+        values, _problems = read_fields(schema_of(id_field("user")), self.request.POST)
+        uid = values["user"]
+        if uid is None or uid not in self.may_view({uid}):
+            return self.back(_("Only a colleague who may see the ticket can watch it."),
+                             "watchers", error=True)
+        if uid not in {w.user_id for w in self.ticket.watchers}:
+            self.ticket.watchers.append(TicketWatcher(user_id=uid))
+        return self.back(None, "watchers")
+
     @view_config(name="merge", permission="edit")
     def merge(self):
         values, _problems = read_fields(schema_of(text(squeezed(40), name="into")),

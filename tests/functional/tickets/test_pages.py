@@ -142,3 +142,21 @@ def test_an_agent_sets_the_client_of_a_ticket_among_the_clients_they_may_see(tes
     assert "Choose a client from the list" in page.text
     dbsession.refresh(ticket)
     assert ticket.organization_id == org.id and dbsession.get(Organization, org.id)
+
+
+def test_a_colleague_who_may_see_the_ticket_is_added_as_a_watcher_and_no_one_else(testapp, dbsession,
+                                                                                 factory, desk):
+    from models.tickets import TicketWatcher
+
+    ticket = desk.ticket(subject="Следим", assignee_id=desk.agents[0].id)
+    outsider = factory.user("outsider2")
+    testapp.login(desk.lead.login)
+    form = testapp.get(f"/tickets/{ticket.number}").forms["watcher-form"]
+    form["user"] = str(desk.agents[1].id)
+    form.submit(status=303)
+    refused = testapp.post_csrf(f"/tickets/{ticket.number}/add-watcher",
+                                {"user": str(outsider.id)}, status=303).follow()
+    assert "Only a colleague who may see the ticket can watch it." in refused.text
+    watchers = dbsession.scalars(sa.select(TicketWatcher.user_id).where(
+        TicketWatcher.ticket_id == ticket.id)).all()
+    assert watchers == [desk.agents[1].id]
