@@ -5,6 +5,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from pyramid.authorization import ALL_PERMISSIONS, Deny, Everyone
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy_continuum import make_versioned, versioning_manager
 
@@ -136,3 +137,11 @@ def in_first_of_each(id_column, parts) -> sa.ColumnElement[bool]:
     if len(subqueries) == 1:
         return id_column.in_(sa.select(subqueries[0].c[0]))
     return id_column.in_(sa.union_all(*(sa.select(sub.c[0]) for sub in subqueries)))
+
+
+def insert_ignoring(dbsession, table, values):
+    """INSERT … ON CONFLICT DO NOTHING on the session's database (PostgreSQL or SQLite): a row
+    that would break a unique rule is left out instead of failing. `values`: one row (a dict)
+    or several (a list). Add `.returning(...)` to learn which went in."""
+    dialect = postgresql if dbsession.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).values(values).on_conflict_do_nothing()

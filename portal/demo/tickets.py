@@ -9,9 +9,9 @@ import datetime as dt
 
 import sqlalchemy as sa
 
+import portal.tickets.service as service
 from models.clients import Contact, Organization
 from models.tickets import CannedResponse, Queue, QueueAgent, RoutingRule, SlaPolicy
-from portal.tickets import service
 from portal.tickets.service import TicketInput, create_ticket
 
 OFFICE = {"zone": "Europe/Moscow",

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+import portal.tickets.service as service
 from models.clients import Contact, Email
 from models.meta import utcnow
 from models.tickets import OPEN_STATES, Ticket, TicketAttachment, TicketMessage
 from portal.files.storage import store
-from portal.tickets import service
 from portal.tickets.inbound import InboundMail, thread_keys
 from portal.tickets.outbox import queue_ack_mail
 from portal.tickets.service import TicketInput, create_ticket, requester_message

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from pyramid.threadlocal import get_current_registry
 from sqlalchemy.orm import selectinload
 
+import portal.tickets.sla as sla
 from models.clients import Contact, Organization
 from models.errors import ConflictError, UserError
-from models.meta import utcnow
+from models.meta import insert_ignoring, utcnow
 from models.notifications import notify_many
 from models.people import User, fold
 from models.tickets import (
@@ -40,7 +41,6 @@ from models.workflow import WorkflowHistory
 from portal.core.i18n import _
 from portal.notifications.sending import items as notice_items
 from portal.notifications.sending import readers
-from portal.tickets import sla
 from portal.tickets.notices import tell
 from portal.tickets.outbox import queue_reply_mail
 
@@ -122,19 +122,11 @@ def check_input(data: TicketInput) -> None:
 
 # --- numbers -----------------------------------------------------------------------------------
 
-def _insert_ignoring(dbsession, table, values: dict):
-    if dbsession.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return dbsession.execute(insert(table).values(**values).on_conflict_do_nothing())
-
-
 def next_number(dbsession, year: int) -> str:
     """The year's next ticket number, "T-2026-000123": one atomic UPDATE … RETURNING on the
     year's counter, so two tickets made at the same instant never get one number."""
     table = TicketCounter.__table__
-    _insert_ignoring(dbsession, table, {"year": year, "last": 0})
+    dbsession.execute(insert_ignoring(dbsession, table, {"year": year, "last": 0}))
     last = dbsession.execute(
         sa.update(table).where(table.c.year == year).values(last=table.c.last + 1)
         .returning(table.c.last)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+import portal.tickets.sla as sla
 from models.errors import UserError
 from models.people import Department, User
 from models.tickets import (
@@ -21,7 +22,6 @@ from models.tickets import (
     Ticket,
 )
 from portal.core.i18n import _
-from portal.tickets import sla
 from portal.tickets.hours import DAYS, BusinessHours
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 from zope.sqlalchemy import mark_changed
 
-from models.meta import utcnow
+from models.meta import insert_ignoring, utcnow
 from models.tickets import (
     NO_TARGET,
     OPEN_STATES,
@@ -219,13 +219,9 @@ def _claim(dbsession, rows: list[dict]) -> set[tuple]:
     if not rows:
         return set()
     table = TicketSlaAlert.__table__
-    if dbsession.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     claimed = set()
     for start in range(0, len(rows), 500):
-        stmt = (insert(table).values(rows[start:start + 500]).on_conflict_do_nothing()
+        stmt = (insert_ignoring(dbsession, table, rows[start:start + 500])
                 .returning(table.c.ticket_id, table.c.clock, table.c.stage))
         # The rows that came back are the claims (a driver may not count rows of an upsert).
         claimed.update(tuple(r) for r in dbsession.execute(stmt))

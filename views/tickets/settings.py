@@ -150,6 +150,15 @@ def save_policies_view(request):
     return HTTPSeeOther(request.resource_url(request.context, query={"queue": queue.id}))
 
 
+def removed(request, model, anchor: str):
+    """POST delete=<id>: that row of `model` goes (one already gone: nothing to do)."""
+    row_id = parse_int(request.POST.get("delete", "") or "")
+    row = request.dbsession.get(model, row_id) if row_id is not None else None
+    if row is not None:
+        request.dbsession.delete(row)
+    return HTTPSeeOther(request.resource_url(request.context) + f"#{anchor}")
+
+
 RULE = schema_of(text(squeezed(200), name="name"), id_field("queue"),
                  text(squeezed(100), name="category"), text(squeezed(20), name="channel"),
                  text(squeezed(500), name="words"), id_field("priority"))
@@ -158,12 +167,8 @@ RULE = schema_of(text(squeezed(200), name="name"), id_field("queue"),
 @view_config(context=TicketSettings, name="rule", permission="view", request_method="POST")
 def rule_view(request):
     db = request.dbsession
-    delete = parse_int(request.POST.get("delete", "") or "")
-    if delete:
-        rule = db.get(RoutingRule, delete)
-        if rule is not None:
-            db.delete(rule)
-        return HTTPSeeOther(request.resource_url(request.context) + "#rules")
+    if request.POST.get("delete"):
+        return removed(request, RoutingRule, "rules")
     values, problems = read_fields(RULE, request.POST)
     if problems:
         request.session.flash(request.translate(next(iter(problems.values()))), "error")
@@ -183,12 +188,8 @@ CANNED = schema_of(text(squeezed(200), name="title"), text(lines(20_000), name="
 @view_config(context=TicketSettings, name="canned", permission="view", request_method="POST")
 def canned_view(request):
     db = request.dbsession
-    delete = parse_int(request.POST.get("delete", "") or "")
-    if delete:
-        canned = db.get(CannedResponse, delete)
-        if canned is not None:
-            db.delete(canned)
-        return HTTPSeeOther(request.resource_url(request.context) + "#canned")
+    if request.POST.get("delete"):
+        return removed(request, CannedResponse, "canned")
     values, problems = read_fields(CANNED, request.POST)
     try:
         if problems:

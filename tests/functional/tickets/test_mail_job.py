@@ -17,6 +17,18 @@ def stored(engine, message_id: str):
             TicketMessage.message_id == message_id)).first()
 
 
+def forget_mail_tickets(engine) -> None:
+    """The committed tickets the tests' mail made, removed."""
+    with engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(sa.select(Ticket.id).where(
+            Ticket.requester_email == "imap@client.example"))]
+        if ids:
+            conn.execute(sa.delete(TicketMessage.__table__).where(TicketMessage.ticket_id.in_(ids)))
+            conn.execute(sa.text(f"DELETE FROM workflow_history WHERE object_type = 'ticket' "
+                                 f"AND object_id IN ({','.join(map(str, ids))})"))
+            conn.execute(sa.delete(Ticket.__table__).where(Ticket.id.in_(ids)))
+
+
 def test_the_tick_takes_the_mailbox_in_once(app, desk_committed, mailbox, monkeypatch):
     engine = app.registry["dbsession_factory"].kw["bind"]
     for key, value in mailbox.settings().items():
@@ -49,14 +61,7 @@ def test_the_tick_takes_the_mailbox_in_once(app, desk_committed, mailbox, monkey
             close()
         assert (again.found, again.handled) == (0, 0)
     finally:
-        with engine.begin() as conn:
-            ids = [r[0] for r in conn.execute(sa.select(Ticket.id).where(
-                Ticket.requester_email == "imap@client.example"))]
-            if ids:
-                conn.execute(sa.delete(TicketMessage.__table__).where(TicketMessage.ticket_id.in_(ids)))
-                conn.execute(sa.text(f"DELETE FROM workflow_history WHERE object_type = 'ticket' "
-                                     f"AND object_id IN ({','.join(map(str, ids))})"))
-                conn.execute(sa.delete(Ticket.__table__).where(Ticket.id.in_(ids)))
+        forget_mail_tickets(engine)
 
 
 def test_a_message_that_fails_stays_unseen_and_the_others_are_stored(app, desk_committed, mailbox,
@@ -89,11 +94,4 @@ def test_a_message_that_fails_stays_unseen_and_the_others_are_stored(app, desk_c
         assert stored(engine, "<1@imap.example>") is None  # nothing half-written
         assert mailbox.unseen() == 1  # it comes back at the next tick
     finally:
-        with engine.begin() as conn:
-            ids = [r[0] for r in conn.execute(sa.select(Ticket.id).where(
-                Ticket.requester_email == "imap@client.example"))]
-            if ids:
-                conn.execute(sa.delete(TicketMessage.__table__).where(TicketMessage.ticket_id.in_(ids)))
-                conn.execute(sa.text(f"DELETE FROM workflow_history WHERE object_type = 'ticket' "
-                                     f"AND object_id IN ({','.join(map(str, ids))})"))
-                conn.execute(sa.delete(Ticket.__table__).where(Ticket.id.in_(ids)))
+        forget_mail_tickets(engine)
