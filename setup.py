@@ -33,6 +33,8 @@ REQUIRES = [
     "markdown-it-py==4.3.0",
     "nh3==0.3.8",
     "openpyxl==3.1.5",
+    # Auto-plan and find-a-slot of the dispatch board (CP-SAT); a greedy plan without it.
+    "ortools==9.15.6755",
 ]
 
 TESTS_REQUIRE = [

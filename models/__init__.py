@@ -6,7 +6,7 @@ import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from models import booking, calendar, clients, generations, kb, search, tasks, tickets  # noqa: F401  (area modules: they define their own models)
+from models import booking, calendar, clients, dispatch, generations, kb, search, tasks, tickets  # noqa: F401  (area modules: they define their own models)
 from models.meta import Base  # noqa: F401  (make_versioned runs first)
 from models.notifications import Notification  # noqa: F401
 from models.people import ApiToken, Department, LoginAttempt, Membership, User  # noqa: F401
@@ -58,7 +58,8 @@ def includeme(config) -> None:
     generations.install_listeners()
     for model in (Role, RolePermission, Department):
         generations.watch(model, generations.SECURITY)
-    for area in ("models.clients", "models.calendar", "models.tasks", "models.tickets"):
+    for area in ("models.clients", "models.calendar", "models.tasks", "models.tickets",
+                 "models.dispatch"):
         config.include(area)
 
     dbengine = settings.get("dbengine") or get_engine(settings)

@@ -1,11 +1,12 @@
 """Workflows of the portal's content types (DESIGN.md §6): the engine (engine.py) and one module
 per workflow — account.py (people), article.py (knowledge-base articles), task.py (tasks),
-ticket.py (support tickets).
+ticket.py (support tickets), job.py (service jobs).
 
 Defining a workflow binds it to nothing: this package's includeme adds the `add_workflow`
 directive and binds each workflow to the model classes that follow it, checking every
 definition, so that a broken one or two of one name stop the application at start-up.
 """
+from models.dispatch import Job
 from models.kb import Article
 from models.people import User
 from models.tasks import Task
@@ -13,6 +14,7 @@ from models.tickets import Ticket
 from workflows.account import ACCOUNT
 from workflows.article import ARTICLE
 from workflows.engine import add_workflow
+from workflows.job import JOB
 from workflows.task import TASK
 from workflows.ticket import TICKET
 
@@ -23,3 +25,4 @@ def includeme(config) -> None:
     config.add_workflow(ARTICLE, Article)
     config.add_workflow(TASK, Task)
     config.add_workflow(TICKET, Ticket)
+    config.add_workflow(JOB, Job)
