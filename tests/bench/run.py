@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Each area: a module with `generate(engine, scale)` (after people, which comes first) and
 # `pages()` -> [(name, path, budget ms)], and optionally `measure(client, scale)` for other timings.
 AREAS = ["tests.bench.people", "tests.bench.calendar", "tests.bench.kb", "tests.bench.clients",
-         "tests.bench.tasks", "tests.bench.tickets"]
+         "tests.bench.tasks", "tests.bench.tickets", "tests.bench.dispatch"]
 SCALE_NAMES = ("small", "large")
 
 

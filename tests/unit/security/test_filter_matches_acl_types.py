@@ -31,12 +31,14 @@ from hypothesis import strategies as st
 
 from models.calendar import Event, EventAttendee
 from models.clients import Contact, Interaction, Organization
+from models.dispatch import Job, JobAssignment, Resource
 from models.kb import Article, KbFolder
 from models.people import Department, Membership, User
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission
 from models.tasks import Task, TaskWatcher
 from models.tickets import Queue, QueueAgent, Ticket, TicketWatcher
 from portal.calendar.security import details_clause
+from portal.dispatch.security import visible_jobs, visible_resources
 from portal.kb.security import article_filter
 from portal.security.filters import sql_filter
 from portal.tasks.security import visible_tasks
@@ -52,6 +54,8 @@ DEPT = st.sampled_from([None, *range(DEPTS)])
 TASK_STATES = ["open", "in_progress", "done", "cancelled"]
 TICKET_STATES = ["new", "assigned", "in_progress", "waiting_customer", "resolved", "closed",
                  "cancelled"]
+JOB_STATES = ["unscheduled", "scheduled", "dispatched", "in_progress", "completed", "on_hold",
+              "cancelled"]
 VISIBILITIES = ["public", "busy", "private"]
 # No shrinking: an example writes some thirty rows, and shrinking a failure took over five
 # minutes; the failing example is printed whole, and the explicit ones below are small.
@@ -271,6 +275,47 @@ def make_tickets(dbsession, depts, people, rows):
     return tickets
 
 
+def make_jobs(dbsession, depts, people, rows):
+    """A service team's job (the drawn department, the first when none), every other one for a
+    client of another department; the drawn technicians (a second one every third job) own it."""
+    technicians = {}
+
+    def technician(p):
+        if p not in technicians:
+            technicians[p] = Resource(kind="technician", name=f"Tech {RUN}-{p}", user=people[p])
+        return technicians[p]
+
+    jobs = []
+    for n, (d, _p, p2, p3, variant) in enumerate(rows):
+        org = None
+        if variant % 2 == 0:
+            org = _org(depts, people, (variant // 2) % DEPTS, variant % PEOPLE, n)
+        job = Job(number=f"J-{1000 + RUN:04d}-{n:06d}", title=f"Job {n}",
+                  department=depts[d if d is not None else 0], organization=org,
+                  state=JOB_STATES[variant % len(JOB_STATES)])
+        for p in (p2, p3 if variant % 3 == 0 else None):
+            if p is not None and all(a.resource is not technician(p) for a in job.assignments):
+                job.assignments.append(JobAssignment(resource=technician(p)))
+        jobs.append(job)
+    dbsession.add_all(jobs)
+    return jobs
+
+
+def make_resources(dbsession, depts, people, rows):
+    """A technician (the drawn person, once each) or a piece of equipment, in the drawn
+    department or none."""
+    used, resources = set(), []
+    for n, (d, p, _p2, _p3, _variant) in enumerate(rows):
+        person = p if p is not None and p not in used else None
+        used.add(person)
+        resources.append(Resource(
+            kind="technician" if person is not None else "equipment", name=f"Resource {n}",
+            user=people[person] if person is not None else None,
+            department=depts[d] if d is not None else None))
+    dbsession.add_all(resources)
+    return resources
+
+
 def make_events(dbsession, depts, people, rows):
     """Organizer (someone else when none is drawn), one attendee, a visibility."""
     start = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
@@ -331,6 +376,19 @@ def expect_ticket(oracle, row, ix):
     return agent or oracle.may("view", depts, owners)
 
 
+def expect_job(oracle, row, ix):
+    """The service team's department and the client's; the technicians assigned own it."""
+    org = row.organization
+    depts = ix.depts(row.department_id, org.department_id if org else None)
+    owners = ix.people(*(a.resource.user_id for a in row.assignments))
+    return oracle.may("view", depts, owners)
+
+
+def expect_resource(oracle, row, ix):
+    """Its department; the technician himself owns it."""
+    return oracle.may("view", ix.depts(row.department_id), ix.people(row.user_id))
+
+
 def expect_event(oracle, row, ix):
     """The record: public, the role matrix; busy-only, the people taking part and whoever may
     edit it; private, the people taking part.
@@ -363,6 +421,10 @@ TYPES = {
     "event": (Event, make_events, event_list, lambda r, o: r.root["calendar"][str(o.id)], expect_event),
     "ticket": (Ticket, make_tickets, visible_tickets, lambda r, o: r.root["tickets"][o.number],
                expect_ticket),
+    "job": (Job, make_jobs, visible_jobs,
+            lambda r, o: r.root["dispatch"]["jobs"][o.number], expect_job),
+    "resource": (Resource, make_resources, visible_resources,
+                 lambda r, o: r.root["dispatch"]["resources"][str(o.id)], expect_resource),
 }
 
 
