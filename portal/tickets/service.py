@@ -472,6 +472,24 @@ def set_client(dbsession, actor: User, ticket: Ticket, organization: Organizatio
     return True
 
 
+def set_contact(dbsession, actor: User, ticket: Ticket, contact: Contact | None) -> bool:
+    """Who asks: a contact person of the ticket's organization (none: keep only the requester's
+    name and address). Whether it changed."""
+    new_id = contact.id if contact is not None else None
+    if new_id == ticket.contact_id:
+        return False
+    if contact is not None and (ticket.organization_id is None
+                                or contact.organization_id != ticket.organization_id):
+        raise TicketProblem(_("Choose one of the client’s contact persons."), "contact")
+    log_change(dbsession, ticket, actor.id, {"event": "contact", "from": (
+        ticket.contact.full_name if ticket.contact else ""),
+        "to": contact.full_name if contact is not None else ""})
+    ticket.contact, ticket.contact_id = contact, new_id
+    ticket.updated_at = utcnow()
+    dbsession.flush()
+    return True
+
+
 def merge(dbsession, actor: User, ticket: Ticket, into: Ticket, *, registry) -> None:
     """`ticket` is a duplicate of `into`: its messages move there (with a note saying so), it
     is cancelled as a duplicate and points at the ticket kept."""

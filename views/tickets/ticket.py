@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.view import view_config, view_defaults
 
-from models.clients import Organization
+from models.clients import Contact, Organization
 from models.kb import Article
 from models.meta import utcnow
 from models.people import Membership, User
@@ -58,6 +58,7 @@ from portal.tickets.service import (
     give_to,
     merge,
     set_client,
+    set_contact,
     take,
     update_fields,
 )
@@ -152,6 +153,9 @@ def change_text(request, message) -> str:
     if kind == "client":
         return translate(_("changed the client from “${old}” to “${new}”",
                            mapping={"old": event.get("from") or "—", "new": event.get("to") or "—"}))
+    if kind == "contact":
+        return translate(_("changed the contact person from “${old}” to “${new}”",
+                           mapping={"old": event.get("from") or "—", "new": event.get("to") or "—"}))
     if kind == "merged_into":
         return translate(_("merged it into ${number} as a duplicate",
                            mapping={"number": event.get("number", "")}))
@@ -218,6 +222,9 @@ def ticket_page(request):
         and request.has_permission("assign", ticket),
         "people": assignable(request, ticket) if request.has_permission("assign", ticket) else [],
         "queues": queue_choices(db) if may_edit else [],
+        "contacts": list(db.scalars(sa.select(Contact).where(
+            Contact.organization_id == ticket.organization_id).order_by(Contact.full_name)
+            .limit(200))) if may_edit and ticket.organization_id else [],
         "priorities": [(p, PRIORITY_TITLES[p]) for p in sorted(PRIORITIES)],
         "watching": any(w.user_id == me.id for w in ticket.watchers),
         "body_max": BODY_MAX,
@@ -332,6 +339,20 @@ class TicketActions:
             return self.back(_("Choose a client from the list."), error=True)
         set_client(self.db, self.me, self.ticket, org)
         return self.back(_("Saved."))
+
+    @view_config(name="contact", permission="edit")
+    def contact(self):
+        """The contact person who asks, among the client's contacts."""
+        values, problems = read_fields(schema_of(id_field("contact")), self.request.POST)
+        given = str(self.request.POST.get("contact", "")).strip()
+        contact = self.db.get(Contact, values["contact"]) if values.get("contact") else None
+        if problems or (given and contact is None):
+            return self.back(_("Choose one of the client’s contact persons."), error=True)
+        try:
+            changed = set_contact(self.db, self.me, self.ticket, contact)
+        except TicketProblem as problem:
+            return self.back(problem.message, error=True)
+        return self.back(_("Saved.") if changed else None)
 
     @view_config(name="add-watcher", permission="edit")
     def add_watcher(self):

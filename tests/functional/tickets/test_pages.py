@@ -144,6 +144,39 @@ def test_an_agent_sets_the_client_of_a_ticket_among_the_clients_they_may_see(tes
     assert ticket.organization_id == org.id and dbsession.get(Organization, org.id)
 
 
+def test_an_agent_changes_the_contact_person_among_the_clients_contacts(testapp, dbsession,
+                                                                        factory, desk):
+    from tests.functional.clients.conftest import ClientFactory
+
+    clients = ClientFactory(dbsession, factory)
+    org, other = clients.organization("ООО «Ромашка»"), clients.organization("ООО «Лютик»")
+    first = clients.contact("Иванов Иван", organization=org)
+    second = clients.contact("Петрова <b>Анна</b>", organization=org)
+    stranger = clients.contact("Сидоров Пётр", organization=other)
+    ticket = desk.ticket(subject="Кто звонил?", assignee_id=desk.agents[0].id,
+                         organization_id=org.id, contact_id=first.id)
+    testapp.login(desk.agents[0].login)
+    form = testapp.get(f"/tickets/{ticket.number}").forms["contact-form"]
+    assert [v for v, _s, _t in form["contact"].options] == ["", str(first.id), str(second.id)]
+    form["contact"] = str(second.id)
+    page = form.submit(status=303).follow()
+    dbsession.refresh(ticket)
+    assert ticket.contact_id == second.id
+    assert "changed the contact person from “Иванов Иван” to “Петрова &lt;b&gt;Анна&lt;/b&gt;”" \
+        in page.text
+    # Another client's contact, or one that does not exist: refused, nothing changed.
+    for value in (str(stranger.id), "99999999", "²"):
+        refused = testapp.post_csrf(f"/tickets/{ticket.number}/contact", {"contact": value},
+                                    status=303).follow()
+        assert "Choose one of the client’s contact persons." in refused.text
+    dbsession.refresh(ticket)
+    assert ticket.contact_id == second.id
+    # A watcher without edit may not.
+    outsider = factory.user("caller", departments=[desk.support])
+    testapp.login(outsider.login)
+    testapp.post_csrf(f"/tickets/{ticket.number}/contact", {"contact": ""}, status=403)
+
+
 def test_a_colleague_who_may_see_the_ticket_is_added_as_a_watcher_and_no_one_else(testapp, dbsession,
                                                                                  factory, desk):
     from models.tickets import TicketWatcher
