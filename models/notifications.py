@@ -71,6 +71,7 @@ NOTICE_KINDS = frozenset({
     "kb_review", "kb_published", "kb_rejected", "kb_must_read",
     "client_dates", "interaction_planned",
     "ticket_new", "ticket_assigned", "ticket_changed", "ticket_sla",
+    "job_assigned", "job_rescheduled", "job_unassigned", "job_stopped",
 })
 
 
@@ -91,6 +92,7 @@ NOTIFICATION_KINDS: dict[str, object] = {
     "event": _("Calendar invitations, changes and cancellations"),
     "birthday": _("Colleagues' birthdays"),
     "ticket": _("Tickets: new in my queues, given to me, answered by the requester, SLA alerts"),
+    "job": _("Service jobs: given to me, rescheduled, taken off me, cancelled or put on hold"),
 }
 
 

@@ -10,15 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
 from models.calendar import WIDE_AFTER, Event, EventAttendee, EventRoom
+from models.registry import Registry
 from portal.calendar.recurrence import occurrence_starts, parse_stamp, utc_stamp
 from portal.calendar.security import details_clause, edit_clause
 from portal.core.i18n import zone_named
 from portal.security.filters import sql_filter
+
+# Other areas' busy time in the team view (service jobs): ``fn(request, user_ids, start, end) ->
+# {user_id: [{"key": str, "title": str, "start": dt, "end": dt, "url": str | None}]}``.
+TEAM_BUSY_PROVIDERS: Registry[Callable] = Registry("team calendar busy providers")
 
 
 @dataclass

@@ -15,7 +15,13 @@ from pyramid.view import view_config
 
 from models.calendar import EventAttendee, EventRoom, Room
 from models.people import Department, Membership, User
-from portal.calendar.events import Occurrence, busy_of, local_window, visible_events
+from portal.calendar.events import (
+    TEAM_BUSY_PROVIDERS,
+    Occurrence,
+    busy_of,
+    local_window,
+    visible_events,
+)
 from portal.calendar.resources import CalendarSection
 from portal.core.i18n import _, local_today, zone_named
 from portal.core.parsing import parse_int
@@ -288,6 +294,17 @@ def team_json(request):
             if item is None:
                 item = events[key] = event_json(request, occ, tz, resource_ids=[])
             item["resourceIds"].append(user.id)
+    ids = [u.id for u in people]
+    for provider in TEAM_BUSY_PROVIDERS:
+        for user_id, spans in (provider(request, ids, ws, we) or {}).items():
+            for span in spans:
+                item = events.setdefault(("x", span["key"]), {
+                    "id": span["key"], "title": span["title"],
+                    "start": wall(span["start"], tz), "end": wall(span["end"], tz),
+                    "allDay": False, "editable": False,
+                    "backgroundColor": COLORS["busy"], "classNames": ["ec-job"],
+                    "extendedProps": {"url": span["url"]}, "resourceIds": []})
+                item["resourceIds"].append(user_id)
     resources = [
         {"id": u.id, "title": u.full_name, "extendedProps": {"position": u.position}} for u in people
     ]
