@@ -64,6 +64,8 @@ def generate(engine, scale_name: str) -> None:
     rnd = random.Random(13)
     today = _today()
     with engine.begin() as conn:
+        # Clients of the jobs: the organizations the clients' bench made (none: no client).
+        orgs = conn.execute(sa.text("SELECT max(id) FROM organizations")).scalar() or 0
         conn.execute(sa.insert(Territory.__table__),
                      [{"id": t, "name": f"Округ {t}", "active": True}
                       for t in range(1, TERRITORIES + 1)])
@@ -133,7 +135,8 @@ def generate(engine, scale_name: str) -> None:
             done = state == "completed"
             return {
                 "id": job_id, "number": number, "title": title, "description": "",
-                "organization_id": rnd.randint(1, 10_000), "contact_id": None,
+                "organization_id": rnd.randint(1, min(orgs, 10_000)) if orgs else None,
+                "contact_id": None,
                 "site_address": address, "territory_id": territory, "department_id": 2,
                 "author_id": None, "ticket_id": None, "priority": priority,
                 "duration_minutes": duration, "technicians_needed": 1, "equipment_type": "",
@@ -187,8 +190,9 @@ def generate(engine, scale_name: str) -> None:
 
 
 def pages() -> list[tuple[str, str, float]]:
-    """As the administrator: the job list and a job's page (the board is timed in `measure`)."""
-    return []
+    """As the administrator: the service head's report for this week (the board and the
+    planning are timed in `measure`)."""
+    return [("dispatch_report_week", "/dispatch/report", 300)]
 
 
 def _territory_ids(conn, territory: int) -> list[int]:
@@ -235,7 +239,8 @@ def measure(client, scale_name: str, report) -> bool:
             samples.append((time.perf_counter() - start) * 1000)
         ok &= report("dispatch_move_saved", samples[1:], 50)
 
-        with request.tm:
+        request.tm.begin()
+        try:
             db = request.dbsession
             job = db.scalar(sa.select(Job).where(Job.state == "unscheduled").order_by(Job.id)
                             .limit(1))
@@ -246,10 +251,12 @@ def measure(client, scale_name: str, report) -> bool:
                 found = planning.find_slots_for(db, job, dt.datetime.now(dt.UTC), days=14,
                                                 resource_ids=territory)
                 samples.append((time.perf_counter() - start) * 1000)
+        finally:
             request.tm.abort()
         ok &= report(f"dispatch_find_slot_100x14_found{len(found)}", samples, 300)
 
-        with request.tm:
+        request.tm.begin()
+        try:
             db = request.dbsession
             techs = [r for r in territory if r <= TECHNICIANS][:50]
             jobs = list(db.scalars(sa.select(Job.id).where(Job.state == "unscheduled")
@@ -265,6 +272,7 @@ def measure(client, scale_name: str, report) -> bool:
                                             dt.datetime.now(dt.UTC), resource_ids=techs,
                                             job_ids=jobs, time_limit=8, solver=solver)
                 results[solver] = (time.perf_counter() - began, proposal)
+        finally:
             request.tm.abort()
         for solver, (seconds, proposal) in results.items():
             print(f"bench dispatch_autoplan_{solver} jobs={proposal['jobs']} "
