@@ -14,6 +14,8 @@ and auto-plan; technicians' jobs; the service head's figures.
 from models.dispatch import Job, Resource
 from models.meta import ROW_ACL
 from portal.core.i18n import _
+from portal.dispatch.feeds import includeme_feeds
+from portal.dispatch.notices import includeme_notices
 from portal.dispatch.resources import Dispatch, place_job, place_resource
 from portal.dispatch.subscribers import on_transition
 from portal.resources import LOCATORS, add_section
@@ -28,4 +30,6 @@ def includeme(config) -> None:
     config.register(LOCATORS, Job, place_job)
     config.register(LOCATORS, Resource, place_resource)
     config.add_subscriber(on_transition, Transitioned)
+    includeme_notices(config)
+    includeme_feeds(config)
     config.scan("portal.dispatch", categories=("portal",))

@@ -13,11 +13,10 @@ def on_transition(event) -> None:
         return
     now = utcnow()
     request = event.request
+    # What the job held before the step: the notice says when it was planned.
+    old, old_start = tuple(job.resource_ids), job.starts_at
     if event.to_state in ("on_hold", "cancelled"):
-        old = tuple(job.resource_ids)
         free_on_leave(request.dbsession, job)
-    else:
-        old = tuple(job.resource_ids)
     if event.to_state == "in_progress" and job.actual_start is None:
         job.actual_start = now
     if event.to_state == "completed" and job.actual_end is None:
@@ -27,4 +26,4 @@ def on_transition(event) -> None:
     identity = request.identity
     request.registry.notify(JobChanged(request.registry, job,
                                        identity.user.id if identity else None, "state", old,
-                                       job.starts_at))
+                                       old_start))

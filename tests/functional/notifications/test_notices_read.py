@@ -42,6 +42,7 @@ from portal.tasks.jobs import birthday_notices, fire_due_soon, fire_overdue, fir
 from portal.tasks.service import add_comment, tell_assigned, update_task
 from tests.functional.calendar.conftest import CalendarFactory
 from tests.functional.clients.conftest import ClientFactory
+from tests.functional.dispatch.test_notices import DISPATCH_SCENARIOS
 from tests.functional.kb.conftest import KbFactory
 
 # 10:00 in Moscow, 17:00 in Vladivostok.
@@ -258,6 +259,7 @@ SCENARIOS = {f.__name__: f for f in (
     task_assigned, task_changed, mention, task_due, reminder, birthday,
     event_invitation, event_change, event_cancellation, event_answer, reminder_event,
     kb_review, kb_published, kb_rejected, kb_must_read, client_dates, interaction_planned)}
+SCENARIOS.update(DISPATCH_SCENARIOS)
 
 
 # --- reading ----------------------------------------------------------------------------------
