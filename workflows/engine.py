@@ -159,6 +159,7 @@ class Workflow:
                 raise WorkflowError(why)
         if t.needs_comment and not comment.strip():
             raise WorkflowError(_("Please say why in the comment."), "comment")
+        self._claim(request.dbsession, obj, from_state, t.to)
         setattr(obj, self.state_attr, t.to)
         identity = request.identity
         entry = WorkflowHistory(
@@ -170,6 +171,23 @@ class Workflow:
         request.dbsession.flush()
         request.registry.notify(Transitioned(request, obj, self, t, from_state, t.to, comment))
         return entry
+
+
+    def _claim(self, dbsession, obj, from_state: str, to_state: str) -> None:
+        """Move the row's state in one guarded UPDATE (… WHERE state = the one left): of two
+        people taking a step at the same instant (two taps on "Complete"), the second finds the
+        state moved on and is told, instead of the step being taken twice."""
+        dbsession.flush()
+        mapper = sa.inspect(type(obj))
+        column = mapper.attrs[self.state_attr].columns[0]
+        (key,) = mapper.primary_key
+        table = column.table
+        done = dbsession.execute(
+            sa.update(table).where(table.c[key.key] == sa.inspect(obj).identity[0],
+                                   column == from_state)
+            .values({column.key: to_state}))
+        if done.rowcount != 1:
+            raise WorkflowError(_("Someone changed this a moment ago: look at it again."))
 
 
 class IWorkflowAware(Interface):

@@ -176,3 +176,66 @@ def test_many_dispatchers_moving_the_same_job_only_one_move_is_kept(app, dbengin
     assert booked == [done[0]] and moves == 1
     assert stored_overlaps(dbengine, tech_id) == 0
 
+
+
+def test_two_people_taking_one_workflow_step_at_once_take_it_once(app, dbengine, crew,
+                                                                  monkeypatch):
+    """Two dispatchers put the same job on hold at the same instant (any workflow's step, from
+    its generic button): one step is taken, the other is told; the history has it once."""
+    from pyramid.interfaces import ISecurityPolicy
+    from pyramid.request import Request
+    from pyramid.scripting import prepare
+
+    import workflows.engine as engine
+    from portal.resources import locate
+    from portal.security.principals import identity_for
+    from workflows.engine import WorkflowError
+
+    tech_id, jobs = crew
+    with transaction.manager:
+        db = models.get_tm_session(app.registry["dbsession_factory"], transaction.manager)
+        people = Factory(db)
+        boss = people.user(login=f"boss-{uuid.uuid4().hex[:6]}", roles=["dispatcher"]).id
+    barrier = threading.Barrier(2, timeout=30)
+    original = engine.Workflow._claim
+
+    def wait_then_claim(self, *args, **kw):
+        barrier.wait()
+        return original(self, *args, **kw)
+
+    monkeypatch.setattr(engine.Workflow, "_claim", wait_then_claim)
+    taken, told, errors = [], [], []
+
+    def hold():
+        request = Request.blank("/", environ={"HTTP_HOST": "example.com",
+                                              "HTTP_ACCEPT_LANGUAGE": "en"})
+        env = prepare(request=request, registry=app.registry)
+        request.root = env["root"]
+        try:
+            with request.tm:
+                db = request.dbsession
+                user = db.get(models.User, boss)
+                policy = request.registry.getUtility(ISecurityPolicy)
+                policy.identity_cache.set(request, identity_for(db, user, request.department_tree))
+                job = locate(request, db.get(Job, jobs[0]))
+                job.workflow.transition(request, job, "hold", "Ждём запчасть")
+                taken.append(1)
+        except WorkflowError as error:
+            told.append(str(error))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            env["closer"]()
+
+    threads = [threading.Thread(target=hold) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    assert not errors, errors
+    assert len(taken) == 1 and told == ["Someone changed this a moment ago: look at it again."]
+    with dbengine.connect() as conn:
+        steps = conn.scalar(sa.select(sa.func.count()).select_from(WorkflowHistory).where(
+            WorkflowHistory.object_type == "job", WorkflowHistory.object_id == jobs[0],
+            WorkflowHistory.transition == "hold"))
+    assert steps == 1
