@@ -17,14 +17,21 @@ import uuid
 import pytest
 import sqlalchemy as sa
 import transaction
+from pyramid.interfaces import ISecurityPolicy
+from pyramid.request import Request
+from pyramid.scripting import prepare
 
 import models
 import portal.dispatch.service as service
+import workflows.engine as engine
 from models.booking import ResourceBooking
 from models.dispatch import Job, JobAssignment, JobChange, Resource, resource_key
 from models.workflow import WorkflowHistory
+from portal.resources import locate
+from portal.security.principals import identity_for
 from tests.conftest import Factory
 from tests.functional.dispatch.shop import HOURS, msk, next_weekday
+from workflows.engine import WorkflowError
 
 THREADS = 8
 
@@ -182,16 +189,7 @@ def test_two_people_taking_one_workflow_step_at_once_take_it_once(app, dbengine,
                                                                   monkeypatch):
     """Two dispatchers put the same job on hold at the same instant (any workflow's step, from
     its generic button): one step is taken, the other is told; the history has it once."""
-    from pyramid.interfaces import ISecurityPolicy
-    from pyramid.request import Request
-    from pyramid.scripting import prepare
-
-    import workflows.engine as engine
-    from portal.resources import locate
-    from portal.security.principals import identity_for
-    from workflows.engine import WorkflowError
-
-    tech_id, jobs = crew
+    _tech_id, jobs = crew
     with transaction.manager:
         db = models.get_tm_session(app.registry["dbsession_factory"], transaction.manager)
         people = Factory(db)
