@@ -209,6 +209,7 @@ def measure(client, scale_name: str, report) -> bool:
 
     from models.dispatch import Job
     from portal.dispatch import planning, service
+    from tests.bench.run import timed
 
     ok = True
     registry = client.app.registry
@@ -219,6 +220,10 @@ def measure(client, scale_name: str, report) -> bool:
     request = env["request"]
     today = _today()
     monday = today + dt.timedelta(days=7 - today.weekday())
+    week = f"start={monday.isoformat()}&end={(monday + dt.timedelta(days=7)).isoformat()}"
+    ok &= report("dispatch_board_100x7", timed(client, f"/dispatch/board.json?{week}&territory=1",
+                                               50), 150)
+    ok &= report("dispatch_board_page", timed(client, "/dispatch", 50), 100)
     try:
         # One move: the last planned job of a technician next week, back and forth between
         # 16:30 and 17:00 on the Friday (its usual places are 14:00 or 14:30).

@@ -19,7 +19,8 @@ from portal.core.parsing import CONTROL_CHARACTERS
 
 CONTAINERS = ["/clients", "/clients/contacts", "/clients/interactions", "/tasks", "/tasks/recurring",
               "/kb", "/people", "/admin/users", "/admin/departments", "/admin/roles", "/calendar",
-              "/calendar/rooms", "/reports", ""]
+              "/calendar/rooms", "/reports", "/dispatch", "/dispatch/jobs", "/dispatch/resources",
+              "/dispatch/settings", ""]
 
 BAD_ENCODINGS = ["%FF", "%C0%AF", "%E2%82", "%ED%A0%80", "%F4%90%80%80", "%FE%FF", "%80", "%C2"]
 
@@ -49,7 +50,7 @@ segments = st.one_of(
     st.text(max_size=20).map(lambda s: quote(s, safe="")),
 )
 suffixes = st.sampled_from(["", "/", "/edit", "/@@edit", "/contacts", "/contacts/1",
-                            "/%FF", "/@@events.json"])
+                            "/%FF", "/@@events.json", "/@@board.json", "/@@slots.json"])
 queries = st.sampled_from(["", "?q=%FF", "?page=%C2%B2", "?page=99999999999999999999",
                            "?q=%00", "?dept=-1", "?%FF=1", "?start=%FF&end=1"])
 
@@ -88,7 +89,11 @@ def test_an_unreadable_address_answers_400_in_the_users_language(testapp, admin,
                                   "/admin/users/99999999999999999999", "/admin/users/99999999999",
                                   "/clients/2147483648", "/admin/departments/%C2%B2",
                                   "/clients/interactions/9223372036854775808",
-                                  "/tasks/recurring/99999999999", "/kb/@@article/%C2%B2"])
+                                  "/tasks/recurring/99999999999", "/kb/@@article/%C2%B2",
+                                  "/dispatch/jobs/%C2%B2", "/dispatch/jobs/J-2026-%C2%B2",
+                                  "/dispatch/jobs/9223372036854775808",
+                                  "/dispatch/resources/99999999999",
+                                  "/dispatch/resources/%D9%A1"])
 def test_malformed_ids_are_not_found(testapp, admin, path):
     assert get(testapp, path).status_int == 404, path
 
@@ -238,10 +243,14 @@ def test_generated_values_at_the_other_add_forms_answer_no_server_error(testapp,
 
 PAGES = ["/", "/clients/", "/clients/contacts/", "/clients/interactions/", "/tasks/", "/tasks/report",
          "/kb/", "/people/", "/admin/users/", "/admin/departments/", "/admin/audit", "/admin/roles/",
-         "/reports/activity", "/reports/advertising", "/notifications/", "/search", "/clients/export"]
+         "/reports/activity", "/reports/advertising", "/notifications/", "/search", "/clients/export",
+         "/dispatch/", "/dispatch/jobs/", "/dispatch/resources/", "/dispatch/report",
+         "/dispatch/@@board.json", "/dispatch/@@unscheduled.json", "/dispatch/@@slots.json",
+         "/dispatch/@@changes.json", "/dispatch/@@my", "/dispatch/settings"]
 PARAMS = ["page", "dept", "department", "q", "manager", "author", "row", "start", "end", "date",
           "responsible", "organization", "contact", "sort", "user", "tab", "format", "list",
-          "period", "from", "to", "group", "kind", "stage", "status", "folder", "tag"]
+          "period", "from", "to", "group", "kind", "stage", "status", "folder", "tag",
+          "territory", "skill", "job", "state", "priority", "view", "after", "days"]
 QUERY_VALUES = ["%C2%B2", "%D9%A1", "99999999999", "99999999999999999999", "-1", "%00", "0001-01-01",
                 "9999-12-31", "%FF", "1" * 300]
 

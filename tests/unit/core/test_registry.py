@@ -94,9 +94,10 @@ def test_the_application_registers_every_area(app):
     # The suite's application is configured by now (tests/conftest.py builds it once).
     assert {"task_reminders", "event_reminders", "client_reminders", "mail_sent", "ticket_sla",
             "ticket_mail"} <= set(JOBS.names())
-    assert {"organization", "contact", "ticket"} <= set(RESOLVERS.names())
+    assert {"organization", "contact", "ticket", "job"} <= set(RESOLVERS.names())
     assert len(SEARCH_PROVIDERS) >= 7
-    assert set(search.KINDS) == {"organization", "contact", "event", "task", "article", "ticket"}
+    assert set(search.KINDS) == {"organization", "contact", "event", "task", "article", "ticket",
+                                 "job"}
 
 
 def test_two_areas_mounting_one_section_refuse_to_start():
