@@ -266,9 +266,10 @@ def measure(client, scale_name: str, report) -> bool:
             techs = [r for r in territory if r <= TECHNICIANS][:50]
             jobs = list(db.scalars(sa.select(Job.id).where(Job.state == "unscheduled")
                                    .order_by(Job.id).limit(500)))
-            # Their windows opened on next week, so that both plans have the same week.
+            # Their windows: next Monday and Tuesday, more work than the 50 have free time
+            # for (their usual jobs fill half of each day), so that the plans must choose.
             db.execute(sa.update(Job).where(Job.id.in_(jobs)).values(
-                earliest_start=_at(monday, 9), latest_finish=_at(monday + dt.timedelta(days=5), 0)))
+                earliest_start=_at(monday, 9), latest_finish=_at(monday + dt.timedelta(days=1), 18)))
             end = monday + dt.timedelta(days=7)
             results = {}
             for solver in ("greedy", "auto"):
