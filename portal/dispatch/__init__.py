@@ -4,10 +4,20 @@ dispatcher's board, refused by the database when a resource would be booked twic
 and auto-plan; technicians' jobs; the service head's figures.
 
 - `availability.py`: When resources can work: working weeks, time off, what is booked.
+- `client_links.py`: Jobs on the client card's timeline and as what a task is about.
+- `feeds.py`: Jobs in a technician's ICS feed and as busy time in the team calendar.
+- `field.py`: A technician's day: my jobs, start, the completion report (done once).
+- `lists.py`: The job list's tabs and filters in SQL; editing a job's details.
+- `manage.py`: Resources, skills, hours, time off, the catalog, territories, groups and crews.
+- `notices.py`: Telling technicians that a job is theirs, moved, no longer theirs, stopped.
+- `planner.py`: The planning engine, pure: find-a-slot and the greedy plan.
+- `planning.py`: Find-a-slot and auto-plan over the database (free time in, instants out).
+- `report.py`: The service head's figures: utilization, states, on-time arrival, first-time fix.
 - `resources.py`: The /dispatch part of the resource tree.
 - `security.py`: Who may see and change jobs and resources: the ACL's rules as SQL.
 - `service.py`: Jobs: numbers, new jobs, planning under every constraint (the database refuses
   double bookings), taking off the board, flagging jobs a change of a resource made invalid.
+- `solver.py`: Auto-plan with CP-SAT, never worse than the greedy plan.
 - `subscribers.py`: What a workflow step does to a job.
 """
 

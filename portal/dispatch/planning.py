@@ -1,7 +1,8 @@
 """Find-a-slot and auto-plan over the database: the resources' free time (working weeks minus
 time off minus other jobs' bookings, from now on) and the jobs' needs are read in a few
-statements and handed to the planning engine (portal/dispatch/planner.py, CP-SAT with a greedy
-fallback) in whole minutes from the start of the horizon; its answers come back as instants.
+statements and handed to the planning engine (portal/dispatch/planner.py, and solver.py's
+CP-SAT with a greedy fallback) in whole minutes from the start of the horizon; its answers
+come back as instants.
 
 Nothing here writes: a slot is booked, and a proposal accepted, through `service.plan()`, which
 checks everything again (the world may have changed since the proposal).
@@ -18,6 +19,7 @@ from sqlalchemy.orm import selectinload
 from models.dispatch import Job, JobSkill, Resource, ResourceSkill, job_key
 from portal.core.i18n import _
 from portal.dispatch import availability, planner
+from portal.dispatch.solver import auto_plan
 
 STEP = 15
 # Auto-plan takes at most this many jobs at once (the most urgent first).
@@ -166,7 +168,7 @@ def propose(dbsession, start: dt.datetime, end: dt.datetime, now: dt.datetime,
         stmt = stmt.where(Resource.id.in_(sorted(set(resource_ids))))
     resources = list(dbsession.scalars(stmt))
     plan_jobs = [plan_job(j, origin, end) for j in jobs]
-    plan = planner.auto_plan(plan_jobs, plan_resources(dbsession, resources, origin, end),
+    plan = auto_plan(plan_jobs, plan_resources(dbsession, resources, origin, end),
                              step=STEP, time_limit=time_limit, solver=solver)
     by_id = {j.id: j for j in jobs}
     return _proposal(jobs, plan.placements, plan.unplaced, plan, began, origin, by_id,

@@ -17,17 +17,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.dispatch import planner
+from portal.dispatch import planner, solver
 from portal.dispatch.planner import (
     CAPACITY,
     NO_RESOURCE,
     NO_TIME,
     PlanJob,
     PlanResource,
-    auto_plan,
     find_slots,
     greedy_plan,
 )
+from portal.dispatch.solver import auto_plan
 from tests.unit.dispatch.planning_cases import (
     DAY,
     fortnight_resources,
@@ -203,7 +203,7 @@ def test_window_by_window_search_keeps_every_rule_over_several_days(seed):
     jobs, resources = make_jobs(rng, 60, 3), make_resources(rng, 6, 2, 3)
     greedy = greedy_plan(jobs, resources)
     # The search itself, without auto_plan's last check that would hide a broken plan.
-    better = planner._improve(jobs, resources, 15, dict(greedy.placements),
+    better = solver._improve(jobs, resources, 15, dict(greedy.placements),
                               time.perf_counter() + 0.7)
     assert_sound(planner._finish(better, jobs, resources, 15, "cp-sat", "FEASIBLE", 0.0),
                  jobs, resources, 15)
@@ -226,7 +226,7 @@ def test_window_by_window_search_moves_a_blocking_job():
                  *(PlanJob(id=10 * day + n, duration=120, skills={1: 1}, **window)
                    for n in (2, 3))]
     greedy = planner._greedy(jobs, resources, 15)
-    better = planner._improve(jobs, resources, 15, dict(greedy), time.perf_counter() + 5)
+    better = solver._improve(jobs, resources, 15, dict(greedy), time.perf_counter() + 5)
     assert sum(j.weight for j in jobs if j.id in greedy) == 16
     assert set(better) == {j.id for j in jobs}
     assert_sound(planner._finish(better, jobs, resources, 15, "cp-sat", "FEASIBLE", 0.0),
@@ -240,9 +240,9 @@ def test_window_by_window_search_works_around_a_job_across_the_window_edge():
     night = PlanJob(id=1, duration=120, earliest=DAY - 240, latest=DAY + 240)
     evening = PlanJob(id=2, duration=60, earliest=DAY - 60, latest=DAY)
     start = {1: planner.Slot(DAY - 60, (1,), 0.0, True)}
-    better = planner._improve([night, evening], resources, 15, start, time.perf_counter() + 5)
+    better = solver._improve([night, evening], resources, 15, start, time.perf_counter() + 5)
     assert set(better) == {1, 2}
-    movable, around = planner._window([night, evening], resources, start, 0, DAY)
+    movable, around = solver._window([night, evening], resources, start, 0, DAY)
     assert [j.id for j in movable] == [2] and movable[0].latest == DAY
     assert around[0].free == ((DAY - 240, DAY - 60), (DAY + 60, DAY + 240))
     assert_sound(planner._finish(better, [night, evening], resources, 15, "cp-sat", "FEASIBLE",
@@ -348,7 +348,7 @@ def test_auto_plan_beats_greedy_when_greedy_blocks_two_jobs_with_one():
 
 
 def test_without_ortools_auto_plan_is_the_greedy_plan(monkeypatch):
-    monkeypatch.setattr(planner, "HAVE_ORTOOLS", False)
+    monkeypatch.setattr(solver, "HAVE_ORTOOLS", False)
     resources = [tech(1, [(0, DAY)])]
     jobs = [PlanJob(id=n, duration=60, earliest=0, latest=DAY) for n in (1, 2)]
     plan = auto_plan(jobs, resources)
