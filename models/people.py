@@ -44,6 +44,9 @@ class User(Base):
     # Account workflow state: "active" or "deactivated" (workflows/account.py).
     state: Mapped[str] = mapped_column(sa.String(20), default="active", index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255), default="")
+    # Set with a one-time password or by an admin: until the person chooses a new password,
+    # every page sends them to the password change page (views/people/auth.py).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Folded name, login, e-mail and phone digits: the directory's search column.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

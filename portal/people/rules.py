@@ -5,10 +5,11 @@ import sqlalchemy as sa
 
 from models.errors import UserError
 from models.meta import Base
-from models.people import EMAIL_RE, LOGIN_RE, Department, Membership, User
+from models.people import EMAIL_RE, LOGIN_RE, Department, LoginAttempt, Membership, User
 from models.roles import LocalRoleGrant, Role, RoleGrant
 from portal.core.i18n import _
-from portal.security.login import hash_password, password_problem
+from portal.security.login import hash_password, one_time_password, password_problem
+from portal.security.sessions import end_sessions
 
 LIMITS = {"login": 64, "full_name": 200, "email": 254, "phone": 40, "position": 200}
 
@@ -51,7 +52,9 @@ def user_field_problems(dbsession, values: dict, user: User | None = None) -> di
 
 def create_user(dbsession, *, login: str, full_name: str, password: str | None = None,
                 roles=(), departments=(), **fields) -> User:
-    """Create a person after checking every field; raises UserProblem on the first problem."""
+    """Create a person after checking every field; raises UserProblem on the first problem.
+    `must_change_password=True` sends them to the password change page at their first log-in
+    (always so with a one-time password: see `new_password`)."""
     values = {"login": login, "full_name": full_name, **fields}
     problems = user_field_problems(dbsession, values)
     if password is not None:
@@ -77,6 +80,29 @@ def create_user(dbsession, *, login: str, full_name: str, password: str | None =
         dbsession.add(RoleGrant(role=role, user=user))
     dbsession.flush()
     return user
+
+
+def new_password(dbsession, user: User, password: str | None = None, *,
+                 must_change: bool = False) -> str:
+    """Give `user` a new password and return it, to be shown once (only its hash is stored).
+
+    `password` is what an admin typed (checked: UserProblem), or None for a readable one-time
+    password, which the person must replace at their first log-in. Either way the log-in
+    throttle that failed attempts set is lifted and the person's open sessions end.
+    """
+    if password is None:
+        password, must_change = one_time_password(), True
+    else:
+        problem = password_problem(password)
+        if problem:
+            raise UserProblem("password", problem)
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    dbsession.execute(sa.delete(LoginAttempt).where(
+        LoginAttempt.login == user.login, LoginAttempt.success.is_(False)))
+    dbsession.flush()
+    end_sessions(dbsession, user.id)
+    return password
 
 
 def set_departments(dbsession, user: User, departments) -> None:

@@ -3,6 +3,7 @@ schemas of the log-in and password forms."""
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 import colander
@@ -28,6 +29,19 @@ def check_password(user: User, password: str) -> bool:
     if not user.password_hash:
         return False
     return _verify(user.password_hash, password)
+
+
+# A one-time password is read aloud or copied from a screen: no letters that look alike (l/1,
+# O/0), lower case, in groups of four. 12 characters of 31: about 59 bits.
+READABLE = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def one_time_password() -> str:
+    """A readable random password such as "k7mf-q2xh-9pwd" (always letters and digits)."""
+    while True:
+        chars = "".join(secrets.choice(READABLE) for _i in range(12))
+        if not chars.isalpha() and not chars.isdigit():
+            return "-".join(chars[i:i + 4] for i in range(0, 12, 4))
 
 
 def password_problem(password: str):
@@ -128,7 +142,11 @@ def authenticate(dbsession, login: str, password: str, remote_addr: str = "") ->
     if not ok:
         return LoginResult(error=_("Wrong login or password."))
     attempt.success = True
-    if HASHER.check_needs_rehash(user.password_hash):
+    if user.must_change_password:
+        # A one-time password (or the old one an admin asked to replace) opens this one
+        # session, where the person must choose a new password; it never opens another.
+        user.password_hash = ""
+    elif HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return LoginResult(user=user)
 
@@ -164,7 +182,8 @@ class LoginSchema(colander.Schema):
 
 def password_change_schema(user: User) -> colander.SchemaNode:
     """current, new and confirm: the current password must be right, the new one good enough
-    and typed twice alike."""
+    and typed twice alike. Without a current password (a one-time password spent at this
+    session's log-in) there is no `current` to ask."""
     def right(node, value):
         if not check_password(user, value):
             raise colander.Invalid(node, _("The current password is not right."))
@@ -181,15 +200,22 @@ def password_change_schema(user: User) -> colander.SchemaNode:
             raise error
 
     schema = colander.SchemaNode(colander.Mapping(), validator=twice_alike)
-    schema.add(colander.SchemaNode(colander.String(), name="current", missing="",
-                                   validator=colander.All(colander.Length(max=MAX_PASSWORD), right)))
-    schema.add(colander.SchemaNode(colander.String(), name="new", missing="",
+    # No `missing` value: colander runs no validator on one, so an empty field would pass.
+    if user.password_hash:
+        schema.add(colander.SchemaNode(colander.String(), name="current",
+                                       missing_msg=_("Enter your current password."),
+                                       validator=colander.All(colander.Length(max=MAX_PASSWORD),
+                                                              right)))
+    schema.add(colander.SchemaNode(colander.String(), name="new",
+                                   missing_msg=_("Enter the new password."),
                                    validator=colander.All(colander.Length(max=MAX_PASSWORD), good)))
     schema.add(colander.SchemaNode(colander.String(), name="confirm", missing=""))
     return schema
 
 
 def set_password(dbsession, user: User, password: str) -> None:
-    """Store a new password for `user` (already checked by the schema or the admin form)."""
+    """Store the new password `user` chose (already checked by the schema): they no longer
+    have to change it."""
     user.password_hash = hash_password(password)
+    user.must_change_password = False
     dbsession.flush()

@@ -1,4 +1,6 @@
-"""Administration of people: the list, add/edit forms, the account page, password reset, delete."""
+"""Administration of people: the list, add/edit forms (departments picked from a searchable
+list), the account page, new passwords (typed, or one-time: shown once, to be changed at the
+first log-in), delete."""
 from __future__ import annotations
 
 import math
@@ -7,8 +9,9 @@ from collections import defaultdict
 import colander
 import deform
 import sqlalchemy as sa
-from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.renderers import render_to_response
+from markupsafe import Markup
+from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.renderers import render, render_to_response
 from pyramid.security import remember
 from pyramid.view import view_config, view_defaults
 from sqlalchemy.orm import selectinload
@@ -18,10 +21,17 @@ from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.audit.log import history_for
 from portal.core.i18n import LANGUAGES, _, timezone_choices
 from portal.core.parsing import parse_int
-from portal.people.rules import UserProblem, create_user, history_tables, set_departments, user_field_problems
+from portal.people.rules import (
+    UserProblem,
+    create_user,
+    history_tables,
+    new_password,
+    set_departments,
+    user_field_problems,
+)
 from portal.resources import AdminUsers
-from portal.security.login import hash_password, password_problem
-from portal.security.sessions import end_sessions, open_sessions
+from portal.security.login import one_time_password, password_problem
+from portal.security.sessions import open_sessions
 from views.admin.departments import department_options, people_search_clause
 from views.forms import CSRFSchema, FormView
 
@@ -137,10 +147,35 @@ def user_list(request):
 
 # --- add / edit forms ----------------------------------------------------------------------------
 
+INDENT = "\u00a0\u00a0\u00a0"
+
+
+class DepartmentPicker(deform.widget.CheckboxChoiceWidget):
+    """Departments as a list of checkboxes in tree order (posted as a `departments` sequence,
+    as a multiple select would be); static/js/people-form.js adds the filter box and the chips
+    of the chosen ones. Rendered by admin/users/department_picker.jinja2."""
+
+    def __init__(self, request, **kw):
+        super().__init__(**kw)
+        self.request = request
+
+    def serialize(self, field, cstruct, **kw):
+        chosen = set() if cstruct in (colander.null, None) else {str(v) for v in cstruct}
+        options, path = [], []
+        for value, label in self.values:
+            name = label.lstrip("\u00a0")
+            depth = (len(label) - len(name)) // len(INDENT)
+            path[depth:] = [name]
+            options.append({"value": value, "name": name, "depth": min(depth, 5),
+                            "path": " › ".join(path), "checked": value in chosen})
+        return Markup(render("admin/users/department_picker.jinja2", {
+            "oid": field.oid, "name": field.name, "options": options,
+            "invalid": field.error is not None}, request=self.request))
+
+
 @colander.deferred
 def _departments_widget(node, kw):
-    return deform.widget.SelectWidget(values=department_options(kw["request"].dbsession),
-                                      multiple=True, size=8)
+    return DepartmentPicker(kw["request"], values=department_options(kw["request"].dbsession))
 
 
 @colander.deferred
@@ -207,23 +242,50 @@ class UserSchema(CSRFSchema):
                                    validator=_one_of_timezones)
     departments = colander.SchemaNode(
         colander.Set(), title=_("Departments"), missing=(), widget=_departments_widget,
-        description=_("Hold Ctrl (⌘ on a Mac) to choose several. Members hold the roles granted to "
-                      "their departments."),
+        description=_("Tick every department the person works in; type to find one. Members "
+                      "hold the roles granted to their departments."),
     )
     roles = colander.SchemaNode(
         colander.Set(), title=_("Roles granted to the person"), missing=(), widget=_roles_widget,
         description=_("In addition to the roles of their departments. Sharing roles (editor, "
                       "reviewer) are given on a department's Sharing page."),
     )
+    must_change_password = colander.SchemaNode(
+        colander.Boolean(), title=_("Require a new password at next log-in"), missing=False,
+        widget=deform.widget.CheckboxWidget(),
+        description=_("Their current password then opens one more session, in which they must "
+                      "choose a new one before anything else."),
+    )
 
 
 class NewUserSchema(UserSchema):
     password = colander.SchemaNode(
         colander.String(), title=_("Initial password"), missing="",
-        widget=NEW_PASSWORD_WIDGET,
-        description=_("At least 8 characters, letters together with digits or other characters. "
-                      "Tell it to the person; they can change it after logging in."),
+        widget=NEW_PASSWORD_WIDGET, insert_before="must_change_password",
+        description=_("Leave both empty to generate a one-time password: it is shown once after "
+                      "saving, and the person must replace it at their first log-in. Or type one "
+                      "(at least 8 characters, letters together with digits or other characters) "
+                      "and tell it to the person."),
     )
+
+
+class ShowsOneTimePassword:
+    """A form whose save may give a one-time password: the answer to that POST shows it, once
+    (never redirected to, kept in the session or cached), instead of the usual redirect."""
+
+    template_once = "admin/users/one_time.jinja2"
+    shown_password: str | None = None
+
+    def __call__(self):
+        result = super().__call__()
+        if self.shown_password is None or not isinstance(result, HTTPFound):
+            return result
+        response = render_to_response(self.template_once, {
+            "title": _("One-time password for ${name}", mapping={"name": self.person.full_name}),
+            "person": self.person, "password": self.shown_password,
+            "next_url": result.location}, request=self.request)
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
 
 PROFILE_FIELDS = ("login", "full_name", "email", "phone", "position")
@@ -233,9 +295,10 @@ class UserForm(FormView):
     template = "admin/users/form.jinja2"
 
     def departments(self, appstruct) -> list[Department]:
-        ids = [n for n in (parse_int(str(i)) for i in appstruct["departments"]) if n is not None]
-        found = list(self.request.dbsession.scalars(sa.select(Department).where(Department.id.in_(ids))))
-        if len(found) != len(set(ids)):
+        ids = [parse_int(str(i)) for i in appstruct["departments"]]
+        found = list(self.request.dbsession.scalars(sa.select(Department).where(
+            Department.id.in_([i for i in ids if i is not None]))))
+        if None in ids or len(found) != len(set(ids)):
             raise self.invalid({"departments": _("A chosen department no longer exists.")})
         return found
 
@@ -254,7 +317,7 @@ class UserForm(FormView):
 
 
 @view_config(context=AdminUsers, name="add", renderer="admin/users/form.jinja2", permission="manage")
-class UserAdd(UserForm):
+class UserAdd(ShowsOneTimePassword, UserForm):
     schema_factory = NewUserSchema
     title = _("New user")
     buttons = (deform.Button("save", _("Create user"), css_class="btn-primary"),)
@@ -271,9 +334,14 @@ class UserAdd(UserForm):
         values = self.profile(appstruct)
         problems = user_field_problems(db, values)
         password = appstruct["password"]
-        problem = _("Enter an initial password.") if not password else password_problem(password)
-        if problem:
-            problems["password"] = problem
+        must_change = appstruct["must_change_password"]
+        if password:
+            problem = password_problem(password)
+            if problem:
+                problems["password"] = problem
+        else:
+            password, must_change = one_time_password(), True
+            self.shown_password = password
         if problems:
             raise self.invalid(problems)
         departments, roles = self.departments(appstruct), self.roles(appstruct)
@@ -281,11 +349,14 @@ class UserAdd(UserForm):
             user = create_user(
                 db, password=password, roles=[r.name for r in roles], departments=departments,
                 birthday=appstruct["birthday"], locale=appstruct["locale"],
-                timezone=appstruct["timezone"], **values)
+                timezone=appstruct["timezone"], must_change_password=must_change, **values)
         except UserProblem as problem:
             raise self.invalid({problem.field: problem.message}) from None
-        self.request.session.flash(self.request.translate(_(
-            "${name} can now log in as “${login}”.", mapping={"name": user.full_name, "login": user.login})))
+        self.person = user
+        if self.shown_password is None:
+            self.request.session.flash(self.request.translate(_(
+                "${name} can now log in as “${login}”.",
+                mapping={"name": user.full_name, "login": user.login})))
         return self.request.resource_url(self.context, str(user.id))
 
 
@@ -312,7 +383,8 @@ class UserEdit(UserForm):
         return {**{k: getattr(u, k) or "" for k in PROFILE_FIELDS},
                 "birthday": u.birthday, "locale": u.locale or "", "timezone": u.timezone,
                 "departments": {str(m.department_id) for m in u.memberships},
-                "roles": {g.role.name for g in self.direct_grants() if not g.role.local_only}}
+                "roles": {g.role.name for g in self.direct_grants() if not g.role.local_only},
+                "must_change_password": u.must_change_password}
 
     def department_roles(self) -> dict:
         """{role: [department names]} the person holds through their departments (read-only)."""
@@ -335,6 +407,8 @@ class UserEdit(UserForm):
         user.birthday = appstruct["birthday"]
         user.locale = appstruct["locale"]
         user.timezone = appstruct["timezone"]
+        if user.must_change_password != appstruct["must_change_password"]:
+            user.must_change_password = appstruct["must_change_password"]
         set_departments(db, user, departments)
         wanted = {r.id: r for r in roles}
         for grant in self.direct_grants():
@@ -440,13 +514,20 @@ class PasswordSchema(CSRFSchema):
     password = colander.SchemaNode(
         colander.String(), title=_("New password"), missing="",
         widget=NEW_PASSWORD_WIDGET,
-        description=_("At least 8 characters, letters together with digits or other characters."),
+        description=_("Leave both empty to generate a one-time password: it is shown once after "
+                      "saving, and the person must replace it at their next log-in. Or type one: "
+                      "at least 8 characters, letters together with digits or other characters."),
+    )
+    must_change_password = colander.SchemaNode(
+        colander.Boolean(), title=_("Require a new password at next log-in"), missing=False,
+        widget=deform.widget.CheckboxWidget(),
+        description=_("Always so with a one-time password."),
     )
 
 
 @view_config(context=User, containment=AdminUsers, name="password",
              renderer="admin/users/form.jinja2", permission="manage")
-class PasswordReset(UserForm):
+class PasswordReset(ShowsOneTimePassword, UserForm):
     schema_factory = PasswordSchema
     buttons = (deform.Button("save", _("Set the new password"), css_class="btn-primary"),)
 
@@ -459,18 +540,18 @@ class PasswordReset(UserForm):
         return self.request.resource_url(self.context)
 
     def save(self, appstruct: dict) -> str:
-        user, password = self.context, appstruct["password"]
-        problem = _("Enter the new password.") if not password else password_problem(password)
-        if problem:
-            raise self.invalid({"password": problem})
-        user.password_hash = hash_password(password)
-        # A reset is the way out of the log-in throttle, and it ends the person's other sessions.
-        self.request.dbsession.execute(sa.delete(LoginAttempt).where(
-            LoginAttempt.login == user.login, LoginAttempt.success.is_(False)))
-        self.request.dbsession.flush()
-        end_sessions(self.request.dbsession, user.id)
+        user, typed = self.context, appstruct["password"] or None
+        try:
+            # The way out of the log-in throttle; it ends the person's sessions.
+            password = new_password(self.request.dbsession, user, typed,
+                                    must_change=appstruct["must_change_password"])
+        except UserProblem as problem:
+            raise self.invalid({problem.field: problem.message}) from None
         if user.id == self.request.identity.user.id:
             remember(self.request, user.id)  # keep the admin's own session (under a new id)
+        if typed is None:
+            self.shown_password, self.person = password, user
+            return self.request.resource_url(user)
         self.request.session.flash(self.request.translate(_(
             "The password of ${name} has been changed. Their open sessions have ended.",
             mapping={"name": user.full_name})))

@@ -1,8 +1,10 @@
-"""Log in, log out, change password, switch language."""
+"""Log in, log out, change password (and the first-day rule that sends a person who must
+change it there from every page), switch language."""
 from __future__ import annotations
 
 import colander
-from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.events import ContextFound, subscriber
+from pyramid.httpexceptions import HTTPFound, HTTPNoContent, HTTPSeeOther
 from pyramid.security import forget, remember
 from pyramid.view import view_config
 
@@ -50,7 +52,31 @@ def logout(request):
     return HTTPSeeOther(request.application_url + "/login", headers=headers)
 
 
-@view_config(context=Root, name="password", renderer="auth/password.jinja2", permission="view")
+# What a person who must change their password may still open (besides static files).
+OPEN_UNTIL_CHANGED = frozenset({"password", "logout", "login", "language"})
+
+
+@subscriber(ContextFound)
+def send_to_password_change(event) -> None:
+    """A person who must choose a new password (a one-time password, or an admin asked for
+    it) reaches nothing but the password change page, log-out and the language switch until
+    they do: every other page redirects there."""
+    request = event.request
+    if request.matched_route is not None or request.environ.get("portal.api_token"):
+        return  # static files; API clients use their tokens, not the password
+    identity = request.identity
+    if identity is None or not identity.user.must_change_password:
+        return
+    if isinstance(request.context, Root) and request.view_name in OPEN_UNTIL_CHANGED:
+        return
+    url = request.application_url + "/password"
+    if request.headers.get("HX-Request"):
+        # htmx would swap the page into a fragment: it is told to load it instead.
+        raise HTTPNoContent(headers={"HX-Redirect": url})
+    raise HTTPSeeOther(url)
+
+
+@view_config(context=Root, name="password", renderer="people/password.jinja2", permission="view")
 def change_password(request):
     errors = {}
     user = request.identity.user
@@ -61,13 +87,17 @@ def change_password(request):
             errors = problems.errors
             request.response.status_int = 400
         else:
+            first_day = user.must_change_password
             set_password(request.dbsession, user, form["new"])
             # Every other session of theirs ends; this one goes on under a new id.
             end_sessions(request.dbsession, user.id)
             headers = remember(request, user.id)
-            request.session.flash(request.translate(_("Your password has been changed.")))
+            request.session.flash(request.translate(
+                _("Your password has been changed. Welcome to the portal!") if first_day
+                else _("Your password has been changed.")))
             return HTTPSeeOther(request.application_url + "/", headers=headers)
-    return {"errors": errors, "title": _("Change password")}
+    return {"errors": errors, "title": _("Change password"), "forced": user.must_change_password,
+            "ask_current": bool(user.password_hash)}
 
 
 class LanguageSchema(colander.Schema):
