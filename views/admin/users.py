@@ -21,6 +21,7 @@ from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.audit.log import history_for
 from portal.core.i18n import LANGUAGES, _, timezone_choices
 from portal.core.parsing import parse_int
+from portal.people.handover import holds_anything
 from portal.people.rules import (
     UserProblem,
     create_user,
@@ -465,6 +466,7 @@ class UserPage:
             "local": local,
             "local_depts": local_depts,
             "headed": headed,
+            "holds_work": user.active and holds_anything(self.db, user),
             "is_me": is_me,
             "can_delete": not blockers and not is_me,
             "blockers": blockers,

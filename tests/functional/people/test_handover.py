@@ -267,3 +267,14 @@ def test_department_head_of_the_person_may_not_either(testapp, factory, login_as
     holder.sales.head_id = head.id
     dbsession.flush()
     testapp.get(url(holder.leaver), status=403)
+
+
+def test_the_persons_page_warns_before_deactivating_someone_who_still_holds_work(testapp,
+                                                                                 holder,
+                                                                                 factory):
+    page = testapp.get(f"/admin/users/{holder.leaver.id}")
+    assert page.html.select_one("#holds-work") is not None
+    assert page.html.select_one("#hand-over-link")["href"].endswith(url(holder.leaver))
+    idle = factory.user("idle-person")
+    page = testapp.get(f"/admin/users/{idle.id}")
+    assert page.html.select_one("#holds-work") is None
