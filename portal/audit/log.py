@@ -58,6 +58,7 @@ FIELD_LABELS = {
         "phone": _("phone"), "position": _("position"), "birthday": _("birthday"),
         "locale": _("language"), "timezone": _("time zone"), "state": _("status"),
         "password_hash": _("password"),
+        "must_change_password": _("new password required at next log-in"),
     },
     "departments": {
         "name": _("name"), "description": _("description"), "parent_id": _("parent department"),
