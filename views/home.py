@@ -50,8 +50,26 @@ def birthdays_between(dbsession, start: dt.date, days: int = 7, visible=sa.true(
     return sorted(users, key=lambda u: order[u.birth_md])
 
 
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What My day shows of a person (birthdays, colleagues): a few columns, not a User."""
+
+    id: int
+    login: str
+    full_name: str
+    position: str | None
+    birthday: dt.date | None
+    birth_md: int | None
+    phone: str | None
+    email: str | None
+
+    initials = property(User.initials.fget)  # the same initials as everywhere
+
+    COLUMNS = ("id", "login", "full_name", "position", "birthday", "birth_md", "phone", "email")
+
+
 def people_of_the_week(request, start: dt.date, days: int = 7, colleagues_shown: int = 8
-                       ) -> tuple[list[User], list[User]]:
+                       ) -> tuple[list[Person], list[Person]]:
     """(birthdays within `days` days from `start` among the people the viewer may see in the
     directory; colleagues: active people of the viewer's departments), in one statement."""
     identity = request.identity
@@ -66,13 +84,16 @@ def people_of_the_week(request, start: dt.date, days: int = 7, colleagues_shown:
     first_colleagues = User.id.in_(sa.select(User.id).where(User.active, colleague)
                                    .order_by(User.full_name, User.id).limit(colleagues_shown))
     rows = request.dbsession.execute(
-        sa.select(User, birthday.label("birthday"), colleague.label("colleague"))
+        sa.select(*(getattr(User, name) for name in Person.COLUMNS),
+                  birthday.label("is_birthday"), colleague.label("is_colleague"))
         .where(User.active, sa.or_(birthday, first_colleagues))
         .order_by(User.full_name, User.id)).all()
+    people = [(Person(*row[:len(Person.COLUMNS)]), row.is_birthday, row.is_colleague)
+              for row in rows]
     order = {md: i for i, md in enumerate(mds)}
-    birthdays = sorted((u for u, is_birthday, _c in rows if is_birthday),
-                       key=lambda u: order[u.birth_md])
-    return birthdays, [u for u, _b, is_colleague in rows if is_colleague][:colleagues_shown]
+    birthdays = sorted((p for p, is_birthday, _c in people if is_birthday),
+                       key=lambda p: order[p.birth_md])
+    return birthdays, [p for p, _b, is_colleague in people if is_colleague][:colleagues_shown]
 
 
 @view_config(context=Root, renderer="home/index.jinja2", permission="view")

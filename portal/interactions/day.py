@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pyramid.i18n import TranslationString
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
 from models.clients import Contact, Interaction, InteractionAttempt, Organization, Phone
 from models.meta import utcnow
@@ -92,11 +92,110 @@ class DayFacts:
     # Whether the viewer may open the organization and the contact (the SQL filter of their
     # lists, which agrees with the records' ACL): the links are drawn without asking the ACL.
     may_open: tuple[bool, bool] | None = None
+    # What the row prints of the organization, the contact, the author and the step before,
+    # read as columns of the same statement (no ORM objects for them: My day is everyone's
+    # home page). None: not read (a row alone reads them from its interaction).
+    names: DayNames | None = None
+
+
+@dataclass(frozen=True)
+class DayNames:
+    organization: str | None  # the organization's name (None: no organization)
+    contact: tuple[int | None, str] | None  # (its organization's id, full name)
+    author: str | None  # who planned it
+    parent_text: str  # the result of the step before
+
+
+# The step before, joined for its result (made once: an alias made for each request makes
+# the statement's columns costly to build).
+PARENT = aliased(Interaction, name="parent_step")
 
 
 def first_phone(owner_column, owner_id) -> sa.ScalarSelect:
     return (sa.select(Phone.number).where(owner_column == owner_id)
             .order_by(Phone.sort_order, Phone.id).limit(1).scalar_subquery())
+
+
+# The block's statements, made once for each set of SQL filters (the viewer's rights) rather
+# than on every request: making them (and their cache keys) cost more than running them. The
+# key is the filters' SQL with their values written in, so two viewers share statements only
+# when their filters are the same; bounded (cleared when full).
+DAY_STATEMENTS: dict[tuple[str, ...], DayStatements] = {}
+DAY_STATEMENTS_KEPT = 512
+
+
+@dataclass(frozen=True)
+class DayStatements:
+    """my_day's statements, with the bound parameters "user_id", "end", "now", "since" and
+    (rows_of_ids) "ids"."""
+
+    counts: sa.Select  # user_id, end, now
+    walk: sa.Select  # user_id, end
+    rows_of_mine: sa.Select  # user_id, end, since
+    rows_of_ids: sa.Select  # ids, since
+
+
+def day_statements(mine_filter, org_filter, contact_filter) -> DayStatements:
+    user = sa.bindparam("user_id", type_=sa.Integer)
+    end = sa.bindparam("end", type_=Interaction.planned_at.type)
+    now = sa.bindparam("now", type_=Interaction.planned_at.type)
+    since = sa.bindparam("since", type_=InteractionAttempt.at.type)
+    mine = [Interaction.responsible_id == user, Interaction.done_at.is_(None),
+            Interaction.planned_at < end]
+    if mine_filter is not None:
+        mine.append(mine_filter)
+    late_case = sa.func.sum(sa.case((Interaction.planned_at < now, 1), else_=0))
+    tried = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
+             .where(InteractionAttempt.interaction_id == Interaction.id,
+                    InteractionAttempt.at >= since).correlate(Interaction).scalar_subquery())
+    phone = sa.func.coalesce(first_phone(Phone.contact_id, Interaction.contact_id),
+                             first_phone(Phone.organization_id, Interaction.organization_id))
+    may_open = [sa.select(model.id).where(model.id == column, where)
+                .correlate(Interaction).exists()
+                for model, column, where in ((Organization, Interaction.organization_id,
+                                              org_filter),
+                                             (Contact, Interaction.contact_id, contact_filter))]
+    # The organization's and contact's names, the author's and the step before's result as
+    # columns of outer joins (by primary key), not as four joined-loaded ORM objects per row.
+    rows = (sa.select(Interaction, phone, tried, *may_open, Organization.name,
+                      Contact.organization_id, Contact.full_name, User.full_name,
+                      PARENT.result_text)
+            .outerjoin(Organization, Organization.id == Interaction.organization_id)
+            .outerjoin(Contact, Contact.id == Interaction.contact_id)
+            .outerjoin(User, User.id == Interaction.author_id)
+            .outerjoin(PARENT, PARENT.id == Interaction.parent_id)
+            .order_by(Interaction.planned_at, Interaction.kind, Interaction.id))
+    return DayStatements(
+        counts=sa.select(Interaction.kind, sa.func.count(), late_case).where(*mine)
+        .group_by(Interaction.kind),
+        walk=sa.select(Interaction.id, Interaction.kind).where(*mine)
+        .order_by(Interaction.planned_at, Interaction.kind, Interaction.id)
+        .execution_options(yield_per=100),
+        rows_of_mine=rows.where(*mine),
+        rows_of_ids=rows.where(Interaction.id.in_(sa.bindparam("ids", expanding=True))))
+
+
+def sql_key(clause) -> str | None:
+    """The clause's SQL with its values written in (None: a value that cannot be written)."""
+    try:
+        return str(clause.compile(compile_kwargs={"literal_binds": True}))
+    except (sa.exc.CompileError, NotImplementedError):
+        return None
+
+
+def statements_for(request, mine_filter) -> DayStatements:
+    """The block's statements for the viewer's filters, made once for each set of them."""
+    filters = (mine_filter, sql_filter(request, Organization, "view"),
+               sql_filter(request, Contact, "view"))
+    key = tuple("" if f is None else sql_key(f) for f in filters)
+    if None in key:
+        return day_statements(*filters)
+    found = DAY_STATEMENTS.get(key)
+    if found is None:
+        if len(DAY_STATEMENTS) >= DAY_STATEMENTS_KEPT:
+            DAY_STATEMENTS.clear()
+        found = DAY_STATEMENTS[key] = day_statements(*filters)
+    return found
 
 
 def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None = None,
@@ -109,35 +208,33 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
     id) that stops as soon as every group has its first rows. (Asking for each group's first
     rows with `kind IN (...)` instead lets SQLite walk every open interaction of everyone by
     time, ix_interactions_state_time, to avoid a sort.) Then the rows, with their organization,
-    contact, the number to dial and today's call attempts, in one statement.
+    contact, the number to dial and today's call attempts, in one statement. The statements are
+    made once for each set of the viewer's filters (`statements_for`).
     """
     db = request.dbsession
     now = now or utcnow()
-    mine = [Interaction.responsible_id == user_id, Interaction.done_at.is_(None),
-            Interaction.planned_at < end]
+    mine_filter = None
     if user_id != request.identity.user.id or not sees_own(request):
-        mine.append(sql_filter(request, Interaction, "view"))
+        mine_filter = sql_filter(request, Interaction, "view")
+    statements = statements_for(request, mine_filter)
     group_of = {kind: spec.key for spec in DAY_GROUPS for kind in spec.kinds}
     counts: dict[str, tuple[int, int]] = {}
-    late_case = sa.func.sum(sa.case((Interaction.planned_at < now, 1), else_=0))
-    for kind, n, n_late in db.execute(
-            sa.select(Interaction.kind, sa.func.count(), late_case)
-            .where(*mine).group_by(Interaction.kind)):
+    for kind, n, n_late in db.execute(statements.counts,
+                                      {"user_id": user_id, "end": end, "now": now}):
         key = group_of.get(kind, DAY_GROUPS[-1].key)
         old = counts.get(key, (0, 0))
         counts[key] = (old[0] + n, old[1] + int(n_late or 0))
     total = sum(n for n, _late in counts.values())
     if not total:
         return []
+    since = today_start(request)
     if total <= per_group:
-        chosen = sa.and_(*mine)
+        rows = db.execute(statements.rows_of_mine,
+                          {"user_id": user_id, "end": end, "since": since}).all()
     else:
         missing = {key: min(n, per_group) for key, (n, _late) in counts.items()}
         ids: list[int] = []
-        result = db.execute(
-            sa.select(Interaction.id, Interaction.kind).where(*mine)
-            .order_by(Interaction.planned_at, Interaction.kind, Interaction.id)
-            .execution_options(yield_per=100))
+        result = db.execute(statements.walk, {"user_id": user_id, "end": end})
         try:
             for row in result:
                 key = group_of.get(row.kind, DAY_GROUPS[-1].key)
@@ -148,28 +245,19 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
                         break
         finally:
             result.close()
-        chosen = Interaction.id.in_(ids)
-    since = today_start(request)
-    tried = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
-             .where(InteractionAttempt.interaction_id == Interaction.id,
-                    InteractionAttempt.at >= since).correlate(Interaction).scalar_subquery())
-    phone = sa.func.coalesce(first_phone(Phone.contact_id, Interaction.contact_id),
-                             first_phone(Phone.organization_id, Interaction.organization_id))
-    may_open = [sa.select(model.id).where(model.id == column, sql_filter(request, model, "view"))
-                .correlate(Interaction).exists()
-                for model, column in ((Organization, Interaction.organization_id),
-                                      (Contact, Interaction.contact_id))]
-    rows = db.execute(
-        sa.select(Interaction, phone, tried, *may_open).where(chosen)
-        .order_by(Interaction.planned_at, Interaction.kind, Interaction.id)
-        .options(joinedload(Interaction.organization), joinedload(Interaction.contact),
-                 joinedload(Interaction.author), joinedload(Interaction.parent))).all()
+        rows = db.execute(statements.rows_of_ids, {"ids": ids, "since": since}).all()
     wanted: dict[str, list[Interaction]] = {}
     facts: dict[int, DayFacts] = {}
-    for item, number, outcomes, org_open, contact_open in rows:
+    for (item, number, outcomes, org_open, contact_open, org_name, contact_org, contact_name,
+         author_name, parent_text) in rows:
         wanted.setdefault(group_of.get(item.kind, DAY_GROUPS[-1].key), []).append(item)
+        names = DayNames(
+            org_name if item.organization_id is not None else None,
+            (contact_org, contact_name) if item.contact_id is not None else None,
+            author_name if item.author_id is not None else None, parent_text or "")
         facts[item.id] = DayFacts(number or "", dict(Counter(outcomes.split(",")))
-                                  if outcomes else {}, (bool(org_open), bool(contact_open)))
+                                  if outcomes else {}, (bool(org_open), bool(contact_open)),
+                                  names)
     return [DayGroup(spec.key, spec.title, spec.icon, wanted[spec.key], *counts[spec.key],
                      facts=facts)
             for spec in DAY_GROUPS if spec.key in wanted]

@@ -64,6 +64,8 @@ class DayRow:
     overdue: bool
     org_url: str | None
     contact_url: str | None
+    org_name: str | None  # None: no organization
+    contact_name: str | None  # None: no contact person
     phone: str
     dial: str
     from_name: str  # who planned it, when not the user
@@ -96,6 +98,8 @@ def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[
     days: dict[dt.date, str] = {}
     url_of = client_url_maker(request)
     item_url = url_maker(request)
+    # The links of client_url_maker, from the ids the block's statement read (no ORM objects).
+    clients_base = request.resource_url(request.root["clients"])
 
     def client_url(obj, may_open: bool | None = None):
         if obj is None:
@@ -118,18 +122,37 @@ def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[
         day = local.date()
         if day < today and day not in days:
             days[day] = format_date(request, day, "d MMM")
-        phone = facts[item.id].phone
-        opens = facts[item.id].may_open or (None, None)
+        fact = facts[item.id]
+        phone = fact.phone
+        opens = fact.may_open or (None, None)
+        names = fact.names
+        if names is None:  # a row alone: what its interaction's relationships hold
+            org, contact, author = item.organization, item.contact, item.author
+            org_url, contact_url = client_url(org, opens[0]), client_url(contact, opens[1])
+            org_name = org.name if org is not None else None
+            contact_name = contact.full_name if contact is not None else None
+            author_name = author.full_name if author is not None else None
+            parent_text = (item.parent.result_text or "") if item.parent else ""
+        else:
+            org_name = names.organization
+            org_url = (f"{clients_base}{item.organization_id}/"
+                       if org_name is not None and opens[0] else None)
+            contact_url, contact_name = None, None
+            if names.contact is not None:
+                contact_org, contact_name = names.contact
+                if opens[1]:
+                    contact_url = (f"{clients_base}{contact_org}/contacts/{item.contact_id}/"
+                                   if contact_org is not None
+                                   else f"{clients_base}contacts/{item.contact_id}/")
+            author_name, parent_text = names.author, names.parent_text
         out.append(DayRow(
             item=item, url=item_url(item), time=local.strftime("%H:%M"),
             day=days.get(day, ""), date_iso=day.isoformat(), overdue=item.planned_at < now,
-            org_url=client_url(item.organization, opens[0]),
-            contact_url=client_url(item.contact, opens[1]),
-            phone=phone, dial=dial(phone),
-            from_name=item.author.full_name if item.author and item.author_id != me else "",
+            org_url=org_url, contact_url=contact_url, org_name=org_name,
+            contact_name=contact_name, phone=phone, dial=dial(phone),
+            from_name=author_name if author_name is not None and item.author_id != me else "",
             subject=item.subject or words["kinds"].get(item.kind, ""),
-            parent_text=(item.parent.result_text or "") if item.parent else "",
-            attempts=facts[item.id].attempts))
+            parent_text=parent_text, attempts=fact.attempts))
     return out
 
 
