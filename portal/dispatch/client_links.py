@@ -3,12 +3,21 @@ what is still to be done, finished and cancelled ones in the history) and as wha
 about (portal/tasks/links.py), for the jobs the user may see."""
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from models.clients import Contact, Organization
-from models.dispatch import OPEN_STATES, Job, JobAssignment
-from portal.clients.timeline import TimelineAction, TimelineItem, planned_and_past, timeline_provider
+from models.dispatch import OPEN_STATES, Job, JobAssignment, Resource
+from portal.clients.timeline import (
+    TimelineAction,
+    TimelineItem,
+    TimelineRows,
+    filter_key,
+    part_statement,
+    planned_and_past,
+    timeline_provider,
+)
 from portal.core.i18n import _
 from portal.dispatch.security import visible_jobs
 from portal.tasks.links import register_link_type
@@ -16,43 +25,70 @@ from workflows.job import JOB
 
 STATE_CLASSES = {"completed": "text-bg-success", "cancelled": "text-bg-secondary",
                  "on_hold": "text-bg-light", "unscheduled": "text-bg-warning"}
+CREW_SEP = "\x1f"  # between the technicians of a job read with the timeline
 
 
 @timeline_provider("jobs")
-def jobs_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+def jobs_timeline(request, target, *, planned: int, past: int) -> TimelineRows | list:
+    """Service jobs for the organization (or contact) that the user may see, read with the rest
+    of the timeline: open ones first to last, finished and cancelled ones newest first."""
     if isinstance(target, Organization):
-        about = Job.organization_id == target.id
+        about = Job.organization_id
     elif isinstance(target, Contact):
-        about = Job.contact_id == target.id
+        about = Job.contact_id
     else:
         return []
     section = request.root["dispatch"]["jobs"]
     if not request.has_permission("view", section):
-        return []  # nobody's jobs: not even a statement
-    mine = sa.select(Job.id).where(about, visible_jobs(request))
-    open_ = mine.where(Job.state.in_(OPEN_STATES)).order_by(Job.created_at, Job.id)
-    done = mine.where(Job.state.not_in(OPEN_STATES)).order_by(Job.updated_at.desc(),
-                                                              Job.id.desc())
-    rows = request.dbsession.scalars(
-        sa.select(Job).where(planned_and_past(Job.id, open_, done, planned, past))
-        # Who does it, in the same statement: the card's page has a budget of statements.
-        .options(joinedload(Job.assignments).joinedload(JobAssignment.resource))).unique().all()
+        return []  # nobody's jobs: not even a part of the statement
+    visible = visible_jobs(request)
+    key = ("jobs", about.key, planned, past, filter_key(visible))
+
+    def build() -> sa.Select:
+        mine = sa.select(Job.id).where(about == sa.bindparam("job_about"), visible)
+        open_ = mine.where(Job.state.in_(OPEN_STATES)).order_by(Job.created_at, Job.id)
+        done = mine.where(Job.state.not_in(OPEN_STATES)).order_by(Job.updated_at.desc(),
+                                                                  Job.id.desc())
+        # Who does it, in the same statement: "assignment id:name" of each, put in order
+        # below (an aggregate's order is not the same on every database).
+        crew = (sa.select(sa.func.aggregate_strings(
+            sa.cast(JobAssignment.id, sa.String) + ":" + Resource.name, CREW_SEP))
+            .select_from(JobAssignment)
+            .join(Resource, Resource.id == JobAssignment.resource_id)
+            .where(JobAssignment.job_id == Job.id).correlate(Job).scalar_subquery())
+        return (sa.select(Job.id, Job.number, Job.title, Job.state, Job.starts_at,
+                          Job.created_at, Job.updated_at, Job.site_address.label("detail"),
+                          crew.label("crew"))
+                .where(planned_and_past(Job.id, open_, done, planned, past)))
+
+    return TimelineRows(part_statement(key, build), partial(_job_items, request, section), key,
+                        {"job_about": target.id})
+
+
+def crew_names(crew: str | None) -> list[str]:
+    """The names in `crew` ("id:name" joined by CREW_SEP) in the order of the ids."""
+    pairs = (part.split(":", 1) for part in (crew or "").split(CREW_SEP) if part)
+    return [name for _id, name in sorted(pairs, key=lambda pair: int(pair[0]))]
+
+
+def _job_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
+    opened = translate(_("Open"))
     out = []
-    for job in rows:
-        is_open = job.state in OPEN_STATES
-        url = request.resource_url(section, job.number)
+    for row in rows:
+        is_open = row.state in OPEN_STATES
+        url = request.resource_url(section, row.number)
         out.append(TimelineItem(
-            at=(job.starts_at or job.created_at) if is_open else job.updated_at,
+            at=(row.starts_at or row.created_at) if is_open else row.updated_at,
             title=translate(_("Service job ${number}: ${title}",
-                              mapping={"number": job.number, "title": job.title})),
+                              mapping={"number": row.number, "title": row.title})),
             url=url, kind="jobs", icon="truck",
-            detail=job.site_address,
-            who=", ".join(a.resource.name for a in job.assignments if a.resource is not None),
-            badge=translate(JOB.states[job.state].title),
-            badge_class=STATE_CLASSES.get(job.state, "text-bg-info"),
+            detail=row.detail,
+            who=", ".join(crew_names(row.crew)),
+            badge=translate(JOB.states[row.state].title),
+            badge_class=STATE_CLASSES.get(row.state, "text-bg-info"),
             planned=is_open,
-            actions=[TimelineAction(translate(_("Open")), url, "box-arrow-up-right", text=False)],
+            actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],
         ))
     return out
 

@@ -8,19 +8,28 @@ event's link type to the task link type whose resolver names it.
 
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from models.calendar import Event
 from models.clients import Contact, Organization
-from models.meta import utcnow
+from models.meta import UTCDateTime, utcnow
+from models.people import Department, User
 from models.tasks import OPEN_STATES, Task
 from portal.calendar.security import details_clause
 from portal.clients.resources import contact_url, organization_url
-from portal.clients.timeline import TimelineItem, planned_and_past, timeline_provider
+from portal.clients.timeline import (
+    TimelineItem,
+    TimelineRows,
+    filter_key,
+    part_statement,
+    planned_and_past,
+    timeline_provider,
+)
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
-from portal.resources import locate
 from portal.security.filters import sql_filter
 from portal.tasks.links import register_link_type, resolve_links
 
@@ -103,49 +112,62 @@ def _about(target):
 
 
 @timeline_provider("tasks")
-def tasks_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+def tasks_timeline(request, target, *, planned: int, past: int) -> TimelineRows | list:
     """Tasks about the organization (or contact) that the user may see: open ones by due date,
-    closed ones newest first, in one statement."""
+    closed ones newest first, read with the rest of the timeline."""
     about, _event = _about(target)
     if about is None:
         return []
-    mine = sa.select(Task.id).where(
-        Task.link_type == about[0], Task.link_id == about[1], sql_filter(request, Task, "view")
-    )
-    to_do = mine.where(Task.state.in_(OPEN_STATES)).order_by(
-        Task.due_at.is_(None), Task.due_at, Task.id
-    )
-    closed = mine.where(Task.state.not_in(OPEN_STATES)).order_by(
-        sa.func.coalesce(Task.done_at, Task.updated_at).desc(), Task.id.desc()
-    )
-    rows = request.dbsession.scalars(
-        sa.select(Task)
-        .where(planned_and_past(Task.id, to_do, closed, planned, past))
-        .options(joinedload(Task.assignee), joinedload(Task.department))
-    ).all()
+    view = sql_filter(request, Task, "view")
+    key = ("tasks", about[0], planned, past, filter_key(view))
+
+    def build() -> sa.Select:
+        mine = sa.select(Task.id).where(
+            Task.link_type == about[0], Task.link_id == sa.bindparam("task_about"), view
+        )
+        to_do = mine.where(Task.state.in_(OPEN_STATES)).order_by(
+            Task.due_at.is_(None), Task.due_at, Task.id
+        )
+        closed = mine.where(Task.state.not_in(OPEN_STATES)).order_by(
+            sa.func.coalesce(Task.done_at, Task.updated_at).desc(), Task.id.desc()
+        )
+        return (
+            sa.select(Task.id, Task.title, Task.state, Task.due_at, Task.created_at,
+                      Task.updated_at, Task.done_at,
+                      sa.func.coalesce(User.full_name, Department.name).label("who"))
+            .outerjoin(User, User.id == Task.assignee_id)
+            .outerjoin(Department, Department.id == Task.department_id)
+            .where(planned_and_past(Task.id, to_do, closed, planned, past))
+        )
+
+    return TimelineRows(part_statement(key, build), partial(_task_items, request), key,
+                        {"task_about": about[1]})
+
+
+def _task_items(request, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     now = utcnow()
+    base = request.application_url + "/tasks/"
     out = []
-    for task in rows:
-        is_planned = task.state in OPEN_STATES
-        overdue = task.is_overdue(now)
-        if task.state == "done":
+    for row in rows:
+        is_planned = row.state in OPEN_STATES
+        overdue = is_planned and row.due_at is not None and row.due_at < now  # Task.is_overdue
+        if row.state == "done":
             badge, css = _("Done"), "text-bg-success"
-        elif task.state == "cancelled":
+        elif row.state == "cancelled":
             badge, css = _("Cancelled"), "text-bg-secondary"
         elif overdue:
             badge, css = _("Overdue"), "text-bg-danger"
         else:
             badge, css = _("Task"), "text-bg-primary"
-        who = task.assignee.full_name if task.assignee else (task.department.name if task.department else "")
         out.append(
             TimelineItem(
-                at=(task.due_at or task.created_at) if is_planned else (task.done_at or task.updated_at),
-                title=translate(_("Task: ${title}", mapping={"title": task.title})),
-                url=request.application_url + f"/tasks/{task.id}",
+                at=(row.due_at or row.created_at) if is_planned else (row.done_at or row.updated_at),
+                title=translate(_("Task: ${title}", mapping={"title": row.title})),
+                url=f"{base}{row.id}",
                 kind="tasks",
                 icon="check2-square",
-                who=who,
+                who=row.who or "",
                 badge=translate(badge),
                 badge_class=css,
                 planned=is_planned,
@@ -156,41 +178,56 @@ def tasks_timeline(request, target, *, planned: int, past: int) -> list[Timeline
 
 
 @timeline_provider("events")
-def events_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+def events_timeline(request, target, *, planned: int, past: int) -> TimelineRows | list:
     """Events about the organization (or contact) whose details the user may see: coming ones
-    first to last, past ones newest first, in one statement."""
+    first to last, past ones newest first, read with the rest of the timeline."""
     _task, about = _about(target)
     if about is None:
         return []
+    view, details = sql_filter(request, Event, "view"), details_clause(request)
+    key = ("events", about[0], planned, past, filter_key(view, details))
+
+    def build() -> sa.Select:
+        mine = sa.select(Event.id).where(
+            Event.link_type == about[0],
+            Event.link_id == sa.bindparam("event_about"),
+            Event.series_id.is_(None),
+            Event.status != "cancelled",
+            view,
+            details,
+        )
+        now = sa.bindparam("event_now", type_=UTCDateTime)
+        coming = mine.where(Event.series_end_at > now).order_by(Event.start_at, Event.id)
+        gone = mine.where(Event.series_end_at <= now).order_by(Event.start_at.desc(),
+                                                              Event.id.desc())
+        return (
+            sa.select(Event.id, Event.title, Event.start_at, Event.series_end_at,
+                      Event.location.label("detail"), User.full_name.label("who"))
+            .outerjoin(User, User.id == Event.organizer_id)
+            .where(planned_and_past(Event.id, coming, gone, planned, past))
+        )
+
     now = utcnow()
-    mine = sa.select(Event.id).where(
-        Event.link_type == about[0],
-        Event.link_id == about[1],
-        Event.series_id.is_(None),
-        Event.status != "cancelled",
-        sql_filter(request, Event, "view"),
-        details_clause(request),
-    )
-    coming = mine.where(Event.series_end_at > now).order_by(Event.start_at, Event.id)
-    gone = mine.where(Event.series_end_at <= now).order_by(Event.start_at.desc(), Event.id.desc())
-    rows = request.dbsession.scalars(
-        sa.select(Event)
-        .where(planned_and_past(Event.id, coming, gone, planned, past))
-        .options(joinedload(Event.organizer))
-    ).all()
+    return TimelineRows(part_statement(key, build), partial(_event_items, request, now), key,
+                        {"event_about": about[1], "event_now": now})
+
+
+def _event_items(request, now, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
+    # An event's place in the tree is /calendar/{id} (portal.calendar.resources.place_event).
+    base = request.resource_url(request.root["calendar"])
     out = []
-    for event in rows:
-        is_planned = event.series_end_at > now
+    for row in rows:
+        is_planned = row.series_end_at > now
         out.append(
             TimelineItem(
-                at=event.start_at,
-                title=translate(_("Event: ${title}", mapping={"title": event.title})),
-                url=request.resource_url(locate(request, event)),
+                at=row.start_at,
+                title=translate(_("Event: ${title}", mapping={"title": row.title})),
+                url=f"{base}{row.id}/",
                 kind="events",
                 icon="calendar-event",
-                detail=event.location or "",
-                who=event.organizer.full_name if event.organizer else "",
+                detail=row.detail or "",
+                who=row.who or "",
                 badge=translate(_("Planned") if is_planned else _("Past")),
                 badge_class="text-bg-info" if is_planned else "text-bg-secondary",
                 planned=is_planned,

@@ -3,12 +3,22 @@ is still to be done, the resolved and closed ones in the history, for the ticket
 see."""
 from __future__ import annotations
 
+from functools import partial
+
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from models.clients import Contact, Organization
+from models.people import User
 from models.tickets import OPEN_STATES, Ticket
-from portal.clients.timeline import TimelineAction, TimelineItem, planned_and_past, timeline_provider
+from portal.clients.timeline import (
+    TimelineAction,
+    TimelineItem,
+    TimelineRows,
+    filter_key,
+    part_statement,
+    planned_and_past,
+    timeline_provider,
+)
 from portal.core.i18n import _
 from portal.tickets.security import visible_tickets
 from workflows.ticket import TICKET
@@ -18,35 +28,53 @@ STATE_CLASSES = {"resolved": "text-bg-success", "closed": "text-bg-secondary",
 
 
 @timeline_provider("tickets")
-def tickets_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+def tickets_timeline(request, target, *, planned: int, past: int) -> TimelineRows | list:
+    """Tickets about the organization (or contact) that the user may see, read with the rest of
+    the timeline: open ones first to last, the others newest first."""
     if isinstance(target, Organization):
-        about = Ticket.organization_id == target.id
+        about = Ticket.organization_id
     elif isinstance(target, Contact):
-        about = Ticket.contact_id == target.id
+        about = Ticket.contact_id
     else:
         return []
-    mine = sa.select(Ticket.id).where(about, visible_tickets(request))
-    open_ = mine.where(Ticket.state.in_(OPEN_STATES)).order_by(Ticket.created_at, Ticket.id)
-    done = mine.where(Ticket.state.not_in(OPEN_STATES)).order_by(Ticket.updated_at.desc(),
-                                                                 Ticket.id.desc())
-    rows = request.dbsession.scalars(
-        sa.select(Ticket).where(planned_and_past(Ticket.id, open_, done, planned, past))
-        .options(joinedload(Ticket.assignee))).all()
+    visible = visible_tickets(request)
+    key = ("tickets", about.key, planned, past, filter_key(visible))
+
+    def build() -> sa.Select:
+        mine = sa.select(Ticket.id).where(about == sa.bindparam("ticket_about"), visible)
+        open_ = mine.where(Ticket.state.in_(OPEN_STATES)).order_by(Ticket.created_at, Ticket.id)
+        done = mine.where(Ticket.state.not_in(OPEN_STATES)).order_by(Ticket.updated_at.desc(),
+                                                                     Ticket.id.desc())
+        return (sa.select(Ticket.id, Ticket.number, Ticket.subject.label("title"), Ticket.state,
+                          Ticket.created_at, Ticket.updated_at, User.full_name.label("who"))
+                .outerjoin(User, User.id == Ticket.assignee_id)
+                .where(planned_and_past(Ticket.id, open_, done, planned, past)))
+
+    return TimelineRows(part_statement(key, build), partial(_ticket_items, request), key,
+                        {"ticket_about": target.id})
+
+
+def _ticket_items(request, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     base = request.application_url + "/tickets/"
+    opened = translate(_("Open"))
+    states: dict[str, str] = {}  # each state's name, translated once
     out = []
-    for t in rows:
-        is_open = t.state in OPEN_STATES
+    for row in rows:
+        is_open = row.state in OPEN_STATES
+        state = states.get(row.state)
+        if state is None:
+            state = states[row.state] = translate(TICKET.states[row.state].title)
+        url = base + row.number
         out.append(TimelineItem(
-            at=t.created_at if is_open else t.updated_at,
+            at=row.created_at if is_open else row.updated_at,
             title=translate(_("Ticket ${number}: ${subject}",
-                              mapping={"number": t.number, "subject": t.subject})),
-            url=base + t.number, kind="tickets", icon="life-preserver",
-            who=t.assignee.full_name if t.assignee else "",
-            badge=translate(TICKET.states[t.state].title),
-            badge_class="text-bg-warning" if is_open else STATE_CLASSES.get(t.state, "text-bg-light"),
+                              mapping={"number": row.number, "subject": row.title})),
+            url=url, kind="tickets", icon="life-preserver",
+            who=row.who or "",
+            badge=state,
+            badge_class="text-bg-warning" if is_open else STATE_CLASSES.get(row.state, "text-bg-light"),
             planned=is_open,
-            actions=[TimelineAction(translate(_("Open")), base + t.number, "box-arrow-up-right",
-                                    text=False)],
+            actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],
         ))
     return out

@@ -61,7 +61,7 @@ from portal.clients.rules import (
     STAGE_LABELS,
 )
 from portal.clients.schemas import TERMS, merge_choices, move_schema
-from portal.clients.timeline import timelines
+from portal.clients.timeline import short_datetimes, timelines
 from portal.core.forms import read
 from portal.core.i18n import _, format_date, local_today
 from portal.core.parsing import parse_int
@@ -172,6 +172,7 @@ def client_card(context, request):
         "may_add_contact": request.has_permission("add", org["contacts"]),
         "planned": timeline.planned[:CARD_PLANNED],
         "timeline": timeline.past[:CARD_TIMELINE],
+        "when": short_datetimes(request),
         "more_planned": len(timeline.planned) > CARD_PLANNED,
         "more_timeline": len(timeline.past) > CARD_TIMELINE,
         "interactions_url": client_interactions_url(request, org),
@@ -266,6 +267,7 @@ def contact_page(context, request):
         "may_merge": may_merge_contact(request, contact),
         "planned": timeline.planned,
         "timeline": timeline.past,
+        "when": short_datetimes(request),
         "interactions_url": client_interactions_url(request, contact),
         "dates": upcoming_dates(contact, local_today(request)),
         "today": local_today(request),

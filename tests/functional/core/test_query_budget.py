@@ -29,10 +29,10 @@ BUDGETS = {
     # One of every page's statements is the person's session, with their identity and what
     # the page needs of them (portal.security.sessions.PREAMBLE).
     "my_day": 12,
-    # The card's timeline reads each kind of record in one statement: tasks, events, tickets
-    # and service jobs (one more than issue 11's 12 since jobs came; see its note).
-    "client_card": 13,
-    "contact": 14,
+    # The card's timeline reads tasks, events, tickets and service jobs together, in one
+    # statement whatever the kinds of record (portal/clients/timeline.py's TimelineRows).
+    "client_card": 12,
+    "contact": 13,
     "client_list": 8,
     "client_search": 8,
     "interaction_list": 8,
