@@ -4,6 +4,7 @@ of the client card and the contact page: "Log a call", "Plan a meeting" and more
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -13,7 +14,15 @@ from models.clients import Classifier, Contact, Interaction, InteractionAttempt,
 from models.meta import utcnow
 from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
-from portal.clients.timeline import TimelineAction, TimelineItem, planned_and_past, timeline_provider
+from portal.clients.timeline import (
+    TimelineAction,
+    TimelineItem,
+    TimelineRows,
+    filter_key,
+    part_statement,
+    planned_and_past,
+    timeline_provider,
+)
 from portal.core.i18n import _
 from portal.interactions.rules import attempt_summary
 from portal.security.filters import sql_filter
@@ -30,46 +39,63 @@ def _short(text: str) -> str:
 
 
 @timeline_provider("interactions")
-def interactions_timeline(request, target, *, planned: int, past: int) -> list[TimelineItem]:
+def interactions_timeline(request, target, *, planned: int, past: int) -> TimelineRows | list:
     """Interactions with an organization (or a contact) the user may see: the next `planned`
-    steps and the last `past` ones, with every call's attempts, in one statement."""
+    steps and the last `past` ones, with every call's attempts, read with the rest of the
+    timeline."""
     if isinstance(target, Organization):
-        about = Interaction.organization_id == target.id
+        about = Interaction.organization_id
     elif isinstance(target, Contact):
-        about = Interaction.contact_id == target.id
+        about = Interaction.contact_id
     else:
         return []
-    mine = sa.select(Interaction.id).where(about, sql_filter(request, Interaction, "view"))
-    to_do = mine.where(Interaction.done_at.is_(None)).order_by(Interaction.planned_at,
-                                                               Interaction.id)
-    done = mine.where(Interaction.done_at.is_not(None)).order_by(Interaction.done_at.desc(),
-                                                                 Interaction.id.desc())
-    # Every attempt of every day, as "outcome,outcome,...": the page lists them one by one.
-    outcomes = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
-                .where(InteractionAttempt.interaction_id == Interaction.id)
-                .correlate(Interaction).scalar_subquery())
-    # Whether the viewer may change each one: the SQL filter of `edit`, which agrees with the
-    # rows' ACL, read as a column instead of an ACL worked out per row.
-    may_edit = sa.case((sql_filter(request, Interaction, "edit"), 1), else_=0)
-    # Plain columns, not ORM objects: a card shows fifty of them on every visit.
-    responsible, contact, result = RESPONSIBLE, CONTACT, RESULT
-    rows = request.dbsession.execute(
-        sa.select(Interaction.id, Interaction.kind, Interaction.subject, Interaction.text,
-                  Interaction.planned_at, Interaction.done_at, Interaction.result_text,
-                  Interaction.color, Interaction.direction, result.title, contact.full_name,
-                  responsible.full_name, outcomes, may_edit)
-        .outerjoin(responsible, responsible.id == Interaction.responsible_id)
-        .outerjoin(contact, contact.id == Interaction.contact_id)
-        .outerjoin(result, result.id == Interaction.result_id)
-        .where(planned_and_past(Interaction.id, to_do, done, planned, past))).all()
+    view, edit = sql_filter(request, Interaction, "view"), sql_filter(request, Interaction, "edit")
+    key = ("interactions", about.key, planned, past, filter_key(view, edit))
+
+    def build() -> sa.Select:
+        mine = sa.select(Interaction.id).where(about == sa.bindparam("interaction_about"), view)
+        to_do = mine.where(Interaction.done_at.is_(None)).order_by(Interaction.planned_at,
+                                                                   Interaction.id)
+        done = mine.where(Interaction.done_at.is_not(None)).order_by(
+            Interaction.done_at.desc(), Interaction.id.desc())
+        # Every attempt of every day, as "outcome,outcome,...": the page lists them one by one.
+        outcomes = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
+                    .where(InteractionAttempt.interaction_id == Interaction.id)
+                    .correlate(Interaction).scalar_subquery())
+        # Whether the viewer may change each one: the SQL filter of `edit`, which agrees with
+        # the rows' ACL, read as a column instead of an ACL worked out per row.
+        may_edit = sa.case((edit, 1), else_=0)
+        # Plain columns, not ORM objects: a card shows fifty of them on every visit.
+        responsible, contact, result = RESPONSIBLE, CONTACT, RESULT
+        return (sa.select(Interaction.id, Interaction.kind, Interaction.subject, Interaction.text,
+                          Interaction.planned_at, Interaction.done_at, Interaction.result_text,
+                          Interaction.color, Interaction.direction,
+                          result.title.label("result_title"),
+                          contact.full_name.label("contact_name"),
+                          responsible.full_name.label("responsible_name"),
+                          outcomes.label("tried"), may_edit.label("editable"))
+                .outerjoin(responsible, responsible.id == Interaction.responsible_id)
+                .outerjoin(contact, contact.id == Interaction.contact_id)
+                .outerjoin(result, result.id == Interaction.result_id)
+                .where(planned_and_past(Interaction.id, to_do, done, planned, past)))
+
+    return TimelineRows(part_statement(key, build), partial(_items, request, target), key,
+                        {"interaction_about": target.id})
+
+
+def _items(request, target, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     now = utcnow()
     came_from = {"came_from": request.path_qs}
     url = url_maker(request)
     kinds: dict[str, str] = {}
     out = []
-    for (item_id, kind_key, subject, text, planned_at, done_at, result_text, color, direction,
-         result_title, contact_name, responsible_name, tried, editable) in rows:
+    for row in rows:
+        item_id, kind_key, subject, text, planned_at, done_at, result_text, color, direction = (
+            row.id, row.kind, row.subject, row.text, row.planned_at, row.done_at,
+            row.result_text, row.color, row.direction)
+        result_title, contact_name, responsible_name, tried, editable = (
+            row.result_title, row.contact_name, row.responsible_name, row.tried, row.editable)
         kind = kinds.get(kind_key)
         if kind is None:
             kind = kinds[kind_key] = translate(
