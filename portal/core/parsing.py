@@ -81,3 +81,29 @@ def local_instant(day: dt.date, time: dt.time, zone: ZoneInfo, field: str | None
               mapping={"time": time.strftime("%H:%M"), "date": day.isoformat()}),
             field)
     return aware.astimezone(dt.UTC)
+
+
+def local_moment(text: str, zone: ZoneInfo, field: str, *, end: bool = False) -> dt.datetime | None:
+    """The UTC instant of a date and time typed in `zone`: "2027-01-05T09:00" (the browser's
+    date-and-time input), "2027-01-05 09:00" or "05.01.2027 09:00"; a date alone is the day's
+    start, or as an `end`, the next day's start (a whole day). None when blank; UserError naming
+    `field` when it is not a time, SkippedTime for a time the clocks skip."""
+    text = " ".join((text or "").replace("T", " ").split())
+    if not text:
+        return None
+    day_text, _sep, time_text = text.partition(" ")
+    day = parse_date(day_text)
+    time = None
+    if time_text:
+        try:
+            time = dt.time.fromisoformat(time_text) if len(time_text) <= 8 else None
+        except ValueError:
+            time = None
+    if day is None or (time_text and time is None):
+        raise UserError(_("“${value}” is not a date and time: write it as 2027-01-05 09:00.",
+                          mapping={"value": text[:40]}), field)
+    if time is None:
+        time = dt.time(0)
+        if end:
+            day += dt.timedelta(days=1)
+    return local_instant(day, time.replace(second=0, microsecond=0), zone, field)

@@ -30,7 +30,7 @@ from models.errors import UserError
 from models.people import Department
 from models.tickets import Ticket
 from portal.core.i18n import _
-from portal.core.parsing import local_instant, parse_date, parse_int
+from portal.core.parsing import parse_int
 from portal.dispatch.resources import NUMBER
 from portal.dispatch.security import visible_jobs
 from portal.dispatch.service import (
@@ -276,29 +276,6 @@ def check_choices(dbsession, *, territory_id=None, department_id=None, service_i
     if any(not 1 <= level <= 5 for _s, level in skills):
         problems["skills"] = _("A skill level is from 1 to 5.")
     return problems
-
-
-def local_moment(text: str, zone: ZoneInfo, field_name: str) -> dt.datetime | None:
-    """The UTC instant of a date and time typed in the person's zone ("2027-01-05T09:00" from
-    the browser's input, "2027-01-05 09:00", "05.01.2027 09:00"); a date alone is its
-    midnight. None when blank; UserError naming the field when it is not a time."""
-    text = " ".join((text or "").replace("T", " ").split())
-    if not text:
-        return None
-    day_text, _sep, time_text = text.partition(" ")
-    day = parse_date(day_text)
-    time = None
-    if time_text:
-        try:
-            time = dt.time.fromisoformat(time_text) if len(time_text) <= 8 else None
-        except ValueError:
-            time = None
-    if day is None or (time_text and time is None):
-        raise UserError(_("“${value}” is not a date and time: write it as 2027-01-05 09:00.",
-                          mapping={"value": text[:40]}), field_name)
-    # A time the clocks skip is refused (SkippedTime, a UserError naming the field).
-    return local_instant(day, (time or dt.time(0)).replace(second=0, microsecond=0), zone,
-                         field_name)
 
 
 # --- changing a job's details ------------------------------------------------------------------

@@ -41,8 +41,7 @@ from models.dispatch import (
 )
 from models.errors import UserError
 from models.people import Department, User
-from portal.core.i18n import _, zone_named
-from portal.core.parsing import local_instant, parse_date
+from portal.core.i18n import _
 from portal.dispatch.service import recheck_jobs
 from portal.tickets.hours import DAYS, BusinessHours
 
@@ -279,32 +278,6 @@ def remove_time_off(dbsession, actor: User, resource: Resource, time_off_id: int
     dbsession.flush()
     recheck_jobs(dbsession, [resource.id])  # the jobs it covered are valid again
     return True
-
-
-def local_moment(text: str, zone: str, field: str, *, end: bool = False) -> dt.datetime | None:
-    """The UTC instant of a local time as the form gives it in the resource's zone: "2027-01-05T09:00"
-    (the browser's date-and-time input), "2027-01-05 09:00" or "05.01.2027 09:00"; a date alone is
-    the day's start, or as an `end`, the next day's start (the day off is whole). None when blank;
-    UserError naming `field` when it is not a time."""
-    text = " ".join((text or "").replace("T", " ").split())
-    if not text:
-        return None
-    day_text, _sep, time_text = text.partition(" ")
-    day = parse_date(day_text)
-    time = None
-    if time_text:
-        try:
-            time = dt.time.fromisoformat(time_text) if len(time_text) <= 8 else None
-        except ValueError:
-            time = None
-    if day is None or (time_text and time is None):
-        raise UserError(_("“${value}” is not a date and time: write it as 2027-01-05 09:00.",
-                          mapping={"value": text[:40]}), field)
-    if time is None:
-        time = dt.time(0)
-        if end:
-            day += dt.timedelta(days=1)
-    return local_instant(day, time.replace(second=0, microsecond=0), zone_named(zone), field)
 
 
 def time_off_of(dbsession, resource: Resource, since: dt.datetime, limit: int = 100) -> list[TimeOff]:

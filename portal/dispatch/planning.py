@@ -16,9 +16,10 @@ from collections.abc import Iterable, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+import portal.dispatch.availability as availability
+import portal.dispatch.planner as planner
 from models.dispatch import Job, JobSkill, Resource, ResourceSkill, job_key
 from portal.core.i18n import _
-from portal.dispatch import availability, planner
 from portal.dispatch.solver import auto_plan
 
 STEP = 15

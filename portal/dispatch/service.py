@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+import portal.dispatch.availability as availability
 from models import booking
 from models.dispatch import (
     Job,
@@ -46,7 +47,6 @@ from models.meta import insert_ignoring, utcnow
 from models.people import User
 from models.workflow import WorkflowHistory
 from portal.core.i18n import _
-from portal.dispatch import availability
 
 TITLE_MAX = 300
 TEXT_MAX = 20_000

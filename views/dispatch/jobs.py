@@ -18,7 +18,7 @@ from models.errors import UserError
 from models.meta import utcnow
 from portal.core.forms import id_field, lines, read_fields, schema_of, squeezed, text
 from portal.core.i18n import _, user_timezone
-from portal.core.parsing import parse_int
+from portal.core.parsing import local_moment, parse_int
 from portal.dispatch.lists import (
     COUNT_CAP,
     PAGE_SIZE,
@@ -30,7 +30,6 @@ from portal.dispatch.lists import (
     default_team,
     equipment_types,
     job_query,
-    local_moment,
     organization_address,
     service_choices,
     skill_choices,

@@ -45,7 +45,7 @@ from models.meta import utcnow
 from models.people import Department, User, fold
 from portal.core.forms import DateText, flag_field, id_field, read_fields, schema_of, squeezed, text
 from portal.core.i18n import _, local_today, timezone_choices, zone_named
-from portal.core.parsing import parse_int
+from portal.core.parsing import local_moment, parse_int
 from portal.dispatch import manage
 from portal.dispatch.resources import DispatchSettings, Resources
 from portal.dispatch.security import visible_resources
@@ -404,13 +404,13 @@ def resource_time_off(request):
                                parse_int(request.POST.get("remove", "")))
         return back(request, resource, "time-off")
     values, problems = read_fields(TIME_OFF, request.POST)
-    zone = manage.zone_of(resource)
+    zone = zone_named(manage.zone_of(resource))
     if not problems:
         try:
             manage.add_time_off(
                 request.dbsession, user, resource, kind=values["kind"],
-                starts_at=manage.local_moment(values["starts_at"], zone, "starts_at"),
-                ends_at=manage.local_moment(values["ends_at"], zone, "ends_at", end=True),
+                starts_at=local_moment(values["starts_at"], zone, "starts_at"),
+                ends_at=local_moment(values["ends_at"], zone, "ends_at", end=True),
                 note=values["note"])
         except UserError as error:
             problems[error.field or "starts_at"] = error.message

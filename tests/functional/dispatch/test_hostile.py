@@ -10,28 +10,8 @@ import datetime as dt
 from models.dispatch import JobAssignment
 from portal.dispatch.service import plan
 from tests.clock import local_today
-from tests.functional.core.test_hostile_forms import (
-    LEAVE_ALONE,
-    Poster,
-    forms_on,
-    hostile_check,
-)
+from tests.functional.core.test_hostile_forms import try_every_form
 from tests.functional.dispatch.shop import msk, next_weekday, shop  # noqa: F401
-
-
-def tried_forms(testapp, dbsession, urls) -> list[str]:
-    poster = Poster(testapp)
-    seen, tried = set(), []
-    for url in urls:
-        page = testapp.get(url, status="*")
-        for action, fields in forms_on(page):
-            key = (action.split("?")[0], tuple(sorted({n for n, _v in fields})))
-            if key in seen or any(word in action for word in LEAVE_ALONE):
-                continue
-            seen.add(key)
-            tried.append(action)
-            hostile_check(dbsession, poster, action, fields)()
-    return tried
 
 
 def test_generated_values_at_a_technicians_forms(testapp, dbsession, shop):
@@ -46,7 +26,7 @@ def test_generated_values_at_a_technicians_forms(testapp, dbsession, shop):
     dbsession.flush()
     user = dbsession.get(type(shop.dispatcher), tech.user_id)
     testapp.login(user.login)
-    tried = tried_forms(testapp, dbsession, ["/dispatch/@@my"])
+    tried = try_every_form(testapp, dbsession, ["/dispatch/@@my"])
     assert any(a.endswith("my-start") for a in tried), tried
 
 
@@ -55,7 +35,7 @@ def test_generated_values_at_every_form_of_a_planned_jobs_page(testapp, dbsessio
     job = shop.job("Под прицелом")
     plan(dbsession, None, job, [shop.techs[1].id], msk(monday, 10))
     testapp.login(shop.dispatcher.login)
-    tried = tried_forms(testapp, dbsession, [f"/dispatch/jobs/{job.number}",
+    tried = try_every_form(testapp, dbsession, [f"/dispatch/jobs/{job.number}",
                                               f"/dispatch/jobs/{job.number}/slots"])
     assert len(tried) >= 3, tried
     assert testapp.get(f"/dispatch/jobs/{job.number}").status_int == 200

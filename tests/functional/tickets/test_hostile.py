@@ -10,12 +10,11 @@ from hypothesis import strategies as st
 from portal.tickets import service
 from tests.functional.core.test_hostile_forms import (
     HOSTILE,
-    LEAVE_ALONE,
     Poster,
     changed_tables,
     forms_on,
-    hostile_check,
     snapshot,
+    try_every_form,
     values,
     with_values,
 )
@@ -35,17 +34,7 @@ def test_generated_values_at_every_ticket_form(testapp, dbsession, factory, desk
     pages = [f"/tickets/{ticket.number}", "/tickets/add", "/tickets/settings",
              f"/tickets/settings?queue={desk.queue.id}", "/support", f"/support/rate/{token}",
              f"/tickets/{ticket.number}/draft-article"]
-    poster = Poster(testapp)
-    seen, tried = set(), []
-    for url in pages:
-        page = testapp.get(url, status="*")
-        for action, fields in forms_on(page):
-            key = (action.split("?")[0], tuple(sorted({n for n, _v in fields})))
-            if key in seen or any(word in action for word in LEAVE_ALONE):
-                continue
-            seen.add(key)
-            tried.append(action)
-            hostile_check(dbsession, poster, action, fields)()
+    tried = try_every_form(testapp, dbsession, pages)
     assert len(tried) >= 12, tried
     assert testapp.get(f"/tickets/{ticket.number}").status_int == 200
 
