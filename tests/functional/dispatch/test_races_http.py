@@ -7,13 +7,8 @@ moving the same job from the same picture: one move of each pair is kept.
 from __future__ import annotations
 
 import datetime as dt
-import http.cookiejar
 import json
-import re
 import threading
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 import sqlalchemy as sa
@@ -24,7 +19,9 @@ import models
 from models.booking import ResourceBooking
 from models.dispatch import Job, JobChange, Resource, resource_key
 from portal import main
-from tests.conftest import TEST_PASSWORD, Factory, app_settings, migrate
+from tests.conftest import Factory, app_settings, migrate
+from tests.functional.calendar.test_booking_race_http import Browser
+from tests.functional.tickets.test_races_http import at_once
 
 PAIRS = 40
 MOVES = 20
@@ -70,60 +67,16 @@ def served(tmp_path_factory):
     engine.dispose()
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kw):
-        return None
+def log_in(base: str, login: str) -> Browser:
+    browser = Browser(base)
+    browser.log_in(login)
+    browser.token = browser.csrf("/dispatch")
+    return browser
 
 
-class Dispatcher:
-    """One person's cookies and CSRF token."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect())
-        self.token = ""
-
-    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
-        body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None
-        headers = {"Accept-Language": "en", "X-CSRF-Token": self.token}
-        req = urllib.request.Request(self.base + path, data=body, headers=headers)
-        try:
-            with self.opener.open(req, timeout=60) as res:
-                return res.status, res.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
-
-    def log_in(self, login: str) -> None:
-        status, page = self.request("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        status, _page = self.request("/login", {"login": login, "password": TEST_PASSWORD,
-                                                "csrf_token": token})
-        assert status == 303
-        status, page = self.request("/dispatch")
-        assert status == 200, status
-        self.token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def plan(self, values: dict) -> tuple[int, dict]:
-        status, body = self.request("/dispatch/plan", values)
-        return status, json.loads(body)
-
-
-def at_once(calls) -> list:
-    """Each call in its own thread, released together; their answers."""
-    barrier = threading.Barrier(len(calls), timeout=30)
-    answers = []
-
-    def go(call):
-        barrier.wait()
-        answers.append(call())
-
-    threads = [threading.Thread(target=go, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
-    return answers
+def plan(browser: Browser, values: dict) -> tuple[int, dict]:
+    status, body = browser.request("/dispatch/plan", {**values, "csrf_token": browser.token})
+    return status, json.loads(body)
 
 
 def overlaps(engine, tech_id: int) -> int:
@@ -137,15 +90,13 @@ def overlaps(engine, tech_id: int) -> int:
 
 def test_pairs_of_dispatchers_dropping_jobs_on_one_technician_at_once(served):
     base, engine, logins, tech_id, jobs = served
-    people = [Dispatcher(base) for _ in logins]
-    for person, login in zip(people, logins, strict=True):
-        person.log_in(login)
+    people = [log_in(base, login) for login in logins]
     answers = []
     for pair in range(PAIRS):
         day = (FIRST_DAY + dt.timedelta(days=pair)).isoformat()
         wanted = [{"job": jobs[2 * pair], "resources": tech_id, "start": f"{day}T10:00:00"},
                   {"job": jobs[2 * pair + 1], "resources": tech_id, "start": f"{day}T10:30:00"}]
-        answers += at_once([lambda p=p, v=v: p.plan(v)
+        answers += at_once([lambda p=p, v=v: plan(p, v)
                             for p, v in zip(people, wanted, strict=True)])
     statuses = sorted(status for status, _body in answers)
     assert len(answers) == 2 * PAIRS
@@ -163,12 +114,10 @@ def test_pairs_of_dispatchers_dropping_jobs_on_one_technician_at_once(served):
 
 def test_pairs_of_dispatchers_moving_one_job_at_once_keep_one_move(served):
     base, engine, logins, tech_id, jobs = served
-    people = [Dispatcher(base) for _ in logins]
-    for person, login in zip(people, logins, strict=True):
-        person.log_in(login)
+    people = [log_in(base, login) for login in logins]
     job = jobs[-1]
     day = FIRST_DAY + dt.timedelta(days=PAIRS + 10)
-    status, body = people[0].plan({"job": job, "resources": tech_id,
+    status, body = plan(people[0], {"job": job, "resources": tech_id,
                                    "start": f"{day.isoformat()}T08:00:00"})
     assert status == 200, body
     answers = []
@@ -177,7 +126,7 @@ def test_pairs_of_dispatchers_moving_one_job_at_once_keep_one_move(served):
             seen = conn.scalar(sa.select(Job.revision).where(Job.id == job))
         starts = [f"{day.isoformat()}T{9 + (2 * move) % 12:02d}:00:00",
                   f"{day.isoformat()}T{10 + (2 * move) % 12:02d}:00:00"]
-        answers += at_once([lambda p=p, s=s, seen=seen: p.plan({"job": job, "resources": tech_id,
+        answers += at_once([lambda p=p, s=s, seen=seen: plan(p, {"job": job, "resources": tech_id,
                                                                 "start": s, "revision": seen})
                             for p, s in zip(people, starts, strict=True)])
     statuses = sorted(status for status, _body in answers)
