@@ -26,6 +26,12 @@ from portal.security.filters import sql_filter
 # {user_id: [{"key": str, "title": str, "start": dt, "end": dt, "url": str | None}]}``.
 TEAM_BUSY_PROVIDERS: Registry[Callable] = Registry("team calendar busy providers")
 
+# Other areas' entries in the viewer's own calendar (tasks due, their coming repetitions):
+# ``fn(request, start, end) -> list[dict]`` of ready widget items (the keys event_json writes:
+# id, title, start, end, allDay, url, color, classNames); each provider filters by the viewer's
+# rights in SQL. Shown when the viewer's own calendar ("mine") is among the sources.
+CALENDAR_ENTRY_PROVIDERS: Registry[Callable] = Registry("calendar entry providers")
+
 
 @dataclass
 class Occurrence:

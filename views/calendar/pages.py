@@ -16,6 +16,7 @@ from pyramid.view import view_config
 from models.calendar import EventAttendee, EventRoom, Room
 from models.people import Department, Membership, User
 from portal.calendar.events import (
+    CALENDAR_ENTRY_PROVIDERS,
     TEAM_BUSY_PROVIDERS,
     Occurrence,
     busy_of,
@@ -229,6 +230,9 @@ def events_json(request):
             elif answer == "tentative":
                 item["classNames"].append("ec-tentative")
         out.append(item)
+    if src["mine"]:
+        for provider in CALENDAR_ENTRY_PROVIDERS:
+            out.extend(provider(request, ws, we))
     return out
 
 
