@@ -72,6 +72,7 @@ NOTICE_KINDS = frozenset({
     "client_dates", "interaction_planned",
     "ticket_new", "ticket_assigned", "ticket_changed", "ticket_sla",
     "job_assigned", "job_rescheduled", "job_unassigned", "job_stopped",
+    "handover",
 })
 
 

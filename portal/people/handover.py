@@ -43,7 +43,7 @@ from portal.notifications.sending import tell
 # How many items of each group the page names (the count says how many there are in all).
 FIRST = 5
 # The notice kind the colleague receives (models.notifications.NOTICE_KINDS).
-NOTICE_KIND = "info"
+NOTICE_KIND = "handover"
 
 
 @dataclass

@@ -2,6 +2,7 @@
 and escalation, the conversation with the requester, e-mail intake, the public form and
 satisfaction.
 
+- `audit.py`: Queues, their agents and tickets in the audit log, in words (and its undo).
 - `client_links.py`: Tickets on the client card's timeline.
 - `hours.py`: Business-hours calendars (weekly intervals, holidays, special working days, time
   zone, daylight saving) and the SLA clock over a ticket's life with pauses.
@@ -43,6 +44,7 @@ def includeme(config) -> None:
     config.register(ROW_ACL, Ticket, ticket_acl)
     config.register(LOCATORS, Ticket, place_ticket)
     config.add_subscriber(on_transition, Transitioned)
+    config.include(".audit")
 
     def mount_support() -> None:
         Root.children["support"] = Support

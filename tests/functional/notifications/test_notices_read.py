@@ -254,7 +254,24 @@ def ticket_sla(w: World):
     sla_job(w.db, w.registry, AT + dt.timedelta(days=30))
 
 
+def handover(w: World):
+    from models.clients import Organization
+    from portal.people.handover import hand_over
+
+    leaver = w.factory.user("leaver", departments=[w.team], full_name="Peter Leaving")
+    w.db.add(Organization(name="Leaving Ltd", manager_id=leaver.id))
+    w.task(assignee_id=leaver.id)
+    w.db.flush()
+    for reader in w.readers:
+        hand_over(w.db, w.boss, leaver, {"tasks": reader, "clients": reader},
+                  registry=w.registry, now=AT)
+        w.task(assignee_id=leaver.id)
+        w.db.add(Organization(name="Leaving Ltd 2", manager_id=leaver.id))
+        w.db.flush()
+
+
 SCENARIOS = {f.__name__: f for f in (
+    handover,
     ticket_new, ticket_assigned, ticket_changed, ticket_sla,
     task_assigned, task_changed, mention, task_due, reminder, birthday,
     event_invitation, event_change, event_cancellation, event_answer, reminder_event,

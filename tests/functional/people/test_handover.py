@@ -205,6 +205,11 @@ def test_revert_in_the_audit_log_restores_everything(testapp, dbsession, holder)
     assert holder.event.organizer_id == old
     assert holder.sales.head_id == old
     assert holder.grant.user_id == old
+    # Ticket queues and tickets too (portal/tickets/audit.py registers their tables).
+    assert holder.queue.lead_id == old
+    assert dbsession.scalar(sa.select(QueueAgent.user_id).where(
+        QueueAgent.queue_id == holder.queue.id)) == old
+    assert holder.ticket.assignee_id == old
 
 
 # --- refusals: nothing half-written -------------------------------------------------------------
