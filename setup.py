@@ -22,6 +22,7 @@ REQUIRES = [
     "Chameleon==4.6.0",
     "waitress==3.0.2",
     "WebOb==1.8.11",
+    "brotli==1.2.0",
     "argon2-cffi==25.1.0",
     "psycopg[binary]==3.3.9",
     "Babel==2.18.0",

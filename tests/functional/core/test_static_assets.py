@@ -12,6 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import brotli
 import pytest
 import sqlalchemy as sa
 from pyramid.response import FileResponse, Response
@@ -159,6 +160,25 @@ def test_a_static_file_is_compressed_once_and_served_compressed(testapp):
         assert gzip.decompress(response.body) == portal_js
     plain = raw_get(testapp, "/static/js/portal.js")
     assert "Content-Encoding" not in plain.headers and plain.body == portal_js
+
+
+def test_a_browser_that_takes_brotli_gets_static_files_smaller():
+    bundle = Path(STATIC_DIR) / "vendor" / "portal.bundle.css"
+    body = bundle.read_bytes()
+    cache = StaticGzipCache()
+    key = ("/static/vendor/portal.bundle.css", None, len(body))
+    as_gzip = cache.get((*key, "gzip"), lambda: body)
+    as_br = cache.get((*key, "br"), lambda: body)
+    assert brotli.decompress(as_br) == body and gzip.decompress(as_gzip) == body
+    assert len(as_br) < 0.9 * len(as_gzip)
+
+
+def test_static_files_go_out_as_brotli_when_taken(testapp):
+    portal_js = (Path(STATIC_DIR) / "js" / "portal.js").read_bytes()
+    response = raw_get(testapp, "/static/js/portal.js", **{"Accept-Encoding": "gzip, deflate, br"})
+    assert response.headers["Content-Encoding"] == "br"
+    assert "Accept-Encoding" in response.headers["Vary"]
+    assert brotli.decompress(response.body) == portal_js
 
 
 def test_deform_static_files_are_fingerprinted_too(testapp, login_as):
