@@ -29,6 +29,10 @@ with the kinds of record on it)::
 A provider gives at most `planned` planned items and `past` others; [] (or None) when the
 user may see nothing. Items carry their actions as data (`TimelineAction`), drawn by the
 card's macro in the same template pass.
+
+The card also says how many of the client's calls, meetings and letters the reader may not
+see («12 записей скрыты: нет прав», not «ничего не записано»): one COUNT of the rows the
+reader's filter leaves out, read as one more part of the same statement (`Timeline.hidden`).
 """
 from __future__ import annotations
 
@@ -42,10 +46,11 @@ import sqlalchemy as sa
 from babel import dates as babel_dates
 from translationstring import TranslationString
 
-from models.clients import Contact, Organization
+from models.clients import Contact, Interaction, Organization
 from models.meta import in_first_of_each
 from models.registry import Registry, registers
 from portal.core.i18n import babel_locale
+from portal.security.filters import sql_filter
 
 
 @dataclass(frozen=True)
@@ -196,12 +201,42 @@ def _stacked(parts: Sequence[TimelineRows]) -> sa.Select | sa.CompoundSelect:
 class Timeline:
     planned: list[TimelineItem]  # oldest first
     past: list[TimelineItem]  # newest first
+    hidden: int = 0  # the client's interactions the reader may not see
+
+
+HIDDEN = "hidden_interactions"  # the column of the hidden-interactions part
+
+
+def hidden_interactions(request, target: Organization | Contact) -> TimelineRows | None:
+    """The part that counts `target`'s interactions the reader's `view` filter leaves out (the
+    same filter the interactions' part and the lists use); None when it leaves none out."""
+    if isinstance(target, Organization):
+        about = Interaction.organization_id
+    elif isinstance(target, Contact):
+        about = Interaction.contact_id
+    else:
+        return None
+    view = sql_filter(request, Interaction, "view")
+    if isinstance(view, sa.sql.elements.True_):
+        return None
+    key = ("hidden", about.key, filter_key(view))
+
+    def build() -> sa.Select:
+        # Rows where the filter is false or unknown (NULL) are the ones a list would not show.
+        left_out = sa.case((view, 0), else_=1)
+        return (sa.select(sa.func.coalesce(sa.func.sum(left_out), 0).label(HIDDEN))
+                .select_from(Interaction)
+                .where(about == sa.bindparam("hidden_about")))
+
+    return TimelineRows(part_statement(key, build), lambda rows: [], key,
+                        {"hidden_about": target.id})
 
 
 def timelines(request, target: Organization | Contact, *, planned: int = 10,
-              past: int = 40) -> Timeline:
+              past: int = 40, count_hidden: bool = False) -> Timeline:
     """Items of every provider for `target`, each provider asked once for both halves; the
-    parts handed over as rows read in one statement for all of them."""
+    parts handed over as rows read in one statement for all of them (with `count_hidden`, the
+    count of the interactions the reader may not see too)."""
     todo: list[TimelineItem] = []
     done: list[TimelineItem] = []
 
@@ -212,17 +247,22 @@ def timelines(request, target: Organization | Contact, *, planned: int = 10,
 
     given = [(name, provider(request, target, planned=planned, past=past))
              for name, provider in TIMELINE_PROVIDERS.items()]
-    read = iter(read_together(request.dbsession, [part for _name, part in given
-                                                  if isinstance(part, TimelineRows)]))
+    parts = [part for _name, part in given if isinstance(part, TimelineRows)]
+    counter = hidden_interactions(request, target) if count_hidden else None
+    read = iter(read_together(request.dbsession, [*parts, counter] if counter else parts))
     for name, part in given:  # in the providers' order: items of one moment keep theirs
         if isinstance(part, TimelineRows):
             rows = next(read)
             add(name, part.items(rows) if rows else ())
         else:
             add(name, part)
+    hidden = 0
+    if counter is not None:
+        rows = next(read)
+        hidden = int(getattr(rows[0], HIDDEN) or 0) if rows else 0
     todo.sort(key=lambda i: i.at)
     done.sort(key=lambda i: i.at, reverse=True)
-    shown = Timeline(todo[:planned], done[:past])
+    shown = Timeline(todo[:planned], done[:past], hidden)
     _translate_words(request, [*shown.planned, *shown.past])
     return shown
 

@@ -15,6 +15,10 @@ TYPE_LABELS = {
     "task": _("Tasks"),
     "article": _("Knowledge base"),
     "report": _("Reports"),
+    "ticket": _("Tickets"),
+    "job": _("Service jobs"),
+    "resource": _("Service board resources"),
+    "department": _("Departments"),
 }
 
 PERMISSION_LABELS = {
@@ -51,6 +55,18 @@ PERMISSION_LABELS = {
     "report.activity": _("Activity report"),
     "report.advertising": _("Advertising report"),
     "report.discipline": _("Discipline report"),
+    "ticket.view": _("See tickets"),
+    "ticket.add": _("Create tickets"),
+    "ticket.edit": _("Answer and change tickets"),
+    "ticket.assign": _("Take and reassign tickets"),
+    "ticket.report": _("Ticket reports (SLA, satisfaction, load)"),
+    "job.view": _("See service jobs"),
+    "job.add": _("Create service jobs"),
+    "job.dispatch": _("Schedule, move and reassign service jobs"),
+    "job.edit": _("Start, finish and report service jobs"),
+    "resource.view": _("See the service board's people, skills and hours"),
+    "resource.manage": _("Manage skills, hours and time off"),
+    "report.dispatch": _("Dispatch report"),
 }
 
 SCOPE_HELP = {

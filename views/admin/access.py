@@ -1,4 +1,17 @@
-"""Check access: may this person do this on that object, and which ACL entry decided it?"""
+"""Check access: may this person do this on that object — in words, naming what grants it —
+and a person's page of everything they may do, by type (issue 14, point 5).
+
+/admin/access                    the pickers: a person, an object found by search, an action in
+                                 the role matrix's words; ?user=&path=&permission= answers
+                                 (a path, a portal URL or a picked "Name (/path)")
+/admin/access/people/{id}        what the person may do, by type, from the role matrix
+/admin/access-people?user=       <option>s of people for the person picker
+/admin/access-objects?path=      <option>s of objects (the header search's groups, departments)
+/admin/access-actions?path=      <option>s of the actions the chosen object knows
+
+The answer is Pyramid's verdict on the object's computed ACL (portal/security/explain.py); the
+entry that decided it, the ACL and the principals stay below it for those who want them.
+"""
 from __future__ import annotations
 
 import re
@@ -6,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from pyramid.authorization import ALL_PERMISSIONS, Allow
+from pyramid.httpexceptions import HTTPNotFound
 from pyramid.traversal import find_resource
 from pyramid.view import view_config
 
@@ -13,13 +27,15 @@ from models.people import Department, User, fold
 from models.roles import Role
 from portal.audit.log import translate_deep
 from portal.core.i18n import _
+from portal.core.parsing import parse_int
 from portal.resources import Admin
-from portal.security.default_roles import resource_types
-from portal.security.policy import check_access
+from portal.security.explain import abilities, explain, known_actions, object_type, type_label
+from views.search.header import SEARCH_PROVIDERS, SearchGroup
 
 PERMISSION_RE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
-COMMON_PERMISSIONS = ("view", "add", "edit", "delete", "manage", "comment", "assign", "dispatch",
-                      "report")
+# What the action picker offers before an object is chosen.
+COMMON_PERMISSIONS = ("view", "add", "edit", "delete", "assign", "manage")
+OBJECTS_PER_KIND = 8
 
 
 def find_user(dbsession, text: str) -> User | None:
@@ -35,11 +51,19 @@ def find_user(dbsession, text: str) -> User | None:
     return user
 
 
+def object_path(raw: str) -> str:
+    """The path in what the object picker sent: "Name (/clients/5)", a path or a portal URL."""
+    raw = raw.strip()
+    match = re.search(r"\((/[^()\s]*|https?://[^()\s]+)\)\s*$", raw)
+    return match.group(1) if match else raw
+
+
 def resolve_path(request, raw: str):
     """(context, None) for a path (or a portal URL), or (None, message) when nothing is there."""
-    raw = raw.strip()
+    raw = object_path(raw)
     if not raw:
-        return None, _("Enter the path of an object, for example /people/popova or /admin/users/3.")
+        return None, _("Choose an object: type a client's, a task's or an article's name (or "
+                       "paste its address) and pick from the list.")
     parts = urlsplit(raw)
     is_url = parts.scheme or raw.startswith("//")
     path = unquote(parts.path if is_url else raw.split("?")[0].split("#")[0])
@@ -122,85 +146,140 @@ def ace_text(ace) -> dict:
 
 
 def object_label(obj) -> str:
-    for attr in ("full_name", "name", "title"):
+    for attr in ("full_name", "name", "title", "subject"):
         value = getattr(obj, attr, None)
         if isinstance(value, str) and value:
             return value
     return ""
 
 
-def permission_suggestions() -> list[str]:
-    perms = list(COMMON_PERMISSIONS)
-    for type_perms in resource_types().values():
-        perms.extend(p for p in type_perms if p not in perms)
-    return perms
+def object_kind(request, obj) -> str:
+    """What the object is, in words: its type in the role matrix, else its class."""
+    type_name = object_type(obj)
+    if type_name:
+        return request.localizer.translate(type_label(type_name))
+    return type(obj).__name__
+
+
+def picked(request, context) -> str:
+    """The object picker's value for `context`: "Name (/path)" (its path alone if unnamed)."""
+    path = request.resource_path(context)
+    label = object_label(context)
+    return f"{label} ({path})" if label else path
+
+
+def action_choices(request, context) -> list[tuple[str, str]]:
+    """The action picker's (permission, words) for the object (common ones before one is chosen)."""
+    if context is not None:
+        return known_actions(request, context)
+    translate = request.localizer.translate
+    words = {"view": _("View"), "add": _("Add"), "edit": _("Edit"), "delete": _("Delete"),
+             "assign": _("Reassign"), "manage": _("Administer (administrators only)")}
+    return [(p, translate(words[p])) for p in COMMON_PERMISSIONS]
+
+
+def person_url(request, user: User) -> str:
+    return request.resource_path(request.root["admin"], "access", "people", str(user.id))
 
 
 @view_config(context=Admin, name="access", renderer="admin/access.jinja2", permission="manage")
 def check_access_page(request):
-    """GET ?user=&path=&permission= → Allowed/Denied, the deciding ACE and the principals."""
+    """GET ?user=&path=&permission= → the answer in words, then the deciding ACE and principals."""
+    if request.subpath:
+        return person_page(request)
     db = request.dbsession
     params = request.GET
     form = {k: params.get(k, "").strip() for k in ("user", "path", "permission")}
     errors: dict[str, object] = {}
     result = None
-    user = None
-    if any(params.get(k) is not None for k in form):
-        if not form["user"]:
-            errors["user"] = _("Choose a person: type a login or a name and pick from the list.")
-        else:
-            user = find_user(db, form["user"])
-            if user is None:
-                errors["user"] = _("There is nobody with the login “${login}”.",
-                                   mapping={"login": form["user"]})
+    user = context = None
+    asked = any(params.get(k) is not None for k in form)
+    if form["path"]:
         context, problem = resolve_path(request, form["path"])
-        if problem:
+        if problem and asked:
             errors["path"] = problem
-        permission = form["permission"].lower()
+    elif asked:
+        errors["path"] = resolve_path(request, "")[1]
+    if context is not None:
+        form["path"] = picked(request, context)
+    if form["user"]:
+        user = find_user(db, form["user"])
+        if user is None:
+            errors["user"] = _("There is nobody with the login “${login}”.",
+                               mapping={"login": form["user"]})
+        else:
+            form["user"] = f"{user.full_name} ({user.login})"
+    elif asked:
+        errors["user"] = _("Choose a person: type a login or a name and pick from the list.")
+    choices = action_choices(request, context)
+    permission = form["permission"].lower()
+    if asked:
         if not permission:
-            errors["permission"] = _("Enter a permission, for example view, edit or manage.")
+            errors["permission"] = _("Choose an action, for example View or Edit.")
         elif not PERMISSION_RE.match(permission):
             errors["permission"] = _("A permission is one lowercase word, for example view, "
                                      "edit or manage.")
-        if not errors:
-            verdict, principals = check_access(request, user, context, permission)
-            default_deny = verdict.ace == "<default deny>"
-            acl = verdict.acl if isinstance(verdict.acl, (list, tuple)) else []
-            result = {
-                "allowed": bool(verdict),
-                "user": user,
-                "permission": permission,
-                "context": context,
-                "context_path": request.resource_path(context),
-                "context_class": type(context).__name__,
-                "context_label": object_label(context),
-                "default_deny": default_deny,
-                "ace": None if default_deny else ace_text(verdict.ace),
-                "location": verdict.context,
-                "location_path": request.resource_path(verdict.context),
-                "location_class": type(verdict.context).__name__,
-                "location_label": object_label(verdict.context),
-                "acl": [ace_text(a) for a in acl],
-                "hit_index": next((i for i, a in enumerate(acl) if a == verdict.ace), None),
-                "principals": describe_principals(db, principals),
-                "inactive": not user.active,
-            }
-        else:
-            request.response.status_int = 400
-    path_hints = ["/", "/people", "/admin", "/admin/users", "/admin/departments", "/admin/roles"]
-    if user is not None:
-        path_hints[2:2] = [f"/people/{user.login}", f"/admin/users/{user.id}"]
-    departments = db.execute(
-        sa.select(Department.id, Department.name).order_by(Department.name).limit(200)).all()
+        elif context is not None and permission not in dict(choices):
+            errors["permission"] = _(
+                "“${permission}” is not an action on ${what}. Choose one of: ${actions}.",
+                mapping={"permission": permission, "what": object_kind(request, context),
+                         "actions": ", ".join(label for _p, label in choices)})
+    if asked and not errors:
+        answer = explain(request, user, context, permission)
+        verdict = answer.verdict
+        default_deny = verdict.ace == "<default deny>"
+        acl = verdict.acl if isinstance(verdict.acl, (list, tuple)) else []
+        result = {
+            "allowed": answer.allowed,
+            "answer": answer,
+            "user": user,
+            "person_url": person_url(request, user),
+            "permission": permission,
+            "action_label": dict(choices).get(permission, permission),
+            "context": context,
+            "context_path": request.resource_path(context),
+            "context_kind": object_kind(request, context),
+            "context_label": object_label(context),
+            "default_deny": default_deny,
+            "ace": None if default_deny else ace_text(verdict.ace),
+            "location": verdict.context,
+            "location_path": request.resource_path(verdict.context),
+            "location_class": type(verdict.context).__name__,
+            "location_label": object_label(verdict.context),
+            "acl": [ace_text(a) for a in acl],
+            "hit_index": next((i for i, a in enumerate(acl) if a == verdict.ace), None),
+            "principals": describe_principals(db, answer.principals),
+            "inactive": not user.active,
+        }
+    elif errors:
+        request.response.status_int = 400
     return {
         "title": _("Check access"),
         "form": form,
+        "permission": permission,
         "errors": errors,
         "result": result,
-        "path_hints": path_hints,
-        "departments": departments,
-        "permissions": permission_suggestions(),
+        "actions": choices,
+        "user": user if "user" not in errors else None,
+        "person_url": person_url(request, user) if user is not None else None,
         "tr": lambda value: translate_deep(request, value),
+    }
+
+
+def person_page(request):
+    """/admin/access/people/{id}: everything the person may do, by type, in words."""
+    subpath = request.subpath
+    user_id = parse_int(subpath[1]) if len(subpath) == 2 and subpath[0] == "people" else None
+    user = request.dbsession.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise HTTPNotFound()
+    request.override_renderer = "admin/access_person.jinja2"
+    return {
+        "title": _("What ${name} may do", mapping={"name": user.full_name}),
+        "person": user,
+        "types": abilities(request, user),
+        "check_url": request.resource_path(request.root["admin"], "access",
+                                           query={"user": user.login}),
     }
 
 
@@ -215,3 +294,47 @@ def people_suggestions(request):
             sa.select(User).where(User.search_text.contains(q, autoescape=True))
             .order_by(User.full_name).limit(15)))
     return {"people": people}
+
+
+def _path_of(request, url: str) -> str:
+    path = urlsplit(url).path
+    if request.script_name and path.startswith(request.script_name + "/"):
+        path = path[len(request.script_name):]
+    return path
+
+
+@view_config(context=Admin, name="access-objects", renderer="admin/access_objects.jinja2",
+             permission="manage")
+def object_suggestions(request):
+    """<option>s for the object field: what the header search finds (clients, contacts, tasks,
+    events, articles, tickets, jobs, people) and departments by name."""
+    q = request.GET.get("path", "").strip()[:200]
+    groups = []
+    if len(q) >= 2 and not q.startswith("/"):
+        translate = request.localizer.translate
+        for provider in SEARCH_PROVIDERS:
+            found = provider(request, q, OBJECTS_PER_KIND)
+            if found is None:
+                continue
+            group = SearchGroup(*found)
+            groups.append((translate(group.title), [
+                (f"{item.title} ({_path_of(request, item.url)})", item.detail)
+                for item in group.items]))
+        departments = request.dbsession.execute(
+            sa.select(Department.id, Department.name)
+            .where(sa.or_(*(Department.name.contains(v, autoescape=True)
+                            for v in {q, q.lower(), q.capitalize()})))
+            .order_by(Department.name).limit(OBJECTS_PER_KIND)).all()
+        if departments:
+            groups.append((translate(_("Departments")), [
+                (f"{name} (/admin/departments/{id_})", "") for id_, name in departments]))
+    return {"groups": [g for g in groups if g[1]]}
+
+
+@view_config(context=Admin, name="access-actions", renderer="admin/access_actions.jinja2",
+             permission="manage")
+def action_suggestions(request):
+    """<option>s for the action picker: the actions the chosen object knows."""
+    context, _problem = resolve_path(request, request.GET.get("path", ""))
+    return {"actions": action_choices(request, context),
+            "permission": request.GET.get("permission", "")}

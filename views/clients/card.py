@@ -158,8 +158,10 @@ def client_card(context, request):
     for contact in contacts:
         locate(request, contact)
     today = local_today(request)
-    # One more than shown of each: whether a "show all" link is needed.
-    timeline = timelines(request, org, planned=CARD_PLANNED + 1, past=CARD_TIMELINE + 1)
+    # One more than shown of each: whether a "show all" link is needed; and how many of the
+    # client's interactions the reader may not see, counted in the same statement.
+    timeline = timelines(request, org, planned=CARD_PLANNED + 1, past=CARD_TIMELINE + 1,
+                         count_hidden=True)
     return {
         "title": org.name,
         "org": org,
@@ -175,6 +177,7 @@ def client_card(context, request):
         "when": short_datetimes(request),
         "more_planned": len(timeline.planned) > CARD_PLANNED,
         "more_timeline": len(timeline.past) > CARD_TIMELINE,
+        "hidden": timeline.hidden,
         "interactions_url": client_interactions_url(request, org),
         "planned_url": client_interactions_url(request, org, "planned"),
         "dates": upcoming_dates(org, today),
@@ -255,7 +258,7 @@ def contact_page(context, request):
                                      ContactEmployment.id.desc())))
     org = locate(request, contact.organization) if contact.organization else None
     load_contact_points(db, [contact])
-    timeline = timelines(request, contact, planned=10, past=40)
+    timeline = timelines(request, contact, planned=10, past=40, count_hidden=True)
     return {
         "title": contact.full_name,
         "contact": contact,
@@ -267,6 +270,7 @@ def contact_page(context, request):
         "may_merge": may_merge_contact(request, contact),
         "planned": timeline.planned,
         "timeline": timeline.past,
+        "hidden": timeline.hidden,
         "when": short_datetimes(request),
         "interactions_url": client_interactions_url(request, contact),
         "dates": upcoming_dates(contact, local_today(request)),
