@@ -60,6 +60,10 @@ class TaskRecurrence(Base):
     # Weekly: Monday=0 ... Sunday=6, as a bit mask (1 << weekday).
     weekdays: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     month_day: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    # Monthly by weekday ("the 2nd Tuesday", "the last Friday"): which one of the month (1-4,
+    # -1 the last) and which weekday (Monday=0); empty: monthly on `month_day`.
+    month_week: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    month_weekday: Mapped[int | None] = mapped_column(sa.SmallInteger)
     due_time: Mapped[dt.time | None] = mapped_column(sa.Time)
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Moscow")
     remind_before: Mapped[int | None] = mapped_column(sa.Integer)

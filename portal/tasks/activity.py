@@ -1,5 +1,7 @@
-"""A task's activity in words: comments, and the changes stored as data by
-portal.tasks.service.log_change, told in the reader's language and time zone."""
+"""A task's history in words, one feed in time order: comments, changes of its state (the
+workflow's history: who moved it from what to what, and why) and changes of its fields (stored
+as data by portal.tasks.service.log_change: who changed what from what to what), told in the
+reader's language and time zone."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from markupsafe import Markup, escape
 
 from models.people import User
 from models.tasks import Task, TaskComment
+from models.workflow import WorkflowHistory
 from portal.core.i18n import _
 from portal.tasks.links import resolve_links
 from portal.tasks.service import MENTION_RE
@@ -65,10 +68,11 @@ def due_text(
 @dataclass
 class Entry:
     id: int
-    kind: str  # comment | change
+    kind: str  # comment | change | state
     author: User | None
     at: dt.datetime
     html: Markup
+    comment: str = ""  # a change of state: the reason given
 
 
 def render_comment(request, body: str, known_logins: dict[str, User]) -> Markup:
@@ -93,6 +97,7 @@ def render_comment(request, body: str, known_logins: dict[str, User]) -> Markup:
 
 
 def activity(request, task: Task) -> list[Entry]:
+    """The task's history feed, oldest first: comments, changes of state and of fields."""
     db = request.dbsession
     rows = list(
         db.scalars(
@@ -101,8 +106,16 @@ def activity(request, task: Task) -> list[Entry]:
             .order_by(TaskComment.created_at, TaskComment.id)
         )
     )
+    moves = list(
+        db.scalars(
+            sa.select(WorkflowHistory)
+            .where(WorkflowHistory.object_type == task.security_type, WorkflowHistory.object_id == task.id)
+            .order_by(WorkflowHistory.at, WorkflowHistory.id)
+        )
+    )
     events = {}
     user_ids, dept_ids, logins, links = set(), set(), set(), []
+    user_ids.update(m.actor_id for m in moves if m.actor_id)
     for row in rows:
         if row.author_id:
             user_ids.add(row.author_id)
@@ -147,7 +160,27 @@ def activity(request, task: Task) -> list[Entry]:
             if html is None:
                 continue
         out.append(Entry(row.id, row.kind, author, row.created_at, html))
+    states = getattr(task, "workflow", None)
+    for move in moves:
+        out.append(Entry(move.id, "state", users.get(move.actor_id), move.at,
+                         state_change(request, states, move.from_state, move.to_state), move.comment))
+    # In time order; at the same instant, what was done first in the request comes first (a
+    # task is taken, then started).
+    order = {"comment": 1, "change": 0, "state": 1}
+    out.sort(key=lambda e: (e.at, order[e.kind], e.id))
     return out
+
+
+def state_change(request, workflow, old: str, new: str) -> Markup:
+    """"changed the status: Open → In progress", in the reader's language."""
+
+    def title(name):
+        state = workflow.states.get(name) if workflow is not None else None
+        return request.translate(state.title) if state is not None else name
+
+    return escape(request.translate(
+        _("changed the status: ${old} → ${new}", mapping={"old": title(old), "new": title(new)})
+    ))
 
 
 def _where(request, side: dict, users, depts) -> Markup:
@@ -187,7 +220,9 @@ def describe(request, event: dict, users, depts, links) -> Markup | None:
         return escape(tr(_("returned the task to its department's queue")))
     if kind == "assigned":
         return escape(
-            tr(_("sent the task to ${who}", mapping={"who": _where(request, event.get("new"), users, depts)}))
+            tr(_("changed the assignee: ${old} → ${new}", mapping={
+                "old": _where(request, event.get("old"), users, depts),
+                "new": _where(request, event.get("new"), users, depts)}))
         )
     if kind == "watcher":
         user = users.get(event.get("user"))

@@ -1,5 +1,6 @@
-"""Recurring tasks: a series' rule (which days: every N days, weeks on chosen weekdays, or
-months on a day), setting a series up and changing it, and making the task of each of its days.
+"""Recurring tasks: a series' rule (which days: every N days, weeks on chosen weekdays, months
+on a day or on a weekday of the month, or years), its coming days, setting a series up and
+changing it, and making the task of each of its days.
 
 `portal tick` makes each day's task (portal/tasks/jobs.py, `create_recurring`); a task of a
 series is an ordinary task with `recurrence_id` and `occurrence_on`, unique together, so a day's
@@ -33,10 +34,46 @@ NO_DAY_LEFT = _("The series has no day before it ends. Move the end or the start
 # --- the rule -----------------------------------------------------------------------------------
 
 
-def _add_months(day: dt.date, months: int, month_day: int) -> dt.date:
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
+# How often a series repeats: the form's choices ("monthly_weekday" is stored as "monthly" with
+# `month_week` and `month_weekday` set).
+RULES = ("daily", "weekly", "monthly", "monthly_weekday", "yearly")
+# Which weekday of the month: the first to the fourth, or the last (-1).
+MONTH_WEEKS = (1, 2, 3, 4, -1)
+PREVIEW_COUNT = 5
+
+
+def _month_of(start: dt.date, months: int) -> tuple[int, int]:
+    index = start.month - 1 + months
+    return start.year + index // 12, index % 12 + 1
+
+
+def _day_in_month(year: int, month: int, month_day: int) -> dt.date:
+    """Day `month_day` of the month, or its last day in a shorter month (the 31st is the 30th
+    in April, the 28th or 29th in February)."""
     return dt.date(year, month, min(month_day, calendar.monthrange(year, month)[1]))
+
+
+def nth_weekday(year: int, month: int, week: int, weekday: int) -> dt.date:
+    """The `week`-th (1-4, or -1 for the last) `weekday` (Monday=0) of the month."""
+    if week < 0:
+        last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
+
+
+def rule_of(rec: TaskRecurrence) -> str:
+    """The form's choice for a series (one of RULES)."""
+    if rec.frequency == "monthly" and rec.month_week is not None:
+        return "monthly_weekday"
+    return rec.frequency
+
+
+def _in_month(rec: TaskRecurrence, year: int, month: int) -> dt.date:
+    if rec.month_week is not None:
+        weekday = rec.month_weekday if rec.month_weekday is not None else rec.starts_on.weekday()
+        return nth_weekday(year, month, rec.month_week, weekday)
+    return _day_in_month(year, month, rec.month_day or rec.starts_on.day)
 
 
 def following(rec: TaskRecurrence, day: dt.date, inclusive: bool = False) -> dt.date | None:
@@ -59,16 +96,35 @@ def following(rec: TaskRecurrence, day: dt.date, inclusive: bool = False) -> dt.
                 candidate = probe
                 break
     else:
-        month_day = rec.month_day or start.day
-        months = 0
+        # Monthly (on a day, or on a weekday of the month) or yearly: month by month from the
+        # start's, skipping whole periods that end before `day`.
+        step = interval * (12 if rec.frequency == "yearly" else 1)
+        months = max(0, ((day.year - start.year) * 12 + day.month - start.month) // step - 1) * step
         while candidate is None and months < 12 * 200:
-            probe = _add_months(start, months, month_day)
+            year, month = _month_of(start, months)
+            if rec.frequency == "yearly":
+                probe = _day_in_month(year, month, rec.month_day or start.day)
+            else:
+                probe = _in_month(rec, year, month)
             if probe >= start and (probe > day or (inclusive and probe == day)):
                 candidate = probe
-            months += interval
+            months += step
     if candidate is None or (rec.until is not None and candidate > rec.until):
         return None
     return candidate
+
+
+def upcoming(rec: TaskRecurrence, day: dt.date, count: int = PREVIEW_COUNT,
+             inclusive: bool = True, until: dt.date | None = None) -> list[dt.date]:
+    """The series' next `count` days from `day` (on it too, when `inclusive`), up to `until`:
+    what the form shows before saving, the calendar and "due within 7 days" before the tasks
+    are made (the same rule `portal tick` makes them by)."""
+    out: list[dt.date] = []
+    probe = following(rec, day, inclusive=inclusive)
+    while probe is not None and len(out) < count and (until is None or probe <= until):
+        out.append(probe)
+        probe = following(rec, probe)
+    return out
 
 
 def first_occurrence(rec: TaskRecurrence) -> dt.date | None:
@@ -89,6 +145,44 @@ def reschedule(dbsession, rec: TaskRecurrence, today: dt.date) -> dt.date | None
 def weekday_numbers(values) -> list[int]:
     """Weekdays ticked in a form (Monday "0" ... Sunday "6"), as numbers."""
     return sorted({n for n in map(parse_int, values) if n is not None and n <= 6})
+
+
+def rule_columns(rule: str, starts: dt.date, weekdays=(), month_day: int | None = None,
+                 month_week: int | None = None, month_weekday: int | None = None) -> dict:
+    """A series' rule columns from the form's choice (one of RULES), or a TaskProblem naming
+    the field that is wrong. The first day gives what is not chosen: the day of the month, the
+    weekday, the day of the year."""
+    if rule not in RULES:
+        raise TaskProblem(_("Choose how often."), "repeat")
+    days = weekday_numbers(weekdays)
+    if rule == "weekly" and not days:
+        raise TaskProblem(_("Choose the days of the week."), "weekdays")
+    if month_day is not None and not 1 <= month_day <= 31:
+        raise TaskProblem(_("Enter a day from 1 to 31."), "month_day")
+    columns = {"frequency": "monthly" if rule == "monthly_weekday" else rule,
+               "weekdays": sum(1 << d for d in days) if rule == "weekly" else 0,
+               "month_day": month_day or starts.day, "month_week": None, "month_weekday": None}
+    if rule == "yearly":
+        columns["month_day"] = starts.day
+    if rule == "monthly_weekday":
+        if month_week not in MONTH_WEEKS:
+            raise TaskProblem(_("Choose which weekday of the month."), "month_week")
+        columns["month_week"] = month_week
+        columns["month_weekday"] = month_weekday if month_weekday is not None and 0 <= month_weekday <= 6 \
+            else starts.weekday()
+    return columns
+
+
+def preview(rule: str, starts: dt.date, *, interval: int | None = 1, weekdays=(),
+            month_day: int | None = None, month_week: int | None = None,
+            month_weekday: int | None = None, until: dt.date | None = None,
+            after: dt.date | None = None, count: int = PREVIEW_COUNT) -> list[dt.date]:
+    """The first `count` days of a series not saved yet (the form's live preview), from `after`
+    (a series being changed: today) or its first day, by the rule that will make its tasks; a
+    TaskProblem when the rule is incomplete."""
+    probe = TaskRecurrence(starts_on=starts, until=until, interval=max(1, min(interval or 1, 99)),
+                           **rule_columns(rule, starts, weekdays, month_day, month_week, month_weekday))
+    return upcoming(probe, max(after or starts, starts), count)
 
 
 # --- each day's task ------------------------------------------------------------------------------
@@ -150,15 +244,16 @@ def create_series(
     starts: dt.date,
     until: dt.date | None,
     today: dt.date,
+    month_day: int | None = None,
+    month_week: int | None = None,
+    month_weekday: int | None = None,
 ) -> tuple[TaskRecurrence, Task | None, dt.date]:
     """A series set by `actor` from the task form (`fields`: portal.tasks.service.task_fields;
     its due date is the first day): the series, today's task if today is one of its days, and
     its first day."""
     if until is not None and until < starts:
         raise TaskProblem(_("The series cannot end before it starts."), "repeat_until")
-    days = weekday_numbers(weekdays)
-    if frequency == "weekly" and not days:
-        raise TaskProblem(_("Choose the days of the week."), "weekdays")
+    columns = rule_columns(frequency, starts, weekdays, month_day, month_week, month_weekday)
     rec = TaskRecurrence(
         title=fields["title"],
         description=fields["description"],
@@ -166,10 +261,8 @@ def create_series(
         author_id=actor.id,
         assignee_id=target.user.id if target.user else None,
         department_id=target.department.id if target.department else None,
-        frequency=frequency,
         interval=interval or 1,
-        weekdays=sum(1 << d for d in days),
-        month_day=starts.day,
+        **columns,
         due_time=due_time,
         timezone=actor.timezone or DEFAULT_TIMEZONE,
         remind_before=fields["remind_before"],
@@ -206,15 +299,15 @@ def check_series_target(request, rec: TaskRecurrence, target: Target) -> None:
 
 def series_values(rec: TaskRecurrence, values: dict, target: Target, today: dt.date) -> dict:
     """The series' new columns from its form (title, description, priority, repeat,
-    repeat_every, weekdays, month_day, repeat_until, due_time, remind_amount, remind_unit), or a
-    TaskProblem naming the field that is wrong."""
-    frequency = values["repeat"]
-    days = weekday_numbers(values["weekdays"])
-    if frequency == "weekly" and not days:
-        raise TaskProblem(_("Choose the days of the week."), "weekdays")
-    month_day = values["month_day"]
-    if frequency == "monthly" and month_day is None:
+    repeat_every, weekdays, month_day, month_week, month_weekday, repeat_until, due_time,
+    remind_amount, remind_unit), or a TaskProblem naming the field that is wrong."""
+    if values["repeat"] == "monthly" and values.get("month_day") is None:
         raise TaskProblem(_("Enter a day from 1 to 31."), "month_day")
+    columns = rule_columns(values["repeat"], rec.starts_on, values["weekdays"],
+                           values.get("month_day"), values.get("month_week"),
+                           values.get("month_weekday"))
+    if values["repeat"] == "yearly":
+        columns["month_day"] = rec.month_day or rec.starts_on.day
     until = values["repeat_until"]
     if until is not None and until < today:
         raise TaskProblem(_("The end cannot be in the past. Choose today or later."), "repeat_until")
@@ -226,10 +319,8 @@ def series_values(rec: TaskRecurrence, values: dict, target: Target, today: dt.d
         "priority": int(values["priority"]),
         "assignee_id": target.user.id if target.user else None,
         "department_id": target.department.id if target.department else None,
-        "frequency": frequency,
         "interval": values["repeat_every"] or 1,
-        "weekdays": sum(1 << d for d in days) if frequency == "weekly" else rec.weekdays,
-        "month_day": month_day if frequency == "monthly" and month_day else rec.month_day,
+        **columns,
         "due_time": values["due_time"],
         "remind_before": remind_minutes(values["remind_amount"], values["remind_unit"], True),
         "until": until,
@@ -243,7 +334,7 @@ def change_series(dbsession, rec: TaskRecurrence, values: dict, today: dt.date) 
     next_on = rec.next_on
     if changed and rec.active:
         # The new rule on a copy first: a rule with no day left changes nothing.
-        rule = ("frequency", "interval", "weekdays", "month_day", "until")
+        rule = ("frequency", "interval", "weekdays", "month_day", "month_week", "month_weekday", "until")
         probe = TaskRecurrence(id=rec.id, starts_on=rec.starts_on, **{k: values[k] for k in rule})
         next_on = reschedule(dbsession, probe, today)
         if next_on is None:

@@ -50,3 +50,10 @@ class Recurrences(Container):
 
 
 Tasks.children = {"report": DisciplineReport, "recurring": Recurrences}
+
+
+def place_task(request, task: Task) -> None:
+    """A task read by a query (the board's) in its place in the tree, so that its ACL works
+    (portal.resources.LOCATORS, joined by portal.tasks' includeme)."""
+    task.__parent__ = request.root["tasks"]
+    task.__name__ = str(task.id)

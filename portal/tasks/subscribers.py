@@ -29,6 +29,8 @@ def on_transition(event) -> None:
     if event.to_state in OPEN_STATES and event.from_state not in OPEN_STATES:
         schedule_notices(task)
     task.updated_at = utcnow()
+    if getattr(task, "taken_now", False) and event.transition.name == "start":
+        return  # taken and started in one click: portal.tasks.service.take tells it once
     actor = request.identity.user if request.identity else None
     state = event.workflow.states[event.to_state].title
     body = _("${name}: ${state}.", mapping={"name": actor.full_name if actor else "", "state": state})

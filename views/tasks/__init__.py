@@ -4,6 +4,8 @@ the client card's task buttons and the discipline report.
 - `actions.py`: Actions on one task: take it from the queue, return it, reassign it, comment, the
   checklist, watchers and attachments. Every POST carries the CSRF token; htmx requests get the
   changed part of the page back, others are redirected to the task.
+- `board.py`: /tasks/board: one's tasks as a kanban by state, and moving a card (the workflow
+  transition to that column, JSON for the board's script, a redirect without it).
 - `clients.py`: Tasks and events about a client, from the client's side: "New task" and "New event"
   on the client card and the contact page (prefilled with the client), and the picker that offers
   clients and contacts the user may see in the task and event forms.

@@ -44,6 +44,7 @@ from portal.tasks.service import (
 from views.admin.departments import find_people
 from views.tasks.display import task_helpers
 from views.tasks.lists import task_view
+from workflows.engine import WorkflowError
 
 DEFAULT_MAX_UPLOAD_MB = 20
 SAFE_INLINE = {"image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -96,10 +97,12 @@ class TaskActions:
     @view_config(name="take", permission="take")
     def take(self):
         try:
-            take(self.db, self.me, self.task, registry=self.registry, request=self.request)
-        except TaskProblem as problem:
+            started = take(self.db, self.me, self.task, registry=self.registry, request=self.request)
+        except (TaskProblem, WorkflowError) as problem:
             return self.back(problem.message, error=True)
-        return self.back(_("The task is yours now."))
+        return self.back(
+            _("The task is yours now and in progress.") if started else _("The task is yours now.")
+        )
 
     @view_config(name="release", permission="edit")
     def release(self):

@@ -13,12 +13,12 @@ from pyramid.view import view_config
 
 from models.errors import UserError
 from models.people import Membership, User
-from models.tasks import FREQUENCIES, LINK_TYPES, PRIORITIES, Task
+from models.tasks import LINK_TYPES, PRIORITIES, Task
 from portal.core.i18n import _, zone_of
 from portal.core.parsing import parse_int
 from portal.tasks.activity import PRIORITY_LABELS
 from portal.tasks.links import LINK_TITLES
-from portal.tasks.recurring import create_series
+from portal.tasks.recurring import MONTH_WEEKS, RULES, create_series
 from portal.tasks.resources import Tasks
 from portal.tasks.security import may_reassign, reassign_within
 from portal.tasks.service import (
@@ -151,9 +151,34 @@ def _repeat_widget(node, kw):
             ("", tr(_("Does not repeat"))),
             ("daily", tr(_("Every day"))),
             ("weekly", tr(_("Every week"))),
-            ("monthly", tr(_("Every month"))),
+            ("monthly", tr(_("Every month on a day"))),
+            ("monthly_weekday", tr(_("Every month on a weekday"))),
+            ("yearly", tr(_("Every year"))),
         ],
         item_css_class=HALF,
+    )
+
+
+MONTH_WEEK_TITLES = {1: _("first"), 2: _("second"), 3: _("third"), 4: _("fourth"), -1: _("last")}
+WEEKDAY_TITLES = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
+                  _("Saturday"), _("Sunday"))
+
+
+@colander.deferred
+def _month_week_widget(node, kw):
+    tr = kw["request"].translate
+    return deform.widget.SelectWidget(
+        values=[(str(w), tr(MONTH_WEEK_TITLES[w])) for w in MONTH_WEEKS],
+        item_css_class=f"{HALF} repeat-monthly-weekday",
+    )
+
+
+@colander.deferred
+def _month_weekday_widget(node, kw):
+    tr = kw["request"].translate
+    return deform.widget.SelectWidget(
+        values=[(str(i), tr(t)) for i, t in enumerate(WEEKDAY_TITLES)],
+        item_css_class=f"{HALF} repeat-monthly-weekday",
     )
 
 
@@ -255,11 +280,11 @@ class NewTaskSchema(TaskSchema):
         title=_("Repeat"),
         missing="",
         widget=_repeat_widget,
-        validator=colander.OneOf(["", *FREQUENCIES]),
+        validator=colander.OneOf(["", *RULES]),
     )
     repeat_every = colander.SchemaNode(
         colander.Integer(),
-        title=_("Every N days, weeks or months"),
+        title=_("Every N days, weeks, months or years"),
         missing=1,
         validator=colander.Range(1, 99, min_err=_("Enter 1 or more."), max_err=_("At most 99.")),
         widget=deform.widget.TextInputWidget(
@@ -267,6 +292,33 @@ class NewTaskSchema(TaskSchema):
         ),
     )
     weekdays = colander.SchemaNode(colander.Set(), title=_("On"), missing=(), widget=_weekday_widget)
+    month_day = colander.SchemaNode(
+        colander.Integer(),
+        title=_("Day of the month"),
+        missing=None,
+        validator=colander.Range(
+            1, 31, min_err=_("Enter a day from 1 to 31."), max_err=_("Enter a day from 1 to 31.")
+        ),
+        description=_("Empty: the day of the first date. In a shorter month: its last day."),
+        widget=deform.widget.TextInputWidget(
+            item_css_class=f"{HALF} repeat-monthly",
+            attributes={"type": "number", "min": "1", "max": "31", "inputmode": "numeric"},
+        ),
+    )
+    month_week = colander.SchemaNode(
+        colander.Integer(),
+        title=_("Which"),
+        missing=None,
+        validator=colander.OneOf(MONTH_WEEKS),
+        widget=_month_week_widget,
+    )
+    month_weekday = colander.SchemaNode(
+        colander.Integer(),
+        title=_("Weekday"),
+        missing=None,
+        validator=colander.Range(0, 6),
+        widget=_month_weekday_widget,
+    )
     repeat_until = colander.SchemaNode(
         colander.Date(),
         title=_("Repeat until"),
@@ -288,6 +340,9 @@ def _reminder_parts(minutes: int | None) -> tuple[int | None, str]:
 
 class TaskForm(FormView):
     template = "tasks/form.jinja2"
+    # A series that exists: its first day and the day its preview starts from (ISO).
+    series_start = ""
+    preview_from = ""
 
     def problem(self, problem: UserError):
         """A refused rule as an error next to its field."""
@@ -320,6 +375,7 @@ class TaskAdd(TaskForm):
             "priority": "1",
             "remind_unit": "hours",
             "repeat_every": 1,
+            "month_week": 1,
             "assign_to": assign_to if assign_to.partition(":")[0] in ("user", "dept") else "",
             "link_type": link_type if link_type in LINK_TYPES else "",
             "link_id": str(link_id) if link_id is not None else "",
@@ -343,6 +399,8 @@ class TaskAdd(TaskForm):
                     frequency=appstruct["repeat"], interval=appstruct["repeat_every"],
                     weekdays=appstruct["weekdays"], due_time=appstruct["due_time"],
                     starts=appstruct["due_date"] or today, until=appstruct["repeat_until"], today=today,
+                    month_day=appstruct["month_day"], month_week=appstruct["month_week"],
+                    month_weekday=appstruct["month_weekday"],
                 )
                 return self.series_created(rec, task, first)
         except UserError as problem:

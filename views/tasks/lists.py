@@ -8,6 +8,7 @@ views/tasks/day.py (My day blocks); views/tasks/display.py says how tasks look o
 
 from __future__ import annotations
 
+import datetime as dt
 from math import ceil
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from pyramid.view import view_config
 from models import search
 from models.meta import utcnow
 from models.people import Membership, User
-from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskWatcher
+from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskRecurrence, TaskWatcher
 from portal.audit.log import history_for
 from portal.core.i18n import _, local_today
 from portal.core.parsing import parse_int
@@ -39,6 +40,7 @@ from portal.tasks.lists import (
     task_query,
     with_people,
 )
+from portal.tasks.planned import planned, series_view_clause
 from portal.tasks.resources import Tasks
 from portal.tasks.security import may_reassign, visible_tasks
 from portal.tasks.service import COMMENT_MAX
@@ -76,6 +78,7 @@ def task_list(request):
         departments = filter_departments(request, f)
     links = resolve_links(request, [(t.link_type, t.link_id) for t in tasks if t.link_type])
     return {
+        "coming": coming_repetitions(request, f, today) if page == 1 else [],
         "title": _("Tasks"),
         "f": f,
         "views": [(v, VIEWS[v]) for v in available_views(request)],
@@ -100,6 +103,17 @@ def task_list(request):
         "may_report": request.has_permission("discipline", request.context["report"]),
         **task_helpers(request, now),
     }
+
+
+def coming_repetitions(request, f: Filters, today) -> list:
+    """"Due within 7 days": the days of recurring series in that week whose tasks are not made
+    yet, for the same list (series feeding it, by the same rules), marked as coming."""
+    if f.due != "week" or f.state not in ("active", "open", "any") or f.q or f.dept or f.person:
+        return []
+    clause = series_view_clause(request, f.view)
+    if clause is not None and f.priority:
+        clause = sa.and_(clause, TaskRecurrence.priority == int(f.priority))
+    return planned(request, clause, today, today + dt.timedelta(days=6))
 
 
 def filter_people(request, f: Filters) -> list:
@@ -157,6 +171,7 @@ def task_view(request):
     may_edit = request.has_permission("edit", task)
     reassign = may_reassign(request, task) and task.is_open
     done_items = sum(1 for i in task.checklist if i.done)
+    transitions = task.workflow.available(request, task)
     return {
         "title": task.title,
         "task": task,
@@ -164,6 +179,9 @@ def task_view(request):
         "entries": activity(request, task),
         "may_edit": may_edit,
         "may_take": request.has_permission("take", task) and task.in_queue and task.is_open,
+        # One's own task not started yet: "Start" beside the title too.
+        "may_start": task.assignee_id == me.id and any(t.name == "start" for t in transitions),
+        "transitions": transitions,
         "may_release": task.assignee_id == me.id and task.department_id is not None and task.is_open,
         "may_reassign": reassign,
         "reassign_options": reassign_options(request, task) if reassign else [],

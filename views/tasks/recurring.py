@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import colander
-import deform
 import sqlalchemy as sa
 from babel import dates as babel_dates
 from pyramid.httpexceptions import HTTPSeeOther
@@ -13,15 +13,73 @@ from pyramid.view import view_config
 from sqlalchemy.orm import joinedload
 
 from models.errors import UserError
-from models.tasks import FREQUENCIES, Task, TaskRecurrence
-from portal.core.i18n import _, zone_named
+from models.tasks import Task, TaskRecurrence
+from portal.core.i18n import _, format_date, local_today, zone_named
+from portal.core.parsing import parse_date, parse_int
 from portal.tasks.activity import ngettext, pluralize
-from portal.tasks.recurring import change_series, check_series_target, series_values, stop_series
-from portal.tasks.resources import Recurrences
+from portal.tasks.recurring import (
+    PREVIEW_COUNT,
+    RULES,
+    TaskProblem,
+    change_series,
+    check_series_target,
+    preview,
+    rule_of,
+    series_values,
+    stop_series,
+    upcoming,
+)
+from portal.tasks.resources import Recurrences, Tasks
 from portal.tasks.security import series_within, visible_series
 from portal.tasks.service import parse_target
 from views.tasks.display import task_helpers
-from views.tasks.form import WEEKDAYS, NewTaskSchema, TaskForm, _reminder_parts
+from views.tasks.form import (
+    WEEKDAYS,
+    NewTaskSchema,
+    TaskForm,
+    _reminder_parts,
+    _repeat_widget,
+)
+
+# The whole phrase for each week of the month and weekday: Russian ordinals agree with the
+# weekday's gender and case («во вторую среду», «в первое воскресенье»).
+MONTH_WEEKDAY_PHRASES = {
+    (1, 0): _("on the first Monday"),
+    (1, 1): _("on the first Tuesday"),
+    (1, 2): _("on the first Wednesday"),
+    (1, 3): _("on the first Thursday"),
+    (1, 4): _("on the first Friday"),
+    (1, 5): _("on the first Saturday"),
+    (1, 6): _("on the first Sunday"),
+    (2, 0): _("on the second Monday"),
+    (2, 1): _("on the second Tuesday"),
+    (2, 2): _("on the second Wednesday"),
+    (2, 3): _("on the second Thursday"),
+    (2, 4): _("on the second Friday"),
+    (2, 5): _("on the second Saturday"),
+    (2, 6): _("on the second Sunday"),
+    (3, 0): _("on the third Monday"),
+    (3, 1): _("on the third Tuesday"),
+    (3, 2): _("on the third Wednesday"),
+    (3, 3): _("on the third Thursday"),
+    (3, 4): _("on the third Friday"),
+    (3, 5): _("on the third Saturday"),
+    (3, 6): _("on the third Sunday"),
+    (4, 0): _("on the fourth Monday"),
+    (4, 1): _("on the fourth Tuesday"),
+    (4, 2): _("on the fourth Wednesday"),
+    (4, 3): _("on the fourth Thursday"),
+    (4, 4): _("on the fourth Friday"),
+    (4, 5): _("on the fourth Saturday"),
+    (4, 6): _("on the fourth Sunday"),
+    (-1, 0): _("on the last Monday"),
+    (-1, 1): _("on the last Tuesday"),
+    (-1, 2): _("on the last Wednesday"),
+    (-1, 3): _("on the last Thursday"),
+    (-1, 4): _("on the last Friday"),
+    (-1, 5): _("on the last Saturday"),
+    (-1, 6): _("on the last Sunday"),
+}
 
 
 def rule_text(request, rec: TaskRecurrence) -> str:
@@ -40,11 +98,27 @@ def rule_text(request, rec: TaskRecurrence) -> str:
             else request.translate(_("Every week"))
         )
         return f"{text}: {days}" if days else text
+    if rec.frequency == "yearly":
+        text = (
+            pluralize(request, ngettext("Every ${n} year", "Every ${n} years", n))
+            if n > 1
+            else request.translate(_("Every year"))
+        )
+        # The day of the year in a leap year, so that 29 February can be named.
+        month = rec.starts_on.month
+        day = format_date(request, dt.date(2000, month, min(rec.month_day or rec.starts_on.day,
+                                                            calendar.monthrange(2000, month)[1])), "d MMMM")
+        return request.translate(_("${rule}, on ${day}", mapping={"rule": text, "day": day}))
     text = (
         pluralize(request, ngettext("Every ${n} month", "Every ${n} months", n))
         if n > 1
         else request.translate(_("Every month"))
     )
+    if rec.month_week is not None:
+        weekday = rec.month_weekday if rec.month_weekday is not None else rec.starts_on.weekday()
+        return request.translate(_("${rule}, ${when}", mapping={
+            "rule": text,
+            "when": request.translate(MONTH_WEEKDAY_PHRASES[(rec.month_week, weekday)])}))
     return request.translate(
         _("${rule}, on day ${day}", mapping={"rule": text, "day": rec.month_day or rec.starts_on.day})
     )
@@ -84,10 +158,14 @@ def series_view(request):
         .order_by(Task.occurrence_on.desc(), Task.id.desc())
         .limit(15)
     ).all()
+    coming = []
+    if rec.active and rec.next_on is not None:
+        coming = upcoming(rec, rec.next_on, PREVIEW_COUNT)
     return {
         "title": rec.title,
         "rec": rec,
         "rule": rule_text(request, rec),
+        "coming": coming,
         "recent": recent,
         "date": lambda d: short_date(request, d),
         "may_stop": rec.active and request.has_permission("edit", rec),
@@ -114,32 +192,45 @@ def series_stop(request):
 
 @colander.deferred
 def _frequency_widget(node, kw):
-    tr = kw["request"].translate
-    return deform.widget.SelectWidget(
-        values=[
-            ("daily", tr(_("Every day"))),
-            ("weekly", tr(_("Every week"))),
-            ("monthly", tr(_("Every month"))),
-        ],
-        item_css_class="half",
-    )
+    """The task form's choices but "Does not repeat" (stopping is a button of its own)."""
+    widget = _repeat_widget(node, kw)
+    widget.values = [v for v in widget.values if v[0]]
+    return widget
+
+
+# --- the next days of a rule, before it is saved ---------------------------------------------------
+
+
+@view_config(context=Tasks, name="repeat-preview", renderer="json", permission="view")
+def repeat_preview(request):
+    """GET with the task form's fields (repeat, due_date, repeat_every, weekdays, month_day,
+    month_week, month_weekday, repeat_until): {"dates": the next five days in the reader's
+    language, "error": why there are none}; computed by the rule that makes the tasks."""
+    get = request.GET
+    rule = get.get("repeat", "")
+    if rule not in RULES:
+        return {"dates": [], "error": ""}
+    today = local_today(request)
+    starts = parse_date(get.get("due_date", "")) or today
+    until = parse_date(get.get("repeat_until", ""))
+    after = parse_date(get.get("from", ""))
+    try:
+        days = preview(
+            rule, starts, interval=parse_int(get.get("repeat_every", "")) or 1,
+            weekdays=get.getall("weekdays"), month_day=parse_int(get.get("month_day", "")),
+            month_week=-1 if get.get("month_week") == "-1" else parse_int(get.get("month_week", "")),
+            month_weekday=parse_int(get.get("month_weekday", "")), until=until, after=after,
+        )
+    except TaskProblem as problem:
+        return {"dates": [], "error": request.translate(problem.message)}
+    return {
+        "dates": [{"iso": d.isoformat(), "text": format_date(request, d, "EEEE, d MMMM y")} for d in days],
+        "error": "" if days else request.translate(_("The series has no day before it ends.")),
+    }
 
 
 class SeriesSchema(NewTaskSchema):
-    month_day = colander.SchemaNode(
-        colander.Integer(),
-        title=_("Day of the month"),
-        missing=None,
-        insert_before="repeat_until",
-        validator=colander.Range(
-            1, 31, min_err=_("Enter a day from 1 to 31."), max_err=_("Enter a day from 1 to 31.")
-        ),
-        description=_("In a shorter month: its last day."),
-        widget=deform.widget.TextInputWidget(
-            item_css_class="half repeat-monthly",
-            attributes={"type": "number", "min": "1", "max": "31", "inputmode": "numeric"},
-        ),
-    )
+    """The task form's series fields, for a series that exists."""
 
 
 # The task form's fields a series has no use for: each task's day comes from the rule.
@@ -160,6 +251,14 @@ class SeriesEdit(TaskForm):
     def cancel_url(self):
         return self.request.resource_url(self.context)
 
+    @property
+    def series_start(self) -> str:
+        return self.context.starts_on.isoformat()
+
+    @property
+    def preview_from(self) -> str:
+        return dt.datetime.now(zone_named(self.context.timezone)).date().isoformat()
+
     def schema(self):
         # A clone: a class schema's nodes are shared with every other form made from it.
         schema = self.schema_factory().clone()
@@ -168,7 +267,8 @@ class SeriesEdit(TaskForm):
         repeat = schema["repeat"]
         repeat.missing = colander.required
         repeat.missing_msg = _("Choose how often.")
-        repeat.validator = colander.OneOf(list(FREQUENCIES))
+        repeat.validator = colander.OneOf(list(RULES))
+        # "Does not repeat" is the stop button's.
         repeat.widget = _frequency_widget
         schema["repeat_until"].description = _("Empty: until you stop the series.")
         schema["due_time"].description = _("Empty: by the end of each day.")
@@ -188,10 +288,12 @@ class SeriesEdit(TaskForm):
             "due_time": rec.due_time,
             "remind_amount": amount,
             "remind_unit": unit,
-            "repeat": rec.frequency,
+            "repeat": rule_of(rec),
             "repeat_every": rec.interval or 1,
             "weekdays": {str(d) for d in rec.weekday_list},
             "month_day": rec.month_day or rec.starts_on.day,
+            "month_week": rec.month_week if rec.month_week is not None else 1,
+            "month_weekday": rec.month_weekday if rec.month_weekday is not None else rec.starts_on.weekday(),
             "repeat_until": rec.until,
         }
 
