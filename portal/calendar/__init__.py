@@ -1,6 +1,8 @@
 """The shared calendar: events and their series, rooms and equipment booked once at a time,
 invitations, reminders sent by `portal tick`, and iCalendar in both directions.
 
+- `assistant.py`: The scheduling assistant of the event form: who and which rooms are busy on
+  every occurrence of the event as typed, free rooms of the needed size, the nearest free times.
 - `audit.py`: The calendar in the audit log, in words (portal/audit/log.py's extension points).
 - `booking.py`: Conflicts: a room or piece of equipment is booked once at a time (the friendly
   check naming the clash, and the stored occurrences the database guards, models/booking.py);

@@ -32,6 +32,7 @@ import colander
 
 from models.calendar import LINK_TYPES, VISIBILITIES, Event
 from models.people import EMAIL_RE
+from portal.calendar.assistant import AssistantQuery
 from portal.calendar.changes import EventInput, contact_guests
 from portal.calendar.recurrence import WEEKDAYS, CalendarProblem, Recurrence, localize, monthly_weekday
 from portal.calendar.security import calendar_choices
@@ -181,7 +182,73 @@ def _node(typ, **kw) -> colander.SchemaNode:
 # --- the event form -------------------------------------------------------------------------------
 
 
-class EventSchema(colander.MappingSchema):
+class WhenRules:
+    """The rules between the "when" fields, shared by the event form and the scheduling
+    assistant (which reads the same fields before anything is saved)."""
+
+    def _refuse(self, error: colander.Invalid, field: str, message) -> None:
+        """Add `message` for the page's `field` (on its first node)."""
+        node = next(n for n in self.children if getattr(n, "field", n.name) == field)
+        error.add(colander.Invalid(node, message), self.children.index(node))
+
+    def _times(self, values: dict, tz, error) -> tuple[dt.datetime | None, dt.datetime | None]:
+        """The start and the end in `tz`: all day, midnight to the midnight after the last day."""
+        start_date, end_date = values.get("start_date"), values.get("end_date")
+        if start_date is None or end_date is None:
+            return None, None
+        start = end = None
+        try:
+            if values["all_day"]:
+                start = localize(dt.datetime.combine(start_date, dt.time()), tz, "start")
+                end = localize(dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time()), tz, "end")
+            else:
+                st, et = _clock(values["start_time"]), _clock(values["end_time"])
+                if st is None:
+                    self._refuse(error, "start", TIME_FORMAT)
+                if et is None:
+                    self._refuse(error, "end", TIME_FORMAT)
+                if st and et:
+                    start = localize(dt.datetime.combine(start_date, st), tz, "start")
+                    end = localize(dt.datetime.combine(end_date, et), tz, "end")
+        except CalendarProblem as problem:
+            self._refuse(error, problem.field, problem.message)
+            return None, None
+        if start and end and end <= start:
+            self._refuse(error, "end", _("The end must be after the start."))
+        return start, end
+
+    def _rule(self, values: dict, tz, start: dt.datetime | None, error) -> str:
+        """The RRULE of a repeating event ("" when it does not repeat)."""
+        if not values.get("freq"):
+            return ""
+        rec = Recurrence(freq=values["freq"], weekdays=tuple(d for d in values["byday"] if d in WEEKDAYS))
+        try:
+            interval = parse_int(values["interval"])
+            if interval is None:
+                raise CalendarProblem(_("The interval is a whole number from 1 to 366."), "interval")
+            rec.interval = interval
+            if values["ends"] == "count":
+                rec.count = parse_int(values["count"])
+                if rec.count is None:
+                    raise CalendarProblem(_("Enter how many times the event takes place."), "count")
+            elif values["ends"] == "until":
+                rec.until = _day(values["until"])
+                if rec.until is None:
+                    raise CalendarProblem(_("Enter the last date as YYYY-MM-DD."), "until")
+            if start is None:
+                return ""
+            first = start.astimezone(tz)
+            if rec.freq == "MONTHLY":
+                rec.nth_weekday = monthly_weekday(values["monthly_by"] or "day", first.date())
+            rec.check(first.date())
+            return rec.to_rrule(first)
+        except CalendarProblem as problem:
+            self._refuse(error, "repeat", problem.message)
+            return ""
+
+
+
+class EventSchema(WhenRules, colander.MappingSchema):
     """The event form (views/templates/calendar/form.jinja2): its fields, then the rules between
     them (see the module's docstring). `deserialize` returns an `EventInput`."""
 
@@ -271,68 +338,6 @@ class EventSchema(colander.MappingSchema):
             link_id=link_id,
         )
 
-    # --- the rules between fields
-
-    def _refuse(self, error: colander.Invalid, field: str, message) -> None:
-        """Add `message` for the page's `field` (on its first node)."""
-        node = next(n for n in self.children if getattr(n, "field", n.name) == field)
-        error.add(colander.Invalid(node, message), self.children.index(node))
-
-    def _times(self, values: dict, tz, error) -> tuple[dt.datetime | None, dt.datetime | None]:
-        """The start and the end in `tz`: all day, midnight to the midnight after the last day."""
-        start_date, end_date = values.get("start_date"), values.get("end_date")
-        if start_date is None or end_date is None:
-            return None, None
-        start = end = None
-        try:
-            if values["all_day"]:
-                start = localize(dt.datetime.combine(start_date, dt.time()), tz, "start")
-                end = localize(dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time()), tz, "end")
-            else:
-                st, et = _clock(values["start_time"]), _clock(values["end_time"])
-                if st is None:
-                    self._refuse(error, "start", TIME_FORMAT)
-                if et is None:
-                    self._refuse(error, "end", TIME_FORMAT)
-                if st and et:
-                    start = localize(dt.datetime.combine(start_date, st), tz, "start")
-                    end = localize(dt.datetime.combine(end_date, et), tz, "end")
-        except CalendarProblem as problem:
-            self._refuse(error, problem.field, problem.message)
-            return None, None
-        if start and end and end <= start:
-            self._refuse(error, "end", _("The end must be after the start."))
-        return start, end
-
-    def _rule(self, values: dict, tz, start: dt.datetime | None, error) -> str:
-        """The RRULE of a repeating event ("" when it does not repeat)."""
-        if not values.get("freq"):
-            return ""
-        rec = Recurrence(freq=values["freq"], weekdays=tuple(d for d in values["byday"] if d in WEEKDAYS))
-        try:
-            interval = parse_int(values["interval"])
-            if interval is None:
-                raise CalendarProblem(_("The interval is a whole number from 1 to 366."), "interval")
-            rec.interval = interval
-            if values["ends"] == "count":
-                rec.count = parse_int(values["count"])
-                if rec.count is None:
-                    raise CalendarProblem(_("Enter how many times the event takes place."), "count")
-            elif values["ends"] == "until":
-                rec.until = _day(values["until"])
-                if rec.until is None:
-                    raise CalendarProblem(_("Enter the last date as YYYY-MM-DD."), "until")
-            if start is None:
-                return ""
-            first = start.astimezone(tz)
-            if rec.freq == "MONTHLY":
-                rec.nth_weekday = monthly_weekday(values["monthly_by"] or "day", first.date())
-            rec.check(first.date())
-            return rec.to_rrule(first)
-        except CalendarProblem as problem:
-            self._refuse(error, "repeat", problem.message)
-            return ""
-
     def _current(self) -> Event | None:
         return self.bindings.get("event")
 
@@ -386,6 +391,97 @@ def _clock(text: str) -> dt.time | None:
         return dt.time.fromisoformat(text.strip()[:5]) if text.strip() else None
     except ValueError:
         return None
+
+
+# --- the scheduling assistant ----------------------------------------------------------------------
+
+ASSISTANT_MAX_IDS = 200
+SIZE_MAX = 1000
+CHOOSE_FROM_LIST = _("Choose people, departments and rooms from the lists.")
+GUESTS_FORMAT = _("The number of guests is a whole number from 0 to ${max}.", mapping={"max": SIZE_MAX})
+SIZE_FORMAT = _("Enter the number of seats as a whole number from 1 to ${max}.", mapping={"max": SIZE_MAX})
+
+
+class StrictIds(colander.SchemaType):
+    """Ids chosen in a picker, each a whole number: anything else is refused (the assistant is
+    asked by the page's script, so a value that is not an id is not a slip of the keyboard)."""
+
+    def deserialize(self, node, cstruct):
+        if cstruct in (colander.null, None, ""):
+            return []
+        values = [cstruct] if isinstance(cstruct, str) else list(cstruct)
+        if len(values) > ASSISTANT_MAX_IDS:
+            raise colander.Invalid(node, _("At most ${max} people, departments or rooms at once.",
+                                           mapping={"max": ASSISTANT_MAX_IDS}))
+        ids = [parse_int(v) if isinstance(v, str) else None for v in values]
+        if any(n is None or not 0 < n < LINK_ID_LIMIT for n in ids):
+            raise colander.Invalid(node, CHOOSE_FROM_LIST)
+        return sorted(set(ids))
+
+
+class AssistantSchema(WhenRules, colander.MappingSchema):
+    """The event form's values the scheduling assistant reads (portal.calendar.assistant): its
+    times and repeat rule (the same rules as EventSchema's), the people, departments and rooms
+    chosen, the seats wanted and the event being changed. `deserialize` returns an
+    `AssistantQuery`."""
+
+    timezone = _node(
+        Line(),
+        missing_msg=CHOOSE_ZONE,
+        validator=colander.OneOf(frozenset([*timezone_choices(), "UTC"]), msg_err=CHOOSE_ZONE),
+    )
+    all_day = _node(Checkbox(), missing=False)
+    start_date = _node(IsoDate(), missing_msg=DATE_FORMAT, field="start")
+    start_time = _node(Line(), missing="", field="start")
+    end_date = _node(IsoDate(), missing_msg=DATE_FORMAT, field="end")
+    end_time = _node(Line(), missing="", field="end")
+    people = _node(StrictIds(), missing=[], field="attendees")
+    departments = _node(StrictIds(), missing=[], field="attendees")
+    rooms = _node(StrictIds(), missing=[])
+    freq = _node(Line(), missing="", field="repeat")
+    interval = _node(Line(), missing="", field="repeat")
+    byday = _node(Words(), missing=[], field="repeat")
+    monthly_by = _node(Line(), missing="", field="repeat")
+    ends = _node(Line(), missing="", field="repeat")
+    until = _node(Line(), missing="", field="repeat")
+    count = _node(Line(), missing="", field="repeat")
+    size = _node(Minutes(SIZE_FORMAT), missing=None,
+                 validator=colander.Range(1, SIZE_MAX, min_err=SIZE_FORMAT, max_err=SIZE_FORMAT))
+    guests = _node(Minutes(GUESTS_FORMAT), missing=0,
+                   validator=colander.Range(0, SIZE_MAX, min_err=GUESTS_FORMAT, max_err=GUESTS_FORMAT))
+    event = _node(Minutes(_("That event does not exist.")), missing=None,
+                  validator=colander.Range(1, LINK_ID_LIMIT - 1, min_err=_("That event does not exist."),
+                                           max_err=_("That event does not exist.")))
+
+    def deserialize(self, cstruct=colander.null) -> AssistantQuery:
+        cstruct = dict(cstruct) if isinstance(cstruct, dict) else {}
+        cstruct["end_date"] = cstruct.get("end_date") or cstruct.get("start_date", "")
+        error = colander.Invalid(self, _("Please correct the errors below."))
+        values = {}
+        for node in self.children:
+            try:
+                values[node.name] = node.deserialize(cstruct.get(node.name, colander.null))
+            except colander.Invalid as problem:
+                error.add(problem, self.children.index(node))
+        request = self.bindings["request"]
+        tz = zone_named(values["timezone"]) if "timezone" in values else request.user_timezone
+        start, end = self._times(values, tz, error)
+        rule = self._rule(values, tz, start, error)
+        if error.children:
+            raise error
+        return AssistantQuery(
+            start=start.astimezone(dt.UTC),
+            end=end.astimezone(dt.UTC),
+            timezone=tz.key,
+            all_day=values["all_day"],
+            rrule=rule,
+            user_ids=values["people"],
+            department_ids=values["departments"],
+            room_ids=values["rooms"],
+            size=values["size"],
+            guests=values["guests"],
+            event_id=values["event"],
+        )
 
 
 # --- the import form ------------------------------------------------------------------------------

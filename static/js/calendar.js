@@ -67,6 +67,7 @@
         .then(function (data) {
           if (team) {
             ec.setOption("resources", data.resources);
+            teamList(data, cfg);
             success(data.events);
           } else {
             success(data);
@@ -140,7 +141,9 @@
       eventDidMount: function (info) {
         var e = info.event, p = e.extendedProps || {};
         var when = e.allDay ? "" : " · " + wallString(e.start).slice(11, 16) + "–" + wallString(e.end || e.start).slice(11, 16);
-        info.el.setAttribute("title", e.title + when + (p.location ? " · " + p.location : ""));
+        var repeats = p.recurring && cfg.text.recurring ? " · " + cfg.text.recurring : "";
+        info.el.setAttribute("title", e.title + when + (p.location ? " · " + p.location : "") + repeats);
+        if (p.recurring) markRecurring(info.el.querySelector(".ec-event-title") || info.el, cfg.text.recurring);
       },
       eventDrop: move,
       eventResize: move,
@@ -160,9 +163,27 @@
           "<small></small>", "<small>" + escapeHtml(pos) + "</small>") };
       };
       options.views = {
-        resourceTimelineDay: { slotDuration: "00:30", slotWidth: 44 },
-        resourceTimelineWeek: { slotDuration: "02:00", slotLabelInterval: "04:00", slotWidth: narrow ? 14 : 20,
+        // The day leaves room for titles: the whole width for the working day.
+        // The whole width for the working hours (12 h): the day leaves room for titles.
+        resourceTimelineDay: { slotDuration: "00:30", slotWidth: narrow ? 40 : Math.max(44, Math.floor((el.clientWidth - 270) / 24)) },
+        resourceTimelineWeek: { slotDuration: "02:00", slotLabelInterval: "04:00",
+                                slotWidth: narrow ? 14 : Math.max(20, Math.floor((el.clientWidth - 270) / 42)),
                                 slotLabelFormat: { hour: "numeric" } }
+      };
+      // Titles only (the time is the block's place, and in its tooltip and the list), ↻ first.
+      options.eventContent = function (info) {
+        var p = info.event.extendedProps || {};
+        var mark = p.recurring ? '<span class="recurring-mark me-1" role="img" aria-label="' + escapeHtml(cfg.text.recurring) +
+          '" title="' + escapeHtml(cfg.text.recurring) + '">↻</span>' : "";
+        return { html: '<span class="ec-event-title">' + mark + escapeHtml(info.event.title) + "</span>" };
+      };
+      // In the week the blocks are narrow: the list names every event, so it opens by itself.
+      var listBox = document.getElementById("team-list-box");
+      var userOpened = false, auto = false;
+      if (listBox) listBox.addEventListener("toggle", function () { if (auto) auto = false; else userOpened = true; });
+      options.viewDidMount = function (info) {
+        var want = (info.view || info).type === "resourceTimelineWeek";
+        if (listBox && !userOpened && listBox.open !== want) { auto = true; listBox.open = want; }
       };
       options.slotMinTime = "08:00:00";
       options.slotMaxTime = "20:00:00";
@@ -190,6 +211,7 @@
     var ec = EventCalendar.create(el, options);
     el.classList.add("portal-calendar");
     window.portalCalendar = ec;
+    if (team) setupTeamForm(cfg, ec);
 
     checks.forEach(function (c) {
       c.addEventListener("change", function () {
@@ -197,6 +219,100 @@
         ec.refetchEvents();
       });
     });
+  }
+
+  // A repeating event: "↻" before its title, named for screen readers ("Repeats").
+  function markRecurring(target, label) {
+    if (!target || target.querySelector(".recurring-mark")) return;
+    var mark = document.createElement("span");
+    mark.className = "recurring-mark me-1";
+    mark.textContent = "↻";
+    mark.setAttribute("role", "img");
+    if (label) { mark.setAttribute("aria-label", label); mark.setAttribute("title", label); }
+    target.insertBefore(mark, target.firstChild);
+  }
+
+  // --- the team view: people from anywhere, and the same events as a list -------------------------
+
+  function teamList(data, cfg) {
+    var box = document.getElementById("team-list");
+    var empty = document.getElementById("team-empty");
+    if (empty) empty.classList.toggle("d-none", data.resources.length > 0);
+    if (!box) return;
+    box.innerHTML = "";
+    var byPerson = {};
+    data.events.forEach(function (e) {
+      (e.resourceIds || []).forEach(function (id) { (byPerson[id] = byPerson[id] || []).push(e); });
+    });
+    var dayFormat = new Intl.DateTimeFormat(cfg.locale, { weekday: "short", day: "numeric", month: "short" });
+    data.resources.forEach(function (person) {
+      var h = document.createElement("h3");
+      h.textContent = person.title;
+      box.appendChild(h);
+      var events = (byPerson[person.id] || []).slice().sort(function (a, b) { return a.start < b.start ? -1 : 1; });
+      if (!events.length) {
+        var none = document.createElement("p");
+        none.className = "small text-secondary mb-1";
+        none.textContent = cfg.text.free || cfg.text.noEvents;
+        box.appendChild(none);
+        return;
+      }
+      var list = document.createElement("ul");
+      list.className = "small list-unstyled";
+      events.forEach(function (e) {
+        var li = document.createElement("li");
+        var day = dayFormat.format(new Date(e.start.slice(0, 10) + "T12:00:00"));
+        var when = e.allDay ? cfg.text.allDay : e.start.slice(11, 16) + "–" + (e.end || e.start).slice(11, 16);
+        var time = document.createElement("span");
+        time.className = "text-secondary me-2";
+        time.textContent = day + ", " + when;
+        li.appendChild(time);
+        var title = document.createElement((e.extendedProps || {}).url ? "a" : "span");
+        if (title.tagName === "A") title.href = e.extendedProps.url;
+        title.textContent = e.title;
+        li.appendChild(title);
+        if ((e.extendedProps || {}).recurring) {
+          li.appendChild(document.createTextNode(" "));
+          markRecurring(li, cfg.text.recurring);
+          li.appendChild(li.firstChild);  // the mark after the title
+        }
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    });
+  }
+
+  /* The team form: a department and people picked from anywhere; each change asks again
+     without leaving the page (the address keeps the choice). */
+  function setupTeamForm(cfg, ec) {
+    var form = document.getElementById("team-form");
+    if (!form) return;
+    setupPicker(form);
+    var chips = form.querySelector("#people-chips");
+    function label(chip) {
+      var close = chip.querySelector(".btn-close");
+      var name = chip.querySelector(".chip-name");
+      if (close && name && cfg.text.remove) close.setAttribute("aria-label", cfg.text.remove.replace("{name}", name.textContent));
+    }
+    function changed() {
+      var params = new URLSearchParams(new FormData(form));
+      params.set("dept", params.get("dept") || "");
+      cfg.eventsUrl = cfg.eventsUrl.split("?")[0] + "?" + params.toString();
+      var u = new URL(location.href);
+      u.searchParams.delete("people");
+      u.searchParams.set("dept", params.get("dept"));
+      params.getAll("people").forEach(function (id) { u.searchParams.append("people", id); });
+      history.replaceState(null, "", u);
+      ec.refetchEvents();
+    }
+    form.querySelector("#team-dept").addEventListener("change", changed);
+    form.addEventListener("submit", function (e) { e.preventDefault(); changed(); });
+    if (window.MutationObserver) {
+      new MutationObserver(function (records) {
+        records.forEach(function (r) { Array.prototype.forEach.call(r.addedNodes, function (n) { if (n.nodeType === 1) label(n); }); });
+        changed();
+      }).observe(chips, { childList: true });
+    }
   }
 
   function escapeHtml(text) {

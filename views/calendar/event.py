@@ -80,6 +80,7 @@ def _form_page(request, form, event=None, stamp=None, scope="all", status=200):
         else request.resource_path(event, "edit", query={"at": stamp} if stamp else None),
         "cancel_url": request.resource_path(section) if event is None else _event_url(request, event, stamp),
         "people_url": request.resource_path(section, "people.json"),
+        "assistant_url": request.resource_path(section, "assistant.json"),
         **form_context(request, form),
     }
 

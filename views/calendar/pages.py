@@ -239,7 +239,7 @@ def events_json(request):
 @view_config(context=CalendarSection, name="team", renderer="calendar/team.jinja2", permission="view")
 def team_page(request):
     db = request.dbsession
-    dept = _team_department(request)
+    dept, chosen = team_choice(request)
     departments = list(db.scalars(sa.select(Department).order_by(Department.sort_order, Department.name)))
     date = request.GET.get("date", "")
     try:
@@ -247,23 +247,44 @@ def team_page(request):
     except ValueError:
         date = local_today(request).isoformat()
     view = request.GET.get("view", "")
+    query = [("dept", dept.id if dept else "")] + [("people", u.id) for u in chosen]
     return {
         "title": _("Team calendar"),
         "dept": dept,
+        "chosen": chosen,
         "departments": departments,
         "date": date,
-        "view": view if view in ("resourceTimelineDay", "resourceTimelineWeek") else "resourceTimelineWeek",
+        # The day leaves room for the titles; the week names them on hover and in the list.
+        "view": view if view in ("resourceTimelineDay", "resourceTimelineWeek") else "resourceTimelineDay",
         "offset": tz_offset(request),
+        "events_url": request.resource_path(request.context, "team.json", query=query),
+        "people_url": request.resource_path(request.context, "people.json"),
     }
 
 
-def _team_department(request) -> Department | None:
+# At most this many people side by side (a department and people chosen from others).
+TEAM_MAX = 100
+
+
+def team_choice(request) -> tuple[Department | None, list[User]]:
+    """The department (?dept=) and the people chosen from anywhere (?people=7&people=9) of the
+    team view; with neither asked for, the viewer's first department. Chosen people are those
+    the viewer may see in the directory (person.view), active ones only."""
     db = request.dbsession
+    asked = "dept" in request.GET or "people" in request.GET
     chosen = parse_int(request.GET.get("dept", ""))
-    if chosen is not None and chosen < 10**9:
-        return db.get(Department, chosen)
-    ids = my_department_ids(request)
-    return db.get(Department, ids[0]) if ids else None
+    dept = None
+    if chosen is not None and 0 < chosen < 10**9:
+        dept = db.get(Department, chosen)
+    elif not asked:
+        ids = my_department_ids(request)
+        dept = db.get(Department, ids[0]) if ids else None
+    ids = sorted({n for n in map(parse_int, request.GET.getall("people")[:TEAM_MAX])
+                  if n is not None and 0 < n < 10**9})
+    people = list(db.scalars(
+        sa.select(User).where(User.id.in_(ids), User.active, sql_filter(request, User, "view"))
+        .order_by(User.full_name))) if ids else []
+    return dept, people
 
 
 def team_members(request, dept: Department) -> list[User]:
@@ -279,16 +300,25 @@ def team_members(request, dept: Department) -> list[User]:
     )
 
 
+def team_people(request) -> list[User]:
+    """The people of the team view: the department's, then those chosen from elsewhere."""
+    dept, chosen = team_choice(request)
+    people = team_members(request, dept) if dept is not None else []
+    seen = {u.id for u in people}
+    people.extend(u for u in chosen if u.id not in seen)
+    return people[:TEAM_MAX]
+
+
 @view_config(context=CalendarSection, name="team.json", renderer="json", permission="view")
 def team_json(request):
-    """{resources: people of the department, events: their busy time (details where allowed)}."""
+    """{resources: people of the department and those chosen, events: their busy time (details
+    where allowed)}."""
     revalidated(request)
     ws, we = parse_window(request)
-    dept = _team_department(request)
-    if dept is None:
+    people = team_people(request)
+    if not people:
         return {"resources": [], "events": []}
     tz = request.user_timezone
-    people = team_members(request, dept)
     busy = busy_of(request, [u.id for u in people], ws, we)
     events: dict[tuple, dict] = {}
     for user in people:

@@ -111,6 +111,8 @@ AREA_PAGES = [
     ("GET", "/calendar", {}, "event.view"),
     ("GET", f"/calendar/events.json?{WEEK}&src=mine,company", {}, "event.view"),
     ("GET", "/calendar/team", {}, "event.view"),
+    ("GET", "/calendar/assistant.json?timezone=Europe/Moscow&start_date=2031-03-03"
+            "&start_time=10:00&end_time=11:00", {}, "event.view"),
     ("GET", f"/calendar/team.json?dept={{did}}&{WEEK}", {}, "event.view"),
     ("GET", "/calendar/people.json?q=te", {}, "event.view"),
     ("GET", "/calendar/search?q=report", {}, "event.view"),
