@@ -48,6 +48,10 @@ static/vendor/.built: package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	cp node_modules/chart.js/dist/chart.umd.min.js static/vendor/
 	cp node_modules/@event-calendar/build/dist/event-calendar.min.js static/vendor/event-calendar/
+	mkdir -p static/vendor/toastui
+	node_modules/.bin/esbuild node_modules/@toast-ui/editor/dist/esm/index.js --bundle --minify \
+	  --format=iife --global-name=toastui --log-level=warning --outfile=static/vendor/toastui/toastui-editor.min.js
+	cp node_modules/@toast-ui/editor/dist/i18n/ru-ru.js node_modules/@toast-ui/editor/dist/toastui-editor.css static/vendor/toastui/
 	touch static/vendor/.built
 
 static/vendor/portal.bundle.css: static/vendor/.built static/build-css.mjs $(ASSET_SOURCES)

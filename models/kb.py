@@ -44,6 +44,12 @@ class KbFolder(Base):
     restricted: Mapped[bool] = mapped_column(default=False)
     sort_order: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Publishing needs a second person: nobody publishes an article (or a change of one) they
+    # wrote themselves in this folder.
+    publish_needs_other: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A change of a published article goes through review (readers see the published version
+    # until it is approved) instead of being published at once, marked "without review".
+    edits_reviewed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     parent: Mapped[KbFolder | None] = relationship(remote_side=[id])
 
@@ -86,8 +92,10 @@ class Article(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # Number of the newest version in kb_article_versions.
+    # Number of the version readers see (the newest one but a change waiting for review).
     version: Mapped[int] = mapped_column(default=1)
+    # A change of the published article waiting for review: the number of its version.
+    pending_version: Mapped[int | None] = mapped_column()
     # Must-read: everyone (no department) or the members of one department confirm reading.
     must_read: Mapped[bool] = mapped_column(default=False)
     must_read_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
@@ -169,6 +177,10 @@ class ArticleVersion(Base):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     comment: Mapped[str] = mapped_column(sa.String(300), default="")
+    # How the version went live: "" (as the workflow says), "in_review" (a change of the
+    # published article waiting for review), "rejected" (such a change sent back), "replaced"
+    # (such a change superseded by a newer one) or "unreviewed" (published at once, no review).
+    review: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
 
     author: Mapped[User | None] = relationship()
 

@@ -7,7 +7,8 @@ attachments, must-read confirmations, search, and links for tickets.
   points).
 - `delete_move.py`: Deleting an article and moving it to another folder: the checks and what goes
   with them.
-- `diff.py`: Comparing two versions of an article, line by line with the changed words marked.
+- `diff.py`: Comparing two versions of an article, line by line with the changed words marked, or
+  as readers see them with the blocks added and removed marked.
 - `files.py`: Attachments and images of articles: checked by their content, stored content-
   addressed.
 - `folders.py`: Knowledge-base folders: create, rename, move, delete, with the checks that keep
@@ -20,6 +21,9 @@ attachments, must-read confirmations, search, and links for tickets.
   reminders, and the reports of who has not confirmed yet (issue 5).
 - `notices.py`: The knowledge base's notifications, each in its recipient's language.
 - `reading.py`: Reading an article: readers counted once, "was this helpful?" answers.
+- `review.py`: Review rules of a folder (publishing by a second person, changes of published
+  articles through review or marked "published without review"), who will review, and an
+  article's history in words.
 - `resources.py`: /kb: the knowledge base's section of the tree, folders and articles below it,
   and their addresses.
 - `schemas.py`: What may be typed: the rules for addresses, tags, titles and texts, and the

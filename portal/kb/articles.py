@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from models.errors import UserError
 from models.kb import Article, ArticleRelation, ArticleTag, ArticleVersion, KbFolder
 from models.meta import utcnow
 from models.people import Department, User
@@ -23,8 +24,22 @@ from portal.kb.markdown import render
 from portal.kb.must_read import may_set_everyone, notify_changed, notify_must_read
 from portal.kb.notices import notify_users
 from portal.kb.resources import article_link, folder_in_tree
+from portal.kb.review import (
+    IN_REVIEW,
+    MUST_READ_OFF,
+    MUST_READ_ON,
+    PROPOSED,
+    PUBLISHED_UNREVIEWED,
+    REJECTED,
+    REPLACED,
+    UNREVIEWED,
+    edits_reviewed,
+    note,
+    reviewer_ids,
+)
 from portal.kb.schemas import COMMENT_MAX, RELATED_MAX, slugify
-from portal.kb.security import KbTree, article_filter, folder_holders
+from portal.kb.security import KbTree, article_filter
+from workflows.article import change_author_id
 from workflows.engine import Transitioned
 
 
@@ -88,10 +103,10 @@ def check_article(request, folder_id: int, data: ArticleInput, article: Article 
         if not already and not may_set_everyone(request, folder_in_tree(request, folder_id)):
             problems["must_read"] = _("Only the folder’s editors may ask everyone to read an article. "
                                       "Choose the department that must read it.")
-    if article is not None and version not in (None, article.version):
+    if article is not None and version not in (None, shown_number(article)):
         problems["body"] = _("Someone saved this article while you were editing it (now version "
                              "${n}). Copy your text, open the article again and apply your "
-                             "changes there.", mapping={"n": article.version})
+                             "changes there.", mapping={"n": shown_number(article)})
     return problems
 
 
@@ -134,57 +149,147 @@ def create_article(dbsession, author: User | None, folder: KbFolder, data: Artic
     return article
 
 
-def update_article(request, article: Article, data: ArticleInput) -> bool:
-    """Apply an edit by the request's user; a change of title, summary, text or tags makes a new
-    version. Returns whether a version was made. Those concerned by a must-read are told (which
-    needs the request: who may read the folder, in which language each reads)."""
+# What a save did (`update_article`).
+# SAME is empty: whether a save made a version reads as a truth value.
+SAME, SAVED, PROPOSED_CHANGE, SAVED_UNREVIEWED = "", "saved", "proposed", "unreviewed"
+
+
+def shown_number(article: Article) -> int:
+    """The version an editor opens: the change waiting for review, else the current one."""
+    return article.pending_version or article.version
+
+
+def editing_input(dbsession, article: Article, related: list[int]) -> ArticleInput:
+    """What the editor opens: the change waiting for review when there is one (its author or
+    another editor continues it), else the article as readers see it."""
+    data = ArticleInput.from_article(article, related)
+    pending = version_of(dbsession, article, article.pending_version) if article.pending_version else None
+    if pending is not None:
+        data.title, data.summary, data.body = pending.title, pending.summary, pending.body
+        data.tags = pending.tag_list
+    return data
+
+
+def _next_number(dbsession, article: Article) -> int:
+    # Past every version kept, a change sent back included.
+    return (dbsession.scalar(sa.select(sa.func.max(ArticleVersion.number))
+                             .where(ArticleVersion.article_id == article.id)) or 0) + 1
+
+
+def _drop_pending(dbsession, article: Article, review: str) -> None:
+    """The change waiting for review is no longer waiting: sent back or superseded."""
+    if article.pending_version is None:
+        return
+    pending = version_of(dbsession, article, article.pending_version)
+    if pending is not None:
+        pending.review = review
+    article.pending_version = None
+
+
+def _apply_text(article: Article, title: str, summary: str, body: str, tags: list[str],
+                number: int) -> None:
+    article.title = title
+    article.summary = summary
+    if body != article.body:
+        article.body = body  # renders body_html (keep_body_html)
+    _set_tags(article, tags)
+    article.version = number
+    article.updated_at = utcnow()
+
+
+def _propose(request, article: Article, data: ArticleInput) -> ArticleVersion:
+    """A change of a published article that waits for review: a version of its own; readers
+    keep the published text; the reviewers are told."""
+    db = request.dbsession
+    _drop_pending(db, article, REPLACED)
+    version = ArticleVersion(article_id=article.id, number=_next_number(db, article), title=data.title,
+                             summary=data.summary, body=data.body, tags=",".join(data.tags),
+                             author_id=_actor_id(request), comment=data.comment, review=IN_REVIEW)
+    db.add(version)
+    db.flush()
+    article.pending_version = version.number
+    note(request, article, PROPOSED, data.comment)
+    notify_users(request, reviewer_ids(request, article.folder, _actor_id(request)) - {_actor_id(request)},
+                 _("A change waits for your review: ${title}", mapping={"title": article.title}),
+                 _("Compare it with the published text, then publish it or send it back with a comment."),
+                 article_link(request, article), "kb_review")
+    return version
+
+
+def _save_text(request, article: Article, title: str, summary: str, body: str, tags: list[str],
+               comment: str) -> str:
+    """Make a new version of the text: a change waiting for review, a change published without
+    review (a published article where the folder does not review changes), or a plain new
+    version (a draft, an article in review, an archived one)."""
+    db = request.dbsession
+    if article.state == "published" and edits_reviewed(article.folder):
+        _propose(request, article, ArticleInput(title=title, body=body, summary=summary, tags=tags,
+                                                comment=comment))
+        return PROPOSED_CHANGE
+    _drop_pending(db, article, REPLACED)
+    _apply_text(article, title, summary, body, tags, _next_number(db, article))
+    db.flush()
+    version = _snapshot(article, _actor_id(request), comment)
+    if article.state == "published":
+        version.review = UNREVIEWED
+        note(request, article, PUBLISHED_UNREVIEWED, comment)
+    db.add(version)
+    db.flush()
+    return SAVED_UNREVIEWED if version.review == UNREVIEWED else SAVED
+
+
+def update_article(request, article: Article, data: ArticleInput) -> str:
+    """Apply an edit by the request's user. A change of title, summary, text or tags makes a new
+    version (`_save_text`: of a published article, one that waits for review or one published
+    without review, by the folder's setting). Returns what was done: SAME (no new version),
+    SAVED, PROPOSED_CHANGE or SAVED_UNREVIEWED. Must-read turned on or off is written in the
+    article's history; those concerned by a must-read are told (which needs the request: who
+    may read the folder, in which language each reads)."""
     db = request.dbsession
     was_must_read = article.must_read
-    content_changed = (data.title != article.title or data.summary != article.summary
-                       or data.body != article.body or data.tags != article.tags)
+    was_department = article.must_read_department_id
+    previous = article.version
+    shown = editing_input(db, article, [])
+    content_changed = (data.title != shown.title or data.summary != shown.summary
+                       or data.body != shown.body or data.tags != shown.tags)
     if data.slug and data.slug != article.slug:
         article.slug = data.slug
     article.must_read = data.must_read
     article.must_read_department_id = data.must_read_department_id if data.must_read else None
+    if article.must_read and (not was_must_read or was_department != article.must_read_department_id):
+        department = (db.get(Department, article.must_read_department_id)
+                      if article.must_read_department_id else None)
+        note(request, article, MUST_READ_ON, department.name if department else "")
+    elif was_must_read and not article.must_read:
+        note(request, article, MUST_READ_OFF)
     if data.related_ids is not None:
         set_related(db, article, data.related_ids, article_filter(request, "view"))
+    done = SAME
     if content_changed:
-        article.title = data.title
-        article.summary = data.summary
-        if data.body != article.body:
-            article.body = data.body  # renders body_html (keep_body_html)
-        _set_tags(article, data.tags)
-        article.version += 1
-        article.updated_at = utcnow()
-        db.flush()
-        db.add(_snapshot(article, _actor_id(request), data.comment))
+        done = _save_text(request, article, data.title, data.summary, data.body, data.tags, data.comment)
     db.flush()
     if article.must_read and not was_must_read and article.state == "published":
         notify_must_read(request, article)
-    elif content_changed and was_must_read:
-        notify_changed(request, article, article.version - 1)
-    return content_changed
+    elif article.version != previous and was_must_read:
+        notify_changed(request, article, previous)
+    return done
 
 
 def restore_version(request, article: Article, number: int) -> ArticleVersion | None:
-    """Make the text of version `number` the newest version again (history stays as it was);
-    the version's comment is written in the language of the request's user."""
+    """Make the text of version `number` the newest version again (history stays as it was) —
+    of a published article, by the folder's rule like any other change; the version's comment
+    is written in the language of the request's user."""
     db = request.dbsession
     old = version_of(db, article, number)
     if old is None:
         return None
-    article.title, article.summary, article.body = old.title, old.summary, old.body
-    _set_tags(article, old.tag_list)
-    article.version += 1
-    article.updated_at = utcnow()
-    db.flush()
-    version = _snapshot(article, _actor_id(request), "")
-    version.comment = request.localizer.translate(
+    previous = article.version
+    comment = request.localizer.translate(
         _("Restored from version ${n}", mapping={"n": number}))[:COMMENT_MAX]
-    db.add(version)
-    db.flush()
-    notify_changed(request, article, article.version - 1)
-    return version
+    _save_text(request, article, old.title, old.summary, old.body, old.tag_list, comment)
+    if article.version != previous:
+        notify_changed(request, article, previous)
+    return version_of(db, article, shown_number(article))
 
 
 def versions_of(dbsession, article: Article) -> list[ArticleVersion]:
@@ -247,7 +352,7 @@ def related_ids(dbsession, article: Article) -> list[int]:
 
 def on_transition(event) -> None:
     """Workflow subscriber: reviewers hear of a submission, the author of a decision, and the
-    readers of a published must-read."""
+    readers of a published must-read; a change waiting for review is published or sent back."""
     article = event.obj
     if not isinstance(article, Article):
         return
@@ -256,7 +361,13 @@ def on_transition(event) -> None:
     url = article_link(request, article)
     name = event.transition.name
     if name == "submit":
-        reviewers = folder_holders(request, article.folder_id, "article", "review") - {actor}
+        reviewers = reviewer_ids(request, article.folder, article.author_id) - {actor}
+        names = sorted(request.dbsession.scalars(sa.select(User.full_name).where(User.id.in_(reviewers))),
+                       key=str.casefold)
+        request.session.flash(request.translate(
+            _("Sent for review to ${names}.", mapping={"names": ", ".join(names)}) if names else
+            _("Nobody may publish in this folder yet: ask an administrator to share the Reviewer "
+              "role on it.")), "" if names else "warning")
         notify_users(request, reviewers,
                      _("Waiting for your review: ${title}", mapping={"title": article.title}),
                      _("Read it, then publish it or send it back to the author with a comment."),
@@ -273,6 +384,64 @@ def on_transition(event) -> None:
         notify_users(request, [article.author_id],
                      _("Your article was sent back: ${title}", mapping={"title": article.title}),
                      event.comment.strip(), url, "kb_rejected")
+    elif name == "publish_change":
+        _claim_pending(request.dbsession, article)
+        publish_change(request, article)
+    elif name == "reject_change":
+        author = change_author_id(request.dbsession, article)
+        _claim_pending(request.dbsession, article)
+        _drop_pending(request.dbsession, article, REJECTED)
+        if author and author != actor:
+            notify_users(request, [author],
+                         _("Your change was sent back: ${title}", mapping={"title": article.title}),
+                         event.comment.strip(), url, "kb_rejected")
+    elif article.pending_version is not None and name == "retract":
+        # Back to a draft: the newest text is the one to go on with.
+        publish_change(request, article, notify=False)
+    elif article.pending_version is not None:
+        _drop_pending(request.dbsession, article, REPLACED)
+
+
+class ChangeDecided(UserError):
+    """Two reviewers decided on one change at the same instant: the second is told (and what
+    they did is undone: the error leaves the transaction)."""
+
+    status = 409
+
+
+def _claim_pending(dbsession, article: Article) -> None:
+    """Take the change waiting for review off the article in one guarded UPDATE (… WHERE
+    pending_version = the one seen): of two reviewers publishing or sending it back at once,
+    the second finds it gone."""
+    table = Article.__table__
+    done = dbsession.execute(sa.update(table).where(
+        table.c.id == article.id, table.c.pending_version == article.pending_version)
+        .values(pending_version=None))
+    if article.pending_version is None or done.rowcount != 1:
+        raise ChangeDecided(_("Someone has just published this change or sent it back: open the "
+                              "article again."))
+
+
+def publish_change(request, article: Article, notify: bool = True) -> None:
+    """The change waiting for review becomes the text readers see (its author is told, and so
+    are those who confirmed a must-read)."""
+    db = request.dbsession
+    pending = version_of(db, article, article.pending_version) if article.pending_version else None
+    if pending is None:
+        return
+    previous = article.version
+    _apply_text(article, pending.title, pending.summary, pending.body, pending.tag_list, pending.number)
+    pending.review = ""
+    article.pending_version = None
+    db.flush()
+    if not notify:
+        return
+    if pending.author_id and pending.author_id != _actor_id(request):
+        notify_users(request, [pending.author_id],
+                     _("Your change is published: ${title}", mapping={"title": article.title}),
+                     "", article_link(request, article), "kb_published")
+    if article.must_read:
+        notify_changed(request, article, previous)
 
 
 # --- the rendered text follows the body ------------------------------------------------------------

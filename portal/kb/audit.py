@@ -27,14 +27,17 @@ from portal.core.i18n import _
 from portal.kb.markdown import excerpt
 from workflows.article import ARTICLE
 
-# Bookkeeping columns: when the article was last touched or asked to be read, the file's hash.
-HIDDEN = ("updated_at", "must_read_at", "version", "sha256")
+# Bookkeeping columns: when the article was last touched or asked to be read, the file's hash,
+# the change waiting for review (the article's history tells it: portal/kb/review.py).
+HIDDEN = ("updated_at", "must_read_at", "version", "sha256", "pending_version", "review")
 
 FIELDS = {
     "kb_folders": {
         "title": _("title"), "slug": _("address"), "description": _("description"),
         "parent_id": _("parent folder"), "block_local_roles": _("roles of parent folders blocked"),
         "restricted": _("seen only by those it is shared with"), "sort_order": _("order in the list"),
+        "publish_needs_other": _("publishing needs a second person"),
+        "edits_reviewed": _("changes of published articles go through review"),
     },
     "kb_articles": {
         "title": _("title"), "slug": _("address"), "summary": _("summary"), "body": _("text"),

@@ -1,14 +1,17 @@
 """Comparing two versions of an article: title, summary, tags, and the text line by line with
-the changed words marked, readable however long the text is."""
+the changed words marked, readable however long the text is; or the text as readers see it,
+block by block (`rendered_compare`)."""
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 from markupsafe import Markup, escape
 
 from models.kb import ArticleVersion
+from portal.kb.markdown import render
 
 EMPTY = Markup("")
 
@@ -123,3 +126,99 @@ def compare(old: ArticleVersion, new: ArticleVersion, context: int = 3) -> Versi
     return VersionDiff(title, summary, [t for t in new_tags if t not in old_tags],
                        [t for t in old_tags if t not in new_tags], lines, added, removed, not_shown)
 
+
+
+# --- the comparison as rendered text ---------------------------------------------------------------
+
+class _Blocks(HTMLParser):
+    """Splits our renderer's HTML into its top-level blocks (a paragraph, a list, a table…)."""
+
+    VOID = {"br", "hr", "img"}
+
+    def __init__(self, source: str):
+        super().__init__(convert_charrefs=False)
+        self.source = source
+        starts = [0]
+        for line in source.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+        self.line_starts = starts
+        self.depth = 0
+        self.start: int | None = None
+        self.blocks: list[str] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth == 0:
+            self.start = self._offset()
+        if tag in self.VOID:
+            if self.depth == 0:
+                self._close(self._offset() + len(self.get_starttag_text() or ""))
+            return
+        self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if self.depth == 0:
+            self.start = self._offset()
+            self._close(self._offset() + len(self.get_starttag_text() or ""))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        self.depth -= 1
+        if self.depth == 0 and self.start is not None:
+            end = self.source.index(">", self._offset()) + 1
+            self._close(end)
+
+    def _close(self, end: int) -> None:
+        self.blocks.append(self.source[self.start:end])
+        self.start = None
+
+
+def blocks_of(html: str) -> list[str]:
+    """The top-level blocks of rendered, sanitized HTML, each as it is in `html`."""
+    parser = _Blocks(html)
+    parser.feed(html)
+    parser.close()
+    return parser.blocks
+
+
+def _wrapped(tag: str, blocks: list[str], kind: str) -> Markup:
+    # The blocks come from our renderer (sanitized); only our own tags are put around them.
+    return Markup("").join(Markup(f'<{tag} class="kb-block kb-{kind}">') + Markup(b) + Markup(f"</{tag}>")
+                           for b in blocks)
+
+
+@dataclass
+class RenderedDiff:
+    html: Markup
+    added: int
+    removed: int
+
+
+def rendered_compare(old_body: str, new_body: str) -> RenderedDiff:
+    """The two texts as readers see them (our Markdown renderer's sanitized HTML), block by
+    block: blocks added are marked <ins>, blocks removed <del>, a changed block shows both."""
+    a, b = blocks_of(render(old_body)), blocks_of(render(new_body))
+    # Headings are numbered in order (id="kb-N"): compare the blocks without their ids.
+    key_a, key_b = [_HEADING_ID.sub("", x) for x in a], [_HEADING_ID.sub("", x) for x in b]
+    parts: list[Markup] = []
+    added = removed = 0
+    matcher = difflib.SequenceMatcher(None, key_a, key_b, autojunk=len(a) + len(b) > EXACT_LINES)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            parts.append(Markup("").join(Markup(x) for x in b[j1:j2]))
+            continue
+        if i2 > i1:
+            # Without heading ids: the same heading may stand on both sides.
+            parts.append(_wrapped("del", key_a[i1:i2], "removed" if op == "delete" else "changed"))
+            removed += i2 - i1
+        if j2 > j1:
+            parts.append(_wrapped("ins", b[j1:j2], "added" if op == "insert" else "changed"))
+            added += j2 - j1
+    return RenderedDiff(Markup("\n").join(parts), added, removed)
+
+
+_HEADING_ID = re.compile(r' id="kb-\d{1,4}"')

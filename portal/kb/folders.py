@@ -78,29 +78,36 @@ def _address(dbsession, tree: KbTree, parent_id: int | None, title: str, slug: s
 
 
 def create_folder(dbsession, tree: KbTree, *, parent_id: int | None, title: str, slug: str = "",
-                  description: str = "") -> KbFolder:
+                  description: str = "", publish_needs_other: bool = False,
+                  edits_reviewed: bool = False) -> KbFolder:
     """A new folder under `parent_id` (None: at the top), last among its siblings. An empty
-    `slug` is made from the title."""
+    `slug` is made from the title. Its review rules: portal/kb/review.py."""
     title = " ".join(title.split())
     slug = _address(dbsession, tree, parent_id, title, slug)
     _refuse(folder_problems(dbsession, tree, title=title, slug=slug, parent_id=parent_id))
     folder = KbFolder(parent_id=parent_id, title=title, slug=slug, description=description.strip(),
-                      sort_order=len(tree.children.get(parent_id, [])))
+                      sort_order=len(tree.children.get(parent_id, [])),
+                      publish_needs_other=publish_needs_other, edits_reviewed=edits_reviewed)
     dbsession.add(folder)
     dbsession.flush()
     return folder
 
 
 def edit_folder(dbsession, tree: KbTree, folder: KbFolder, *, title: str, slug: str = "",
-                description: str = "") -> None:
-    """Rename a folder (its title and address: an empty `slug` is made from the title) and
-    describe it."""
+                description: str = "", publish_needs_other: bool | None = None,
+                edits_reviewed: bool | None = None) -> None:
+    """Rename a folder (its title and address: an empty `slug` is made from the title),
+    describe it, set its review rules (None: as they are)."""
     title = " ".join(title.split())
     slug = _address(dbsession, tree, folder.parent_id, title, slug, folder.id)
     _refuse(folder_problems(dbsession, tree, title=title, slug=slug, parent_id=folder.parent_id,
                             folder_id=folder.id))
     folder.title, folder.slug = title, slug
     folder.description = description.strip()
+    if publish_needs_other is not None:
+        folder.publish_needs_other = publish_needs_other
+    if edits_reviewed is not None:
+        folder.edits_reviewed = edits_reviewed
     dbsession.flush()
 
 

@@ -303,6 +303,21 @@ class FolderSchema(colander.Schema):
         validator=at_most(DESCRIPTION_MAX))
 
 
+class FolderReviewSchema(colander.Schema):
+    """A folder's review rules (portal/kb/review.py): on the folder's form after FolderSchema."""
+
+    publish_needs_other = colander.SchemaNode(
+        colander.Boolean(), title=_("Publishing needs a second person"), missing=False,
+        description=_("Nobody publishes an article or a change they wrote themselves: another "
+                      "reviewer of the folder does."))
+    edits_reviewed = colander.SchemaNode(
+        colander.Boolean(), title=_("Changes of published articles go through review"),
+        missing=False,
+        description=_("Readers see the published version until a reviewer publishes the change. "
+                      "Otherwise a change is published at once and its history says “published "
+                      "without review”. Always so where publishing needs a second person."))
+
+
 class FolderMoveSchema(colander.MappingSchema):
     """Moving a folder: the folder to put it in (empty: the top of the knowledge base)."""
 

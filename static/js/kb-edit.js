@@ -1,9 +1,67 @@
-/* The article editor: the length counter of the text, and the picker of related articles
-   (found ones are added to the list, a cross removes one; Enter in its search box does not
-   submit the article). */
+/* The article editor: the visual editor over the Markdown text, the length counter of the text,
+   and the picker of related articles (found ones are added to the list, a cross removes one;
+   Enter in its search box does not submit the article).
+
+   The visual editor is Toast UI Editor (static/vendor/toastui, built by `make assets`), in its
+   WYSIWYG mode; the "Markdown" switch shows the textarea "body" with the raw text (the choice is
+   remembered in this browser). The form still posts Markdown in that textarea: every change in
+   the visual editor is copied there, and an article nobody touched is posted exactly as it was
+   loaded. Without the script, the textarea is the editor. */
 (function () {
   "use strict";
   var body = document.getElementById("body"), counter = document.getElementById("body-counter");
+  var host = document.getElementById("visual-editor"), modes = document.getElementById("editor-modes");
+  if (body && host && modes && window.toastui && window.toastui.Editor) {
+    var editor = new window.toastui.Editor({
+      el: host,
+      initialValue: body.value,
+      initialEditType: "wysiwyg",
+      hideModeSwitch: true,
+      height: "30rem",
+      language: host.dataset.language,
+      placeholder: body.placeholder,
+      usageStatistics: false,
+      autofocus: false,
+      // Only what our Markdown renderer shows (portal/kb/markdown.py): no task lists, no
+      // pictures pasted as data: addresses (they are added on the "Files and images" page).
+      toolbarItems: [["heading", "bold", "italic", "strike"], ["hr", "quote"], ["ul", "ol"],
+                     ["table", "link"], ["code", "codeblock"]],
+      hooks: { addImageBlobHook: function () { return false; } }
+    });
+    // The Markdown the two sides last agreed on: a side copies the other's text only when it
+    // changed since, so an article nobody touched is posted exactly as it was loaded.
+    var agreed = body.value, loading = false;
+    editor.on("change", function () {
+      if (loading) { return; }
+      body.value = agreed = editor.getMarkdown();
+      body.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+    var show = function (mode) {
+      var visual = mode === "visual";
+      if (visual && body.value !== agreed) {
+        loading = true; editor.setMarkdown(body.value, false); loading = false; agreed = body.value;
+      }
+      host.hidden = !visual;
+      body.hidden = visual;
+      modes.querySelectorAll("[data-mode]").forEach(function (b) {
+        b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
+        b.classList.toggle("active", b.dataset.mode === mode);
+      });
+      try { window.localStorage.setItem("kb-editor-mode", mode); } catch (e) { /* private mode */ }
+    };
+    modes.addEventListener("click", function (e) {
+      var b = e.target.closest("[data-mode]");
+      if (b) { show(b.dataset.mode); (b.dataset.mode === "visual" ? editor : body).focus(); }
+    });
+    host.querySelectorAll("[contenteditable]").forEach(function (el) {
+      el.setAttribute("aria-label", host.dataset.label);
+    });
+    if (body.classList.contains("is-invalid")) { host.classList.add("is-invalid"); }
+    var saved = null;
+    try { saved = window.localStorage.getItem("kb-editor-mode"); } catch (e) { /* private mode */ }
+    modes.hidden = false;
+    show(saved === "markdown" ? "markdown" : "visual");
+  }
   if (body && counter) {
     var count = function () {
       var max = +counter.dataset.max, n = body.value.length;

@@ -21,6 +21,7 @@ def test_an_article_goes_from_draft_to_found_by_another_department(page, live_se
         page.click("#new-article")
     page.fill("#title", "Сброс маршрутизатора к заводским настройкам")
     page.fill("#summary", "Когда клиент потерял пароль от маршрутизатора.")
+    page.click("#mode-markdown")  # the raw Markdown: the visual editor opens first
     page.fill("#body", "## Порядок действий\n\n1. Зажмите кнопку **Reset** на 10 секунд.\n"
                        "2. Дождитесь перезагрузки маршрутизатора.\n")
     page.fill("#tags", "маршрутизатор, сброс")

@@ -18,11 +18,16 @@ from models.people import Department
 from portal.core.forms import read_fields
 from portal.core.i18n import _
 from portal.kb.articles import (
+    PROPOSED_CHANGE,
+    SAME,
+    SAVED_UNREVIEWED,
     ArticleInput,
     check_article,
     create_article,
+    editing_input,
     related_articles,
     related_ids,
+    shown_number,
     update_article,
 )
 from portal.kb.files import human_size
@@ -38,12 +43,14 @@ from portal.kb.must_read import (
 )
 from portal.kb.reading import give_feedback, record_read
 from portal.kb.resources import article_url, folder_in_tree
+from portal.kb.review import edits_reviewed, history_items, reviewers
 from portal.kb.schemas import ArticleSchema, FeedbackSchema, ReadersQuerySchema
 from portal.kb.search import search
 from portal.kb.security import article_filter
 from views.admin.departments import department_tree, flatten
 from views.kb.home import kb_helpers
 from views.workflow import workflow_panel
+from workflows.article import change_author_id
 
 PICKER_LIMIT = 8
 
@@ -69,7 +76,15 @@ def article_view(request):
     may_delete = request.has_permission("delete", article)
     concerned = article.must_read and article.state == "published" and _concerned(request, article)
     panel = workflow_panel(request, article)
+    folder = article.folder
     return {
+        "history": history_items(request, article),
+        "folder": folder,
+        # Named next to "Submit for review" and to a change waiting for review.
+        "reviewers": reviewers(request, folder, article.author_id)
+        if article.state in ("draft", "pending") and (may_edit or may_review) else None,
+        "change_reviewers": reviewers(request, folder, change_author_id(request.dbsession, article))
+        if article.pending_version else None,
         # State and review history for everyone; the actions offered are the reader's own.
         "panel": panel,
         "title": article.title,
@@ -134,9 +149,19 @@ class ArticleForm:
             linked = related_ids(self.db, article)
             hidden = len(linked) - (self.db.scalar(sa.select(sa.func.count()).where(
                 Article.id.in_(linked), article_filter(self.request, "view"))) if linked else 0)
+        folder = self.db.get(KbFolder, self.folder_id)
+        author_id = (article.author_id if article is not None and article.state != "published"
+                     else self.request.identity.user.id)
         may_everyone = may_set_everyone(self.request, folder_in_tree(self.request, self.folder_id)) or (
             article is not None and article.must_read and article.must_read_department_id is None)
         values = {
+            "reviewers": reviewers(self.request, folder, author_id),
+            "reviewed_change": article is not None and article.state == "published"
+            and edits_reviewed(folder),
+            "unreviewed_change": article is not None and article.state == "published"
+            and not edits_reviewed(folder),
+            "needs_other": folder.publish_needs_other,
+            "editing_number": shown_number(article) if article is not None else None,
             "hidden_related": hidden,
             "may_everyone": may_everyone,
             "title": (_("New article") if article is None
@@ -188,14 +213,28 @@ class ArticleEdit(ArticleForm):
     def __call__(self):
         article: Article = self.context
         if self.request.method != "POST":
-            return self.render(ArticleInput.from_article(article, related_ids(self.db, article)), {},
+            return self.render(editing_input(self.db, article, related_ids(self.db, article)), {},
                                article)
         data, problems, tags_text = self.submitted(article)
         if problems:
             return self.render(data, problems, article, tags_text)
-        changed = update_article(self.request, article, data)
-        message = (_("Saved as version ${n}.", mapping={"n": article.version}) if changed
-                   else _("Saved. The text did not change, so no new version was made."))
+        done = update_article(self.request, article, data)
+        if done == PROPOSED_CHANGE:
+            names = reviewers(self.request, article.folder, self.request.identity.user.id)
+            message = (_("Your change is saved as version ${n} and waits for review by ${names}. "
+                         "Readers see version ${current} until it is published.",
+                         mapping={"n": article.pending_version, "names": names.text(),
+                                  "current": article.version}) if not names.nobody else
+                       _("Your change is saved as version ${n} and waits for review, but nobody "
+                         "may publish in this folder yet: ask an administrator to share the "
+                         "Reviewer role on it.", mapping={"n": article.pending_version}))
+        elif done == SAVED_UNREVIEWED:
+            message = _("Saved as version ${n} and published at once; its history says "
+                        "“published without review”.", mapping={"n": article.version})
+        elif done == SAME:
+            message = _("Saved. The text did not change, so no new version was made.")
+        else:
+            message = _("Saved as version ${n}.", mapping={"n": article.version})
         self.request.session.flash(self.request.translate(message))
         return HTTPSeeOther(article_url(self.request, article))
 

@@ -27,6 +27,7 @@ from portal.kb.schemas import (
     SLUG_MAX,
     TITLE_MAX,
     FolderMoveSchema,
+    FolderReviewSchema,
     FolderSchema,
     ShareSchema,
     SwitchSchema,
@@ -44,8 +45,9 @@ READER_TITLE = _("Reader")
 
 # --- new folder, edit folder ---------------------------------------------------------------------
 
-class FolderFormSchema(CSRFSchema, FolderSchema):
-    """The folder form: portal.kb.schemas.FolderSchema with the request's CSRF token."""
+class FolderFormSchema(CSRFSchema, FolderReviewSchema, FolderSchema):
+    """The folder form: portal.kb.schemas.FolderSchema and the folder's review rules
+    (FolderReviewSchema) with the request's CSRF token."""
 
 
 class FolderForm(FormView):
@@ -63,6 +65,8 @@ class FolderForm(FormView):
         schema["slug"].widget = deform.widget.TextInputWidget(
             attributes={"maxlength": str(SLUG_MAX), "placeholder": "support"})
         schema["description"].widget = deform.widget.TextAreaWidget(rows=3)
+        for name in ("publish_needs_other", "edits_reviewed"):
+            schema[name].widget = deform.widget.CheckboxWidget()
         return schema
 
     def render(self, form, **extra):
@@ -96,7 +100,9 @@ class FolderAdd(FolderForm):
         try:
             folder = create_folder(self.request.dbsession, self.request.kb_tree, parent_id=self.parent_id,
                                    title=appstruct["title"], slug=appstruct["slug"],
-                                   description=appstruct["description"])
+                                   description=appstruct["description"],
+                                   publish_needs_other=appstruct["publish_needs_other"],
+                                   edits_reviewed=appstruct["edits_reviewed"])
         except UserError as error:
             raise self.refused(error) from None
         refresh_kb_tree(self.request)
@@ -121,13 +127,16 @@ class FolderEdit(FolderForm):
 
     def appstruct(self) -> dict:
         f = self.context
-        return {"title": f.title, "slug": f.slug, "description": f.description}
+        return {"title": f.title, "slug": f.slug, "description": f.description,
+                "publish_needs_other": f.publish_needs_other, "edits_reviewed": f.edits_reviewed}
 
     def save(self, appstruct: dict) -> str:
         folder: KbFolder = self.context
         try:
             edit_folder(self.request.dbsession, self.request.kb_tree, folder, title=appstruct["title"],
-                        slug=appstruct["slug"], description=appstruct["description"])
+                        slug=appstruct["slug"], description=appstruct["description"],
+                        publish_needs_other=appstruct["publish_needs_other"],
+                        edits_reviewed=appstruct["edits_reviewed"])
         except UserError as error:
             raise self.refused(error) from None
         refresh_kb_tree(self.request)

@@ -132,8 +132,11 @@ def kb_home(request):
     popular = article_list(request, sa.select(Article).where(published_visible(request),
                                                               Article.read_count > 0)
                            .order_by(Article.read_count.desc()), LIST_SIZE)
+    # Articles waiting for review, and published ones whose change waits for review.
     review = article_list(request, sa.select(Article).where(
-        Article.state == "pending", article_filter(request, "review"))
+        sa.or_(Article.state == "pending",
+               sa.and_(Article.state == "published", Article.pending_version.is_not(None))),
+        article_filter(request, "review"))
         .order_by(Article.updated_at), 8)
     drafts = article_list(request, sa.select(Article).where(
         Article.author_id == uid, Article.state.in_(("draft", "pending")))
