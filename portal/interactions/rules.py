@@ -259,6 +259,9 @@ class NewInteraction:
     result_text: str = ""
     color: str = ""
     follow_ups: list[FollowUp] = field(default_factory=list)
+    # Tasks for colleagues or departments' queues (portal.interactions.handoff.TaskStep),
+    # set after the interaction is written (`hand_over`).
+    tasks: list = field(default_factory=list)
 
 
 def create_interaction(dbsession, actor: User, data: NewInteraction, *, registry,

@@ -20,6 +20,7 @@ import colander
 from models.meta import utcnow
 from portal.core.forms import Fields
 from portal.core.i18n import _
+from portal.interactions.handoff import QUEUE_PREFIX, TASK, read_target
 from portal.interactions.rules import (
     TEXT_MAX,
     FieldProblem,
@@ -125,15 +126,80 @@ def _date_and_time() -> list[colander.SchemaNode]:
     return [_field(Reader(parse_day), "date"), _field(Reader(parse_time), "time")]
 
 
+def valid_step_kind(value) -> str:
+    """A next step is an interaction (a call, a meeting...) or a task ("task")."""
+    return TASK if (value or "").strip() == TASK else valid_kind(value)
+
+
+def optional_time(text: str | None) -> dt.time | None:
+    """A step's time: a task may have none (due by the end of the day)."""
+    return parse_time(text) if (text or "").strip() else None
+
+
+class Raw(colander.SchemaType):
+    """The text as posted (read by a check that knows the other fields)."""
+
+    def deserialize(self, node, cstruct):
+        return _text_of(cstruct).strip()
+
+
+def _step_is_whole(node, values) -> None:
+    """Who does a step, by its kind: a task goes to a person or a department's queue (a
+    `Target`, the tasks' rules: portal.interactions.handoff.read_target), due today or later,
+    and says what to do; an interaction goes to a person, at a time that exists."""
+    error = colander.Invalid(node)
+    kind, who = values.get("kind"), values.get("responsible")
+    db, zone = node.bindings["dbsession"], node.bindings["zone"]
+    if kind == TASK:
+        if who is not None:
+            try:
+                values["responsible"] = read_target(db, who)
+            except FieldProblem as problem:
+                error["responsible"] = problem.message
+        if "subject" in values and not values["subject"]:
+            error["subject"] = _("Say what needs to be done: it is the task’s title.")
+        day = values.get("date")
+        today = (node.bindings.get("now") or utcnow()).astimezone(zone).date()
+        if day is not None and day < today:
+            error["date"] = _("The due date has passed: choose today or a later day.")
+        elif day is not None and values.get("time") is not None:
+            try:
+                local_instant(day, values["time"], zone)
+            except FieldProblem as problem:
+                error["time"] = problem.message
+    elif kind is not None:
+        if who is not None:
+            if who.startswith(QUEUE_PREFIX):
+                error["responsible"] = _("A department’s queue can take only a task: choose "
+                                         "“Task” or a person.")
+            else:
+                try:
+                    values["responsible"] = responsible_user(db, who)
+                except FieldProblem as problem:
+                    error["responsible"] = problem.message
+        if "time" in values and values["time"] is None:
+            error["time"] = _("Enter a time.")
+        elif "date" in values and "time" in values:
+            try:
+                when_of(values, zone)
+            except FieldProblem as problem:
+                error["time"] = problem.message
+    if error.children:
+        raise error
+
+
 def steps_node() -> colander.SchemaNode:
     """The next steps: any number of (kind, who, subject, date, time); a step left empty (no
-    date, no subject) is not a step (its cstruct is colander.null)."""
+    date, no subject) is not a step (its cstruct is colander.null). A step of kind "task" is a
+    task for a person or a department's queue, its date the due date (portal.interactions.
+    handoff)."""
     step = colander.SchemaNode(
-        Fields(_at_a_time_that_exists),
-        _field(Reader(valid_kind), "kind"),
-        _field(Responsible(), "responsible"),
+        Fields(_step_is_whole),
+        _field(Reader(valid_step_kind), "kind"),
+        _field(Raw(), "responsible"),
         _field(Reader(clean_subject), "subject"),
-        *_date_and_time(),
+        _field(Reader(parse_day), "date"),
+        _field(Reader(optional_time), "time"),
         missing=colander.drop)
     return colander.SchemaNode(colander.Sequence(), step, name="steps", missing=())
 

@@ -1,6 +1,8 @@
-/* Interactions: the organization type-ahead and the contact list that follows it, quick dates
-   of next steps, and htmx showing refused forms (400/409) in place. Everything also works
-   without this file: the server resolves a typed organization name and re-renders forms. */
+/* Interactions: the organization type-ahead and the contact list that follows it, the hints
+   about the chosen client (its responsible manager, offered first in the pickers; the planned
+   step a logged call fulfils), quick dates of next steps, a task step due by the end of its day,
+   and htmx showing refused forms (400/409) in place. Everything also works without this file:
+   the server resolves a typed organization name and re-renders forms with the hints. */
 (function () {
   "use strict";
   if (window.portalInteractions) { return; }
@@ -25,6 +27,53 @@
     if (input) {
       input.value = button.getAttribute("data-ix-date");
       input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  // A next step turned into a task is due by the end of its day unless a time is typed: the
+  // default time of a call step is dropped.
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[name^=steps-][name$=-kind]")) { return; }
+    var time = document.getElementById(select.name.replace(/-kind$/, "-time"));
+    if (time && select.value === "task" && time.value === "10:00") { time.value = ""; }
+    else if (time && select.value !== "task" && !time.value) { time.value = "10:00"; }
+  });
+
+  // The client's manager first in every "who" picker of the form (from the hints' data).
+  function offerManager(form) {
+    var hint = form.querySelector("#client-manager");
+    form.querySelectorAll("select[name=responsible], select[name$=-responsible]").forEach(function (select) {
+      select.querySelectorAll("option[data-ix-manager]").forEach(function (o) { o.remove(); });
+      if (!hint) { return; }
+      var option = document.createElement("option");
+      option.value = hint.getAttribute("data-manager-id");
+      option.textContent = hint.getAttribute("data-manager-label");
+      option.setAttribute("data-ix-manager", "");
+      select.insertBefore(option, select.firstChild);
+    });
+  }
+
+  function refreshHints(form) {
+    var box = form.querySelector("#ix-client-hints");
+    if (!box) { return; }
+    var kind = form.querySelector("input[name=kind]:checked");
+    var mode = form.querySelector("input[name=mode]:checked");
+    var query = "?organization=" + encodeURIComponent((form.querySelector("input[name=organization]") || {}).value || "") +
+      "&contact=" + encodeURIComponent((form.querySelector("select[name=contact]") || {}).value || "") +
+      "&kind=" + encodeURIComponent(kind ? kind.value : "") + "&mode=" + encodeURIComponent(mode ? mode.value : "log");
+    fetch(box.getAttribute("data-hints-url") + query, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (html === null) { return; }
+        box.innerHTML = html;
+        offerManager(form);
+      });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.id === "interaction-form" && (event.target.name === "contact" || event.target.name === "kind")) {
+      refreshHints(form);
     }
   });
 
@@ -53,7 +102,7 @@
       if (!contact) { return; }
       fetch(contactsUrl + "?organization=" + encodeURIComponent(id || ""), { credentials: "same-origin" })
         .then(function (r) { return r.text(); })
-        .then(function (html) { contact.innerHTML = html; });
+        .then(function (html) { contact.innerHTML = html; refreshHints(form); });
     }
     function choose(i) {
       var org = items[i];

@@ -13,6 +13,7 @@ from models.errors import EditConflict
 from models.meta import utcnow
 from portal.clients.rules import INTERACTION_KIND_LABELS
 from portal.core.i18n import _, format_datetime
+from portal.interactions.handoff import hand_over, task_message
 from portal.interactions.rules import (
     ATTEMPT_LABELS,
     Problems,
@@ -108,7 +109,9 @@ class InteractionActions:
         response = render_to_response("interactions/result.jinja2", {
             "title": _("Result and next steps"), "item": item, "form": values,
             "problems": problems, "conflict": conflict,
-            "people": people_choices(request), "results": result_choices(request, item.result_id),
+            "people": people_choices(request).for_client(
+                request, item.organization_id, item.contact_id),
+            "results": result_choices(request, item.result_id),
             "came_from": came_from(request), "step_dates": step_dates(request),
             **helpers(request)}, request=request)
         response.status_int = status
@@ -133,11 +136,12 @@ class InteractionActions:
                 return render_row(request, item, 400, open_what="result", form=values,
                                   problems=problems)
             return self.result_page(values, problems)
-        result, text, steps = parsed
+        result, text, steps, tasks = parsed
         try:
             made = record_result(request.dbsession, request.identity.user, item,
                                  registry=request.registry, version=values.version,
                                  result=result, result_text=text, follow_ups=steps)
+            given = hand_over(request, request.identity.user, item, tasks) if tasks else []
         except EditConflict as conflict:
             if in_day(request):
                 return render_day(request, 409, error=conflict_message(request, conflict))
@@ -149,8 +153,13 @@ class InteractionActions:
         summary = follow_up_summary(request, made)
         message = _("Done. Next: ${steps}.", mapping={"steps": summary}) if summary else \
             _("Done.")
+        handed = [task_message(request, task, step) for task, step in zip(given, tasks,
+                                                                          strict=True)]
         if in_day(request):
-            return render_day(request, message=message)
+            tr = request.localizer.translate
+            return render_day(request, message=" ".join(tr(m) for m in [message, *handed]))
+        for line in handed:
+            request.session.flash(request.localizer.translate(line))
         return back_to(request, item, message)
 
     # --- reschedule

@@ -49,6 +49,8 @@ from views.interactions.helpers import (
 )
 
 PER_GROUP = 10
+FOLD_OVER = 5  # a group with more overdue rows of one's own than this folds them
+FOLD_AFTER = dt.timedelta(days=7)  # and so does one with a row overdue longer than this
 
 
 @dataclass
@@ -72,6 +74,29 @@ class DayRow:
     subject: str
     parent_text: str
     attempts: dict  # today's call attempts by outcome
+
+
+@dataclass
+class GroupRows:
+    """A group's rows as the block shows them: those planned by colleagues first, then one's
+    own overdue ones (folded behind their count when many or long overdue: `fold`), then the
+    rest in time order."""
+
+    colleagues: list[DayRow]
+    late: list[DayRow]
+    rest: list[DayRow]
+    fold: bool
+
+    def __len__(self) -> int:
+        return len(self.colleagues) + len(self.late) + len(self.rest)
+
+
+def arrange(rows: list[DayRow], now: dt.datetime) -> GroupRows:
+    colleagues = [r for r in rows if r.from_name]
+    late = [r for r in rows if not r.from_name and r.overdue]
+    rest = [r for r in rows if not r.from_name and not r.overdue]
+    fold = len(late) > FOLD_OVER or any(r.item.planned_at < now - FOLD_AFTER for r in late)
+    return GroupRows(colleagues, late, rest, fold)
 
 
 def labels(request) -> dict:
@@ -165,7 +190,8 @@ def day_context(request, *, message=None, error=None, open_id: int | None = None
     groups = my_day(request, user.id, end=end, now=now, per_group=PER_GROUP)
     words = labels(request)
     ctx = {
-        "groups": [(g, day_rows(request, g.items, now, words, g.facts)) for g in groups],
+        "groups": [(g, arrange(day_rows(request, g.items, now, words, g.facts), now))
+                   for g in groups],
         "total": sum(g.total for g in groups),
         "overdue_total": sum(g.overdue for g in groups),
         "message": message, "error": error, "open_id": open_id, "open_what": open_what,
@@ -191,7 +217,10 @@ def more_url(request, group_key: str) -> str:
 
 def row_form_choices(request, item_id: int) -> dict:
     item = request.dbsession.get(Interaction, item_id)
-    return {"people": people_choices(request),
+    people = people_choices(request)
+    if item is not None:
+        people.for_client(request, item.organization_id, item.contact_id)
+    return {"people": people,
             "results": result_choices(request, keep_id=item.result_id if item else None),
             "step_dates": step_dates(request), "kind_labels": helpers(request)["kind_labels"]}
 

@@ -19,8 +19,18 @@ from models.meta import utcnow
 from models.people import Department, Membership, User
 from portal.clients.rules import INTERACTION_KIND_LABELS, classifiers
 from portal.core.forms import read
-from portal.core.i18n import _
+from portal.core.i18n import _, local_today
 from portal.core.parsing import parse_int
+from portal.interactions.day import day_bounds
+from portal.interactions.handoff import (
+    TASK,
+    PlannedStep,
+    TaskStep,
+    check_task_steps,
+    client_manager,
+    planned_to_close,
+    queues,
+)
 from portal.interactions.lists import find_organizations
 from portal.interactions.rules import (
     MAX_FOLLOW_UPS,
@@ -62,10 +72,22 @@ class Person:
 
 @dataclass
 class PeopleChoices:
-    """"Me" first, then active people by department (who may be given work)."""
+    """"Me" first (after the client's responsible manager, when known), then active people by
+    department (who may be given work); for next steps, the departments' queues (a task)."""
 
     me: User
     groups: list[tuple[str, list[Person]]]
+    manager: Person | None = None
+    queues: list[tuple[int, str]] = field(default_factory=list)
+
+    def for_client(self, request, organization_id, contact_id) -> PeopleChoices:
+        """With the client's manager offered first and the queues a task may go to."""
+        manager = client_manager(request.dbsession, parse_int(organization_id),
+                                 parse_int(contact_id))
+        if manager is not None:
+            self.manager = Person(manager.id, manager.full_name, manager.position or "")
+        self.queues = queues(request.dbsession)
+        return self
 
 
 def people_choices(request, keep_id: int | None = None) -> PeopleChoices:
@@ -133,11 +155,28 @@ def steps_cstruct(steps: list[StepValues]) -> list:
 
 
 def follow_ups(request, steps: list[dict]) -> list[FollowUp]:
-    """The next steps a schema read, as FollowUps at their moments in the user's time zone."""
+    """The next steps a schema read that are interactions, as FollowUps at their moments in
+    the user's time zone."""
     zone = request.user_timezone
     return [FollowUp(kind=step["kind"], responsible=step["responsible"],
                      planned_at=when_of(step, zone), subject=step["subject"])
-            for step in steps]
+            for step in steps if step["kind"] != TASK]
+
+
+def task_steps(request, typed: list[StepValues], steps: list[dict], problems: dict
+               ) -> list[TaskStep]:
+    """The next steps a schema read that are tasks; those the user may not set are refused
+    next to their "who" (`problems`, keyed by the step's position in the form)."""
+    positions = [i for i, step in enumerate(typed) if not step.empty]
+    out, where = [], []
+    for position, step in zip(positions, steps, strict=False):
+        if step["kind"] == TASK:
+            out.append(TaskStep(step["subject"], step["responsible"], step["date"],
+                                step["time"]))
+            where.append(position)
+    for index, message in check_task_steps(request, out).items():
+        problems[f"steps-{where[index]}-responsible"] = message
+    return out
 
 
 def _bind(request, schema: colander.SchemaNode, item: Interaction | None = None):
@@ -172,8 +211,11 @@ def read_result(request, item: Interaction, post):
         values.steps = [blank_step(request)]
     if problems:
         return values, problems, None
+    tasks = task_steps(request, values.steps, clean["steps"], problems)
+    if problems:
+        return values, problems, None
     return values, problems, (clean["result"], clean["result_text"],
-                              follow_ups(request, clean["steps"]))
+                              follow_ups(request, clean["steps"]), tasks)
 
 
 def read_reschedule(request, item: Interaction, post):
@@ -205,6 +247,25 @@ class FormValues:
     result_text: str = ""
     version: str = ""
     steps: list[StepValues] = field(default_factory=list)
+    close_planned: str = ""  # the planned step the call fulfils, ticked to mark it done
+    planned: PlannedStep | None = None  # the one offered (None: none to offer)
+
+
+def offer_planned(request, values: FormValues, posted: bool = False) -> None:
+    """Offer to mark done the planned step a call being logged fulfils: ticked by default when
+    it is the user's own, planned for today or earlier; as posted when the form comes back."""
+    values.planned = None
+    if values.mode != "log":
+        return
+    planned = planned_to_close(request, parse_int(values.organization),
+                               parse_int(values.contact), values.kind or None)
+    if planned is None:
+        return
+    values.planned = planned
+    if not posted:
+        _start, end = day_bounds(request, local_today(request))
+        values.close_planned = str(planned.id) if planned.checked_for(
+            request.identity.user.id, end) else ""
 
 
 def new_values(request, get) -> FormValues:
@@ -253,7 +314,8 @@ def read_form(request, post, item: Interaction | None = None):
         time=post.get("time", ""), responsible=post.get("responsible", "") or str(me.id),
         color=post.get("color", ""), result=post.get("result", ""),
         result_text=post.get("result_text", ""), version=post.get("version", ""),
-        steps=read_steps(post, me.id) if item is None else [])
+        steps=read_steps(post, me.id) if item is None else [],
+        close_planned=post.get("close_planned", "") if item is None else "")
     if item is not None:
         values.mode = "log" if item.done else "plan"
     done = values.mode == "log"
@@ -285,6 +347,13 @@ def read_form(request, post, item: Interaction | None = None):
         values.organization, values.organization_name = str(org.id), org.name
     if item is None and not values.steps and done:
         values.steps = [blank_step(request)]
+    if item is None and post.get("planned_offered"):
+        # The planned step offered when the form was shown, with the box as it was posted.
+        offer_planned(request, values, posted=True)
+    if problems:
+        return values, problems, None
+    tasks = task_steps(request, values.steps, clean["steps"], problems) if done and \
+        item is None else []
     if problems:
         return values, problems, None
     when = when_of(clean, request.user_timezone)
@@ -293,7 +362,7 @@ def read_form(request, post, item: Interaction | None = None):
         subject=clean["subject"], text=clean["text"], responsible=clean["responsible"],
         planned_at=when, done_at=when if done else None, result=clean["result"],
         result_text=clean["result_text"], color=clean["color"],
-        follow_ups=follow_ups(request, clean["steps"]))
+        follow_ups=follow_ups(request, clean["steps"]), tasks=tasks)
     return values, problems, data
 
 

@@ -40,6 +40,13 @@ from portal.clients.rules import INTERACTION_KIND_LABELS, REMINDER_DAYS, reminde
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.interactions.day import today_start
+from portal.interactions.handoff import (
+    client_manager,
+    close_planned,
+    hand_over,
+    task_message,
+    tasks_of_call,
+)
 from portal.interactions.lists import (
     COUNT_CAP,
     KIND_GROUPS,
@@ -60,9 +67,12 @@ from views.clients.export import export_url
 from views.clients.organizations import my_segments, segment_post
 from views.forms import CSRFSchema, FormView
 from views.interactions.forms import (
+    FormValues,
+    Person,
     blank_step,
     edit_values,
     new_values,
+    offer_planned,
     people_choices,
     read_form,
     result_choices,
@@ -179,6 +189,8 @@ def interaction_view(request):
     return {
         "title": item.subject or INTERACTION_KIND_LABELS[item.kind], "item": item,
         "follow_ups": chain, "parent": parent, "attempts": attempts, "attempts_today": today,
+        "handed": tasks_of_call(request, item),
+        "tasks_url": request.resource_url(request.root["tasks"]),
         "history": history_for(db, item, limit=20),
         "may_edit": request.has_permission("edit", item),
         "may_add": request.has_permission("add", request.root["clients"]["interactions"]),
@@ -195,7 +207,8 @@ def form_context(request, values, problems, item: Interaction | None = None,
         "title": _("Edit the interaction") if item is not None else (
             _("Log a call or a meeting") if values.mode == "log" else _("Plan a call or a meeting")),
         "item": item, "v": values, "problems": problems, "conflict": conflict,
-        "people": people_choices(request, keep_id=responsible_id),
+        "people": people_choices(request, keep_id=responsible_id).for_client(
+            request, values.organization, values.contact),
         "results": result_choices(request, keep_id=item.result_id if item else None),
         "contacts": organization_contacts(request, values.organization) if values.organization
         else _lone_contact(request, values.contact),
@@ -239,6 +252,7 @@ def interaction_add(request):
         context = form_context(request, values, {})
         if not values.contact and len(context["contacts"]) == 1:
             values.contact = str(context["contacts"][0].id)  # the only person there
+        offer_planned(request, values)
         return context
     values, problems, data = read_form(request, request.POST)
     if "add_step" in request.POST or "remove_step" in request.POST:
@@ -250,8 +264,20 @@ def interaction_add(request):
         return _form_response(request, values, {}, status=200)
     if data is None:
         return _form_response(request, values, problems)
-    item = create_interaction(request.dbsession, request.identity.user, data,
-                              registry=request.registry)
+    # The call, the planned step it fulfils and its tasks: all checked above, written in this
+    # request's one transaction.
+    me = request.identity.user
+    item = create_interaction(request.dbsession, me, data, registry=request.registry)
+    closed = close_planned(request, values.close_planned, item) if (
+        data.done_at is not None and values.close_planned) else None
+    tasks = hand_over(request, me, item, data.tasks) if data.tasks else []
+    for task, step in zip(tasks, data.tasks, strict=True):
+        request.session.flash(request.localizer.translate(task_message(request, task, step)))
+    if closed is not None:
+        request.session.flash(request.localizer.translate(_(
+            "What was planned for ${when} (“${subject}”) is marked done.",
+            mapping={"when": helpers(request)["when"](_Planned(closed), "d MMMM"),
+                     "subject": closed.subject or "—"})))
     if data.done_at is not None:
         message = _("Saved.") if not data.follow_ups else _(
             "Saved, and the next steps are planned.")
@@ -261,6 +287,39 @@ def interaction_add(request):
     else:
         message = _("Planned.")
     return back_to(request, item, message)
+
+
+def manager_of(request, values: FormValues) -> Person | None:
+    """The client's responsible manager, as the pickers offer them."""
+    manager = client_manager(request.dbsession, parse_int(values.organization),
+                             parse_int(values.contact))
+    return Person(manager.id, manager.full_name, manager.position or "") if manager else None
+
+
+class _Planned:
+    """An interaction as planned (its planned time, even once done), for `helpers()["when"]`."""
+
+    def __init__(self, item: Interaction):
+        self.done_at, self.planned_at = None, item.planned_at
+
+
+@view_config(context=Interactions, name="client-hints",
+             renderer="interactions/_client_hints.jinja2", permission="add")
+def client_hints(request):
+    """The call form's hints about the client just chosen (its manager, the planned step a call
+    being logged fulfils), for the form's script to put under the client."""
+    get = request.GET
+    org = visible_client(request, Organization, get.get("organization"))
+    contact = visible_client(request, Contact, get.get("contact"))
+    if contact is not None and org is not None and contact.organization_id != org.id:
+        contact = None
+    values = FormValues(mode="plan" if get.get("mode") == "plan" else "log",
+                        kind=get.get("kind") or "call",
+                        organization=str(org.id) if org is not None else "",
+                        contact=str(contact.id) if contact is not None else "")
+    offer_planned(request, values)
+    return {"manager": manager_of(request, values), "planned": values.planned,
+            "close_planned": values.close_planned, **helpers(request)}
 
 
 @view_config(context=Interaction, name="edit", renderer="interactions/form.jinja2",

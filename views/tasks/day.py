@@ -1,6 +1,10 @@
 """My day blocks of tasks: overdue, due today and every-day items (main column), and the
 department queue waiting to be taken (side column). A few indexed queries each: My day is
-everyone's home page."""
+everyone's home page.
+
+Tasks set by someone else (a colleague handed them over) come first in each list, with who set
+them; a long overdue list (more than FOLD_OVER tasks, or one overdue more than FOLD_AFTER) is
+folded behind its count, so the page stays short on a phone."""
 
 from __future__ import annotations
 
@@ -8,9 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from models.meta import in_first_of_each, utcnow
+from models.people import User
 from models.tasks import OPEN_STATES, Task
 from portal.core.i18n import local_today
 from portal.tasks.lists import day_bounds
@@ -19,6 +24,11 @@ from views.tasks.display import task_helpers
 
 SHOWN = 8
 QUEUE_SHOWN = 5
+FOLD_OVER = 5  # more overdue tasks than this are folded
+FOLD_AFTER = dt.timedelta(days=7)  # and so are overdue lists with one older than this
+
+# Who set a task, read as a column of the same statement (no User made per task).
+AUTHOR = aliased(User, name="task_author")
 
 
 @dataclass
@@ -29,6 +39,18 @@ class DayTasks:
     daily: list[Task]
     waiting: list[Task]
     waiting_total: int
+    set_by: dict[int, str] | None = None  # {task id: who set it}, for those set by others
+
+    def fold_overdue(self, now: dt.datetime) -> bool:
+        """Whether the overdue list is long enough to fold: many, or long overdue."""
+        own = [t for t in self.overdue if t.id not in (self.set_by or {})]
+        return len(own) > 0 and (self.overdue_total > FOLD_OVER or any(
+            t.due_at < now - FOLD_AFTER for t in own))
+
+
+def colleagues_first(tasks: list[Task], me: int) -> list[Task]:
+    """Those set by someone else first, each part in its own order (a stable sort)."""
+    return sorted(tasks, key=lambda t: t.author_id in (None, me))
 
 
 def _day_tasks_statement(with_queue: bool) -> sa.Select:
@@ -56,7 +78,8 @@ def _day_tasks_statement(with_queue: bool) -> sa.Select:
     count = sa.select(sa.func.count()).select_from(Task)
     return (sa.select(Task, count.where(late).scalar_subquery(),
                       count.where(queue).scalar_subquery() if queue is not None
-                      else sa.literal(0))
+                      else sa.literal(0), AUTHOR.full_name)
+            .outerjoin(AUTHOR, AUTHOR.id == Task.author_id)
             .where(wanted).options(joinedload(Task.department)))
 
 
@@ -81,6 +104,7 @@ def day_tasks(request) -> DayTasks:
     tasks = [row[0] for row in rows]
     overdue_total, waiting_total = (rows[0][1], rows[0][2]) if rows else (0, 0)
     me = identity.user.id
+    set_by = {row[0].id: row[3] for row in rows if row[0].author_id not in (None, me)}
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     mine_now = [t for t in tasks if t.assignee_id == me]
     overdue = sorted((t for t in mine_now if t.due_at is not None and t.due_at < now),
@@ -92,8 +116,9 @@ def day_tasks(request) -> DayTasks:
                    key=lambda t: (-t.priority, t.created_at, t.id))
     waiting = sorted((t for t in tasks if t.assignee_id is None),
                      key=lambda t: (-t.priority, t.due_at is None, t.due_at or far, t.id))
-    memo = DayTasks(overdue, overdue_total, due_today, daily, waiting[:QUEUE_SHOWN],
-                    waiting_total)
+    memo = DayTasks(colleagues_first(overdue, me), overdue_total,
+                    colleagues_first(due_today, me), colleagues_first(daily, me),
+                    waiting[:QUEUE_SHOWN], waiting_total, set_by)
     request.environ["portal.day_tasks"] = memo
     return memo
 
@@ -104,15 +129,18 @@ def tasks_today(request) -> DayBlock | None:
     if request.identity is None:
         return None
     found = day_tasks(request)
+    now = utcnow()
     return DayBlock(
         "tasks/day_today.jinja2",
         {
             "overdue": found.overdue,
             "overdue_total": found.overdue_total,
+            "fold_overdue": found.fold_overdue(now),
+            "set_by": found.set_by or {},
             "due_today": found.due_today,
             "daily": found.daily,
             "tasks_url": request.resource_url(request.root["tasks"]),
-            **task_helpers(request, utcnow()),
+            **task_helpers(request, now),
         },
         order=20,
         column="main",
@@ -133,6 +161,7 @@ def tasks_queue(request) -> DayBlock | None:
         {
             "waiting": found.waiting,
             "total": found.waiting_total,
+            "set_by": found.set_by or {},
             "queue_url": request.resource_url(request.root["tasks"], query={"view": "queue"}),
             **task_helpers(request),
         },
