@@ -39,6 +39,7 @@ from models.clients.codes import (
     name_key,
     normalize_phone,
     phone_search_terms,
+    shown_key,
 )
 from models.clients.documents import (
     LEGAL_FORM_WORDS,
@@ -58,6 +59,7 @@ from models.clients.interactions import (
 from models.clients.organizations import (
     Address,
     Classifier,
+    ClassifierList,
     ClientMerge,
     Contact,
     ContactEmployment,
@@ -88,6 +90,7 @@ __all__ = [
     "STAGES",
     "Address",
     "Classifier",
+    "ClassifierList",
     "ClientFile",
     "ClientImport",
     "ClientMerge",
@@ -112,6 +115,7 @@ __all__ = [
     "normalize_phone",
     "organization_document",
     "phone_search_terms",
+    "shown_key",
     "without_legal_form",
 ]
 

@@ -68,3 +68,8 @@ def phone_search_terms(normalized: str) -> list[str]:
 def month_day(value: dt.date | None) -> int | None:
     """Month * 100 + day, so "dates in the next N days" is one indexed range query."""
     return value.month * 100 + value.day if value else None
+
+
+def shown_key(text: str | None) -> str:
+    """A title as readers compare it: no case, ё as е, spaces squeezed ("  москва " = "Москва")."""
+    return " ".join(fold(text).split())[:200]

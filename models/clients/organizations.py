@@ -24,9 +24,14 @@ class Classifier(Base):
     """One entry of an admin-editable list (industry, region, group, category, source, result)."""
 
     __tablename__ = "classifiers"
-    __versioned__: dict = {}
+    # The shown titles follow the title (and the catalogs): not history of their own.
+    __versioned__: dict = {"exclude": ["shown_en", "shown_ru"]}
     __table_args__ = (sa.UniqueConstraint("list", "title"),
-                      sa.Index("ix_classifiers_list_order", "list", "sort_order"))
+                      sa.Index("ix_classifiers_list_order", "list", "sort_order"),
+                      # One shown title per list, in each language, even when two admins add
+                      # it at the same instant (portal/admin/classifiers.py fills the keys).
+                      sa.Index("uq_classifiers_list_shown_en", "list", "shown_en", unique=True),
+                      sa.Index("uq_classifiers_list_shown_ru", "list", "shown_ru", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     list: Mapped[str] = mapped_column(sa.String(40))
@@ -36,9 +41,24 @@ class Classifier(Base):
     sort_order: Mapped[int] = mapped_column(default=0)
     # Retired entries stay on the rows that use them but are no longer offered.
     active: Mapped[bool] = mapped_column(default=True)
+    # The title as readers see it in English and in Russian (a built-in title is a message id:
+    # "Moscow" reads «Москва»), folded (case, spaces); None when not yet known, or for an old
+    # entry that repeats another one's shown title.
+    shown_en: Mapped[str | None] = mapped_column(sa.String(200))
+    shown_ru: Mapped[str | None] = mapped_column(sa.String(200))
 
     def __repr__(self) -> str:
         return f"<Classifier {self.list}:{self.title}>"
+
+
+class ClassifierList(Base):
+    """Settings of one admin-editable list: whether an organization must have an entry of it
+    (a list without a row here is optional)."""
+
+    __tablename__ = "classifier_lists"
+
+    list: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    required: Mapped[bool] = mapped_column(default=False)
 
 
 class ManagedRow:

@@ -15,6 +15,7 @@ import and export, merging duplicates, reminders of their dates and the client r
 - `import_fields.py`: what an import can fill in, and how a file's headers map to it.
 - `import_files.py`: reading an uploaded CSV or XLSX file into a table of text cells.
 - `import_lookups.py`: what an import's rows are checked against (people, lists, existing records).
+- `import_rights.py`: who holds the import right, named to someone who does not (whom to ask).
 - `import_rows.py`: one row of an import, checked (`RowPlan`).
 - `importer.py`: importing organizations and contact persons from a file: checking every row,
   running, recording the result.

@@ -21,7 +21,15 @@ from models.clients import (
     Phone,
 )
 from models.people import User
-from portal.clients.schemas import MAX_ROWS, TERMS, contact_schema, organization_schema
+from portal.clients.schemas import (
+    MAIN_CONTACT,
+    MAX_ROWS,
+    TERMS,
+    contact_schema,
+    main_contact_schema,
+    organization_schema,
+    required_lists,
+)
 from portal.core.forms import read
 from portal.core.parsing import parse_int
 
@@ -121,6 +129,9 @@ class OrganizationForm:
     version: int | None = None
     confirmed: str = ""
     errors: dict = field(default_factory=dict)
+    # A new organization's main contact person, typed in the same form ("quick entry"):
+    # {full_name, position, phone, email}; its errors are "contact_<field>".
+    contact: dict = field(default_factory=lambda: dict.fromkeys(MAIN_CONTACT, ""))
 
     @classmethod
     def from_post(cls, post) -> OrganizationForm:
@@ -128,7 +139,17 @@ class OrganizationForm:
         return cls(values={k: post.get(k, "") for k in ORGANIZATION_TEXT},
                    rows=ChildRows.from_post(post),
                    version=parse_int(version),
-                   confirmed=post.get("confirmed", ""))
+                   confirmed=post.get("confirmed", ""),
+                   contact={k: post.get(f"contact_{k}", "") for k in MAIN_CONTACT})
+
+    def check_contact(self) -> dict | None:
+        """The main contact person's clean values (None when none was typed); problems go to
+        `errors` as "contact_<field>"."""
+        clean, errors = read(main_contact_schema(), {k: str(v) for k, v in self.contact.items()})
+        self.errors.update({f"contact_{k}": v for k, v in errors.items()})
+        if errors or not clean.get("full_name"):
+            return None
+        return clean
 
     @classmethod
     def from_record(cls, org: Organization) -> OrganizationForm:
@@ -152,7 +173,8 @@ class OrganizationForm:
     def check(self, dbsession, may_terms: bool) -> dict:
         """The clean values (Python types) ready for `apply`; problems go to `errors`. The terms
         are read only from people who may see them (`may_terms`)."""
-        schema = organization_schema(may_terms).bind(dbsession=dbsession)
+        schema = organization_schema(may_terms, required_lists(dbsession)).bind(
+            dbsession=dbsession)
         clean, errors = read(schema, {**self.values, **self.rows.cstruct()}, parts=2)
         self.errors.update(errors)
         if clean.get("department_id") is None and clean.get("manager_id") is not None:

@@ -27,6 +27,8 @@ class Field:
     synonyms: tuple[str, ...] = ()
     multi: bool = False  # several columns may map to it (phones, e-mails)
     required: bool = False
+    # "contact": the organization's contact person, offered in their own group of the list.
+    group: str = ""
 
 
 ORGANIZATION_FIELDS = [
@@ -79,7 +81,28 @@ ORGANIZATION_FIELDS = [
     Field("credit_limit", _("Credit limit"), ("кредитный лимит", "лимит", "credit limit")),
     Field("purchase_potential", _("Purchase potential"), (
         "потенциал", "потенциал закупок", "purchase potential", "potential")),
+    # The organization's contact person on the same row (Russian Excel exports have both):
+    # several rows of one organization (same INN, or same name) give it several contacts.
+    Field("contact_name", _("Contact person: name"), (
+        "контактное лицо", "фио контактного лица", "фио контакта", "контакт", "фио",
+        "контактное лицо фио", "contact", "contact name", "contact person",
+        "contact full name", "contact person name", "контактное лицо имя"), group="contact"),
+    Field("contact_position", _("Contact person: position"), (
+        "должность", "должность контактного лица", "должность контакта", "position",
+        "job title", "contact position", "contact title", "contact person position",
+        "контактное лицо должность"), group="contact"),
+    Field("contact_phone", _("Contact person: phone"), (
+        "телефон контактного лица", "телефон контакта", "мобильный телефон контакта",
+        "мобильный контактного лица", "contact phone", "contact mobile", "contact person phone",
+        "контактное лицо телефон"), multi=True,
+        group="contact"),
+    Field("contact_email", _("Contact person: e-mail"), (
+        "e mail контактного лица", "email контактного лица", "эл почта контактного лица",
+        "почта контактного лица", "e mail контакта", "email контакта", "почта контакта",
+        "contact email", "contact e mail", "contact person e mail", "контактное лицо e mail",
+        "контактное лицо email"), multi=True, group="contact"),
 ]
+CONTACT_OF_ORGANIZATION = ("contact_name", "contact_position", "contact_phone", "contact_email")
 
 CONTACT_FIELDS = [
     Field("full_name", _("Full name"), ("фио", "контактное лицо", "контакт", "имя",
@@ -150,6 +173,9 @@ def guess_mapping(headers: list[str], target: str) -> dict[int, str]:
                     out[col] = f.key
                     used.add(f.key)
                     break
+    if target == "organizations" and "contact_name" not in used:
+        # A lone «Должность» or «Телефон контакта» without the contact's name is no contact.
+        out = {col: key for col, key in out.items() if key not in CONTACT_OF_ORGANIZATION}
     if target == "contacts" and "full_name" in used and "last_name" in used:
         # «Фамилия», «Имя», «Отчество»: the name is made of the three parts.
         for col, key in list(out.items()):
@@ -169,6 +195,10 @@ def mapping_problems(mapping: dict[int, str], target: str) -> list:
                               mapping={"field": fields[key].label}))
     if target == "organizations" and "name" not in chosen and "legal_name" not in chosen:
         problems.append(_("Choose the column that holds the organization's name."))
+    if (target == "organizations" and set(chosen) & set(CONTACT_OF_ORGANIZATION)
+            and "contact_name" not in chosen):
+        problems.append(_("Choose the column that holds the contact person's name, or import "
+                          "no contact columns."))
     if target == "contacts" and not ({"full_name", "last_name", "first_name"} & set(chosen)):
         problems.append(_("Choose the column that holds the person's name."))
     return problems
@@ -196,3 +226,10 @@ def translate(request, ts) -> str:
     mapping = {k: translate(request, v) if hasattr(v, "domain") else v
                for k, v in (ts.mapping or {}).items()}
     return request.localizer.translate(_(str(ts), mapping=mapping or None))
+
+
+def flash(request, message, queue: str = "") -> None:
+    """`session.flash` of a message as the reader reads it: the session keeps text, so a
+    translation string (with its ${placeholders} and translation strings in its mapping) is
+    translated and filled in first."""
+    request.session.flash(translate(request, message), queue)

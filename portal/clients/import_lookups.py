@@ -9,7 +9,15 @@ import sqlalchemy as sa
 from pyramid.i18n import make_localizer
 from pyramid.interfaces import ITranslationDirectories
 
-from models.clients import Classifier, Contact, Email, Organization, Phone, name_key
+from models.clients import (
+    ORGANIZATION_CLASSIFIERS,
+    Classifier,
+    Contact,
+    Email,
+    Organization,
+    Phone,
+    name_key,
+)
 from models.people import Membership, User, fold
 from portal.clients.import_fields import header_key
 from portal.clients.import_rows import chunks
@@ -154,4 +162,14 @@ class Lookups:
         for chunk in chunks(sorted(ids), 500):
             out.update(self.db.scalars(sa.select(model.id).where(
                 model.id.in_(chunk), sql_filter(self.request, model, "edit"))))
+        return out
+
+    def classifier_columns(self, ids: set[int]) -> dict[int, dict[str, int | None]]:
+        """{organization id: {list: its entry id}} of existing organizations."""
+        out: dict[int, dict[str, int | None]] = {}
+        columns = [getattr(Organization, c) for c in ORGANIZATION_CLASSIFIERS.values()]
+        for chunk in chunks(sorted(i for i in ids if i is not None), 500):
+            for row in self.db.execute(sa.select(Organization.id, *columns)
+                                       .where(Organization.id.in_(chunk))):
+                out[row[0]] = dict(zip(ORGANIZATION_CLASSIFIERS, row[1:], strict=True))
         return out

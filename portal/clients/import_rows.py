@@ -24,10 +24,21 @@ class RowPlan:
     merge_into: int | None = None
     # The id written (created or updated).
     result_id: int | None = None
+    # {position in `problems`: the column of the file it is about} (when it is about one).
+    problem_columns: dict = field(default_factory=dict)
+    # Contact persons of the row's organization added (or completed) by the import.
+    contacts_added: int = 0
+    contacts_updated: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def refuse(self, message, column: int | None = None) -> None:
+        """A reason not to import the row, about the file's `column` (an index) if given."""
+        if column is not None:
+            self.problem_columns[len(self.problems)] = column
+        self.problems.append(message)
 
 
 def chunks(items: list, size: int) -> Iterable[list]:

@@ -29,6 +29,7 @@ from models.clients import (
     contact_document,
     name_key,
     organization_document,
+    shown_key,
 )
 from models.errors import UserError
 from models.meta import utcnow
@@ -286,6 +287,53 @@ class _Writer:
                     plan.problems.append(_("The record could not be changed: ${error}",
                                            mapping={"error": str(error)[:200]}))
 
+    # -- the contact persons of imported organizations, through the ORM (audited, indexed)
+    def write_organization_contacts(self, plans: list[RowPlan]) -> None:
+        """Add each organization's contacts from its rows, as contacts are imported (Core, in
+        batches, audited and indexed); one it has already (the same name, case and spaces
+        aside) is completed, never duplicated or overwritten, so a file imported again adds
+        nobody twice. `plans`: organization rows written, with values["contacts"]."""
+        orgs: dict[int, tuple] = {}
+        existing: dict[tuple[int, str], int] = {}
+        for chunk in chunks(sorted({p.result_id for p in plans}), BATCH):
+            orgs.update((row[0], tuple(row)) for row in self.db.execute(
+                sa.select(Organization.id, Organization.name, Organization.department_id,
+                          Organization.manager_id).where(Organization.id.in_(chunk))))
+            for contact_id, org_id, full_name in self.db.execute(
+                    sa.select(Contact.id, Contact.organization_id, Contact.full_name)
+                    .where(Contact.organization_id.in_(chunk)).order_by(Contact.id)):
+                existing.setdefault((org_id, shown_key(full_name)), contact_id)
+        new, known, owner = [], [], {}
+        for plan in plans:
+            org = orgs.get(plan.result_id)
+            if org is None:
+                continue
+            for values in plan.values.get("contacts", ()):
+                sub = RowPlan(plan.index, plan.line, values={
+                    **values, "organization": org[:2], "department_id": org[2],
+                    "manager_id": org[3]})
+                owner[id(sub)] = plan
+                contact_id = existing.get((org[0], shown_key(values["full_name"])))
+                if contact_id is None:
+                    new.append(sub)
+                else:
+                    sub.action, sub.existing_id, sub.existing_name = (
+                        "update", contact_id, values["full_name"])
+                    known.append(sub)
+        self.create_contacts(new)
+        self._update_each(known, Contact, _complete_contact)
+        added = {id(sub) for sub in new}
+        for sub in new + known:
+            plan = owner[id(sub)]
+            if sub.action == "fail":
+                plan.warnings.append(_("The contact person ${name} could not be saved: ${error}",
+                                       mapping={"name": sub.values["full_name"],
+                                                "error": " ".join(map(str, sub.problems))}))
+            elif id(sub) in added:
+                plan.contacts_added += 1
+            else:
+                plan.contacts_updated += 1
+
     def update_organizations(self, plans: list[RowPlan]) -> None:
         self._update_each(plans, Organization, _apply_organization)
 
@@ -325,6 +373,14 @@ def _apply_organization(org: Organization, values: dict) -> None:
     for a in values.get("addresses", ()):
         if (a["kind"], a["text"], a["city"]) not in have:
             org.addresses.append(Address(**a, sort_order=len(org.addresses)))
+
+
+def _complete_contact(contact: Contact, values: dict) -> None:
+    """A contact the organization has already: what it has is kept, the file only fills its
+    empty position and adds new phones and e-mails."""
+    if values.get("position") and not contact.position:
+        contact.position = values["position"]
+    _apply_points(contact, values)
 
 
 def _apply_contact(contact: Contact, values: dict) -> None:

@@ -13,6 +13,14 @@ The steps, each a page of the import wizard (views/clients/import_wizard.py):
 4. import: `Importer.run()` writes the good rows (portal/clients/import_write.py) and lists the
    bad ones with the reason; `finish()` records the counts and the report on the import.
 
+Organizations and their contact persons come from one file in one pass (Russian Excel exports
+have the organization's columns and a contact's on each row): rows of one organization (the same
+INN, or the same name without one) make one organization with several contacts, and a file
+imported again completes the contacts it has (matched by name) instead of adding them twice.
+Every problem is kept with the file's column it is about (`RowPlan.refuse`), so the check can
+list every refused row with its column and reason. Lists an administrator made required refuse
+a new organization without an entry (portal/clients/schemas.py `required_lists`).
+
 The Importer works for one person and one request: what they may import, see and change is the
 security policy's answer for that request (`sql_filter`, their roles' scope).
 
@@ -36,10 +44,12 @@ from models.clients import (
     ClientImport,
     name_key,
     normalize_phone,
+    shown_key,
 )
 from models.meta import utcnow
 from models.people import User
 from portal.clients.import_fields import (  # noqa: F401  (the wizard's names, in one place)
+    CONTACT_OF_ORGANIZATION,
     DUPLICATE_CHOICES,
     DUPLICATE_LABELS,
     FIELDS,
@@ -76,6 +86,7 @@ from portal.clients.rules import (
     normalize_email,
     phone_problem,
 )
+from portal.clients.schemas import required_lists, required_message
 from portal.core.i18n import _
 from portal.core.parsing import parse_date
 from portal.security.filters import best_scope
@@ -125,6 +136,12 @@ class Importer:
         self.people = People(self.db)
         self.default_manager_id = manager_id if manager_id in self.people.by_id else self.user.id
         self._lookups = Lookups(self.db, request)
+        # Lists an administrator made required on organizations.
+        self.required = required_lists(self.db) if target == "organizations" else set()
+        # Organizations with their contact persons from one file: the rows of one organization
+        # (same INN, or same name) make one organization with several contacts.
+        self.with_contacts = target == "organizations" and bool(
+            set(self.mapping.values()) & set(CONTACT_OF_ORGANIZATION))
 
     # -- which departments the person may import into (organization.import's scope)
     def department_allowed(self, department_id: int | None, manager_id: int | None) -> bool:
@@ -167,10 +184,10 @@ class Importer:
             for col, text in items:
                 if text == FORMULA:
                     header = self.table.headers[col] or fields[key].label
-                    plan.problems.append(_(
+                    plan.refuse(_(
                         "The cell “${column}” holds a formula without a saved result: open the "
                         "file in Excel, let it calculate and save it again.",
-                        mapping={"column": header}))
+                        mapping={"column": header}), col)
         cells = {k: [(c, t) for c, t in v if t != FORMULA] for k, v in cells.items()}
         cells = {k: v for k, v in cells.items() if v}
         if self.target == "organizations":
@@ -183,10 +200,17 @@ class Importer:
         items = cells.get(key)
         return items[0][1].strip() if items else ""
 
-    def _too_long(self, plan: RowPlan, label, text: str, limit: int) -> str:
+    @staticmethod
+    def _col(cells, key: str) -> int | None:
+        """The file's column of a field in this row (the first, for phones and e-mails)."""
+        items = cells.get(key)
+        return items[0][0] if items else None
+
+    def _too_long(self, plan: RowPlan, label, text: str, limit: int,
+                  column: int | None = None) -> str:
         if len(text) > limit:
-            plan.problems.append(_("${field} is longer than ${n} characters.",
-                                   mapping={"field": label, "n": limit}))
+            plan.refuse(_("${field} is longer than ${n} characters.",
+                          mapping={"field": label, "n": limit}), column)
         return text[:limit]
 
     def _digits_cell(self, cells, key: str, pad_to: tuple[int, ...]) -> str:
@@ -205,12 +229,20 @@ class Importer:
         return (self._row, col) in self.table.numeric
 
     def _contacts_points(self, plan: RowPlan, cells) -> None:
+        plan.values["phones"], plan.values["emails"] = self._points(plan, cells, "phone", "email")
+
+    @staticmethod
+    def _points(plan: RowPlan, cells, phone_key: str, email_key: str) -> tuple[list, list]:
+        """The phones and e-mails of some cells, checked and normalized as the forms do it
+        (`phone_problem`, and the number as the form keeps it: spaces squeezed, normalized by
+        models.clients.normalize_phone, as Phone does for the form)."""
         phones, normalized = [], set()
-        for _col, text in cells.get("phone", []):
+        for col, text in cells.get(phone_key, []):
             for number in split_values(text, "phone"):
+                number = " ".join(number.split())
                 problem = phone_problem(number)
                 if problem:
-                    plan.problems.append(problem)
+                    plan.refuse(problem, col)
                     continue
                 n = normalize_phone(number)
                 if n in normalized:
@@ -220,18 +252,40 @@ class Importer:
                 phones.append({"number": number[:60], "normalized": n,
                                "extension": ext.group(1) if ext else ""})
         emails, seen = [], set()
-        for _col, text in cells.get("email", []):
+        for col, text in cells.get(email_key, []):
             for address in split_values(text, "email"):
                 problem = email_problem(address)
                 if problem:
-                    plan.problems.append(problem)
+                    plan.refuse(problem, col)
                     continue
                 n = normalize_email(address)
                 if n not in seen:
                     seen.add(n)
                     emails.append({"address": address, "normalized": n})
-        plan.values["phones"] = phones
-        plan.values["emails"] = emails
+        return phones, emails
+
+    def _contact_of_organization(self, plan: RowPlan, cells) -> None:
+        """The organization's contact person on the row (name, position, phone, e-mail)."""
+        if not self.with_contacts:
+            return
+        name = " ".join(self._text(cells, "contact_name").split())
+        position = " ".join(self._text(cells, "contact_position").split())
+        before = len(plan.problems)
+        phones, emails = self._points(plan, cells, "contact_phone", "contact_email")
+        if not (name or position or phones or emails or len(plan.problems) > before):
+            plan.values["contacts"] = []
+            return
+        if not name:
+            column = next((self._col(cells, k) for k in CONTACT_OF_ORGANIZATION if k in cells),
+                          None)
+            plan.refuse(_("The contact person has no name: fill in their name or clear the "
+                          "contact's cells."), column)
+        name = self._too_long(plan, _("The contact person's name"), name,
+                              LIMITS["full_name"], self._col(cells, "contact_name"))
+        position = self._too_long(plan, _("The position"), position, LIMITS["position"],
+                                  self._col(cells, "contact_position"))
+        plan.values["contacts"] = [{"full_name": name, "position": position, "phones": phones,
+                                    "emails": emails}]
 
     def _manager(self, plan: RowPlan, cells, required_department: bool = True) -> None:
         text = self._text(cells, "manager")
@@ -247,9 +301,10 @@ class Importer:
                 manager_id = found
         department_id = self.people.department_of(manager_id)
         if required_department and not self.department_allowed(department_id, manager_id):
-            plan.problems.append(_(
+            plan.refuse(_(
                 "You may import clients only for your own departments: ${name} works in "
-                "another one.", mapping={"name": self.people.name(manager_id)}))
+                "another one.", mapping={"name": self.people.name(manager_id)}),
+                self._col(cells, "manager"))
         plan.values["manager_id"] = manager_id
         plan.values["department_id"] = department_id
 
@@ -269,23 +324,25 @@ class Importer:
         v = plan.values
         name = self._text(cells, "name") or self._text(cells, "legal_name")
         if not name:
-            plan.problems.append(_("The organization's name is empty."))
-        v["name"] = self._too_long(plan, _("The name"), name, LIMITS["name"])
+            plan.refuse(_("The organization's name is empty."), self._col(cells, "name"))
+        v["name"] = self._too_long(plan, _("The name"), name, LIMITS["name"],
+                                   self._col(cells, "name") or self._col(cells, "legal_name"))
         plan.name = v["name"]
         if "legal_name" in cells:
             v["legal_name"] = self._too_long(plan, _("The legal name"),
-                                             self._text(cells, "legal_name"), LIMITS["legal_name"])
+                                             self._text(cells, "legal_name"), LIMITS["legal_name"],
+                                             self._col(cells, "legal_name"))
         inn = self._digits_cell(cells, "inn", (10, 12))
         if inn:
             problem = inn_problem(inn)
             if problem:
-                plan.problems.append(problem)
+                plan.refuse(problem, self._col(cells, "inn"))
             v["inn"] = inn
         kpp = self._digits_cell(cells, "kpp", (9,)).upper()
         if kpp:
             problem = kpp_problem(kpp, inn)
             if problem:
-                plan.problems.append(problem)
+                plan.refuse(problem, self._col(cells, "kpp"))
             v["kpp"] = kpp
         kind = self._code(plan, cells, "kind", ORGANIZATION_KINDS, KIND_LABELS, "client")
         if kind:
@@ -295,18 +352,24 @@ class Importer:
             v["stage"] = stage
         for list_name, column in ORGANIZATION_CLASSIFIERS.items():
             text = self._text(cells, list_name)
-            if not text:
-                continue
-            entry = self._lookups.classifier(list_name, text)
-            if entry is None:
+            entry = self._lookups.classifier(list_name, text) if text else None
+            if entry is not None:
+                v[column] = entry
+            elif list_name in self.required:
+                # Refused unless the record it updates has one (checked with the duplicates).
+                plan.values.setdefault("missing_required", []).append(
+                    (list_name, self._col(cells, list_name)))
+                if text:
+                    plan.warnings.append(_("“${value}” is not in the list “${list}”.", mapping={
+                        "value": text, "list": CLASSIFIER_LIST_LABELS[list_name]}))
+            elif text:
                 plan.warnings.append(_("“${value}” is not in the list “${list}”: imported without "
                                        "it (an administrator can add it to the list).",
                                        mapping={"value": text,
                                                 "list": CLASSIFIER_LIST_LABELS[list_name]}))
-            else:
-                v[column] = entry
         self._manager(plan, cells)
         self._contacts_points(plan, cells)
+        self._contact_of_organization(plan, cells)
         website = self._text(cells, "website")
         if website:
             v["website"] = self._too_long(plan, _("The website"), clean_website(website),
@@ -318,7 +381,8 @@ class Importer:
             if postal.isdigit() and len(postal) == 5 and self._is_numeric(cells["postal_code"][0][0]):
                 postal = "0" + postal
             elif len(postal) > 10:
-                plan.problems.append(_("“${value}” is not a postal code.", mapping={"value": postal}))
+                plan.refuse(_("“${value}” is not a postal code.", mapping={"value": postal}),
+                            self._col(cells, "postal_code"))
                 postal = ""
         actual = self._too_long(plan, _("The address"), self._text(cells, "address"), 500)
         if actual or city or postal:
@@ -347,12 +411,12 @@ class Importer:
         label = fields_of(self.target)[key].label
         value = parse_decimal(text)
         if value is None or (whole and value != value.to_integral_value()):
-            plan.problems.append(_("${field}: “${value}” is not a number.",
-                                   mapping={"field": label, "value": text}))
+            plan.refuse(_("${field}: “${value}” is not a number.",
+                          mapping={"field": label, "value": text}), self._col(cells, key))
         elif not lo <= value <= hi:
-            plan.problems.append(_("${field}: ${value} is out of range (${lo}–${hi}).",
-                                   mapping={"field": label, "value": text, "lo": str(lo),
-                                            "hi": str(hi)}))
+            plan.refuse(_("${field}: ${value} is out of range (${lo}–${hi}).",
+                          mapping={"field": label, "value": text, "lo": str(lo),
+                                   "hi": str(hi)}), self._col(cells, key))
         else:
             plan.values[key] = int(value) if whole else value.quantize(Decimal("0.01"))
 
@@ -361,7 +425,8 @@ class Importer:
         parts = [self._text(cells, k) for k in ("last_name", "first_name", "middle_name")]
         name = " ".join(" ".join(parts).split()) or " ".join(self._text(cells, "full_name").split())
         if not name:
-            plan.problems.append(_("The person's name is empty."))
+            plan.refuse(_("The person's name is empty."),
+                        self._col(cells, "full_name") or self._col(cells, "last_name"))
         v["full_name"] = self._too_long(plan, _("The name"), name, LIMITS["full_name"])
         plan.name = v["full_name"]
         org_inn = self._digits_cell(cells, "organization_inn", (10, 12))
@@ -370,21 +435,23 @@ class Importer:
         if org_inn:
             problem = inn_problem(org_inn)
             if problem:
-                plan.problems.append(problem)
+                plan.refuse(problem, self._col(cells, "organization_inn"))
             else:
                 org = self._lookups.organization_by_inn(org_inn)
                 if org is None:
-                    plan.problems.append(_("No organization with INN ${inn} that you can see: "
-                                           "import or add the organization first.",
-                                           mapping={"inn": org_inn}))
+                    plan.refuse(_("No organization with INN ${inn} that you can see: "
+                                  "import or add the organization first.",
+                                  mapping={"inn": org_inn}), self._col(cells, "organization_inn"))
         elif org_name:
             found = self._lookups.organizations_by_name(org_name)
             if not found:
-                plan.problems.append(_("No organization “${name}” that you can see: import or add "
-                                       "it first, or give its INN.", mapping={"name": org_name}))
+                plan.refuse(_("No organization “${name}” that you can see: import or add "
+                              "it first, or give its INN.", mapping={"name": org_name}),
+                            self._col(cells, "organization"))
             elif len(found) > 1:
-                plan.problems.append(_("Several organizations are called “${name}”: add a column "
-                                       "with their INN to choose one.", mapping={"name": org_name}))
+                plan.refuse(_("Several organizations are called “${name}”: add a column "
+                              "with their INN to choose one.", mapping={"name": org_name}),
+                            self._col(cells, "organization"))
             else:
                 org = found[0]
         v["organization"] = org  # (id, name, department_id, manager_id) or None
@@ -407,11 +474,11 @@ class Importer:
             # Any year is read; one before 1900 is refused below, with its own words.
             day = parse_date(birthday, DATE_FORMATS, years=(dt.MINYEAR, dt.MAXYEAR))
             if day is None:
-                plan.problems.append(_("“${value}” is not a date: write it as 31.12.1980.",
-                                       mapping={"value": birthday}))
+                plan.refuse(_("“${value}” is not a date: write it as 31.12.1980.",
+                              mapping={"value": birthday}), self._col(cells, "birthday"))
             elif day > dt.date.today() or day.year < 1900:
-                plan.problems.append(_("The birthday ${value} is not possible.",
-                                       mapping={"value": birthday}))
+                plan.refuse(_("The birthday ${value} is not possible.",
+                              mapping={"value": birthday}), self._col(cells, "birthday"))
             else:
                 v["birthday"] = day
         self._contacts_points(plan, cells)
@@ -485,7 +552,11 @@ class Importer:
             elif earlier is not None:
                 (kind, _value), first = earlier
                 why = reason_text[kind]
-                if self.duplicates == "skip":
+                if self.with_contacts and kind in ("inn", "name"):
+                    # Another contact person of the organization of an earlier row.
+                    plan.action = "merge"
+                    plan.merge_into = first.index
+                elif self.duplicates == "skip":
                     plan.action = "skip"
                     plan.warnings.append(_("Skipped: ${why} as row ${line}.",
                                            mapping={"why": why, "line": first.line}))
@@ -506,6 +577,22 @@ class Importer:
             if plan.action in ("create", "update"):
                 for key in keys:
                     seen.setdefault(key, plan)
+        self._refuse_missing_required(plans)
+
+    def _refuse_missing_required(self, plans: list[RowPlan]) -> None:
+        """A new organization without an entry of a required list is refused; an updated one
+        may keep the entry it has."""
+        missing = [p for p in plans if p.values.get("missing_required")
+                   and p.action in ("create", "update")]
+        have = self._lookups.classifier_columns({p.existing_id for p in missing
+                                                 if p.action == "update"})
+        for plan in missing:
+            for list_name, column in plan.values["missing_required"]:
+                if plan.action == "update" and have.get(plan.existing_id, {}).get(list_name):
+                    continue
+                plan.refuse(required_message(list_name), column)
+            if not plan.ok:
+                plan.action = "fail"
 
     def _explain_inn_refusals(self, written: list[RowPlan]) -> None:
         """Rows the database refused because another organization got their INN meanwhile
@@ -550,6 +637,9 @@ class Importer:
             writer.create_organizations(creates)
             writer.update_organizations(updates)
             self._explain_inn_refusals(creates + updates)
+            writer.write_organization_contacts(
+                [p for p in creates + updates if p.action in ("create", "update")
+                 and p.result_id and p.values.get("contacts")])
         else:
             writer.create_contacts(creates)
             writer.update_contacts(updates)
@@ -566,9 +656,19 @@ class Importer:
 
 
 def _merge(into: dict, other: dict) -> None:
-    """A later row about the same client: its filled cells win, phones and e-mails add up."""
+    """A later row about the same client: its filled cells win, phones and e-mails add up, and
+    so do its contact persons (one person named on several rows is one contact)."""
     for key, value in other.items():
-        if key in ("phones", "emails"):
+        if key == "contacts":
+            mine = {shown_key(c["full_name"]): c for c in into.setdefault("contacts", [])}
+            for contact in value:
+                same = mine.get(shown_key(contact["full_name"]))
+                if same is None:
+                    into["contacts"].append(contact)
+                    mine[shown_key(contact["full_name"])] = contact
+                else:
+                    _merge(same, contact)
+        elif key in ("phones", "emails"):
             have = {x["normalized"] for x in into.get(key, [])}
             into.setdefault(key, []).extend(x for x in value if x["normalized"] not in have)
         elif key == "addresses":
@@ -582,9 +682,11 @@ def _merge(into: dict, other: dict) -> None:
 # --- the stored report -------------------------------------------------------------------------
 
 def summary(plans: list[RowPlan]) -> dict[str, int]:
-    counts = {"create": 0, "update": 0, "skip": 0, "fail": 0}
+    """Rows by what was done with them; "contacts": contact persons added to organizations."""
+    counts = {"create": 0, "update": 0, "skip": 0, "fail": 0, "contacts": 0}
     for plan in plans:
         counts["update" if plan.action == "merge" else plan.action] += 1
+        counts["contacts"] += plan.contacts_added
     return counts
 
 
@@ -630,3 +732,4 @@ def finish(imp: ClientImport, plans: list[RowPlan], table: Table, columns: dict[
         Path(imp.file_path).unlink(missing_ok=True)
     imp.file_path = ""
     return counts
+

@@ -74,8 +74,10 @@ def refuse_inn(dbsession, form, inn: str, exclude_id: int | None) -> Organizatio
 def save_organization(dbsession, actor: User, org: Organization | None, form: OrganizationForm,
                       *, may_terms: bool) -> Organization:
     """Check the form and save it into `org` (a new organization when None); returns it.
-    `may_terms`: whether the person may see (and so set) the terms."""
+    `may_terms`: whether the person may see (and so set) the terms. A new organization's main
+    contact person (`form.contact`) is saved with it, in the same savepoint: both or neither."""
     clean = form.check(dbsession, may_terms)
+    contact = form.check_contact() if org is None else None
     exclude_id = org.id if org is not None else None
     owner = None
     if "inn" not in form.errors and clean.get("inn"):
@@ -99,6 +101,8 @@ def save_organization(dbsession, actor: User, org: Organization | None, form: Or
             if new:
                 dbsession.add(org)
             dbsession.flush()
+            if contact is not None:
+                _write_main_contact(dbsession, actor, org, contact)
     except StaleDataError:
         raise organization_conflict(dbsession, org, form, may_terms) from None
     except sa.exc.IntegrityError:
@@ -109,6 +113,15 @@ def save_organization(dbsession, actor: User, org: Organization | None, form: Or
             raise
         raise InvalidForm(form.errors, owner) from None
     return org
+
+
+def _write_main_contact(dbsession, actor: User, org: Organization, values: dict) -> Contact:
+    """The main contact person of a new organization, as the contact form would save them."""
+    clean = {"full_name": values["full_name"], "position": values["position"],
+             "phones": [{"kind": "work", "number": values["phone"]}] if values["phone"] else [],
+             "emails": [{"kind": "work", "address": values["email"]}] if values["email"] else [],
+             "addresses": [], "dates": []}
+    return _write_contact(dbsession, actor, None, clean, org)
 
 
 def organization_conflict(dbsession, org: Organization, form: OrganizationForm,

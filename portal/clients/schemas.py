@@ -17,6 +17,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 import colander
+import sqlalchemy as sa
 
 from models.clients import (
     ADDRESS_KINDS,
@@ -28,6 +29,7 @@ from models.clients import (
     STAGES,
     Address,
     Classifier,
+    ClassifierList,
     Contact,
     Email,
     ImportantDate,
@@ -189,6 +191,13 @@ def contact_points() -> list[colander.SchemaNode]:
 
 # --- the organization form -------------------------------------------------------------------------
 
+def required_lists(dbsession) -> set[str]:
+    """The admin-editable lists an organization must have an entry of (Administration →
+    Classifiers: "required"); the form and the import refuse an organization without one."""
+    return set(dbsession.scalars(sa.select(ClassifierList.list)
+                                 .where(ClassifierList.required.is_(True))))
+
+
 TERMS = ("discount_percent", "payment_deferral_days", "credit_limit", "purchase_potential")
 
 
@@ -206,10 +215,34 @@ def _tax_ids(node, values) -> None:
         raise error
 
 
-def organization_schema(may_terms: bool) -> colander.SchemaNode:
+# What an organization without an entry of a required list is told (whole sentences: the
+# pages translate a message, not the messages inside its placeholders).
+REQUIRED_MESSAGES = {
+    "category": _("Choose the category: an administrator made it required."),
+    "group": _("Choose the group: an administrator made it required."),
+    "region": _("Choose the region: an administrator made it required."),
+    "source": _("Choose the advertising source: an administrator made it required."),
+    "industry": _("Choose the industry: an administrator made it required."),
+}
+
+
+def required_message(list_name: str):
+    """What an organization without an entry of a required list is told."""
+    return REQUIRED_MESSAGES[list_name]
+
+
+def _present(message):
+    def validate(node, value):
+        if value is None:
+            problem(node, message)
+    return validate
+
+
+def organization_schema(may_terms: bool, required: set[str] | frozenset = frozenset()
+                        ) -> colander.SchemaNode:
     """The organization form; the terms (discount, deferral, credit limit, potential) only for
-    people who may see them. Bind it to a `dbsession` (the lists' entries, people, departments
-    must exist)."""
+    people who may see them; `required`, the lists it must have an entry of (required_lists).
+    Bind it to a `dbsession` (the lists' entries, people, departments must exist)."""
     nodes = [
         required_text("name", _("Enter the organization's name."),
                       squeezed(length(Organization, "name"))),
@@ -220,10 +253,16 @@ def organization_schema(may_terms: bool) -> colander.SchemaNode:
         text(one_of(STAGES, "attraction"), name="stage", missing="attraction"),
     ]
     for list_name, column in ORGANIZATION_CLASSIFIERS.items():
-        nodes.append(colander.SchemaNode(
-            Reference(), name=column, missing=None,
-            validator=exists(Classifier, _("Choose a value from the list."),
-                             where=lambda node, list_name=list_name: Classifier.list == list_name)))
+        is_there = exists(Classifier, _("Choose a value from the list."),
+                          where=lambda node, list_name=list_name: Classifier.list == list_name)
+        if list_name in required:
+            needed = required_message(list_name)
+            nodes.append(colander.SchemaNode(
+                Reference(), name=column, missing=colander.required, missing_msg=needed,
+                validator=colander.All(_present(needed), is_there)))
+        else:
+            nodes.append(colander.SchemaNode(Reference(), name=column, missing=None,
+                                             validator=is_there))
     nodes += [
         reference(User, _("Choose a person from the list."), name="manager_id"),
         reference(Department, _("Choose a department from the list."), name="department_id"),
@@ -244,6 +283,42 @@ def organization_schema(may_terms: bool) -> colander.SchemaNode:
                                 name="purchase_potential", missing=None),
         ]
     return colander.SchemaNode(Fields(_tax_ids), *nodes, *contact_points())
+
+
+# --- the new organization's main contact person ("quick entry") ------------------------------------
+
+MAIN_CONTACT = ("full_name", "position", "phone", "email")
+
+
+def _named_if_any(node, values) -> None:
+    """A contact person is optional; one given (any of their fields) needs a name."""
+    if not values.get("full_name") and any(values.get(k) for k in MAIN_CONTACT[1:]):
+        error = colander.Invalid(node)
+        error["full_name"] = _("Enter the contact person's name, or clear their fields.")
+        raise error
+
+
+def _phone(node, value) -> None:
+    message = phone_problem(value)
+    if message:
+        problem(node, message)
+
+
+def _email(node, value) -> None:
+    message = email_problem(value)
+    if message:
+        problem(node, message)
+
+
+def main_contact_schema() -> colander.SchemaNode:
+    """The main contact person typed into the new-organization form: name, position, one phone,
+    one e-mail, read as the contact form reads them."""
+    return colander.SchemaNode(
+        Fields(_named_if_any),
+        text(squeezed(length(Contact, "full_name")), name="full_name"),
+        text(squeezed(length(Contact, "position")), name="position"),
+        text(squeezed(length(Phone, "number")), name="phone", validator=_phone),
+        text(limited(str.strip, length(Email, "address")), name="email", validator=_email))
 
 
 # --- the contact form -------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 portal/admin/classifiers.py).
 
 /admin/classifiers?list=industry     the entries of one list: rename, reorder, retire, add, delete
-POST /admin/classifiers              action=add|rename|toggle|up|down|delete (admins only)
+POST /admin/classifiers              action=add|rename|toggle|up|down|delete|required (admins
+                                     only; "required": organizations must have an entry of it)
 
 Entries in use are retired rather than deleted: they stay on the records that have them but are
 no longer offered in forms.
@@ -16,15 +17,19 @@ from pyramid.view import view_config
 from models.clients import CLASSIFIER_LISTS, Classifier
 from models.errors import UserError
 from portal.admin.classifiers import (
+    REQUIRABLE,
     ClassifierChange,
     add_entry,
     delete_entry,
     entries,
     move_entry,
     rename_entry,
+    set_required,
     toggle_entry,
 )
+from portal.clients.import_fields import flash
 from portal.clients.rules import CLASSIFIER_LIST_HELP, CLASSIFIER_LIST_LABELS, classifier_usage
+from portal.clients.schemas import required_lists
 from portal.core.i18n import _
 from portal.resources import Admin
 from views.forms import read_form
@@ -44,14 +49,18 @@ def classifiers_page(context, request, errors=None, status=200):
     counts = dict(db.execute(sa.select(Classifier.list, sa.func.count())
                              .group_by(Classifier.list)).all())
     request.response.status_int = status
+    required = required_lists(db)
     return {
         "title": _("Classifiers"),
         "lists": [(name, CLASSIFIER_LIST_LABELS[name], counts.get(name, 0))
                   for name in CLASSIFIER_LISTS],
+        "required_lists": required,
         "list_name": list_name,
         "list_label": CLASSIFIER_LIST_LABELS[list_name],
         "list_help": CLASSIFIER_LIST_HELP[list_name],
         "entries": listed,
+        "requirable": list_name in REQUIRABLE,
+        "required": list_name in required,
         "usage": {e.id: classifier_usage(db, e) for e in listed},
         "errors": errors or {},
         "posted": request.POST if errors else {},
@@ -68,18 +77,26 @@ def classifiers_change(context, request):
     try:
         if action == "add":
             add_entry(db, list_name, title)
-            request.session.flash(_("Added “${title}”.", mapping={"title": title}))
+            flash(request, _("Added “${title}”.", mapping={"title": title}))
+            return back
+        if action == "required":
+            set_required(db, list_name, form["required"])
+            flash(request, _("Organizations must now have an entry of “${list}”.",
+                             mapping={"list": CLASSIFIER_LIST_LABELS[list_name]})
+                  if form["required"] else
+                  _("“${list}” may now be left empty on organizations.",
+                    mapping={"list": CLASSIFIER_LIST_LABELS[list_name]}))
             return back
         entry = db.get(Classifier, form["id"]) if form["id"] is not None else None
         if entry is None or entry.list != list_name:
-            request.session.flash(_("That entry no longer exists."), "error")
+            flash(request, _("That entry no longer exists."), "error")
             return back
         if action == "rename":
             if rename_entry(db, entry, title):
-                request.session.flash(_("Renamed to “${title}”.", mapping={"title": title}))
+                flash(request, _("Renamed to “${title}”.", mapping={"title": title}))
         elif action == "toggle":
             toggle_entry(entry)
-            request.session.flash(
+            flash(request,
                 _("“${title}” is offered again.", mapping={"title": _(entry.title)}) if entry.active
                 else _("“${title}” is retired: records keep it, forms no longer offer it.",
                        mapping={"title": _(entry.title)}))
@@ -87,10 +104,10 @@ def classifiers_change(context, request):
             move_entry(db, entry, up=action == "up")
         elif action == "delete":
             delete_entry(db, entry)
-            request.session.flash(_("Deleted “${title}”.", mapping={"title": _(entry.title)}))
+            flash(request, _("Deleted “${title}”.", mapping={"title": _(entry.title)}))
     except UserError as problem:
         if problem.field is None:
-            request.session.flash(problem.message, "error")
+            flash(request, problem.message, "error")
             return back
         field = int(problem.field) if problem.field.isdigit() else problem.field
         return classifiers_page(context, request, {field: problem.message}, 400)

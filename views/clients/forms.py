@@ -32,6 +32,7 @@ from models.clients import (
 from models.errors import EditConflict
 from models.people import Department, Membership, User
 from portal.clients.forms import ContactForm, OrganizationForm
+from portal.clients.import_fields import flash
 from portal.clients.records import (
     InvalidForm,
     UnconfirmedDuplicates,
@@ -56,6 +57,7 @@ from portal.clients.rules import (
     STAGE_LABELS,
     classifiers,
 )
+from portal.clients.schemas import required_lists
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
 from portal.resources import locate
@@ -68,6 +70,8 @@ ORGANIZATION_FIELD_LABELS = {
     "payment_deferral_days": _("Payment deferral, days"), "credit_limit": _("Credit limit"),
     "purchase_potential": _("Purchase potential"), "phones": _("Phones"),
     "emails": _("E-mails"), "addresses": _("Addresses"), "dates": _("Important dates"),
+    "contact_full_name": _("Contact person: name"), "contact_position": _("Contact person: position"),
+    "contact_phone": _("Contact person: phone"), "contact_email": _("Contact person: e-mail"),
     **{column: CLASSIFIER_LIST_LABELS[name] for name, column in ORGANIZATION_CLASSIFIERS.items()},
 }
 CONTACT_FIELD_LABELS = {
@@ -138,6 +142,7 @@ class OrganizationFormView:
         request.response.status_int = status
         db = request.dbsession
         org = self.org
+        required = required_lists(db)
         return {
             "title": _("Edit ${name}", mapping={"name": org.name}) if org else
             _("New organization"),
@@ -150,7 +155,8 @@ class OrganizationFormView:
             "classifier_fields": [
                 (column, CLASSIFIER_LIST_LABELS[name],
                  [(e.id, _(e.title)) for e in classifiers(
-                     db, name, keep_id=parse_int(form.values.get(column)))])
+                     db, name, keep_id=parse_int(form.values.get(column)))],
+                 name in required)
                 for name, column in ORGANIZATION_CLASSIFIERS.items()],
             "departments": list(db.scalars(sa.select(Department)
                                            .order_by(Department.sort_order, Department.name))),
@@ -185,7 +191,12 @@ class OrganizationFormView:
         except UnconfirmedDuplicates as found:
             form.confirmed = duplicate_ids(found.duplicates)
             return self.render(form, 200, duplicates=found.duplicates)
-        request.session.flash(_("Saved “${name}”.", mapping={"name": org.name}))
+        main_contact = " ".join(form.contact.get("full_name", "").split())
+        if self.org is None and main_contact:
+            flash(request, _("Saved “${name}” with its contact person ${contact}.",
+                             mapping={"name": org.name, "contact": main_contact}))
+        else:
+            flash(request, _("Saved “${name}”.", mapping={"name": org.name}))
         return HTTPSeeOther(organization_url(request, org))
 
 
@@ -279,7 +290,7 @@ class ContactFormView:
         except UnconfirmedDuplicates as found:
             form.confirmed = duplicate_ids(found.duplicates)
             return self.render(form, 200, duplicates=found.duplicates)
-        request.session.flash(_("Saved “${name}”.", mapping={"name": contact.full_name}))
+        flash(request, _("Saved “${name}”.", mapping={"name": contact.full_name}))
         return HTTPSeeOther(contact_url(request, contact))
 
 

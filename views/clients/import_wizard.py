@@ -5,8 +5,9 @@
 /clients/imports/{id}              columns, duplicates and the check of every row; then the result
 /clients/imports/{id}/problems     the rows that were not imported, as CSV, to correct and retry
 
-Needs organization.import (the Clients container's ACL). An import belongs to whoever uploaded
-it (administrators see all).
+Needs organization.import (the Clients container's ACL); someone without it gets a page saying
+so and whom to ask (their department head, the administrators), not a bare 403. An import
+belongs to whoever uploaded it (administrators see all).
 """
 from __future__ import annotations
 
@@ -18,11 +19,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.response import Response
-from pyramid.view import view_config
+from pyramid.view import forbidden_view_config, view_config
 
 from models.clients import ClientImport
 from models.meta import utcnow
 from portal.clients.export import content_type, write_csv, write_xlsx
+from portal.clients.import_fields import flash
 from portal.clients.import_files import (
     FORMULA,
     MAX_BYTES,
@@ -31,7 +33,9 @@ from portal.clients.import_files import (
     Table,
     read_table,
 )
+from portal.clients.import_rights import import_right
 from portal.clients.importer import (
+    CONTACT_OF_ORGANIZATION,
     DUPLICATE_CHOICES,
     DUPLICATE_LABELS,
     FIELDS,
@@ -55,6 +59,7 @@ from portal.security.acl import container_acl
 from views.clients.organizations import Action, list_action
 
 PREVIEW_ROWS = 15
+# Rows with problems listed per page of the check (every one of them, page by page).
 PROBLEM_ROWS = 100
 RESULT_ROWS = 200
 
@@ -96,6 +101,17 @@ def _recent(request) -> list[ClientImport]:
     return list(request.dbsession.scalars(
         sa.select(ClientImport).where(ClientImport.user_id == request.identity.user.id)
         .order_by(ClientImport.id.desc()).limit(8)))
+
+
+@forbidden_view_config(containment=ClientImports, is_authenticated=True,
+                       renderer="clients_import/no_right.jinja2")
+def no_import_right(request):
+    """Why the person may not import, and whom to ask."""
+    request.response.status_int = 403
+    right = import_right(request.dbsession, request.identity.user)
+    clients = request.root["clients"]
+    return {"title": _("Import clients"), "right": right,
+            "clients_url": request.resource_url(clients)}
 
 
 # --- step 1: upload ----------------------------------------------------------------------------
@@ -154,11 +170,13 @@ def upload(context, request):
     path = folder / f"{secrets.token_hex(16)}.json"
     path.write_bytes(table.dumps())
     name = Path(upload.filename.replace("\\", "/")).name[:255]  # browsers may send C:\\...\\x.csv
+    guessed = guess_mapping(table.headers, target)
+    # Organizations with their contacts: importing the file again completes what exists.
+    duplicates = "update" if set(guessed.values()) & set(CONTACT_OF_ORGANIZATION) else "skip"
     imp = ClientImport(
         user_id=request.identity.user.id, target=target, file_name=name,
-        file_path=str(path), state="uploaded", duplicates="skip", total_rows=len(table.rows),
-        mapping=json.dumps({"columns": {str(k): v for k, v in
-                                        guess_mapping(table.headers, target).items()},
+        file_path=str(path), state="uploaded", duplicates=duplicates, total_rows=len(table.rows),
+        mapping=json.dumps({"columns": {str(k): v for k, v in guessed.items()},
                             "manager_id": request.identity.user.id}))
     request.dbsession.add(imp)
     request.dbsession.flush()
@@ -174,12 +192,20 @@ def sample(context, request):
     if target == "organizations":
         headers = [tr(_("Name")), tr(_("INN")), tr(_("KPP")), tr(_("Phone")), tr(_("E-mail")),
                    tr(_("Website")), tr(_("City")), tr(_("Office address")),
-                   tr(_("Advertising source")), tr(_("Responsible manager")), tr(_("Notes"))]
+                   tr(_("Advertising source")), tr(_("Responsible manager")), tr(_("Notes")),
+                   tr(_("Contact person: name")), tr(_("Contact person: position")),
+                   tr(_("Contact person: phone")), tr(_("Contact person: e-mail"))]
+        # Two rows of one organization: one organization with two contact persons.
         rows = [["ООО «Ромашка»", "7707083893", "770701001", "+7 495 123-45-67",
                  "info@romashka.example", "romashka.example", "Москва", "ул. Ленина, д. 5",
-                 tr(_("Exhibition")), request.identity.user.full_name, ""],
+                 tr(_("Exhibition")), request.identity.user.full_name, "",
+                 "Петров Иван Сергеевич", "Директор", "+7 916 123-45-67",
+                 "petrov@romashka.example"],
+                ["ООО «Ромашка»", "7707083893", "", "", "", "", "", "", "", "", "",
+                 "Сидорова Мария", "Главный бухгалтер", "+7 903 765-43-21", ""],
                 ["ИП Иванов Сергей Петрович", "500100732259", "", "8 (916) 555-12-34",
-                 "ivanov@example.com", "", "Тула", "", tr(_("Website")), "", ""]]
+                 "ivanov@example.com", "", "Тула", "", tr(_("Website")), "", "",
+                 "", "", "", ""]]
     else:
         headers = [tr(_("Last name")), tr(_("First name")), tr(_("Middle name")),
                    tr(_("INN of the organization")), tr(_("Organization")), tr(_("Position")),
@@ -230,6 +256,10 @@ def _mapping_page(request, imp: ClientImport, table, columns: dict[int, str],
                 break
         samples.append((col, header, values))
     shown_cols = [c for c in sorted(columns) if c < len(table.headers)]
+    failed = [p for p in plans if p.action == "fail"]
+    pages = max(1, -(-len(failed) // PROBLEM_ROWS))
+    page = min(max(parse_int(request.GET.get("problems")) or 1, 1), pages)
+    shown = failed[(page - 1) * PROBLEM_ROWS:page * PROBLEM_ROWS]
     return {
         "title": _("Import clients"),
         "steps": _steps(2),
@@ -244,7 +274,16 @@ def _mapping_page(request, imp: ClientImport, table, columns: dict[int, str],
         "managers": importer.manager_choices(),
         "counts": counts,
         "importable": counts["create"] + counts["update"],
-        "problem_plans": [p for p in plans if p.action == "fail"][:PROBLEM_ROWS],
+        "problem_plans": shown,
+        "problem_lines": [(p, msg, _column_name(table, p.problem_columns.get(i), fields))
+                          for p in shown for i, msg in enumerate(p.problems)],
+        "problem_page": page,
+        "problem_pages": pages,
+        "problem_first": (page - 1) * PROBLEM_ROWS + 1 if failed else 0,
+        "problem_last": (page - 1) * PROBLEM_ROWS + len(shown),
+        "problem_url": lambda n: request.resource_url(imp, query={"problems": n},
+                                                      anchor="problem-rows"),
+        "field_groups": _field_groups(fields),
         "preview": plans[:PREVIEW_ROWS],
         "shown_cols": shown_cols,
         "errors": errors or [],
@@ -257,8 +296,25 @@ def _mapping_page(request, imp: ClientImport, table, columns: dict[int, str],
     }
 
 
+def _column_name(table, col: int | None, fields) -> str:
+    """The file's column a problem is about, as the file names it ("" when about none)."""
+    if col is None or col >= len(table.headers):
+        return ""
+    return table.headers[col] or f"#{col + 1}"
+
+
+def _field_groups(fields) -> list[tuple[object, list]]:
+    """The fields a column may be imported as, in groups: the organization's, then its contact
+    person's (one file holds both)."""
+    own = [f for f in fields if not f.group]
+    contact = [f for f in fields if f.group == "contact"]
+    if not contact:
+        return [("", own)]
+    return [(_("Organization"), own), (_("Contact person"), contact)]
+
+
 def _gone(request, imp: ClientImport):
-    request.session.flash(_("The uploaded file “${name}” is no longer available: upload it again.",
+    flash(request, _("The uploaded file “${name}” is no longer available: upload it again.",
                             mapping={"name": imp.file_name}), "error")
     return HTTPSeeOther(request.resource_url(imp.__parent__))
 
@@ -286,7 +342,7 @@ def import_submit(context, request):
     if post.get("action") == "cancel":
         Path(imp.file_path).unlink(missing_ok=True)
         request.dbsession.delete(imp)
-        request.session.flash(_("The import of “${name}” was cancelled.",
+        flash(request, _("The import of “${name}” was cancelled.",
                                 mapping={"name": imp.file_name}))
         return HTTPSeeOther(request.resource_url(imp.__parent__))
     table = _table(request, imp)
@@ -315,8 +371,14 @@ def import_submit(context, request):
             "happens again, tell your administrator.")])
         return page
     counts = finish(imp, plans, table, columns, importer.default_manager_id)
-    request.session.flash(_("Import finished: ${created} created, ${updated} updated.",
-                            mapping={"created": counts["create"], "updated": counts["update"]}))
+    if importer.with_contacts:
+        flash(request, _("Import finished: ${created} created, ${updated} updated, ${contacts} "
+                         "contact persons added.",
+                         mapping={"created": counts["create"], "updated": counts["update"],
+                                  "contacts": counts["contacts"]}))
+    else:
+        flash(request, _("Import finished: ${created} created, ${updated} updated.",
+                         mapping={"created": counts["create"], "updated": counts["update"]}))
     return HTTPSeeOther(request.resource_url(imp))
 
 

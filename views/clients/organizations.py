@@ -38,6 +38,7 @@ from models.people import Department, Membership, User
 from models.registry import Registry, registers
 from models.roles import RoleGrant, RolePermission
 from portal.clients import segments
+from portal.clients.import_fields import flash
 from portal.clients.lists import (
     ContactFilter,
     OrganizationFilter,
@@ -309,16 +310,16 @@ def segment_post(request, area: str, back: str):
     if delete_id is not None:
         name = segments.delete_segment(request.dbsession, user, area, delete_id)
         if name is not None:
-            request.session.flash(_("Segment “${name}” deleted.", mapping={"name": name}))
+            flash(request, _("Segment “${name}” deleted.", mapping={"name": name}))
         return HTTPSeeOther(back)
     name = segments.segment_name(request.POST.get("name", ""))
     query = segments.segment_query(request.POST.get("query", ""))
     if not name:
-        request.session.flash(_("Give the segment a name."), "error")
+        flash(request, _("Give the segment a name."), "error")
     elif segments.save_segment(request.dbsession, user, area, name, query):
-        request.session.flash(_("Segment “${name}” saved.", mapping={"name": name}))
+        flash(request, _("Segment “${name}” saved.", mapping={"name": name}))
     else:
-        request.session.flash(_("Segment “${name}” updated.", mapping={"name": name}))
+        flash(request, _("Segment “${name}” updated.", mapping={"name": name}))
     return HTTPSeeOther(back + ("?" + query if query else ""))
 
 
