@@ -9,7 +9,13 @@
    - data-select-on-click on an input: selects its text when clicked.
    - data-copy="#id" on a button: copies that input's value; the button's <span> then shows
      data-done.
-   - data-open-on-hash="#history" on a collapsible: opened when the address ends with that hash. */
+   - data-open-on-hash="#history" on a collapsible: opened when the address ends with that hash.
+
+   And one repair: the event calendar (calendar, team view, dispatch board) marks its grid up as
+   an ARIA table whose rows hold the toolbar and the events' buttons, which a table may not (axe:
+   aria-required-children and aria-allowed-attr, critical). Its grid roles and cell indexes are
+   taken off whenever it draws, so that screen readers meet the toolbar, the day headings and the
+   events (buttons with their titles) as they are. */
 (function () {
   "use strict";
   if (window.portalBehaviours) { return; }
@@ -59,6 +65,22 @@
       }
     }
   });
+
+  var CALENDAR_GRID = '.ec[role="table"], .ec [role="rowgroup"], .ec [role="row"], .ec [role="columnheader"], ' +
+    '.ec [role="rowheader"], .ec [role="cell"], .ec [aria-colindex], .ec [aria-rowindex]';
+  var GRID_ROLES = ["table", "rowgroup", "row", "columnheader", "rowheader", "cell"];
+  function dropCalendarGridRoles() {
+    document.querySelectorAll(CALENDAR_GRID).forEach(function (el) {
+      if (GRID_ROLES.indexOf(el.getAttribute("role")) >= 0) { el.removeAttribute("role"); }
+      el.removeAttribute("aria-colindex");
+      el.removeAttribute("aria-rowindex");
+    });
+  }
+  if (window.MutationObserver) {
+    new MutationObserver(function () {
+      if (document.querySelector(CALENDAR_GRID)) { dropCalendarGridRoles(); }
+    }).observe(document.documentElement, { childList: true, subtree: true });
+  }
 
   function openOnHash() {
     document.querySelectorAll("[data-open-on-hash]").forEach(function (el) {

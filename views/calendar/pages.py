@@ -36,10 +36,10 @@ MAX_WINDOW = dt.timedelta(days=62)
 VIEWS = ("dayGridMonth", "timeGridWeek", "timeGridDay", "listWeek")
 COLORS = {
     "personal": "#2563eb",
-    "department": "#0d9488",
+    "department": "#0f766e",
     "company": "#7c3aed",
-    "room": "#d97706",
-    "busy": "#94a3b8",
+    "room": "#b45309",
+    "busy": "#64748b",
     "tentative": "#60a5fa",
     "invited": "#93c5fd",
 }
