@@ -11,12 +11,29 @@ from pyramid.threadlocal import get_current_request
 
 from models.errors import UserError
 from portal.core.forms import read_fields
-from portal.core.i18n import _
+from portal.core.i18n import _, translate_deep
 
 
 def _deform_translator(term):
     request = get_current_request()
-    return request.localizer.translate(term) if request is not None else term
+    return translate_deep(request.localizer, term) if request is not None else term
+
+
+# What deform says, untranslated, of a value its widget cannot even read ("Invalid pstruct: ...":
+# a date typed as text, a field posted twice).
+UNREADABLE = _("This value cannot be read: enter it again.")
+
+
+def readable(field: deform.Field) -> None:
+    """The errors shown on `field` and its children with deform's untranslatable "Invalid
+    pstruct" messages replaced by ours (a widget's error is kept on its field, not always in
+    the failure's error)."""
+    error = field.error
+    if error is not None and isinstance(error.msg, str) and not hasattr(error.msg, "domain") \
+            and error.msg.startswith("Invalid pstruct"):
+        error.msg = UNREADABLE
+    for child in field.children:
+        readable(child)
 
 
 class CSRFSchema(colander.Schema):
@@ -102,6 +119,7 @@ class FormView:
             try:
                 appstruct = form.validate(controls)
             except deform.ValidationFailure as failure:
+                readable(failure.field)
                 return self.render(failure.render(), failed=True)
             try:
                 url = self.save(appstruct)

@@ -10,7 +10,7 @@ from pyramid.events import BeforeRender, subscriber
 
 from models.notifications import Notification
 from portal import STATIC_DIR
-from portal.core.i18n import LANGUAGES, _, format_date, format_datetime
+from portal.core.i18n import LANGUAGES, _, format_date, format_datetime, translate_deep
 from portal.security.sessions import PREAMBLE
 from views.workflow import workflow_panel
 
@@ -34,7 +34,7 @@ def _translate(ctx, value):
         return ""
     if not hasattr(value, "domain"):
         value = _(str(value))
-    return ctx["request"].localizer.translate(value)
+    return translate_deep(ctx["request"].localizer, value)
 
 
 @jinja2.pass_context

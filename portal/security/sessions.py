@@ -21,6 +21,7 @@ from models.meta import utcnow
 from models.people import User
 from models.registry import Registry
 from models.sessions import WebSession
+from portal.core.i18n import translate_deep
 
 COOKIE = "portal"
 # What every page needs besides who is logged in, read in the same statement as the session
@@ -126,6 +127,10 @@ class ServerSession(dict):
     def flash(self, msg, queue: str = "", allow_duplicate: bool = True) -> None:
         key = "_f_" + queue
         storage = list(self.get(key, []))
+        if hasattr(msg, "interpolate"):
+            # A translation string: kept as the text the person reads (its str() is the msgid,
+            # with its placeholders unfilled).
+            msg = translate_deep(self.request.localizer, msg)
         if allow_duplicate or msg not in storage:
             storage.append(str(msg))
             self[key] = storage

@@ -21,6 +21,7 @@ from portal.audit.log import (
     register_table,
 )
 from portal.core.i18n import _
+from workflows.ticket import TICKET
 
 # Bookkeeping of the SLA clock and the lists; never told.
 HIDDEN = ("urgent_at", "sla_next_at", "sla_version", "first_response_warn_at",
@@ -30,6 +31,7 @@ FIELDS = {
     "ticket_queues": {
         "name": _("name"), "department_id": _("department"), "lead_id": _("lead"),
         "assignment": _("assignment"), "active": _("active"), "reopen_days": _("reopen within, days"),
+        "hours": _("working hours"),
     },
     "ticket_queue_agents": {
         "queue_id": _("queue"), "user_id": _("agent"), "active": _("gets new tickets"),
@@ -66,6 +68,12 @@ def _field_value(column, value, names):
         return names.department(value), "ref"
     if column == "queue_id":
         return name_of(names, "ticket_queue", value), "ref"
+    if column == "state":
+        state = TICKET.states.get(value)
+        return (state.title if state else value), "ref"
+    if column == "hours":
+        # The week, holidays and zone as stored (JSON): the queue's settings page shows them.
+        return _("changed"), "ref"
     return None
 
 

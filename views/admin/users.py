@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 from models.people import Department, LoginAttempt, Membership, User
 from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.audit.log import history_for
-from portal.core.i18n import LANGUAGES, _, timezone_choices
+from portal.core.i18n import LANGUAGES, _, timezone_choices, timezone_label, timezone_options
 from portal.core.parsing import parse_int
 from portal.people.handover import holds_anything
 from portal.people.rules import (
@@ -197,8 +197,10 @@ def _locale_widget(node, kw):
 
 @colander.deferred
 def _timezone_widget(node, kw):
-    return deform.widget.SelectWidget(values=[(z, z.replace("_", " ")) for z in timezone_choices()],
-                                      item_css_class="half")
+    return deform.widget.SelectWidget(values=[
+        deform.widget.OptGroup(region, *options)
+        for region, options in timezone_options(kw["request"], timezone_choices())],
+        item_css_class="half")
 
 
 def _one_of_timezones(node, value):
@@ -461,6 +463,7 @@ class UserPage:
         return {
             "title": user.full_name,
             "user": user,
+            "zone_label": timezone_label(self.request, user.timezone),
             "direct": direct.get(user.id, []),
             "via": via.get(user.id, {}),
             "local": local,

@@ -23,7 +23,7 @@ from portal.calendar.changes import (
 from portal.calendar.events import occurrence_of
 from portal.calendar.recurrence import CalendarProblem, Recurrence, localize, utc_stamp, within_years
 from portal.calendar.resources import CalendarSection
-from portal.core.i18n import _, zone_named
+from portal.core.i18n import _, timezone_label, zone_named
 from portal.tasks.client_links import contacts, event_link
 from views.calendar.forms import EventForm, form_context, form_values, read_form
 from views.people.auth import safe_came_from
@@ -166,6 +166,7 @@ def event_page(request):
         "all_day_start": start.astimezone(etz).date(),
         "all_day_end": (end.astimezone(etz) - dt.timedelta(days=1)).date(),
         "other_zone": event.timezone != tz.key and not event.all_day,
+        "zone_label": lambda name: timezone_label(request, name),
         "zone_start": start.astimezone(etz),
         "zone_end": end.astimezone(etz),
         "repeat": Recurrence.from_rrule(event.rrule, etz).describe(request.localizer, request.locale_name),

@@ -27,7 +27,7 @@ from portal.calendar.recurrence import (
 )
 from portal.calendar.schemas import EventSchema, field_errors
 from portal.calendar.security import calendar_choices
-from portal.core.i18n import _, timezone_choices, zone_named
+from portal.core.i18n import _, timezone_choices, timezone_options, zone_named
 from portal.core.mail import translate
 from portal.core.parsing import parse_date, parse_int
 from portal.tasks.client_links import contacts
@@ -254,7 +254,7 @@ def form_context(request, form: EventForm) -> dict:
         "all_departments": list(
             db.scalars(sa.select(Department).order_by(Department.sort_order, Department.name))
         ),
-        "timezones": timezone_choices(),
+        "timezones": timezone_options(request, [*timezone_choices(), "UTC"]),
         "reminders": REMINDERS,
         "weekdays": WEEKDAYS,
         "monthly_choices": monthly[0],

@@ -17,7 +17,7 @@ from models.dispatch import OPEN_STATES, PRIORITIES, STATES, Job
 from models.errors import UserError
 from models.meta import utcnow
 from portal.core.forms import id_field, lines, read_fields, schema_of, squeezed, text
-from portal.core.i18n import _, user_timezone
+from portal.core.i18n import _, timezone_label, user_timezone
 from portal.core.parsing import local_moment, parse_int
 from portal.dispatch.lists import (
     COUNT_CAP,
@@ -201,6 +201,8 @@ def form_choices(request) -> dict:
         "equipment": equipment_types(db),
         "priorities": [(p, PRIORITY_TITLES[p]) for p in sorted(PRIORITIES)],
         "skill_rows": SKILL_ROWS,
+        # The reader's zone, as they read it: the time window is in it.
+        "my_zone": timezone_label(request, request.user_timezone.key),
     }
 
 

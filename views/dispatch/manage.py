@@ -44,7 +44,14 @@ from models.errors import UserError
 from models.meta import utcnow
 from models.people import Department, User, fold
 from portal.core.forms import DateText, flag_field, id_field, read_fields, schema_of, squeezed, text
-from portal.core.i18n import _, local_today, timezone_choices, zone_named
+from portal.core.i18n import (
+    _,
+    local_today,
+    timezone_choices,
+    timezone_label,
+    timezone_options,
+    zone_named,
+)
 from portal.core.parsing import local_moment, parse_int
 from portal.dispatch import manage
 from portal.dispatch.resources import DispatchSettings, Resources
@@ -286,7 +293,8 @@ def resource_page(request, resource: Resource, problems=None, values=None, *,
         "resource": resource,
         "may_manage": may,
         "zone": zone,
-        "zones": timezone_choices(),
+        "zone_label": timezone_label(request, zone),
+        "zones": timezone_options(request, timezone_choices()),
         "week": (resource.hours or {}).get("week") or {},
         "has_hours": manage.has_hours(resource),
         "days": [(d, names[i].capitalize()) for i, d in enumerate(DAYS)],

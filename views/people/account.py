@@ -3,9 +3,6 @@ tokens."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import colander
 import deform
@@ -25,7 +22,7 @@ from models.notifications import (
 )
 from models.people import ApiToken
 from portal.core.forms import id_field, schema_of
-from portal.core.i18n import LANGUAGES, _, timezone_choices
+from portal.core.i18n import LANGUAGES, _, timezone_choices, timezone_options
 from portal.notifications.preferences import (
     BIRTHDAY_CHOICES,
     DIGEST_HOURS,
@@ -41,39 +38,16 @@ TOKEN_NAME_MAX = ApiToken.__table__.c.name.type.length
 LANGUAGE_CHOICES = ("", *LANGUAGES)
 
 
-def _utc_offset(name: str, now: dt.datetime) -> str:
-    offset = now.astimezone(ZoneInfo(name)).utcoffset() or dt.timedelta()
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "−"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
-
-
 # Scanning the zone database takes a while: once per process.
 TIMEZONES = [*timezone_choices(), "UTC"]
 
 
-@lru_cache(maxsize=2)
-def _timezone_groups(day: dt.date) -> tuple:
-    """{region: [(zone, label)]} with today's offsets (they change with daylight saving)."""
-    now = dt.datetime.combine(day, dt.time(12), dt.UTC)
-    groups: dict[str, list] = defaultdict(list)
-    for name in TIMEZONES:
-        region, _sep, place = name.partition("/")
-        place = place.replace("_", " ").replace("/", " / ") or name
-        label = f"{place} ({_utc_offset(name, now)})"
-        groups[region].append((name, label))
-    return tuple((region, tuple(options)) for region, options in groups.items())
-
-
-def timezone_values() -> list:
-    """Time zones grouped by region for the select box: "Moscow (UTC+03:00)"."""
-    return [deform.widget.OptGroup(region, *options)
-            for region, options in _timezone_groups(dt.datetime.now(dt.UTC).date())]
-
-
 @colander.deferred
 def _timezone_widget(node, kw):
-    return deform.widget.SelectWidget(values=timezone_values())
+    """Time zones grouped by region, in the reader's language: «Москва (UTC+03:00)»."""
+    return deform.widget.SelectWidget(values=[
+        deform.widget.OptGroup(region, *options)
+        for region, options in timezone_options(kw["request"], TIMEZONES)])
 
 
 @colander.deferred

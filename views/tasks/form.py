@@ -9,12 +9,13 @@ import datetime as dt
 import colander
 import deform
 import sqlalchemy as sa
+from babel import dates as babel_dates
 from pyramid.view import view_config
 
 from models.errors import UserError
 from models.people import Membership, User
 from models.tasks import LINK_TYPES, PRIORITIES, Task
-from portal.core.i18n import _, zone_of
+from portal.core.i18n import _, babel_locale, zone_of
 from portal.core.parsing import parse_int
 from portal.tasks.activity import PRIORITY_LABELS
 from portal.tasks.links import LINK_TITLES
@@ -160,8 +161,6 @@ def _repeat_widget(node, kw):
 
 
 MONTH_WEEK_TITLES = {1: _("first"), 2: _("second"), 3: _("third"), 4: _("fourth"), -1: _("last")}
-WEEKDAY_TITLES = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-                  _("Saturday"), _("Sunday"))
 
 
 @colander.deferred
@@ -173,11 +172,17 @@ def _month_week_widget(node, kw):
     )
 
 
+def weekday_names(request) -> list[str]:
+    """Monday … Sunday in the reader's language, as a list starts them (Babel's names: the
+    portal's "Monday" is a button's «В понедельник»)."""
+    names = babel_dates.get_day_names("wide", locale=babel_locale(request.locale_name))
+    return [names[i][:1].upper() + names[i][1:] for i in range(7)]
+
+
 @colander.deferred
 def _month_weekday_widget(node, kw):
-    tr = kw["request"].translate
     return deform.widget.SelectWidget(
-        values=[(str(i), tr(t)) for i, t in enumerate(WEEKDAY_TITLES)],
+        values=[(str(i), name) for i, name in enumerate(weekday_names(kw["request"]))],
         item_css_class=f"{HALF} repeat-monthly-weekday",
     )
 

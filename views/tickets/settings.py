@@ -29,7 +29,7 @@ from portal.core.forms import (
     squeezed,
     text,
 )
-from portal.core.i18n import _, timezone_choices
+from portal.core.i18n import _, timezone_choices, timezone_options
 from portal.core.parsing import parse_int
 from portal.tickets.hours import DAYS
 from portal.tickets.resources import TicketSettings
@@ -77,7 +77,7 @@ def page_data(request, edit: Queue | None, problems=None, values=None) -> dict:
         "people": list(db.scalars(sa.select(User).where(User.active).order_by(User.full_name))),
         "assignments": [(a, ASSIGNMENT_TITLES[a]) for a in ASSIGNMENT_MODES],
         "channels": [(c, CHANNEL_TITLES[c]) for c in CHANNELS],
-        "zones": timezone_choices(),
+        "zones": timezone_options(request, timezone_choices()),
         "rules": list(db.scalars(sa.select(RoutingRule).order_by(RoutingRule.position,
                                                                   RoutingRule.id))),
         "canned": list(db.scalars(sa.select(CannedResponse).order_by(CannedResponse.title))),

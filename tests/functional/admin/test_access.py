@@ -386,3 +386,16 @@ def test_non_admins_may_not_check_access(testapp, login_as, factory):
     testapp.get("/admin/access-objects", {"path": "ООО"}, status=403)
     testapp.get("/admin/access-actions", {"path": "/"}, status=403)
     testapp.get(f"/admin/access/people/{someone.id}", status=403)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_user_page_links_to_what_they_may_do_and_names_the_zone_in_words(
+        testapp, login_as, factory, lang):
+    person = factory.user("zoned", timezone="Asia/Vladivostok")
+    login_as("admin", locale=lang)
+    page = testapp.get(f"/admin/users/{person.id}")
+    link = page.html.select_one("#may-do-link")
+    assert link["href"].endswith(f"/admin/access/people/{person.id}")
+    testapp.get(link["href"], status=200)
+    place = {"en": "Vladivostok", "ru": "Владивосток"}[lang]
+    assert place in page.text and "Asia/Vladivostok" not in page.text
