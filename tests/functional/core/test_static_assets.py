@@ -226,3 +226,16 @@ def test_the_bundle_shows_the_icon_font_with_swap_and_keeps_what_pages_use():
                      ".bi-bell::before", ".bi-grid-3x3-gap-fill::before", ".kb-hero", ".ix-row"):
         assert selector in css, selector
     assert ".carousel-item" not in css and ".bi-alarm-fill::before" not in css
+
+
+def test_every_page_asks_for_the_icon_font_at_once_by_the_url_the_stylesheet_uses(testapp, login_as):
+    """Icons in place on the first paint (no layout shift when the font arrives): the layout
+    preloads the very URL the bundle's @font-face names, and an icon keeps its width meanwhile."""
+    css = BUNDLE.read_text(encoding="utf-8")
+    token = re.search(r'fonts/bootstrap-icons\.woff2\?v=([0-9a-f]{12})', css).group(1)
+    login_as("admin")
+    page = testapp.get("/")
+    link = page.html.select_one('link[rel=preload][as=font]')
+    assert link is not None and link.has_attr("crossorigin")
+    assert link["href"].endswith(f"/static/vendor/fonts/bootstrap-icons.woff2?v={token}")
+    assert ".bi::before { width: 1em; }" in css
