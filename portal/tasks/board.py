@@ -31,7 +31,7 @@ class Column:
     more: bool = False
 
 
-COLUMNS = (("open", _("New")), ("in_progress", _("In progress")), ("done", _("Done in the last 7 days")))
+COLUMNS = (("open", _("To do")), ("in_progress", _("In progress")), ("done", _("Done in the last 7 days")))
 
 
 def board(request, now: dt.datetime | None = None) -> list[Column]:

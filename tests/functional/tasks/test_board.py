@@ -31,7 +31,7 @@ def test_the_board_shows_my_tasks_by_state(testapp, factory, login_as, make_task
     page = testapp.get("/tasks/board")
     assert columns(page) == {"open": [str(new.id)], "in_progress": [str(going.id)], "done": [str(done.id)]}
     titles = [h.text.split()[0] for h in page.html.select(".kanban-title")]
-    assert titles == ["New", "In", "Done"]
+    assert titles == ["To", "In", "Done"]
     # The keyboard's way: each card's "Move to…" menu offers the columns it may go to.
     menu = page.html.select_one(f'.kanban-card[data-task="{new.id}"] .kanban-move-menu')
     assert [b["value"] for b in menu.select("button[name=to]")] == ["in_progress", "done"]
@@ -42,6 +42,7 @@ def test_the_board_speaks_russian(testapp, factory, login_as, make_task):
     make_task(factory.user(), me)
     page = testapp.get("/tasks/board")
     assert page.html.select_one("#col-in_progress").text.strip().startswith("В работе")
+    assert page.html.select_one("#col-open").text.strip().startswith("К выполнению")
 
 
 def test_moving_a_card_to_in_progress_starts_the_task(testapp, factory, login_as, make_task, inbox):
@@ -63,7 +64,7 @@ def test_a_move_with_no_such_step_is_refused_and_says_why(testapp, factory, logi
     task = make_task(factory.user(), me, state="in_progress")
     answer = move(testapp, task, "open", status=409).json
     assert answer["ok"] is False and answer["state"] == "in_progress"
-    assert answer["message"] == "A task cannot go from “In progress” to “New”."
+    assert answer["message"] == "A task cannot go from “In progress” to “To do”."
     assert task.state == "in_progress"
 
 
