@@ -72,6 +72,7 @@
       }).then(function (res) {
         if (!res.ok) { problem(res.body.message || text.failed); return; }
         render(res.body);
+        box.dataset.shown = q;  // what the assistant shows the answer to (tests wait for it)
       }).catch(function (e) {
         if (e && e.name === "AbortError") return;
         problem(text.failed);

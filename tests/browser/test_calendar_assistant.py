@@ -71,6 +71,8 @@ def test_the_assistant_offers_a_free_room_of_the_needed_size(page, live_server):
     log_in(page, base, "director")
     plan(page, base, "Разбор проекта", a_tuesday(), "15:00", "16:00")
     page.fill("#assistant-size", "4")
+    # The rooms offered for four people (not the list drawn before the size was typed).
+    wait_until(page, "(document.querySelector('#assistant').dataset.shown || '').includes('size=4')")
     room = page.locator("#assistant-rooms button.assistant-room").first
     room.wait_for()
     name = room.inner_text().split(" · ")[0]
