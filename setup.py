@@ -34,6 +34,9 @@ REQUIRES = [
     "markdown-it-py==4.3.0",
     "nh3==0.3.8",
     "openpyxl==3.1.5",
+    # Sales documents from the office's Word templates (.docx), and the library it fills them with.
+    "docxtpl==0.20.2",
+    "python-docx==1.2.0",
     # Auto-plan and find-a-slot of the dispatch board (CP-SAT); a greedy plan without it.
     "ortools==9.15.6755",
 ]

@@ -6,7 +6,18 @@ import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
 from sqlalchemy.orm import configure_mappers, sessionmaker
 
-from models import booking, calendar, clients, dispatch, generations, kb, search, tasks, tickets  # noqa: F401  (area modules: they define their own models)
+from models import (  # noqa: F401  (area modules: they define their own models)
+    booking,
+    calendar,
+    clients,
+    dispatch,
+    generations,
+    kb,
+    sales,
+    search,
+    tasks,
+    tickets,
+)
 from models.meta import Base  # noqa: F401  (make_versioned runs first)
 from models.notifications import Notification  # noqa: F401
 from models.people import ApiToken, Department, LoginAttempt, Membership, User  # noqa: F401

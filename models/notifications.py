@@ -73,6 +73,7 @@ NOTICE_KINDS = frozenset({
     "ticket_new", "ticket_assigned", "ticket_changed", "ticket_sla",
     "job_assigned", "job_rescheduled", "job_unassigned", "job_stopped",
     "handover",
+    "deal_assigned",
 })
 
 
@@ -94,6 +95,7 @@ NOTIFICATION_KINDS: dict[str, object] = {
     "birthday": _("Colleagues' birthdays"),
     "ticket": _("Tickets: new in my queues, given to me, answered by the requester, SLA alerts"),
     "job": _("Service jobs: given to me, rescheduled, taken off me, cancelled or put on hold"),
+    "deal": _("Deals: given to me"),
 }
 
 

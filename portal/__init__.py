@@ -11,7 +11,7 @@ from portal.core.settings import resolve_env
 
 # The areas of the portal, each a package whose includeme registers what it offers.
 AREAS = ["portal.clients", "portal.interactions", "portal.calendar", "portal.tasks", "portal.kb",
-         "portal.tickets", "portal.dispatch"]
+         "portal.tickets", "portal.dispatch", "portal.sales"]
 STATIC_DIR = str(Path(__file__).resolve().parent.parent / "static")
 
 

@@ -13,7 +13,7 @@ from models.people import Membership, User
 from models.registry import Registry, registers
 from portal.core.i18n import _, local_today
 from portal.resources import Root
-from portal.security.filters import sql_filter
+from portal.security.filters import filter_key, sql_filter
 
 
 @dataclass
@@ -68,6 +68,39 @@ class Person:
     COLUMNS = ("id", "login", "full_name", "position", "birthday", "birth_md", "phone", "email")
 
 
+# people_of_the_week's statement by (the key of the viewer's directory filter, colleagues
+# shown): built once, not on every home page (building it and its cache key cost more than
+# running it); bounded (cleared when full).
+_PEOPLE_STATEMENTS: dict[tuple, sa.Select] = {}
+_PEOPLE_STATEMENTS_KEPT = 512
+
+
+def _people_statement(request, colleagues_shown: int) -> sa.Select:
+    """Birthdays (bound "mds") among the people the viewer may see, and the first colleagues of
+    "me" in "departments" (bound), one statement."""
+    key = (filter_key(request, User, "view"), colleagues_shown)
+    found = _PEOPLE_STATEMENTS.get(key)
+    if found is not None:
+        return found
+    birthday = sa.and_(User.birth_md.in_(sa.bindparam("mds", expanding=True)),
+                       sql_filter(request, User, "view"))
+    colleague = sa.and_(
+        User.id != sa.bindparam("me", type_=sa.Integer),
+        User.id.in_(sa.select(Membership.user_id).where(
+            Membership.department_id.in_(sa.bindparam("departments", expanding=True)))))
+    # Only the first colleagues shown are read whole (a department may have hundreds).
+    first_colleagues = User.id.in_(sa.select(User.id).where(User.active, colleague)
+                                   .order_by(User.full_name, User.id).limit(colleagues_shown))
+    statement = (sa.select(*(getattr(User, name) for name in Person.COLUMNS),
+                           birthday.label("is_birthday"), colleague.label("is_colleague"))
+                 .where(User.active, sa.or_(birthday, first_colleagues))
+                 .order_by(User.full_name, User.id))
+    if len(_PEOPLE_STATEMENTS) >= _PEOPLE_STATEMENTS_KEPT:
+        _PEOPLE_STATEMENTS.clear()
+    _PEOPLE_STATEMENTS[key] = statement
+    return statement
+
+
 def people_of_the_week(request, start: dt.date, days: int = 7, colleagues_shown: int = 8
                        ) -> tuple[list[Person], list[Person]]:
     """(birthdays within `days` days from `start` among the people the viewer may see in the
@@ -75,19 +108,10 @@ def people_of_the_week(request, start: dt.date, days: int = 7, colleagues_shown:
     identity = request.identity
     mds = [(start + dt.timedelta(days=i)).month * 100 + (start + dt.timedelta(days=i)).day
            for i in range(days)]
-    birthday = sa.and_(User.birth_md.in_(mds), sql_filter(request, User, "view"))
-    colleague = sa.and_(
-        User.id != identity.user.id,
-        User.id.in_(sa.select(Membership.user_id)
-                    .where(Membership.department_id.in_(sorted(identity.department_ids)))))
-    # Only the first colleagues shown are read whole (a department may have hundreds).
-    first_colleagues = User.id.in_(sa.select(User.id).where(User.active, colleague)
-                                   .order_by(User.full_name, User.id).limit(colleagues_shown))
     rows = request.dbsession.execute(
-        sa.select(*(getattr(User, name) for name in Person.COLUMNS),
-                  birthday.label("is_birthday"), colleague.label("is_colleague"))
-        .where(User.active, sa.or_(birthday, first_colleagues))
-        .order_by(User.full_name, User.id)).all()
+        _people_statement(request, colleagues_shown),
+        {"mds": mds, "me": identity.user.id,
+         "departments": sorted(identity.department_ids)}).all()
     people = [(Person(*row[:len(Person.COLUMNS)]), row.is_birthday, row.is_colleague)
               for row in rows]
     order = {md: i for i, md in enumerate(mds)}

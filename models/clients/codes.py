@@ -20,7 +20,9 @@ ATTEMPT_OUTCOMES = ("no_answer", "could_not_talk", "talked")
 DIRECTIONS = ("out", "in")
 COLORS = ("", "red", "orange", "yellow", "green", "blue", "purple")
 # Admin-editable lists (Classifier.list); seeded from config/classifiers.yaml.
-CLASSIFIER_LISTS = ("industry", "region", "group", "category", "source", "interaction_result")
+CLASSIFIER_LISTS = ("industry", "region", "group", "category", "source", "interaction_result",
+                    # Sales (issue 15): why a deal was lost, why a client left.
+                    "deal_lost_reason", "client_lost_reason")
 # Organization column of each list that an organization carries.
 ORGANIZATION_CLASSIFIERS = {"industry": "industry_id", "region": "region_id", "group": "group_id",
                             "category": "category_id", "source": "source_id"}

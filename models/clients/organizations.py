@@ -134,6 +134,11 @@ class Organization(ManagedRow, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # A client is lost (it left: the churn report) when `lost_on` is set; why: an entry of the
+    # "client_lost_reason" list, and a note (issue 15, portal/sales/churn.py).
+    lost_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    lost_reason_id: Mapped[int | None] = mapped_column(sa.ForeignKey("classifiers.id"))
+    lost_note: Mapped[str] = mapped_column(sa.Text, default="")
     # Optimistic locking: an UPDATE that finds another version raises StaleDataError.
     version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": version}
@@ -143,6 +148,7 @@ class Organization(ManagedRow, Base):
     group: Mapped[Classifier | None] = relationship(foreign_keys=[group_id])
     category: Mapped[Classifier | None] = relationship(foreign_keys=[category_id])
     source: Mapped[Classifier | None] = relationship(foreign_keys=[source_id])
+    lost_reason: Mapped[Classifier | None] = relationship(foreign_keys=[lost_reason_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

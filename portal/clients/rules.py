@@ -31,6 +31,7 @@ from models.clients import (
 )
 from models.generations import CLASSIFIERS, GenerationCache, bump, token_of
 from models.people import EMAIL_RE, digits
+from models.sales import Deal
 from portal.core.i18n import _
 
 CONFIG_PATH = Path(__file__).resolve().parents[2] / "config" / "classifiers.yaml"
@@ -281,11 +282,19 @@ def classifiers(dbsession, list_name: str, *, keep_id: int | None = None) -> lis
         .order_by(Classifier.sort_order, Classifier.title)))
 
 
+# Lists whose entries are held by a column other than the organization's own of the list.
+CLASSIFIER_USERS = {
+    "interaction_result": Interaction.result_id,
+    "deal_lost_reason": Deal.lost_reason_id,
+    "client_lost_reason": Organization.lost_reason_id,
+}
+
+
 def classifier_usage(dbsession, entry: Classifier) -> int:
-    """How many organizations or interactions use the entry."""
-    if entry.list == "interaction_result":
-        return dbsession.scalar(sa.select(sa.func.count()).where(Interaction.result_id == entry.id))
-    column = getattr(Organization, ORGANIZATION_CLASSIFIERS[entry.list])
+    """How many organizations, interactions (or other areas' rows) use the entry."""
+    column = CLASSIFIER_USERS.get(entry.list)
+    if column is None:
+        column = getattr(Organization, ORGANIZATION_CLASSIFIERS[entry.list])
     return dbsession.scalar(sa.select(sa.func.count()).where(column == entry.id))
 
 

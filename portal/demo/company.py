@@ -147,5 +147,5 @@ class DemoContext:
 
 # Modules with a `make_demo(context)` that add an area's demo data, in this order.
 DEMO_STEPS: list[str] = ["portal.demo.clients", "portal.demo.calendar", "portal.demo.tasks", "portal.demo.kb",
-                         "portal.demo.tickets", "portal.demo.dispatch"]
+                         "portal.demo.tickets", "portal.demo.dispatch", "portal.demo.sales"]
 

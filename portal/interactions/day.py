@@ -19,7 +19,7 @@ from models.meta import utcnow
 from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS
 from portal.core.i18n import _, local_today, zone_of
-from portal.security.filters import sql_filter
+from portal.security.filters import filter_key, sql_filter
 
 
 @dataclass(frozen=True)
@@ -118,9 +118,9 @@ def first_phone(owner_column, owner_id) -> sa.ScalarSelect:
 
 # The block's statements, made once for each set of SQL filters (the viewer's rights) rather
 # than on every request: making them (and their cache keys) cost more than running them. The
-# key is the filters' SQL with their values written in, so two viewers share statements only
-# when their filters are the same; bounded (cleared when full).
-DAY_STATEMENTS: dict[tuple[str, ...], DayStatements] = {}
+# key is what decides the filters (`filter_key`), so two viewers share statements only when
+# their filters are the same; bounded (cleared when full).
+DAY_STATEMENTS: dict[tuple, DayStatements] = {}
 DAY_STATEMENTS_KEPT = 512
 
 
@@ -175,26 +175,18 @@ def day_statements(mine_filter, org_filter, contact_filter) -> DayStatements:
         rows_of_ids=rows.where(Interaction.id.in_(sa.bindparam("ids", expanding=True))))
 
 
-def sql_key(clause) -> str | None:
-    """The clause's SQL with its values written in (None: a value that cannot be written)."""
-    try:
-        return str(clause.compile(compile_kwargs={"literal_binds": True}))
-    except (sa.exc.CompileError, NotImplementedError):
-        return None
-
-
-def statements_for(request, mine_filter) -> DayStatements:
-    """The block's statements for the viewer's filters, made once for each set of them."""
-    filters = (mine_filter, sql_filter(request, Organization, "view"),
-               sql_filter(request, Contact, "view"))
-    key = tuple("" if f is None else sql_key(f) for f in filters)
-    if None in key:
-        return day_statements(*filters)
+def statements_for(request, filter_mine: bool) -> DayStatements:
+    """The block's statements for the viewer's filters (`filter_mine`: whether the interactions
+    themselves are filtered too), made once for each set of them."""
+    key = (filter_key(request, Interaction, "view") if filter_mine else None,
+           filter_key(request, Organization, "view"), filter_key(request, Contact, "view"))
     found = DAY_STATEMENTS.get(key)
     if found is None:
         if len(DAY_STATEMENTS) >= DAY_STATEMENTS_KEPT:
             DAY_STATEMENTS.clear()
-        found = DAY_STATEMENTS[key] = day_statements(*filters)
+        found = DAY_STATEMENTS[key] = day_statements(
+            sql_filter(request, Interaction, "view") if filter_mine else None,
+            sql_filter(request, Organization, "view"), sql_filter(request, Contact, "view"))
     return found
 
 
@@ -213,10 +205,8 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
     """
     db = request.dbsession
     now = now or utcnow()
-    mine_filter = None
-    if user_id != request.identity.user.id or not sees_own(request):
-        mine_filter = sql_filter(request, Interaction, "view")
-    statements = statements_for(request, mine_filter)
+    statements = statements_for(
+        request, user_id != request.identity.user.id or not sees_own(request))
     group_of = {kind: spec.key for spec in DAY_GROUPS for kind in spec.kinds}
     counts: dict[str, tuple[int, int]] = {}
     for kind, n, n_late in db.execute(statements.counts,

@@ -25,6 +25,34 @@ def best_scope(request, type_name: str, permission: str, identity: Identity | No
     return best
 
 
+def filter_key(request, model, permission: str, identity: Identity | None = None) -> tuple:
+    """What decides `sql_filter(request, model, permission)`: ("none",), ("all",) or (scope,
+    the departments of the department scope, the owner's id, the departments of local grants).
+    Two viewers with the same key get the same clause; callers keep statements built on a
+    filter by this key (cheap: no SQL is compiled to tell two filters apart)."""
+    identity = identity or request.identity
+    if identity is None:
+        return ("none",)
+    if identity.is_admin:
+        return ("all",)
+    scope = best_scope(request, model.security_type, permission, identity)
+    if scope == "all":
+        return ("all",)
+    departments = (tuple(sorted(identity.dept_scope_ids))
+                   if scope == "department" and identity.dept_scope_ids else ())
+    owner = identity.user.id if scope in ("department", "own") else None
+    local = tuple(sorted(_local_grant_departments(request, identity, model.security_type,
+                                                  permission)))
+    return (scope, departments, owner, local)
+
+
+# The clauses of sql_filter by (model, its key): a clause is made from the key alone, and SQL
+# expressions are immutable, so viewers with the same rights share one (made once, not on every
+# page). Bounded: cleared when full.
+_CLAUSES: dict[tuple, sa.ColumnElement] = {}
+_CLAUSES_KEPT = 4096
+
+
 def sql_filter(request, model, permission: str, identity: Identity | None = None):
     """A WHERE clause for rows of `model` the user may `permission`: the ACL rules as SQL.
 
@@ -32,22 +60,29 @@ def sql_filter(request, model, permission: str, identity: Identity | None = None
     Types whose rows follow a workflow in shared containers build their own (knowledge-base
     articles: portal/kb/security.py's `article_filter`).
     """
-    identity = identity or request.identity
-    if identity is None:
+    key = filter_key(request, model, permission, identity)
+    found = _CLAUSES.get((model, key))
+    if found is None:
+        if len(_CLAUSES) >= _CLAUSES_KEPT:
+            _CLAUSES.clear()
+        found = _CLAUSES[(model, key)] = clause_of(model, key)
+    return found
+
+
+def clause_of(model, key: tuple):
+    """The clause of `filter_key`'s `key` for rows of `model`."""
+    if key == ("none",):
         return sa.false()
-    if identity.is_admin:
+    if key == ("all",):
         return sa.true()
+    _scope, departments, owner, local = key
     clauses = []
-    scope = best_scope(request, model.security_type, permission, identity)
-    if scope == "all":
-        return sa.true()
-    if scope == "department" and identity.dept_scope_ids:
-        clauses.append(model.sql_in_departments(sorted(identity.dept_scope_ids)))
-    if scope in ("department", "own"):
-        clauses.append(model.sql_owned_by(identity.user.id))
-    local_depts = _local_grant_departments(request, identity, model.security_type, permission)
-    if local_depts:
-        clauses.append(model.sql_in_departments(sorted(local_depts)))
+    if departments:
+        clauses.append(model.sql_in_departments(list(departments)))
+    if owner is not None:
+        clauses.append(model.sql_owned_by(owner))
+    if local:
+        clauses.append(model.sql_in_departments(list(local)))
     return sa.or_(*clauses) if clauses else sa.false()
 
 

@@ -41,6 +41,16 @@
               return " " + ctx.label + ": " + ctx.parsed + " (" + (100 * ctx.parsed / sum).toFixed(1) + "%)";
             } } } } }
       };
+    },
+    // The sales reports: the report says its type (bar, line, doughnut) and whether bars stack.
+    sales: function (data) {
+      var type = data.type || "bar", stacked = !!data.stacked;
+      var options = { responsive: true, maintainAspectRatio: false, animation: false,
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } } };
+      if (type !== "doughnut") {
+        options.scales = { x: { stacked: stacked }, y: { stacked: stacked, beginAtZero: true } };
+      }
+      return { type: type, data: { labels: data.labels, datasets: data.datasets }, options: options };
     }
   };
 

@@ -24,7 +24,8 @@ Without it the script prints `bench kotti skipped: ...` and exits 0.
 
 Environment:
     KOTTI_VENV       Kotti's virtualenv (default var/kotti-venv)
-    KOTTI_OURS_DATA  our data: a SQLite file (copied, never changed), `bench` for
+    KOTTI_OURS_DATA  our data: a SQLite file (copied, never changed; the copy is brought to
+                     the code's migrations when it is older), `bench` for
                      var/bench-$SCALE.sqlite (`make bench SCALE=...`; SCALE default small),
                      or `demo` (var/load/demo.sqlite, `portal initdb` + `portal demo`).
                      Default: var/bench-large.sqlite, else var/bench-small.sqlite, else demo.
@@ -48,7 +49,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from tests.load.run import demo_template, free_port, remove_sqlite, write_ini
+from tests.bench.hot import upgrade
+from tests.load.run import demo_template, free_port, remove_sqlite, stored_heads, up_to_date, write_ini
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "var" / "kotti"
@@ -263,6 +265,12 @@ def main() -> int:
     for suffix in ("-wal", "-shm"):
         if Path(f"{source}{suffix}").exists():
             shutil.copyfile(f"{source}{suffix}", f"{data}{suffix}")
+    if not up_to_date(stored_heads(data)):
+        # A bench file made before today's migrations: its copy is upgraded (new columns and
+        # tables; the data stay), rather than the pages failing on a missing column.
+        print(f"bench kotti-side note: {source.name} is older than the code's migrations; "
+              "its copy upgraded", flush=True)
+        upgrade(data)
     ours_port, kotti_port = free_port(), free_port()
     ours_ini = write_ini("kotti-ours", f"sqlite:///{data}", ours_port)
     print(f"bench kotti-side note: ours on {source.name}, Kotti with a folder of {DOCUMENTS} "

@@ -75,10 +75,22 @@ def url_maker(request):
     worked out once (pages that link many interactions would otherwise walk the resource tree
     for each link)."""
     base = section_url(request)
+    # Each query encoded once: a timeline gives every item's links the same "came_from", and
+    # encoding it (urllib's quoting) cost more than the rest of the link.
+    encoded: dict[tuple, str] = {}
 
     def url(item: Interaction, *elements: str, query: dict | None = None) -> str:
         out = f"{base}{item.id}/" + "/".join(quote_path_segment(e) for e in elements)
-        return out + "?" + urlencode(query, doseq=True) if query else out
+        if not query:
+            return out
+        try:
+            key = tuple(query.items())
+            qs = encoded.get(key)
+        except TypeError:  # a value that is a list (doseq): not kept
+            return out + "?" + urlencode(query, doseq=True)
+        if qs is None:
+            qs = encoded[key] = urlencode(query, doseq=True)
+        return out + "?" + qs
     return url
 
 

@@ -270,8 +270,30 @@ def handover(w: World):
         w.db.flush()
 
 
+def deal_assigned(w: World):
+    from decimal import Decimal
+
+    from models.clients import Organization
+    from models.sales import Deal, Pipeline, Stage
+    from portal.sales.deals import reassign
+
+    pipeline = Pipeline(code="notices", name="Direct", channel="notices")
+    w.db.add(pipeline)
+    w.db.flush()
+    stage = Stage(pipeline_id=pipeline.id, name="Proposal", position=1, probability=40)
+    client = Organization(name="Buying Ltd")
+    w.db.add_all([stage, client])
+    w.db.flush()
+    for reader in w.readers:
+        deal = Deal(title="Forty chairs", organization_id=client.id, pipeline_id=pipeline.id,
+                    stage_id=stage.id, amount=Decimal("1250.50"), owner_id=w.boss.id)
+        w.db.add(deal)
+        w.db.flush()
+        reassign(w.db, w.boss, deal, reader.id, registry=w.registry, now=AT)
+
+
 SCENARIOS = {f.__name__: f for f in (
-    handover,
+    handover, deal_assigned,
     ticket_new, ticket_assigned, ticket_changed, ticket_sla,
     task_assigned, task_changed, mention, task_due, reminder, birthday,
     event_invitation, event_change, event_cancellation, event_answer, reminder_event,

@@ -35,11 +35,13 @@ from models.dispatch import Job, JobAssignment, Resource
 from models.kb import Article, KbFolder
 from models.people import Department, Membership, User
 from models.roles import LocalRoleGrant, Role, RoleGrant, RolePermission
+from models.sales import Deal, Order, Pipeline, Stage
 from models.tasks import Task, TaskWatcher
 from models.tickets import Queue, QueueAgent, Ticket, TicketWatcher
 from portal.calendar.security import details_clause
 from portal.dispatch.security import visible_jobs, visible_resources
 from portal.kb.security import article_filter
+from portal.sales.security import visible_deals, visible_orders
 from portal.security.filters import sql_filter
 from portal.tasks.security import visible_tasks
 from portal.tickets.security import visible_tickets
@@ -57,6 +59,8 @@ TICKET_STATES = ["new", "assigned", "in_progress", "waiting_customer", "resolved
 JOB_STATES = ["unscheduled", "scheduled", "dispatched", "in_progress", "completed", "on_hold",
               "cancelled"]
 VISIBILITIES = ["public", "busy", "private"]
+DEAL_STATES = ["open", "won", "lost"]
+ORDER_STATES = ["draft", "confirmed", "done", "cancelled"]
 # No shrinking: an example writes some thirty rows, and shrinking a failure took over five
 # minutes; the failing example is printed whole, and the explicit ones below are small.
 SETTINGS = settings(max_examples=30, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
@@ -336,6 +340,58 @@ def make_events(dbsession, depts, people, rows):
     return events
 
 
+def make_deals(dbsession, depts, people, rows):
+    """A deal of a client of another department (its department and manager give nothing), its
+    owner the drawn person (someone else when none is drawn), in the drawn department or none,
+    open, won or lost."""
+    pipeline = Pipeline(code=f"probe{RUN}", name=f"Probe {RUN}", channel=f"probe{RUN}")
+    pipeline.stages = [Stage(name="Open", position=1, kind="open", probability=10),
+                       Stage(name="Won", position=2, kind="won", probability=100),
+                       Stage(name="Lost", position=3, kind="lost", probability=0)]
+    dbsession.add(pipeline)
+    dbsession.flush()
+    deals = []
+    for n, (d, p, p2, _p3, variant) in enumerate(rows):
+        state = DEAL_STATES[variant % len(DEAL_STATES)]
+        stage = next(s for s in pipeline.stages if s.kind == state)
+        org = _org(depts, people, (variant // 3) % DEPTS, p2, n)
+        dbsession.add(org)
+        dbsession.flush()
+        deals.append(Deal(title=f"Deal {n}", organization_id=org.id, pipeline_id=pipeline.id,
+                          stage_id=stage.id, state=state,
+                          owner_id=people[p if p is not None else 1].id,
+                          department_id=depts[d].id if d is not None else None))
+    dbsession.add_all(deals)
+    return deals
+
+
+def make_orders(dbsession, depts, people, rows):
+    """An order of a client of another department, its manager the drawn person (someone else
+    when none is drawn), in the drawn department or none, in each state."""
+    orders = []
+    for n, (d, p, p2, _p3, variant) in enumerate(rows):
+        org = _org(depts, people, (variant // 4) % DEPTS, p2, n)
+        dbsession.add(org)
+        dbsession.flush()
+        orders.append(Order(number=f"SO-{1000 + RUN:04d}-{n:06d}", organization_id=org.id,
+                            manager_id=people[p if p is not None else 1].id,
+                            department_id=depts[d].id if d is not None else None,
+                            state=ORDER_STATES[variant % len(ORDER_STATES)],
+                            ordered_on=dt.date(2026, 12, 1)))
+    dbsession.add_all(orders)
+    return orders
+
+
+def expect_deal(oracle, row, ix):
+    """Its department; its owner owns it (the client's department and manager give nothing)."""
+    return oracle.may("view", ix.depts(row.department_id), ix.people(row.owner_id))
+
+
+def expect_order(oracle, row, ix):
+    """Its department; its manager owns it (the client's department and manager give nothing)."""
+    return oracle.may("view", ix.depts(row.department_id), ix.people(row.manager_id))
+
+
 def event_list(request):
     """What the calendar lists with its details (views/calendar/search.py, portal.calendar.events):
     the role matrix, narrowed by visibility."""
@@ -425,6 +481,10 @@ TYPES = {
             lambda r, o: r.root["dispatch"]["jobs"][o.number], expect_job),
     "resource": (Resource, make_resources, visible_resources,
                  lambda r, o: r.root["dispatch"]["resources"][str(o.id)], expect_resource),
+    "deal": (Deal, make_deals, visible_deals,
+             lambda r, o: r.root["sales"]["deals"][str(o.id)], expect_deal),
+    "order": (Order, make_orders, visible_orders,
+              lambda r, o: r.root["sales"]["orders"][o.number], expect_order),
 }
 
 

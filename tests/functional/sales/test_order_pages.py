@@ -1,0 +1,250 @@
+"""The order pages as people use them: the list with its filters and flags, a new order and its
+hostile inputs, confirming, shipping and paying through the forms (a double submit moves goods
+and money once), an order from a won deal made once, who may do what (the accountant pays but
+does not edit; sales see their own and their department's), and the client card."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from models.sales import Order, Payment, Shipment
+from portal.sales.orders import LineInput, confirm_order
+from portal.sales.shipments import ship
+from tests.clock import local_today
+from tests.functional.sales.test_order_service import build_world, new_order, won_deal
+
+D = Decimal
+ORDERS = "/sales/orders"
+
+
+@pytest.fixture
+def w(dbsession, factory):
+    return build_world(dbsession, factory)
+
+
+def order_form(w, **first_line) -> list[tuple[str, str]]:
+    """The new-order form as a browser posts it: a client, a day, one line and an empty one
+    (`first_line` and the order's own fields replace what is given)."""
+    head = {"organization": str(w.client.id), "ordered_on": local_today().isoformat(),
+            "manager": str(w.north_manager.id)}
+    line = {"product": str(w.pump.id), "quantity": "2", "price": "", "discount": "5"}
+    for key, value in first_line.items():
+        (line if key in line else head)[key] = value
+    return [*head.items(), *line.items(),
+            ("product", ""), ("quantity", ""), ("price", ""), ("discount", "")]
+
+
+def count(db, model):
+    return db.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def post(testapp, url, params, status):
+    token = testapp.csrf_token()
+    return testapp.post(url, [*list(params.items() if isinstance(params, dict) else params),
+                              ("csrf_token", token)], status=status)
+
+
+def test_a_manager_makes_an_order_from_the_form(testapp, dbsession, w, login_as):
+    login_as(w.north_manager)
+    page = testapp.get(f"{ORDERS}/@@add?organization={w.client.id}")
+    assert "ООО Ромашка" in page.text
+    answer = post(testapp, f"{ORDERS}/@@add", order_form(w), 303)
+    order = dbsession.scalar(sa.select(Order).order_by(Order.id.desc()).limit(1))
+    assert answer.location.endswith(f"{ORDERS}/{order.number}")
+    assert order.total == D("1900.00") and order.manager_id == w.north_manager.id
+    page = testapp.get(f"{ORDERS}/{order.number}")
+    assert "1,900.00" in page.text and 'id="confirm-order"' in page.text
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("quantity", "-1"), ("quantity", "0"), ("quantity", "abc"), ("discount", "150"),
+    ("price", "-3"), ("product", "999999999"), ("product", "x' or 1=1"),
+    ("organization", "999999999"), ("ordered_on", "31.02.2026"), ("planned_ship_on", "1900-01-01"),
+])
+def test_hostile_order_forms_store_nothing(testapp, dbsession, w, login_as, field, value):
+    login_as(w.north_manager)
+    params = order_form(w, **{field: value})
+    before = count(dbsession, Order)
+    answer = post(testapp, f"{ORDERS}/@@add", params, 400)
+    assert 'id="form-problems"' in answer.text
+    assert count(dbsession, Order) == before
+
+
+def test_a_foreign_product_id_on_another_line_is_refused(testapp, dbsession, w, login_as):
+    login_as(w.north_manager)
+    params = order_form(w)
+    params[7] = ("product", str(10**9))
+    params[8] = ("quantity", "1")
+    before = count(dbsession, Order)
+    answer = post(testapp, f"{ORDERS}/@@add", params, 400)
+    assert "Line 2" in answer.text
+    assert count(dbsession, Order) == before
+
+
+def test_confirming_shows_the_breaches_on_the_page_and_the_list(testapp, dbsession, w, login_as):
+    day = local_today()
+    order = new_order(dbsession, w, LineInput(w.pump.id, "1", None, "15"),
+                      pay_on=day + dt.timedelta(days=45))
+    fine = new_order(dbsession, w, LineInput(w.pump.id, "1", None, "5"))
+    confirm_order(dbsession, w.north_manager, fine)
+    login_as(w.north_manager)
+    post(testapp, f"{ORDERS}/{order.number}/@@confirm", {}, 303)
+    dbsession.expire_all()
+    assert order.state == "confirmed" and order.discount_breach and order.deferral_breach
+    page = testapp.get(f"{ORDERS}/{order.number}")
+    assert 'id="terms-breach"' in page.text
+    assert 'data-flag="discount"' in page.text and 'data-flag="deferral"' in page.text
+    assert 'data-breach="discount"' in page.text
+    listed = testapp.get(f"{ORDERS}?flag=breach")
+    assert order.number in listed.text and fine.number not in listed.text
+    row = re.search(rf'data-order="{order.number}".*?</tr>', listed.text, re.S).group(0)
+    assert 'data-flag="discount"' in row
+
+
+def test_overdue_filters(testapp, dbsession, w, login_as):
+    late = new_order(dbsession, w, LineInput(w.pump.id, "1"))
+    confirm_order(dbsession, w.north_manager, late)
+    late.planned_ship_on = late.ordered_on - dt.timedelta(days=1)
+    late.planned_pay_on = late.ordered_on - dt.timedelta(days=1)
+    fresh = new_order(dbsession, w, LineInput(w.pump.id, "1"))
+    confirm_order(dbsession, w.north_manager, fresh)
+    dbsession.flush()
+    login_as(w.north_manager)
+    for flag in ("late_ship", "late_pay"):
+        listed = testapp.get(f"{ORDERS}?flag={flag}")
+        assert late.number in listed.text and fresh.number not in listed.text
+
+
+def test_shipping_and_paying_through_the_forms_count_once(testapp, dbsession, w, login_as):
+    order = new_order(dbsession, w, LineInput(w.pump.id, "2", "100", "0"))
+    confirm_order(dbsession, w.north_manager, order)
+    line = order.lines[0]
+    login_as(w.north_manager)
+    page = testapp.get(f"{ORDERS}/{order.number}")
+    key = re.search(r'name="key" value="([^"]+)"', page.text).group(1)
+    form = {"kind": "shipment", "shipped_on": order.ordered_on.isoformat(), "key": key,
+            f"qty-{line.id}": "1"}
+    post(testapp, f"{ORDERS}/{order.number}/@@ship", form, 303)
+    post(testapp, f"{ORDERS}/{order.number}/@@ship", form, 303)  # the same form again
+    assert count(dbsession, Shipment) == 1
+    refused = post(testapp, f"{ORDERS}/{order.number}/@@ship",
+                   {**form, "key": "", f"qty-{line.id}": "5"}, 400)
+    assert 'data-problem="shipment"' in refused.text
+    # The manager may not record payments; the accountant may, and may not edit or ship.
+    post(testapp, f"{ORDERS}/{order.number}/@@pay", {"amount": "10"}, 403)
+    login_as(w.accountant)
+    page = testapp.get(f"{ORDERS}/{order.number}")
+    assert 'id="payment-form"' in page.text and 'id="shipment-form"' not in page.text
+    pay_key = re.search(r'id="payment-form".*?name="key" value="([^"]+)"', page.text, re.S).group(1)
+    payment = {"amount": "200.00", "paid_on": order.ordered_on.isoformat(), "key": pay_key}
+    post(testapp, f"{ORDERS}/{order.number}/@@pay", payment, 303)
+    post(testapp, f"{ORDERS}/{order.number}/@@pay", payment, 303)
+    assert count(dbsession, Payment) == 1
+    post(testapp, f"{ORDERS}/{order.number}/@@ship", {**form, "key": ""}, 403)
+    post(testapp, f"{ORDERS}/{order.number}/@@confirm", {}, 403)
+    testapp.get(f"{ORDERS}/{order.number}/@@edit", status=403)
+    testapp.get(f"{ORDERS}/@@add", status=403)
+    dbsession.expire_all()
+    assert order.paid_amount == D("200.00") and order.state == "confirmed"
+
+
+def test_sales_see_their_own_and_their_departments_orders(testapp, dbsession, w, login_as,
+                                                          factory):
+    north_order = new_order(dbsession, w)
+    south_order = new_order(dbsession, w, org=w.bare, manager=w.south_manager)
+    login_as(w.south_manager)
+    testapp.get(f"{ORDERS}/{north_order.number}", status=403)
+    post(testapp, f"{ORDERS}/{north_order.number}/@@confirm", {}, 403)
+    listed = testapp.get(ORDERS)
+    assert south_order.number in listed.text and north_order.number not in listed.text
+    colleague = factory.user(roles=["sales"], departments=[w.north])
+    login_as(colleague)
+    testapp.get(f"{ORDERS}/{north_order.number}", status=200)  # department: sees
+    post(testapp, f"{ORDERS}/{north_order.number}/@@confirm", {}, 403)  # not own: no edit
+    testapp.get(f"{ORDERS}/SO-1999-000001", status=404)
+    testapp.get(f"{ORDERS}/junk'", status=404)
+    testapp.get(f"{ORDERS}/99999999999999", status=404)
+
+
+def test_an_order_from_a_won_deal_is_made_once(testapp, dbsession, w, login_as):
+    deal = won_deal(dbsession, w)
+    login_as(w.north_manager)
+    first = post(testapp, f"{ORDERS}/@@from-deal", {"deal": str(deal.id)}, 303)
+    second = post(testapp, f"{ORDERS}/@@from-deal", {"deal": str(deal.id)}, 303)
+    assert first.location == second.location
+    assert dbsession.scalar(sa.select(sa.func.count()).select_from(Order)
+                            .where(Order.deal_id == deal.id)) == 1
+    post(testapp, f"{ORDERS}/@@from-deal", {"deal": "junk"}, 404)
+    login_as(w.south_manager)
+    post(testapp, f"{ORDERS}/@@from-deal", {"deal": str(deal.id)}, 403)
+
+
+def test_the_client_card_offers_a_new_order_and_shows_orders(testapp, dbsession, w, login_as):
+    order = new_order(dbsession, w)
+    ship_me = new_order(dbsession, w, LineInput(w.pump.id, "1"))
+    confirm_order(dbsession, w.north_manager, ship_me)
+    ship(dbsession, w.north_manager, ship_me, {ship_me.lines[0].id: "1"}, ship_me.ordered_on)
+    login_as(w.north_manager)
+    card = testapp.get(f"/clients/{w.client.id}")
+    assert 'id="new-order"' in card.text
+    assert f"{ORDERS}/{order.number}" in card.text
+    login_as(w.accountant)
+    card = testapp.get(f"/clients/{w.client.id}", status="*")
+    if card.status_int == 200:
+        assert 'id="new-order"' not in card.text
+
+
+def test_the_generic_workflow_steps_keep_the_order_rules(testapp, dbsession, w, login_as):
+    """The workflow's own button (/@@transition) confirms with the terms too, never closes an
+    order not paid, and never cancels one with goods out."""
+    order = new_order(dbsession, w, LineInput(w.pump.id, "2", "100", "50"))
+    login_as(w.north_manager)
+    post(testapp, f"{ORDERS}/{order.number}/@@transition", {"name": "confirm"}, 303)
+    dbsession.expire_all()
+    assert order.state == "confirmed" and order.discount_breach
+    assert order.terms_discount_percent == D("10")
+    ship(dbsession, w.north_manager, order, {order.lines[0].id: "2"}, order.ordered_on)
+    dbsession.flush()
+    for name in ("complete", "cancel"):
+        post(testapp, f"{ORDERS}/{order.number}/@@transition",
+             {"name": name, "comment": "because"}, 303)
+        dbsession.expire_all()
+        assert order.state == "confirmed", name
+
+
+def test_the_pages_read_in_russian(testapp, dbsession, w, login_as):
+    order = new_order(dbsession, w, LineInput(w.pump.id, "1", None, "50"))
+    confirm_order(dbsession, w.north_manager, order)
+    login_as(w.north_manager)
+    russian = {"HTTP_ACCEPT_LANGUAGE": "ru"}
+    for url in (ORDERS, f"{ORDERS}/{order.number}", f"{ORDERS}/@@add",
+                f"{ORDERS}/@@add?organization={w.client.id}", "/sales/products",
+                "/sales/products/@@groups", f"/sales/products/{w.pump.id}"):
+        testapp.get(url, extra_environ=russian, status=200)
+
+
+def test_the_shipment_form_offers_what_is_left_as_a_plain_number(testapp, dbsession, w, login_as):
+    order = new_order(dbsession, w, LineInput(w.valve.id, "1234.5", "1", "0"))
+    confirm_order(dbsession, w.north_manager, order)
+    login_as(w.north_manager)
+    page = testapp.get(f"{ORDERS}/{order.number}")
+    form = page.forms["shipment-form"]
+    assert form[f"qty-{order.lines[0].id}"].value == "1234.5"
+    form.submit(status=303)
+    dbsession.expire_all()
+    assert order.shipped_on is not None and order.shipped_amount == D("1234.50")
+
+
+def test_a_draft_opens_in_its_form_as_typed(testapp, dbsession, w, login_as):
+    order = new_order(dbsession, w, LineInput(w.pump.id, "1000", "10", "10"))
+    login_as(w.north_manager)
+    form = testapp.get(f"{ORDERS}/{order.number}/@@edit").forms["order-form"]
+    assert [f.value for f in form.fields["quantity"]][0] == "1000"
+    assert [f.value for f in form.fields["discount"]][0] == "10"
+    form.submit(status=303)
+    dbsession.expire_all()
+    assert order.total == D("9000.00")
