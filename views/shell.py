@@ -29,8 +29,9 @@ def _date(ctx, value, fmt="medium"):
 
 @jinja2.pass_context
 def _translate(ctx, value):
-    """Translate a TranslationString or a stored default title (role titles, states)."""
-    if value is None:
+    """Translate a TranslationString or a stored default title (role titles, states). Nothing
+    stays nothing: the empty message id would give the catalog's header."""
+    if value is None or str(value) == "":
         return ""
     if not hasattr(value, "domain"):
         value = _(str(value))

@@ -47,15 +47,21 @@ def _nothing_out(request, order):
     return None
 
 
+# The one set of the states' titles (the order page, the list, the client card's timeline, the
+# history): their own msgids, so that Russian agrees with «заказ» (masculine) while "Confirmed" or
+# "Cancelled" of other areas stay feminine (a deal, a job).
+ORDER_STATE_TITLES = {"draft": _("Draft"), "confirmed": _("Order confirmed"),
+                      "done": _("Order completed"), "cancelled": _("Order cancelled")}
+
 ORDER = Workflow(
     name="order",
     initial="draft",
     type_permissions=("view", "add", "edit", "payment"),
     states={
-        "draft": State(_("Draft")),
-        "confirmed": State(_("Order confirmed")),
-        "done": State(_("Order completed")),
-        "cancelled": State(_("Order cancelled"), {"edit": (), "payment": ()}),
+        "draft": State(ORDER_STATE_TITLES["draft"]),
+        "confirmed": State(ORDER_STATE_TITLES["confirmed"]),
+        "done": State(ORDER_STATE_TITLES["done"]),
+        "cancelled": State(ORDER_STATE_TITLES["cancelled"], {"edit": (), "payment": ()}),
     },
     transitions=[
         Transition("confirm", ("draft",), "confirmed", "edit", _("Confirm the order"),

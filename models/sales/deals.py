@@ -91,10 +91,16 @@ class Deal(Base):
                                 name="fk_sales_deals_pipeline_stage"),
         sa.CheckConstraint("amount >= 0", name="amount"),
         sa.CheckConstraint("state IN ('open', 'won', 'lost')", name="state"),
-        sa.Index("ix_sales_deals_pipeline_state_stage", "pipeline_id", "state", "stage_id"),
+        # The board's counts and sums per column come from this index alone.
+        sa.Index("ix_sales_deals_pipeline_state_stage", "pipeline_id", "state", "stage_id",
+                 "closed_on", "amount"),
         sa.Index("ix_sales_deals_owner_state", "owner_id", "state"),
         sa.Index("ix_sales_deals_organization_created", "organization_id", "created_at"),
         sa.Index("ix_sales_deals_state_closed", "state", "closed_on"),
+        # The list's default order (newest first), read backwards, stops after a page.
+        sa.Index("ix_sales_deals_created", "created_at", "id"),
+        # The reader's departments' deals and their owners (counted, listed) from the index.
+        sa.Index("ix_sales_deals_department_owner", "department_id", "owner_id"),
     )
     security_type = "deal"
 

@@ -62,6 +62,10 @@ class Order(Base):
         sa.Index("ix_sales_orders_state_pay", "state", "planned_pay_on"),
         sa.Index("ix_sales_orders_manager_ordered", "manager_id", "ordered_on"),
         sa.Index("ix_sales_orders_organization_ordered", "organization_id", "ordered_on"),
+        # The list's default order (newest first), read backwards, stops after a page.
+        sa.Index("ix_sales_orders_ordered", "ordered_on", "id"),
+        # The reader's departments' orders and their managers (counted, listed) from the index.
+        sa.Index("ix_sales_orders_department_manager", "department_id", "manager_id"),
     )
     security_type = "order"
 
@@ -219,7 +223,8 @@ class SalesFact(Base):
         sa.Index("ix_sales_facts_month_group_manager", "month", "top_group_id", "manager_id",
                  "amount"),
         sa.Index("ix_sales_facts_manager_month", "manager_id", "month"),
-        sa.Index("ix_sales_facts_organization_month", "organization_id", "month"),
+        # ABC/XYZ and the per-client reports: read from the index alone.
+        sa.Index("ix_sales_facts_organization_month", "organization_id", "month", "amount"),
         sa.Index("ix_sales_facts_department_month", "department_id", "month"),
     )
 

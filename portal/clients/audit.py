@@ -47,7 +47,7 @@ HIDDEN = ("name_key", "normalized", "md", "birth_md", "version", "updated_at", "
 
 CODE_LABELS = {"kind": KIND_LABELS, "stage": STAGE_LABELS, "decision_level": DECISION_LABELS}
 CLASSIFIER_COLUMNS = {"industry_id", "region_id", "group_id", "category_id", "source_id",
-                      "result_id"}
+                      "result_id", "lost_reason_id"}
 USER_COLUMNS = {"manager_id", "author_id", "responsible_id", "uploaded_by_id"}
 
 
@@ -168,7 +168,8 @@ FIELDS = {
         "department_id": _("department"), "discount_percent": _("discount, %"),
         "payment_deferral_days": _("payment deferral, days"), "credit_limit": _("credit limit"),
         "purchase_potential": _("purchase potential"), "website": _("website"),
-        "notes": _("notes"), "tags": _("tags")},
+        "notes": _("notes"), "tags": _("tags"), "lost_on": _("lost on"),
+        "lost_reason_id": _("client lost reason"), "lost_note": _("why the client left")},
     "contacts": {"full_name": _("name"), "organization_id": _("organization"),
                  "position": _("position"), "decision_level": _("decision level"),
                  "birthday": _("birthday"), "notes": _("notes"),

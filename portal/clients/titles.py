@@ -54,4 +54,17 @@ CLASSIFIER_TITLES = [
     _("Thinking it over"),
     _("Not interested"),
     _("Wrong contact"),
+    # Why deals are lost, why clients leave (config/classifiers.yaml; the sales area).
+    _("Price too high"),
+    _("Chose a competitor"),
+    _("Delivery or payment terms"),
+    _("No budget"),
+    _("No longer needed"),
+    _("Stopped answering"),
+    _("Other reason"),
+    _("Prices"),
+    _("Went to a competitor"),
+    _("Quality of goods or service"),
+    _("Delivery problems"),
+    _("Business closed"),
 ]

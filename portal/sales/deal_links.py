@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 
 from models.clients import Contact, Organization
 from models.people import User
@@ -73,7 +74,8 @@ def _deal_items(request, section, rows) -> list[TimelineItem]:
             title=translate(_("Deal: ${title}", mapping={"title": row.title})),
             url=url, kind="deals", icon="graph-up-arrow",
             detail=translate(_("${stage} · ${amount}", mapping={
-                "stage": row.stage_name, "amount": f"{row.amount:,.2f}".replace(",", "\u00a0")})),
+                "stage": row.stage_name,
+                "amount": format_decimal(row.amount, format="#,##0.00", locale=request.locale_name)})),
             who=row.owner_name or "",
             badge=translate(STATE_TITLES.get(row.state, row.state)),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-light"),

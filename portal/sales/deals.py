@@ -501,7 +501,8 @@ def visible_organization(request, organization_id: int | None) -> Organization |
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
-CARDS_PER_STAGE = 50
+CARDS_PER_STAGE = 30  # the first cards of a column; "show more" asks for more, up to MAX_CARDS
+MAX_CARDS = 500
 SORTS = {
     "-created": (Deal.created_at.desc(), Deal.id.desc()),
     "created": (Deal.created_at, Deal.id),
@@ -573,8 +574,9 @@ def deal_rows(request, f: DealFilters) -> tuple[int, list[sa.Row]]:
     pipeline, extra costs and margin."""
     db = request.dbsession
     where = deal_filter(request, f)
-    base = sa.select(Deal.id).join(Organization, Organization.id == Deal.organization_id) \
-        .where(where)
+    base = sa.select(Deal.id).where(where)
+    if f.q:  # the client's name or INN: only then is the client needed to count
+        base = base.join(Organization, Organization.id == Deal.organization_id)
     total = db.scalar(sa.select(sa.func.count()).select_from(
         base.limit(COUNT_CAP + 1).subquery()))
     costs = costs_sum().label("costs")
@@ -629,11 +631,11 @@ class Board:
 
 
 def board(request, pipeline_id: int | None, *, owner_id: int | None = None,
-          today: dt.date | None = None) -> Board:
+          today: dt.date | None = None, cards: int = CARDS_PER_STAGE) -> Board:
     """The board of a pipeline (the first active one if none is named) for the deals the
-    person may see: open stages with their cards (at most CARDS_PER_STAGE each, the
-    latest-moved first), count, sum and weighted sum; "Won" and "Lost" with the deals closed
-    since the first of this month. Four statements whatever the number of deals."""
+    person may see: open stages with their cards (at most `cards` each, at most MAX_CARDS, the
+    latest-moved first), count, sum and weighted sum (in SQL); "Won" and "Lost" with the deals
+    closed since the first of this month. Four statements whatever the number of deals."""
     db = request.dbsession
     every = list(db.scalars(sa.select(Pipeline).where(Pipeline.active.is_(True))
                             .order_by(Pipeline.position, Pipeline.id)))
@@ -675,7 +677,7 @@ def board(request, pipeline_id: int | None, *, owner_id: int | None = None,
                 .join(ranked, ranked.c.id == Deal.id)
                 .join(Organization, Organization.id == Deal.organization_id)
                 .join(User, User.id == Deal.owner_id)
-                .where(ranked.c.n <= CARDS_PER_STAGE)
+                .where(ranked.c.n <= max(1, min(cards, MAX_CARDS)))
                 .order_by(Deal.stage_id, ranked.c.n)):
             columns[row.stage_id].cards.append(row)
     for column in columns.values():

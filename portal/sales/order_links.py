@@ -1,13 +1,17 @@
 """Orders on the client card's timeline (portal/clients/timeline.py): open ones (draft and
-confirmed) among what is still to be done, done and cancelled ones in the history (newest
+confirmed) among what is still to be done while their planned shipment or payment is ahead
+(at that day), else among the past items at the day they were made (an order of last year
+whose dates went by is not a planned step); done and cancelled ones in the history (newest
 first), for the orders the reader may see; an order that breaks the client's terms says so.
 Read as one part of the card's one UNION ALL statement. The card's "New order" button is
 views/sales/orders.py's (`card_action`)."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 
 from models.clients import Contact, Organization
 from models.people import User
@@ -21,11 +25,10 @@ from portal.clients.timeline import (
     planned_and_past,
     timeline_provider,
 )
-from portal.core.i18n import _
+from portal.core.i18n import _, local_today
 from portal.sales.security import visible_orders
+from workflows.order import ORDER_STATE_TITLES
 
-STATE_TITLES = {"draft": _("Draft"), "confirmed": _("Confirmed"), "done": _("Done"),
-                "cancelled": _("Cancelled")}
 STATE_CLASSES = {"draft": "text-bg-light", "confirmed": "text-bg-info",
                  "done": "text-bg-success", "cancelled": "text-bg-secondary"}
 
@@ -53,6 +56,8 @@ def orders_timeline(request, target, *, planned: int, past: int) -> TimelineRows
             Order.updated_at.desc(), Order.id.desc())
         return (sa.select(Order.id, Order.number, Order.state, Order.total, Order.created_at,
                           Order.updated_at, Order.discount_breach, Order.deferral_breach,
+                          Order.planned_ship_on, Order.planned_pay_on, Order.shipped_on,
+                          Order.paid_on,
                           User.full_name.label("manager_name"))
                 .select_from(Order)
                 .join(User, User.id == Order.manager_id)
@@ -62,24 +67,39 @@ def orders_timeline(request, target, *, planned: int, past: int) -> TimelineRows
                         {"order_about": target.id})
 
 
+def next_step_on(row, today: dt.date) -> dt.date | None:
+    """The first day ahead (today or later) of what is still to be done on an open order: its
+    planned shipment while not shipped, its planned payment while not paid; None if none."""
+    days = [day for day, done in ((row.planned_ship_on, row.shipped_on),
+                                  (row.planned_pay_on, row.paid_on))
+            if day is not None and done is None and day >= today]
+    return min(days, default=None)
+
+
 def _order_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     opened = translate(_("Open"))
+    today = local_today(request)
+    zone = request.user_timezone
     out = []
     for row in rows:
-        is_open = row.state in OPEN_ORDER_STATES
+        ahead = next_step_on(row, today) if row.state in OPEN_ORDER_STATES else None
+        if ahead is not None:
+            at = dt.datetime.combine(ahead, dt.time(0), zone)  # a day, no hour
+        else:
+            at = row.created_at if row.state in OPEN_ORDER_STATES else row.updated_at
         url = request.resource_url(section, row.number)
-        detail = f"{row.total:,.2f}".replace(",", "\u00a0")
+        detail = format_decimal(row.total, format="#,##0.00", locale=request.locale_name)
         if row.discount_breach or row.deferral_breach:
             detail += " · " + translate(_("breaks the client's terms"))
         out.append(TimelineItem(
-            at=row.created_at if is_open else row.updated_at,
+            at=at,
             title=translate(_("Order ${number}", mapping={"number": row.number})),
             url=url, kind="orders", icon="cart3", detail=detail,
             who=row.manager_name or "",
-            badge=translate(STATE_TITLES.get(row.state, row.state)),
+            badge=translate(ORDER_STATE_TITLES.get(row.state, row.state)),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-light"),
-            planned=is_open,
+            planned=ahead is not None,
             actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],
         ))
     return out

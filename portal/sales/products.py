@@ -25,6 +25,9 @@ NAME_MAX = 200
 PRODUCT_NAME_MAX = 300
 CODE_MAX = 60
 UNIT_MAX = 20
+# What the unit codes of models.sales.UNITS read as (a unit typed by hand is shown as typed).
+UNIT_TITLES = {"pcs": _("pcs"), "kg": _("kg"), "m": _("m"), "l": _("l"), "set": _("set"),
+               "pack": _("pack"), "hour": _("h")}
 PATH_MAX = 200
 MAX_PRICE = Decimal("999999999999.99")
 MAX_LEAD_DAYS = 3650
@@ -278,3 +281,9 @@ def product_query(dbsession, f: ProductFilters) -> sa.Select:
             sa.func.lower(Product.name).contains(q.lower(), autoescape=True),
             Product.name.contains(q, autoescape=True)))
     return stmt.order_by(Product.name, Product.id)
+
+
+def unit_title(unit: str | None):
+    """A product's unit as the reader reads it: a translation string for a known code (the page
+    translates it, `|t`), else the unit as stored."""
+    return UNIT_TITLES.get(unit or "", unit or "")

@@ -32,8 +32,9 @@ from portal.security.policy import check_access
 from portal.security.principals import Identity, identity_for, local_role_containers
 
 # The order of the per-person page: the areas people work in first.
-TYPE_ORDER = ("organization", "contact", "interaction", "task", "event", "room", "article",
-              "kb_folder", "ticket", "job", "resource", "report", "person")
+TYPE_ORDER = ("organization", "contact", "interaction", "deal", "order", "product", "plan", "task",
+              "event", "room", "article", "kb_folder", "ticket", "job", "resource", "report",
+              "person")
 
 # "May …" of the answer's first words, by permission; others say the matrix's words.
 ACTION_WORDS = {
@@ -54,6 +55,8 @@ ACTION_WORDS = {
     "share": _("May share"),
     "take": _("May take"),
     "comment": _("May comment"),
+    "payment": _("May record payments"),
+    "sales": _("May see the sales reports"),
 }
 # Permissions no role of the matrix gives: the administration's pages.
 ADMIN_PERMISSIONS = {"manage": _("Administer (administrators only)")}
@@ -63,6 +66,8 @@ OWNER_WORDS = {
     "organization": _("the responsible manager"),
     "contact": _("the responsible manager"),
     "interaction": _("the author or the responsible person"),
+    "deal": _("the responsible manager"),
+    "order": _("the responsible manager"),
     "task": _("the author, the assignee or a co-worker"),
     "event": _("the organizer or an attendee"),
     "article": _("the author"),

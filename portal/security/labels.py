@@ -19,6 +19,10 @@ TYPE_LABELS = {
     "job": _("Service jobs"),
     "resource": _("Service board resources"),
     "department": _("Departments"),
+    "deal": _("Deals"),
+    "order": _("Orders"),
+    "product": _("Products"),
+    "plan": _("Sales plans"),
 }
 
 PERMISSION_LABELS = {
@@ -67,6 +71,18 @@ PERMISSION_LABELS = {
     "resource.view": _("See the service board's people, skills and hours"),
     "resource.manage": _("Manage skills, hours and time off"),
     "report.dispatch": _("Dispatch report"),
+    "report.sales": _("Sales reports and the director's dashboard"),
+    "deal.view": _("See deals"),
+    "deal.add": _("Create deals"),
+    "deal.edit": _("Change deals, move them between stages, close them"),
+    "order.view": _("See orders"),
+    "order.add": _("Create orders"),
+    "order.edit": _("Change, confirm, ship and cancel orders"),
+    "order.payment": _("Record payments of orders"),
+    "product.view": _("See the product catalog"),
+    "product.manage": _("Manage products and product groups"),
+    "plan.view": _("See sales plans"),
+    "plan.edit": _("Set and correct sales plans"),
 }
 
 SCOPE_HELP = {

@@ -1,7 +1,7 @@
 /* Interactions: the organization type-ahead and the contact list that follows it, the hints
    about the chosen client (its responsible manager, offered first in the pickers; the planned
    step a logged call fulfils), quick dates of next steps, a task step due by the end of its day,
-   and htmx showing refused forms (400/409) in place. Everything also works without this file:
+   My day's one reschedule dialog, and htmx showing refused forms (400/409) in place. Everything also works without this file:
    the server resolves a typed organization name and re-renders forms with the hints. */
 (function () {
   "use strict";
@@ -82,6 +82,38 @@
     document.querySelectorAll("details.ix-resched[open]").forEach(function (d) {
       if (!d.contains(event.target)) { d.removeAttribute("open"); }
     });
+  });
+
+  // My day's one reschedule dialog (interactions/_day.jinja2), filled from the row's button:
+  // the move's URL, the planned date and time and the version it was read at. The answer
+  // replaces the block, or the row alone (its own form with the problems) when refused.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-ix-resched]");
+    var dialog = document.getElementById("ix-resched-dialog");
+    if (!button || !dialog || typeof dialog.showModal !== "function") { return; }
+    event.preventDefault();
+    var form = dialog.querySelector("form");
+    var row = button.closest(".ix-row");
+    var subject = row && row.querySelector(".ix-subject a");
+    form.setAttribute("action", button.getAttribute("data-ix-resched"));
+    form.setAttribute("hx-target", row ? "#" + row.id : "#ix-day");
+    form.elements.version.value = button.getAttribute("data-version");
+    form.elements.date.value = button.getAttribute("data-date");
+    form.elements.time.value = button.getAttribute("data-time");
+    document.getElementById("ix-resched-subject").textContent = subject ? subject.textContent : "";
+    dialog.showModal();
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.elt.id === "ix-resched-form") {
+      event.detail.path = event.detail.elt.getAttribute("action");
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id === "ix-resched-form") { event.detail.elt.closest("dialog").close(); }
+  });
+  document.addEventListener("click", function (event) {
+    var close = event.target.closest("[data-ix-close]");
+    if (close) { close.closest("dialog").close(); }
   });
 
   function setupOrganization(input) {

@@ -64,6 +64,16 @@ ADMIN_PAGES = {
 }
 
 
+# Sales pages (issue 15), each at a desk's width and a phone's: the plans grid scrolls sideways in
+# a focusable region, stages and product columns stack or hide instead of being cut off.
+SALES_PAGES = {
+    "sales plans": KeyPage("sokolov", "/sales/plans"),
+    "pipelines": KeyPage("admin", "/sales/settings/@@pipelines"),
+    "products": KeyPage("sokolov", "/sales/products"),
+    "sales dashboard": KeyPage("director", "/sales/dashboard"),
+}
+
+
 def open_key_page(page, base: str, key: KeyPage) -> None:
     if key.login:
         log_in(page, base, key.login)
@@ -89,6 +99,33 @@ def test_administration_and_account_pages_have_no_serious_accessibility_violatio
     open_key_page(page, live_server, ADMIN_PAGES[name])
     assert page.locator("h1").count(), f"{name}: {page.url} is not the page meant"
     check_a11y(page, f"{name} ({page.url})")
+
+
+# The sales reports (issue 15, review F5): the index and two reports with long tables (each a
+# keyboard-reachable scroll region; plan vs fact with its pager and collapsed detail).
+REPORT_PAGES = {
+    "sales reports": KeyPage("sokolov", "/sales/reports"),
+    "plan vs fact": KeyPage("sokolov", "/sales/reports/@@plan_fact"),
+    "funnel": KeyPage("sokolov", "/sales/reports/@@funnel"),
+}
+
+
+@pytest.mark.parametrize("name", list(REPORT_PAGES))
+def test_sales_report_pages_have_no_serious_accessibility_violation(page, live_server, name):
+    open_key_page(page, live_server, REPORT_PAGES[name])
+    assert page.locator("h1").count(), f"{name}: {page.url} is not the page meant"
+    check_a11y(page, f"{name} ({page.url})")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("name", list(SALES_PAGES))
+def test_sales_pages_have_no_serious_accessibility_violation(page, live_server, name, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    open_key_page(page, live_server, SALES_PAGES[name])
+    assert page.locator("h1").count(), f"{name}: {page.url} is not the page meant"
+    check_a11y(page, f"{name} at {width} px ({page.url})")
+    # Nothing sticks out sideways: a wide table scrolls inside its own region.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} at {width} px"
 
 
 # Pages with a search form of their own beside the portal's.

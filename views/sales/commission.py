@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import colander
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 from pyramid.httpexceptions import HTTPFound
 from pyramid.view import view_config
 
@@ -33,7 +34,8 @@ def rules_page(context, request):
     groups = db.execute(sa.select(ProductGroup.id, ProductGroup.name, ProductGroup.path)
                         .order_by(ProductGroup.path)).all()
     return {"rules": service.rules(db), "groups": groups,
-            "title": request.translate(_("Commission rules"))}
+            "title": request.translate(_("Commission rules")),
+            "percent": lambda v: format_decimal(v, format="0.00", locale=request.locale_name)}
 
 
 @view_config(context=SalesSettings, name="commission", permission="manage",

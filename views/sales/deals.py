@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import lru_cache
 from math import ceil
 from urllib.parse import urlencode
 
 import colander
 import sqlalchemy as sa
-from babel.numbers import format_decimal
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
@@ -22,7 +22,7 @@ from models.errors import UserError
 from models.people import User
 from models.sales import COST_KINDS, Deal, DealCost, DealProduct, DealStageChange, Pipeline, Product, Stage
 from portal.core.forms import DateText, id_field, read_fields, schema_of, squeezed, text
-from portal.core.i18n import _
+from portal.core.i18n import _, babel_locale
 from portal.core.parsing import parse_date, parse_int
 from portal.sales.deals import (
     COST_TITLES,
@@ -47,6 +47,7 @@ from portal.sales.deals import (
     visible_organization,
 )
 from portal.sales.pipelines import open_stages, pipelines, stages_of
+from portal.sales.products import unit_title
 from portal.sales.resources import Deals
 from portal.sales.security import visible_deals
 from portal.security.filters import sql_filter
@@ -66,11 +67,25 @@ FORM_FIELDS = {"title": "title", "organization": "organization", "contact": "con
                "products": "products", "version": "", "stage": "stage"}
 
 
+@lru_cache(maxsize=16)
+def _separators(locale_name: str) -> dict[int, str]:
+    """A translate table from Python's "1,234.50" to the language's separators (Babel's own
+    symbols, read once per language: Babel per sum took ~300 µs, 150 cards ~50 ms a board)."""
+    locale = babel_locale(locale_name)
+    symbols = locale.number_symbols[locale.default_numbering_system]
+    return str.maketrans({",": symbols["group"], ".": symbols["decimal"],
+                          "-": symbols["minusSign"]})
+
+
 def money_text(request, value) -> str:
-    """A sum as the reader writes it: «1 234 567,50» or "1,234,567.50"."""
+    """A sum as the reader writes it: «1 234 567,50» or "1,234,567.50" (as Babel's
+    "#,##0.00" writes it; a sum rounded to zero has no sign)."""
     if value is None:
         return ""
-    return format_decimal(Decimal(value), format="#,##0.00", locale=request.locale_name)
+    text = format(Decimal(value), ",.2f")
+    if text.startswith("-") and not text.strip("-0.,"):
+        text = text[1:]
+    return text.translate(_separators(request.locale_name))
 
 
 def deal_helpers(request) -> dict:
@@ -80,6 +95,7 @@ def deal_helpers(request) -> dict:
         "state_title": lambda s: STATE_TITLES.get(s, s),
         "state_badge": lambda s: STATE_BADGES.get(s, "text-bg-light"),
         "deals_url": request.resource_url(request.root["sales"]["deals"]),
+        "unit_title": unit_title,
     }
 
 
@@ -115,7 +131,9 @@ def owner_choices(request) -> list[tuple[int, str]]:
     """The people who own deals the reader may see (the owner filter)."""
     return [tuple(r) for r in request.dbsession.execute(
         sa.select(User.id, User.full_name).where(User.id.in_(
-            sa.select(Deal.owner_id).where(visible_deals(request)).distinct()))
+            # No DISTINCT: IN needs none, and without it SQLite reads the OR of the reader's
+            # departments and own deals from two indexes instead of every deal.
+            sa.select(Deal.owner_id).where(visible_deals(request))))
         .order_by(User.full_name).limit(300))]
 
 
@@ -381,6 +399,11 @@ def deal_page(request):
     details = deal_details(request, deal)
     may_edit = request.has_permission("edit", deal)
     steps = {t.name for t in deal.workflow.available(request, deal)}
+    # "lose" has a guard (a reason must be chosen) that an open deal never passes before its
+    # form is sent: the page offers it on state and permission alone; the step checks the reason.
+    lose = deal.workflow.get("lose")
+    if deal.state in lose.from_ and request.has_permission(lose.permission, deal):
+        steps.add("lose")
     reason_id = deal.lost_reason_id
     return {
         "title": deal.title,

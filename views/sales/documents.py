@@ -89,7 +89,8 @@ def generate_document(context, request):
     except UserError as error:
         request.session.flash(translate(error.message), "error")
         return HTTPFound(back)
-    request.session.flash(translate(_("${kind} ${number} is ready.", mapping={
+    # "The document …": the Russian for the kinds is of three genders.
+    request.session.flash(translate(_("The document “${kind}” ${number} is ready.", mapping={
         "kind": translate(service.KIND_TITLES[kind]), "number": document.number})))
     if document.pdf_sha256 is None:
         request.session.flash(translate(NO_PDF), "warning")

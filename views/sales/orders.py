@@ -49,33 +49,30 @@ from portal.sales.orders import (
     overdue_shipment,
     update_order,
 )
+from portal.sales.products import unit_title
 from portal.sales.resources import ORDER_LOADS, Orders
 from portal.sales.security import visible_orders
 from portal.sales.shipments import pay, ship
 from portal.security.filters import sql_filter
 from portal.tasks.client_links import pick
 from views.clients.organizations import Action, card_action, contact_action
+from views.sales.deals import money_text  # one way to write a sum (no Babel per sum)
 from workflows.engine import Transitioned
-from workflows.order import ORDER
+from workflows.order import ORDER, ORDER_STATE_TITLES
 
 LINE_ROWS = 5
 STATE_BADGES = {"draft": "text-bg-light border", "confirmed": "text-bg-info",
                 "done": "text-bg-success", "cancelled": "text-bg-secondary"}
 FLAG_TITLES = {"breach": _("Breaks the client's terms"), "late_ship": _("Overdue shipment"),
                "late_pay": _("Overdue payment")}
-HISTORY_TITLES = {"confirm": _("Confirmed"), "complete": _("Done: shipped and paid"),
-                  "reopen": _("Open again (a return or a refund)"), "cancel": _("Cancelled")}
+HISTORY_TITLES = {"confirm": ORDER_STATE_TITLES["confirmed"],
+                  "complete": _("Done: shipped and paid"),
+                  "reopen": _("Open again (a return or a refund)"),
+                  "cancel": ORDER_STATE_TITLES["cancelled"]}
 # A field the services name → the form's field that shows the problem.
 FORM_FIELDS = {"organization": "organization", "contact": "contact", "manager": "manager",
                "ordered_on": "ordered_on", "planned_ship_on": "planned_ship_on",
                "planned_pay_on": "planned_pay_on", "note": "note", "lines": "lines"}
-
-
-def money_text(request, value) -> str:
-    """A sum as the reader writes it: «1 234 567,50» or "1,234,567.50"."""
-    if value is None:
-        return ""
-    return format_decimal(Decimal(value), format="#,##0.00", locale=request.locale_name)
 
 
 def qty_text(request, value) -> str:
@@ -129,7 +126,9 @@ def manager_choices(request) -> list[tuple[int, str]]:
     """The managers of the orders the reader may see (the manager filter)."""
     return [tuple(r) for r in request.dbsession.execute(
         sa.select(User.id, User.full_name).where(User.id.in_(
-            sa.select(Order.manager_id).where(visible_orders(request)).distinct()))
+            # No DISTINCT: IN needs none, and without it SQLite reads the OR of the reader's
+            # departments and own orders from two indexes instead of every order (0.2 s).
+            sa.select(Order.manager_id).where(visible_orders(request))))
         .order_by(User.full_name).limit(300))]
 
 
@@ -405,6 +404,7 @@ def page_values(request, order: Order, **more) -> dict:
         sa.select(Payment).where(Payment.order_id == order.id)
         .options(joinedload(Payment.created_by)).order_by(Payment.paid_on, Payment.id)))
     line_numbers = {line.id: i + 1 for i, line in enumerate(order.lines)}
+    lines_by_id = {line.id: line for line in order.lines}
     cap = order.terms_discount_percent or Decimal("0")
     breached = {line.id for line in order.lines
                 if order.discount_breach and line.discount_percent > cap}
@@ -413,6 +413,8 @@ def page_values(request, order: Order, **more) -> dict:
         "order": order,
         "lines": order.lines,
         "line_numbers": line_numbers,
+        "lines_by_id": lines_by_id,
+        "unit_title": unit_title,
         "breached_lines": breached,
         "shipments": shipments,
         "payments": payments,
@@ -425,7 +427,9 @@ def page_values(request, order: Order, **more) -> dict:
         "may_edit": may_edit and order.state == "draft",
         "may_confirm": may_edit and order.state == "draft",
         "may_cancel": may_edit and order.state in ("draft", "confirmed"),
-        "may_ship": may_edit and order.state == "confirmed",
+        # Only while something is left to ship (a shipped order showed an empty form).
+        "may_ship": may_edit and order.state == "confirmed" and any(
+            line.quantity > line.shipped_quantity for line in order.lines),
         "may_return": may_edit and order.state in ("confirmed", "done") and any(
             line.shipped_quantity for line in order.lines),
         "may_pay": may_pay and order.state == "confirmed",

@@ -31,6 +31,7 @@ from portal.sales.products import (
     product_query,
     rename_group,
     save_product,
+    unit_title,
 )
 from portal.sales.resources import Products
 from portal.tasks.client_links import pick
@@ -72,6 +73,7 @@ def product_list(request):
 
     return {
         "title": _("Products"),
+        "unit_title": unit_title,
         "f": f,
         "products": products,
         "tree": group_tree(db),
@@ -171,6 +173,7 @@ def product_page(request):
             if g.id in set(product.group.path_ids)]
     return {
         "title": f"{product.code} {product.name}",
+        "unit_title": unit_title,
         "product": product,
         "path": path,
         "may_manage": request.has_permission("manage", product),

@@ -449,8 +449,10 @@ def upgrade() -> None:
         batch_op.create_index('ix_sales_deals_organization_created', ['organization_id', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_deals_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index('ix_sales_deals_owner_state', ['owner_id', 'state'], unique=False)
-        batch_op.create_index('ix_sales_deals_pipeline_state_stage', ['pipeline_id', 'state', 'stage_id'], unique=False)
+        batch_op.create_index('ix_sales_deals_pipeline_state_stage', ['pipeline_id', 'state', 'stage_id', 'closed_on', 'amount'], unique=False)
         batch_op.create_index('ix_sales_deals_state_closed', ['state', 'closed_on'], unique=False)
+        batch_op.create_index('ix_sales_deals_created', ['created_at', 'id'], unique=False)
+        batch_op.create_index('ix_sales_deals_department_owner', ['department_id', 'owner_id'], unique=False)
 
     op.create_table('sales_deal_costs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -548,6 +550,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_sales_orders_organization_ordered', ['organization_id', 'ordered_on'], unique=False)
         batch_op.create_index('ix_sales_orders_state_pay', ['state', 'planned_pay_on'], unique=False)
         batch_op.create_index('ix_sales_orders_state_ship', ['state', 'planned_ship_on'], unique=False)
+        batch_op.create_index('ix_sales_orders_ordered', ['ordered_on', 'id'], unique=False)
+        batch_op.create_index('ix_sales_orders_department_manager', ['department_id', 'manager_id'], unique=False)
 
     op.create_table('sales_documents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -674,7 +678,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_sales_facts_department_month', ['department_id', 'month'], unique=False)
         batch_op.create_index('ix_sales_facts_manager_month', ['manager_id', 'month'], unique=False)
         batch_op.create_index('ix_sales_facts_month_group_manager', ['month', 'top_group_id', 'manager_id', 'amount'], unique=False)
-        batch_op.create_index('ix_sales_facts_organization_month', ['organization_id', 'month'], unique=False)
+        batch_op.create_index('ix_sales_facts_organization_month', ['organization_id', 'month', 'amount'], unique=False)
 
     # Plain ADD COLUMN (no batch copy of the table on SQLite: many tables refer to it).
     op.add_column('organizations', sa.Column('lost_on', sa.Date(), nullable=True))
@@ -766,6 +770,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_sales_orders_state_pay')
         batch_op.drop_index('ix_sales_orders_organization_ordered')
         batch_op.drop_index(batch_op.f('ix_sales_orders_organization_id'))
+        batch_op.drop_index('ix_sales_orders_department_manager')
+        batch_op.drop_index('ix_sales_orders_ordered')
         batch_op.drop_index('ix_sales_orders_manager_ordered')
 
     op.drop_table('sales_orders')
@@ -783,6 +789,8 @@ def downgrade() -> None:
     op.drop_table('sales_deal_costs')
     with op.batch_alter_table('sales_deals', schema=None) as batch_op:
         batch_op.drop_index('ix_sales_deals_state_closed')
+        batch_op.drop_index('ix_sales_deals_department_owner')
+        batch_op.drop_index('ix_sales_deals_created')
         batch_op.drop_index('ix_sales_deals_pipeline_state_stage')
         batch_op.drop_index('ix_sales_deals_owner_state')
         batch_op.drop_index(batch_op.f('ix_sales_deals_organization_id'))

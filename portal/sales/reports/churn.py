@@ -100,6 +100,12 @@ def churn_report(request, filters: Filters) -> ReportResult:
     clients = lost_clients(request, filters)
     translate = request.localizer.translate
     no_reason = translate(_("No reason given"))
+
+    def reason_title(client) -> str:
+        """The stored title of the reason as the reader reads it (titles are message ids)."""
+        title = client["reason"]
+        return translate(_(title))
+
     managers = user_names(request, (c["manager_id"] for c in clients))
     by_month: dict[int, list] = {m: [0, ZERO] for m in filters.months}
     by_reason: dict[str, list] = {}
@@ -107,7 +113,7 @@ def churn_report(request, filters: Filters) -> ReportResult:
         month = by_month.setdefault(month_key(client["lost_on"]), [0, ZERO])
         month[0] += 1
         month[1] += client["revenue"]
-        reason = by_reason.setdefault(translate(client["reason"]) if client["reason"]
+        reason = by_reason.setdefault(reason_title(client) if client["reason"]
                                       else no_reason, [0, ZERO])
         reason[0] += 1
         reason[1] += client["revenue"]
@@ -117,7 +123,7 @@ def churn_report(request, filters: Filters) -> ReportResult:
     reasons = [{"reason": name, "clients": n, "share": percent(n, count), "revenue": r}
                for name, (n, r) in sorted(by_reason.items(), key=lambda i: (-i[1][0], i[0]))]
     rows = [{"client": c["client"], "lost_on": c["lost_on"],
-             "reason": translate(c["reason"]) if c["reason"] else no_reason,
+             "reason": reason_title(c) if c["reason"] else no_reason,
              "note": c["note"], "manager": managers.get(c["manager_id"], ""),
              "revenue": c["revenue"]} for c in clients]
     totals = {"clients": count, "revenue": lost_revenue}

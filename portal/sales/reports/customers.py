@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from models.clients import Organization
 from models.sales import Order, SalesFact
 from portal.clients.reports import ReportScope
-from portal.core.i18n import _
+from portal.core.i18n import _, format_date
 from portal.sales.reports.base import (
     CENT,
     Column,
@@ -102,7 +102,9 @@ def _order_month():
 
 
 @sales_report("average_order", _("Average order"), order=50,
-              filters=("period", "manager", "department"))
+              filters=("period", "manager", "department"),
+              description=_("How many orders each manager placed per month and their average "
+                            "amount."), icon="receipt")
 def average_order(request, filters) -> ReportResult:
     """Orders placed in the period (confirmed or done), by manager and month: count, total and
     average; the totals per manager and for everyone; the chart follows the monthly average."""
@@ -161,7 +163,9 @@ def average_order(request, filters) -> ReportResult:
 # --- sales per manager --------------------------------------------------------------------------
 
 @sales_report("manager_sales", _("Sales per manager"), order=55,
-              filters=("period", "manager", "group", "department"))
+              filters=("period", "manager", "group", "department"),
+              description=_("Each manager's shipments, returns and net revenue, clients served "
+                            "and share of the total."), icon="people")
 def manager_sales(request, filters) -> ReportResult:
     """Per manager: shipped, returned, net revenue, clients served and share of the net."""
     tr = request.localizer.translate
@@ -213,7 +217,9 @@ def potential_window(end: dt.date) -> tuple[dt.date, dt.date]:
 
 
 @sales_report("potential_use", _("Use of purchase potential"), order=60,
-              filters=("period", "manager", "department"))
+              filters=("period", "manager", "department"),
+              description=_("How much of each client's purchase potential its last twelve "
+                            "months of purchases used."), icon="speedometer2")
 def potential_use(request, filters) -> ReportResult:
     """Each client's revenue in the 12 months up to the end of the period against its
     purchase potential, the largest unused part first."""
@@ -272,7 +278,8 @@ def potential_use(request, filters) -> ReportResult:
                Column("unused", tr(_("Unused")), "money")]
     notes = [tr(_("Revenue from ${start} to ${end}, net of returns, against the purchase "
                   "potential on the client's card. Clients with no potential recorded come "
-                  "last.", mapping={"start": start.isoformat(), "end": end.isoformat()}))]
+                  "last.", mapping={"start": format_date(request, start),
+                                    "end": format_date(request, end)}))]
     if len(shown) < len(rows):
         notes.append(more_rows_note(request, len(shown), len(rows)))
     top = [r for r in shown if r["potential"] is not None][:20]

@@ -126,7 +126,7 @@ def funnel(request, filters: Filters) -> ReportResult:
     pipelines = chosen_pipelines(request, filters)
     data = funnel_figures(request, filters, pipelines)
     figures, stages = data["figures"], data["stages"]
-    columns = [Column("stage", _("Stage")), Column("probability", _("Probability, %"), "int"),
+    columns = [Column("stage", _("Deal stage")), Column("probability", _("Probability, %"), "int"),
                Column("entered", _("Entered"), "int"), Column("moved_on", _("Moved on"), "int"),
                Column("to_next", _("Conversion to the next stage, %"), "percent"),
                Column("won", _("Won"), "int"),
@@ -166,7 +166,7 @@ def funnel(request, filters: Filters) -> ReportResult:
     ids = [r for r, _n, _a in reasons if r is not None]
     if ids:
         tr = request.localizer.translate
-        names = {c.id: (tr(_(c.title)) if c.code else c.title)
+        names = {c.id: (tr(_(c.title)) if c.code and c.title else c.title)
                  for c in request.dbsession.scalars(sa.select(Classifier)
                                                     .where(Classifier.id.in_(ids)))}
     lost_rows = [{"reason": names.get(r, "") if r is not None else _("Not specified"),

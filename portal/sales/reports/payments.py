@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 
 from models.sales import Order, Payment, SalesFact, Shipment, ShipmentLine
-from portal.core.i18n import _, local_today
+from portal.core.i18n import _, format_date, local_today
 from portal.sales.reports.base import (
     CENT,
     Column,
@@ -174,7 +174,7 @@ def delay_report(request, filters, kind: DelayKind) -> ReportResult:
              "datasets": [{"label": tr(_("Late orders")), "data": counts}]}
     notes = [tr(_("Confirmed and done orders planned in the period. An order still open is "
                   "late by the days up to today (${today}).",
-                  mapping={"today": found["today"].isoformat()}))]
+                  mapping={"today": format_date(request, found["today"])}))]
     if len(shown) < len(late):
         notes.append(more_rows_note(request, len(shown), len(late)))
     return ReportResult([Table(summary_columns, rows, totals=total, title=tr(_("By manager"))),
@@ -183,14 +183,18 @@ def delay_report(request, filters, kind: DelayKind) -> ReportResult:
 
 
 @sales_report("shipment_delays", _("Shipment delays"), order=70,
-              filters=("period", "manager", "department"))
+              filters=("period", "manager", "department"),
+              description=_("Orders shipped after their planned date or not shipped by it "
+                            "yet."), icon="truck")
 def shipment_delays(request, filters) -> ReportResult:
     """Orders shipped after their planned shipment date, or not shipped by it yet."""
     return delay_report(request, filters, SHIPMENT)
 
 
 @sales_report("payment_delays", _("Payment delays"), order=75,
-              filters=("period", "manager", "department"))
+              filters=("period", "manager", "department"),
+              description=_("Orders paid after their planned date or not paid by it yet."),
+              icon="hourglass-split")
 def payment_delays(request, filters) -> ReportResult:
     """Orders paid after their planned payment date, or not paid by it yet."""
     return delay_report(request, filters, PAYMENT)
@@ -253,7 +257,9 @@ def turnover_row(label, revenue: Decimal, opening: Decimal, closing: Decimal, da
 
 
 @sales_report("receivables", _("Receivables and turnover"), order=80,
-              filters=("period", "manager", "department"))
+              filters=("period", "manager", "department"),
+              description=_("Receivables per client aged by days past due, and their "
+                            "turnover."), icon="wallet2")
 def receivables(request, filters) -> ReportResult:
     """Receivables per client at the end of the period, aged by days past due; and their
     turnover in the period, per manager and in all."""
@@ -322,11 +328,11 @@ def receivables(request, filters) -> ReportResult:
     notes = [tr(_("Receivables at the close of ${day}: shipped less paid, per order (an "
                   "advance is not counted). Due on the planned payment date, else on the last "
                   "shipment day plus the client's deferral days.",
-                  mapping={"day": as_of.isoformat()})),
+                  mapping={"day": format_date(request, as_of)})),
              tr(_("Turnover = revenue of the period ÷ average receivables, the average of "
                   "those at the start (${start}) and at the end; days sales outstanding = "
                   "${days} days × average receivables ÷ revenue.",
-                  mapping={"start": (start - dt.timedelta(days=1)).isoformat(),
+                  mapping={"start": format_date(request, start - dt.timedelta(days=1)),
                            "days": days}))]
     if len(shown) < len(rows):
         notes.append(more_rows_note(request, len(shown), len(rows)))

@@ -84,7 +84,9 @@ def breaches(request, filters) -> list[dict]:
 
 
 @sales_report("terms_breaches", _("Orders breaking the client's terms"), order=85,
-              filters=("period", "manager", "department", "organization"))
+              filters=("period", "manager", "department", "organization"),
+              description=_("Orders that broke the client's terms and how much was given "
+                            "beyond them, by manager."), icon="exclamation-triangle")
 def terms_breaches(request, filters) -> ReportResult:
     """Per manager: how many orders broke the terms and how much was given beyond them; then
     the orders with the client's terms and what each gave."""

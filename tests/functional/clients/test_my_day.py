@@ -261,11 +261,55 @@ def test_reschedule_from_my_day(testapp, dbsession, clients, manager, org):
                                    "date": "2026-02-30", "time": "10:00"}, headers=HX,
                              status=400)
     assert 'id="error-date"' in page.text and "<details class=\"ix-resched\" open>" in page.text
-    day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    day = (dt.datetime.now(MOSCOW).date() + dt.timedelta(days=3)).isoformat()
     testapp.post_csrf(url, {"version": str(call.version), "date": day, "time": "14:15",
                             "came_from": "/"}, status=303)
     dbsession.refresh(call)
     assert call.planned_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M") == f"{day} 14:15"
+
+
+def test_my_day_carries_one_reschedule_form_for_all_its_calls(testapp, dbsession, clients,
+                                                              manager, org):
+    calls = [clients.interaction(responsible=manager, organization=org, subject=f"Звонок {i}",
+                                 planned_at=today_at(9, 30 + i, days=-i)) for i in range(4)]
+    testapp.login(manager.login)
+    page = testapp.get("/")
+    block = page.html.select_one("#ix-day")
+    # One form for the block (the dialog the rows' buttons fill), not a hidden one per call.
+    forms = [f for f in page.html.select("form") if f.select("button[name=shift]")]
+    assert [f.get("id") for f in forms] == ["ix-resched-form"]
+    assert forms[0].find_parent("dialog")["id"] == "ix-resched-dialog"
+    assert forms[0].select_one("input[name=csrf_token]")["value"]
+    assert not block.select(".ix-row form[action$='/reschedule']")
+    # Each row's button carries what fills it, and is a plain link to the call's reschedule page.
+    buttons = {int(b.find_parent(class_="ix-row")["data-id"]): b
+               for b in block.select("a[data-ix-resched]")}
+    assert sorted(buttons) == sorted(c.id for c in calls)
+    call = calls[2]
+    button = buttons[call.id]
+    local = call.planned_at.astimezone(MOSCOW)
+    assert button["data-ix-resched"].endswith(f"/clients/interactions/{call.id}/reschedule")
+    assert (button["data-date"], button["data-time"], button["data-version"]) == (
+        local.date().isoformat(), local.strftime("%H:%M"), str(call.version))
+    # Without JavaScript: the link leads to the reschedule page, which moves the call and
+    # comes back to My day.
+    form = testapp.get(button["href"]).forms["reschedule-form"]
+    day = (dt.datetime.now(MOSCOW).date() + dt.timedelta(days=2)).isoformat()
+    form["date"], form["time"] = day, "11:45"
+    answer = form.submit(status=303)
+    assert answer.location.endswith("/")
+    dbsession.refresh(call)
+    assert call.planned_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M") == f"{day} 11:45"
+    # With it: the dialog's fields as the script fills them, posted to the button's URL.
+    call = calls[0]
+    page = testapp.post_csrf(buttons[call.id]["data-ix-resched"], {
+        "part": "day", "came_from": "/", "version": buttons[call.id]["data-version"],
+        "shift": "tomorrow", "date": "", "time": ""}, headers=HX)
+    assert "Moved to" in page.text and "Звонок 0" not in rows(page)
+    assert len(page.html.select("#ix-resched-form")) == 1
+    dbsession.refresh(call)
+    assert call.planned_at.astimezone(MOSCOW).date() == (
+        dt.datetime.now(MOSCOW).date() + dt.timedelta(days=1))
 
 
 def test_only_the_responsible_works_through_their_day(testapp, factory, clients, manager, org):

@@ -144,6 +144,17 @@ def test_admin_saves_and_changes_a_rule_and_bad_percents_are_refused(paid, testa
     assert dbsession.get(CommissionRule, rule.id) is None
 
 
+@pytest.mark.parametrize(("lang", "shown", "active"), [("en", "3.50", "Yes"), ("ru", "3,50", "Да")])
+def test_the_rules_page_writes_percents_in_the_readers_language(paid, testapp, login_as, lang,
+                                                                shown, active):
+    login_as("admin")
+    url = "/sales/settings/@@commission"
+    testapp.post_csrf(url, {"group": str(paid.paint_group.id), "percent": "3.5", "active": "1"},
+                      status=302)
+    page = testapp.get(url, headers={"Accept-Language": lang})
+    assert f">{shown}</td><td>{active}</td>" in page.text
+
+
 def test_only_admins_edit_the_rules(paid, testapp):
     testapp.login(paid.director.login)
     testapp.get("/sales/settings/@@commission", status=403)

@@ -128,9 +128,10 @@ def test_a_manager_sees_their_own_figures_and_no_support_ones(world, request_for
 
 def test_the_page_is_few_statements_and_each_kpi_opens_its_report(world, testapp, dbengine):
     testapp.login(world.director.login)
-    testapp.get("/sales/dashboard", status=200)  # warm the per-process caches
+    ru = {"Accept-Language": "ru"}
+    testapp.get("/sales/dashboard", headers=ru, status=200)  # warm the per-process caches
     with counting(dbengine) as counts:
-        page = testapp.get("/sales/dashboard", status=200)
+        page = testapp.get("/sales/dashboard", headers=ru, status=200)
     assert counts.queries <= 15, str(counts)
     cards = page.html.select("a.kpi")
     assert {card["id"] for card in cards} >= {"kpi-plan_month", "kpi-plan_year", "kpi-funnel",
@@ -139,6 +140,17 @@ def test_the_page_is_few_statements_and_each_kpi_opens_its_report(world, testapp
     assert overdue["href"].endswith("/sales/reports/@@payment_delays")
     assert overdue["data-status"] == "red"
     assert "600,00" in overdue.get_text()
+
+
+@pytest.mark.parametrize(("lang", "sum_", "rate"), [("en", "600.00", "75%"),
+                                                   ("ru", "600,00", "75\u00a0%")])
+def test_the_figures_are_written_in_the_readers_language(world, testapp, lang, sum_, rate):
+    testapp.login(world.director.login)
+    page = testapp.get("/sales/dashboard", headers={"Accept-Language": lang}, status=200)
+    assert sum_ in page.html.find(id="kpi-overdue").get_text()
+    assert rate in page.html.find(id="kpi-win_rate").get_text()
+    other = "600,00" if lang == "en" else "600.00"
+    assert other not in page.text
 
 
 def test_who_may_not_report_on_sales_does_not_see_the_dashboard(world, testapp):

@@ -111,3 +111,19 @@ def test_only_admins_keep_pipelines(testapp, w, login_as, who):
     testapp.get(PAGE, status=403)
     testapp.post_csrf(PAGE, {"action": "create", "code": "x", "name": "X", "channel": "x",
                              "stages": "A; 1"}, status=403)
+
+
+def test_the_admin_page_on_a_phone_and_its_words(testapp, w, login_as):
+    """Stages stack on phones (pipeline-stages: a block a stage, no fixed-width name input);
+    the title is the common page header; the column is «этап», not the clients' «Стадия»."""
+    login_as("admin")
+    page = testapp.get(PAGE, headers={"Accept-Language": "en"})
+    assert page.html.select_one(".page-header .page-lead h1").get_text(strip=True) == \
+        "Pipelines and stages"
+    table = page.html.select_one("table.pipeline-stages")
+    assert table.select_one("thead th").get_text(strip=True) == "Deal stage"
+    names = table.select("input.stage-name")
+    assert len(names) >= 3 and not any("w-auto" in i["class"] for i in names)
+    assert all("flex-wrap" in f["class"] for f in table.select("form.stage-form"))
+    ru = testapp.get(PAGE, headers={"Accept-Language": "ru"})
+    assert "Стадия" not in ru.html.select_one("table.pipeline-stages thead").get_text()

@@ -154,3 +154,21 @@ def test_manager_sees_own_row_only_and_may_not_edit(plans_world, testapp, login_
 def test_no_plan_rights_403(plans_world, testapp, login_as):
     login_as("employee")
     testapp.get("/sales/plans", status=403)
+
+
+def test_grid_fits_a_phone_and_names_its_buttons(plans_world, testapp, login_as, dbsession):
+    """At 390 px the grid scrolls sideways inside a focusable region with a narrow sticky manager
+    column; the year buttons' names contain the visible year (axe label-content-name-mismatch)."""
+    w = plans_world
+    save_plan(dbsession, w.head, w.nm.id, w.group.id, w.month, D("5.00"), w.today)
+    login_as(w.head)
+    year = w.month // 100
+    page = testapp.get(f"/sales/plans?year={year}")
+    region = page.html.select_one("#plans-form .plans-scroll")
+    assert region["tabindex"] == "0" and region["role"] == "region" and region["aria-label"]
+    assert page.html.select_one("#plans-grid tbody th.plan-manager").get_text(strip=True) == "Anna Plan"
+    prev, nxt = page.html.select_one("#plans-prev"), page.html.select_one("#plans-next")
+    assert not prev.has_attr("aria-label") and not nxt.has_attr("aria-label")
+    assert " ".join(prev.get_text().split()) == f"Previous year: {year - 1}"
+    assert " ".join(nxt.get_text().split()) == f"Next year: {year + 1}"
+    assert page.html.select(".plan-history i[aria-hidden=true]")

@@ -115,3 +115,29 @@ def test_the_list_costs_the_same_few_statements_for_many_products(testapp, dbses
         assert not counts.lazy, str(counts)
         counted.append(counts.queries)
     assert counted[0] == counted[1]
+
+
+def test_the_list_fits_a_phone(testapp, w, login_as):
+    """Codes do not wrap; on phones code, name and price stay, the group, unit, manager,
+    supplier and lead time are hidden (d-none … -table-cell); the title is the page header."""
+    login_as(w.north_manager)
+    page = testapp.get(PRODUCTS, headers={"Accept-Language": "ru"})
+    assert page.html.select_one(".page-header h1").get_text(strip=True) == "Товары"
+    heads = page.html.select("#products thead th")
+    shown = [h.get_text(strip=True) for h in heads if "d-none" not in (h.get("class") or [])]
+    assert shown == ["Код", "Наименование", "Цена"] or shown[-1] == "Цена", shown
+    assert len(shown) == 3
+    row = page.html.select_one("#products tbody tr[data-product]")
+    assert "text-nowrap" in row.select_one("td")["class"]
+    cells = row.select("td")
+    assert [("d-none" not in (c.get("class") or [])) for c in cells] == [
+        "d-none" not in (h.get("class") or []) for h in heads]
+    region = page.html.select_one("#products").parent
+    assert region["tabindex"] == "0" and region["role"] == "region"
+
+
+def test_group_page_title_is_the_page_header(testapp, w, login_as):
+    login_as(w.supply)
+    page = testapp.get(f"{PRODUCTS}/@@groups", headers={"Accept-Language": "en"})
+    assert page.html.select_one(".page-header .page-lead h1").get_text(strip=True) == \
+        "Product groups"

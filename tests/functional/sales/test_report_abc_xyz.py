@@ -21,12 +21,14 @@ Matrix: A·X 2 clients 8,400 (84.42 % of 9,950); B·Y 1 client 1,200 (12.06 %); 
 from __future__ import annotations
 
 import datetime as dt
+import tracemalloc
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from portal.sales.reports import abc_xyz
-from portal.sales.reports.base import Filters
+from portal.sales.reports.base import Filters, percent
 from tests.clock import local_today
 from tests.functional.sales.test_report_customers_world import D, SalesBook
 
@@ -155,6 +157,34 @@ def test_two_months_of_the_year(year, request_for):
     assert [rows[n]["abc"] for n in ("Альфа", "Бета", "Вега", "Эпсилон")] == ["A", "A", "B", "C"]
 
 
+def test_a_period_that_cuts_months(year, request_for):
+    """15 March – 10 June: March counts only what was shipped from the 15th (Вега's return of
+    −30 on the 20th; Альфа's and Бета's facts of the 10th and 11th are out), June up to the 10th
+    (Альфа's 333.33 of the 10th in, its 166.67 of the 11th out); April and May whole. 4 months.
+
+        client   Mar   Apr   May   Jun      total   share  starts at  CV %             class
+        Альфа      0   500   500  333.33  1333.33   52.02      0      61.24            AZ
+        Бета       0   180   180  180      540.00   21.07     52.02   57.74 (√3 / 3)   AZ
+        Гамма      0     0     0  400      400.00   15.60     73.08  173.21 (√3)       AZ
+        Вега     −30   120    80  120      290.00   11.31     88.69   84.68            BZ
+        Дельта     0   100  −100    0        0.00    0.00               —              CZ
+    of 2563.33; Эпсилон (a return in February) is not in the period."""
+    y = year.year
+    rows = by_client(abc_xyz.build(request_for(year.director),
+                                   Filters(dt.date(y, 3, 15), dt.date(y, 6, 10))))
+    assert list(rows) == ["Альфа", "Бета", "Гамма", "Вега", "Дельта"]
+    expected = {"Альфа": ("1333.33", "52.02", 3, "61.24", "AZ"),
+                "Бета": ("540.00", "21.07", 3, "57.74", "AZ"),
+                "Гамма": ("400.00", "15.60", 1, "173.21", "AZ"),
+                "Вега": ("290.00", "11.31", 3, "84.68", "BZ"),
+                "Дельта": ("0.00", "0.00", 1, None, "CZ")}
+    for name, (revenue, share, months, cv, cls) in expected.items():
+        row = rows[name]
+        assert (row["revenue"], row["share"], row["months"], row["class"]) == (
+            D(revenue), D(share), months, cls), name
+        assert row["cv"] == (D(cv) if cv is not None else None), name
+
+
 def test_product_group_narrows_the_facts(year, request_for):
     f = year.filters
     tools = Filters(f.period_start, f.period_end, group_id=year.tools.id)
@@ -226,3 +256,65 @@ def test_the_page_and_its_export(year, testapp, login_as):
     assert "Альфа" in csv.text and "Эпсилон" in csv.text
     login_as(year.employee)
     testapp.get(url, status=403)
+
+
+# --- speed (issue 15: 100,000 clients within 2 s): what keeps the work small -------------------
+
+def test_the_client_index_holds_the_amount(dbengine, year, request_for):
+    """The facts are read from ix_sales_facts_organization_month alone: (organization_id, month,
+    amount), in the migration as in the model; SQLite's plan says so."""
+    indexes = {i["name"]: i["column_names"]
+               for i in sa.inspect(dbengine).get_indexes("sales_facts")}
+    assert indexes["ix_sales_facts_organization_month"] == ["organization_id", "month", "amount"]
+    if dbengine.dialect.name == "sqlite":
+        request = request_for(year.director)
+        conn = request.dbsession.connection()
+        compiled = abc_xyz.client_figures_statement(request, year.filters).compile(
+            dialect=conn.dialect)
+        params = tuple(compiled.params[name] for name in compiled.positiontup)
+        plan = " ".join(row[3] for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), params))
+        assert "COVERING INDEX ix_sales_facts_organization_month" in plan, plan
+
+
+def test_classify_keeps_rows_for_the_page_only(year, request_for):
+    found = abc_xyz.classify(request_for(year.director), year.filters, keep=2)
+    assert found.count == 6 and found.months == 12
+    assert found.grand == 1_000_000  # kopecks of the clients with a positive revenue
+    assert sum(found.cell_clients) == 6 and sum(found.cell_kopecks) == 995_000
+    assert found.rows == [
+        abc_xyz.ClientRow(year.alpha.id, 600_000, 12, 0.0, "A", "X", 600_000),
+        abc_xyz.ClientRow(year.beta.id, 240_000, 12, pytest.approx(10.0), "A", "X", 840_000)]
+    everyone = abc_xyz.classify(request_for(year.director), year.filters)
+    assert [r.organization_id for r in everyone.rows] == [
+        c.id for c in (year.alpha, year.beta, year.vega, year.gamma, year.delta, year.epsilon)]
+    assert [r.up_to for r in everyone.rows][-3:] == [1_000_000] * 3
+
+
+def test_the_python_pass_keeps_no_object_per_client(monkeypatch):
+    """100,000 clients' figures (as the database gives them) classified for a page of 500 rows:
+    no object per client is kept beyond the rows shown (a dataclass per client was 20 MB)."""
+    figures = [(i, 10_000_000 - i * 97, float(10_000_000 - i * 97) ** 2 / 3, 3)
+               for i in range(1, 100_001)]
+    monkeypatch.setattr(abc_xyz, "client_figures", lambda request, filters: figures)
+    filters = Filters(dt.date(2025, 1, 1), dt.date(2025, 3, 31))
+    tracemalloc.start()
+    try:
+        found = abc_xyz.classify(None, filters, keep=500)
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000, peak
+    assert found.count == 100_000 and len(found.rows) == 500
+    # Months of equal sums: CV 0 → X for everyone; the matrix counts all of them.
+    assert sum(found.cell_clients[i * 3] for i in range(3)) == 100_000
+
+
+@pytest.mark.parametrize("whole", [7, 8, 999, 200_000, 1_000_000])
+def test_share_is_percent_rounded_half_up(whole):
+    for part in range(-300, 301):
+        assert abc_xyz.share(part, whole) == percent(part, whole), (part, whole)
+    assert abc_xyz.share(50, 1_000_000) == D("0.01")  # 0.005 % → up
+    assert abc_xyz.share(-50, 1_000_000) == D("-0.01")  # away from 0, as ROUND_HALF_UP
+    assert abc_xyz.share(49, 1_000_000) == D("0.00")
+    assert abc_xyz.share(1, 0) is None
