@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from models.clients import Organization
 from models.sales import Order, OrderLine, Product
 from portal.core.i18n import _, local_today
+from portal.sales.products import unit_title
 from portal.sales.reports.base import (
     Column,
     Filters,
@@ -91,7 +92,7 @@ def purchase_plan_report(request, filters: Filters) -> ReportResult:
     for need in needs(request, filters, today):
         status = overdue if need["overdue"] else (soon if need["order_by"] is None else "")
         rows.append({"supplier": need["supplier"] or no_supplier, "code": need["code"],
-                     "product": need["product"], "unit": need["unit"],
+                     "product": need["product"], "unit": translate(unit_title(need["unit"])),
                      "quantity": need["quantity"], "orders": need["orders"],
                      "planned_ship_on": need["planned_ship_on"], "lead_days": need["lead_days"],
                      "order_by": need["order_by"], "days_late": need["days_late"] or None,

@@ -250,4 +250,5 @@ def test_merging_contacts_moves_phones_jobs_and_interactions(dbsession, clients,
 def test_default_classifier_lists_are_seeded(dbsession):
     lists = dict(dbsession.execute(sa.select(Classifier.list, sa.func.count())
                                    .group_by(Classifier.list)).all())
-    assert set(lists) == {"industry", "region", "group", "category", "source", "interaction_result"}
+    assert set(lists) == {"industry", "region", "group", "category", "source", "interaction_result",
+                          "deal_lost_reason", "client_lost_reason"}

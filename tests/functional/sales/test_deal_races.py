@@ -16,6 +16,7 @@ import models
 import portal.sales.deals as service
 from models.clients import Classifier, Contact, Organization
 from models.people import User
+from models.roles import RoleGrant
 from models.sales import Deal, DealStageChange, Pipeline, Product, ProductGroup, Stage
 from tests.conftest import Factory
 from tests.functional.sales.test_deals import build_deal_world
@@ -55,6 +56,8 @@ def race(app):
         conn.execute(sa.delete(Organization.__table__).where(Organization.id.in_(ids["orgs"])))
         conn.execute(sa.delete(Classifier.__table__).where(
             Classifier.id.in_(ids["classifiers"])))
+        # Their roles stay no one's: later tests delete the role "sales".
+        conn.execute(sa.delete(RoleGrant.__table__).where(RoleGrant.user_id.in_(ids["users"])))
 
 
 def test_many_people_moving_one_deal_at_once_one_move_is_kept(app, dbengine, race, monkeypatch):

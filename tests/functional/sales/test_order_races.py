@@ -26,6 +26,7 @@ import portal.sales.orders as orders
 import portal.sales.shipments as shipments
 from models.clients import Organization
 from models.errors import UserError
+from models.roles import RoleGrant
 from models.sales import (
     Deal,
     DealProduct,
@@ -108,6 +109,8 @@ def shop(app, dbengine):
         conn.execute(sa.delete(Product.__table__).where(Product.id == ids["product"]))
         conn.execute(sa.delete(ProductGroup.__table__).where(ProductGroup.id == ids["group"]))
         conn.execute(sa.delete(Organization.__table__).where(Organization.id == ids["client"]))
+        # The manager's role stays no one's: later tests delete the role "sales".
+        conn.execute(sa.delete(RoleGrant.__table__).where(RoleGrant.user_id == ids["manager"]))
 
 
 def run(app, work) -> tuple[list, list, list]:

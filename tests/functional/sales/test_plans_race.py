@@ -15,6 +15,7 @@ from pyramid.request import Request
 from pyramid.scripting import prepare
 
 import models
+from models.roles import RoleGrant
 from models.sales import ProductGroup, SalesPlan, SalesPlanChange
 from portal.sales.plans import save_plan
 from tests.clock import local_today
@@ -43,6 +44,8 @@ def committed(app):
         plans = sa.select(SalesPlan.id).where(SalesPlan.group_id == ids[1])
         conn.execute(sa.delete(SalesPlanChange.__table__).where(SalesPlanChange.plan_id.in_(plans)))
         conn.execute(sa.delete(SalesPlan.__table__).where(SalesPlan.group_id == ids[1]))
+        # The manager's role stays no one's: later tests delete the role "sales".
+        conn.execute(sa.delete(RoleGrant.__table__).where(RoleGrant.user_id == ids[0]))
 
 
 def run_together(app, n, work):
