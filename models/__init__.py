@@ -38,11 +38,54 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
-def get_engine(settings: dict, prefix: str = "sqlalchemy.") -> sa.Engine:
-    engine = engine_from_config(settings, prefix)
+def get_engine(settings: dict, prefix: str = "sqlalchemy.", **options) -> sa.Engine:
+    engine = engine_from_config(settings, prefix, **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def keep_prepared_statements(engine: sa.Engine) -> None:
+    """PostgreSQL (psycopg 3): let the statements a connection runs again and again stay
+    prepared across transactions.
+
+    psycopg prepares a statement on the server after it has run 5 times on a connection
+    (`prepare_threshold`), but forgets every prepared statement, and the counts, at each
+    ROLLBACK. zope.sqlalchemy ends every transaction that wrote nothing (a page that only
+    reads) by closing the session, a ROLLBACK: so nothing was ever prepared, and PostgreSQL
+    planned every statement of every request again (planning cost it 3 times what executing
+    did). Here a rollback is still a ROLLBACK, sent straight through libpq so that psycopg keeps
+    its prepared statements. (psycopg forgets them in case the transaction had changed the
+    schema: a request never does; migrations use an engine without this.) Anything unusual (a
+    pipeline, a failed ROLLBACK, a lost connection) goes through psycopg's own rollback.
+    """
+    if engine.dialect.driver != "psycopg":
+        return
+    from psycopg import pq
+
+    rollback = engine.dialect.do_rollback
+    idle, ok = pq.TransactionStatus.IDLE, pq.ExecStatus.COMMAND_OK
+
+    def do_rollback(dbapi_connection) -> None:
+        connection = getattr(dbapi_connection, "driver_connection", dbapi_connection)
+        pgconn = connection.pgconn
+        if pgconn.transaction_status == idle:
+            return
+        if connection._pipeline is None and pgconn.exec_(b"ROLLBACK").status == ok:
+            return
+        rollback(dbapi_connection)
+
+    engine.dialect.do_rollback = do_rollback
+    event.listen(engine, "connect", _prepared_max)
+
+
+# Statements kept prepared per connection (psycopg's default, 100, is fewer than the pages of
+# a day's work run: it deallocated and prepared them again in turn).
+PREPARED_MAX = 1000
+
+
+def _prepared_max(dbapi_connection, connection_record) -> None:
+    dbapi_connection.prepared_max = PREPARED_MAX
 
 
 def get_session_factory(engine: sa.Engine) -> sessionmaker:
@@ -73,7 +116,12 @@ def includeme(config) -> None:
                  "models.dispatch"):
         config.include(area)
 
-    dbengine = settings.get("dbengine") or get_engine(settings)
+    dbengine = settings.get("dbengine")
+    if dbengine is None:
+        # The connection used last is used again (not each of the pool in turn): on
+        # PostgreSQL it holds the statements prepared by the requests before.
+        dbengine = get_engine(settings, pool_use_lifo=True)
+        keep_prepared_statements(dbengine)
     session_factory = get_session_factory(dbengine)
     config.registry["dbengine"] = dbengine
     config.registry["dbsession_factory"] = session_factory

@@ -16,6 +16,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 import models.search as search
 from models.booking import ResourceBooking
@@ -197,10 +198,14 @@ class EventAttendee(Base):
     guest (a client contact, by name and e-mail). The organizer is an attendee too."""
 
     __tablename__ = "event_attendees"
-    __versioned__: dict = {}
+    # The copies of the event's window columns are the event's history, not the invitation's.
+    __versioned__: dict = {"exclude": ["short_start", "wide_until"]}
     __table_args__ = (
         sa.UniqueConstraint("event_id", "user_id"),
         sa.Index("ix_event_attendees_user_event", "user_id", "event_id"),
+        # A person's events of a window: two ranges (see `short_start` and `wide_until`).
+        sa.Index("ix_event_attendees_user_short", "user_id", "short_start", "event_id"),
+        sa.Index("ix_event_attendees_user_wide", "user_id", "wide_until", "event_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -212,6 +217,13 @@ class EventAttendee(Base):
     contact_id: Mapped[int | None] = mapped_column(sa.Integer)
     answer: Mapped[str] = mapped_column(sa.String(12), default="needs_action")
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Copies of the event's window columns, so that a person's events of a window are two
+    # index ranges of their own invitations, whatever the number of events of the company:
+    # `short_start` is the event's `start_at` while it is short (else NULL), `wide_until` its
+    # `series_end_at` while it is wide (repeating or long; else NULL). Kept by the listeners
+    # below (`window_copy`), never assigned by hand.
+    short_start: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    wide_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="attendees")
     user: Mapped[User | None] = relationship()
@@ -222,6 +234,41 @@ class EventAttendee(Base):
         if self.user is not None:
             return self.user.full_name
         return self.guest_name or self.guest_email
+
+
+def window_copy(wide: bool, start_at: dt.datetime, series_end_at: dt.datetime) -> dict:
+    """What an event's invitations keep of it (`EventAttendee.short_start`, `wide_until`)."""
+    return {"short_start": None if wide else start_at, "wide_until": series_end_at if wide else None}
+
+
+WINDOW_COLUMNS = ("wide", "start_at", "series_end_at")
+
+
+@sa.event.listens_for(EventAttendee, "before_insert")
+def _copy_window(mapper, connection, attendee: EventAttendee) -> None:
+    # The event is saved before its invitations (its `wide` already set by `_set_wide`).
+    event = attendee.__dict__.get("event")
+    if event is None or event.id != attendee.event_id:
+        event = connection.execute(sa.select(Event.wide, Event.start_at, Event.series_end_at)
+                                   .where(Event.id == attendee.event_id)).one()
+    for name, value in window_copy(event.wide, event.start_at, event.series_end_at).items():
+        setattr(attendee, name, value)
+
+
+@sa.event.listens_for(Event, "after_update")
+def _follow_window(mapper, connection, event: Event) -> None:
+    """An event moved, made a series or a single event again, cut short ("this and
+    following"), made longer or imported again carries its invitations' copy along."""
+    state = sa.inspect(event)
+    if not any(state.attrs[name].history.has_changes() for name in WINDOW_COLUMNS):
+        return
+    values = window_copy(event.wide, event.start_at, event.series_end_at)
+    table = EventAttendee.__table__
+    connection.execute(sa.update(table).where(table.c.event_id == event.id).values(**values))
+    # The invitations loaded with the event hold the new values too (not a change to record).
+    for attendee in event.__dict__.get("attendees", ()):
+        for name, value in values.items():
+            set_committed_value(attendee, name, value)
 
 
 class EventRoom(Base):

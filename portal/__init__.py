@@ -33,6 +33,7 @@ def main(global_config, **settings):
         # Static URLs carry their file's hash (templates: `static('css/portal.css')`), so a
         # browser keeps each file a year and a changed file gets a new URL; bodies compressed.
         config.include("portal.core.assets")
+        config.include("portal.core.gate")  # requests take turns (portal.requests_at_once)
         config.add_static_view("static", STATIC_DIR, cache_max_age=YEAR)
         config.add_static_view("deform_static", "deform:static", cache_max_age=YEAR)
         config.add_cache_buster(STATIC_DIR, ContentHashCacheBuster())

@@ -88,12 +88,11 @@ def cmd_adduser(args) -> None:
     print(f"user {login} created")
 
 
-def _ini_listen(ini: str) -> str:
-    """The `listen` of the ini file's [server:main] section, else 127.0.0.1:6543."""
+def _ini_server(ini: str) -> dict:
+    """The ini file's [server:main] section."""
     import plaster
 
-    server = plaster.get_loader(ini, protocols=["wsgi"]).get_settings("server:main")
-    return server.get("listen") or "127.0.0.1:6543"
+    return plaster.get_loader(ini, protocols=["wsgi"]).get_settings("server:main")
 
 
 def cmd_serve(args) -> None:
@@ -108,9 +107,10 @@ def cmd_serve(args) -> None:
         thread = threading.Thread(target=run_loop, args=(registry,), kwargs={"interval": 60},
                                   name="ticker", daemon=True)
         thread.start()
-    listen = args.listen or _ini_listen(args.ini)
+    server = _ini_server(args.ini)
+    listen = args.listen or server.get("listen") or "127.0.0.1:6543"
     print(f"Portal CRM is running at http://{listen}/", flush=True)
-    serve(app, listen=listen, threads=8)
+    serve(app, listen=listen, threads=int(server.get("threads") or 8))
 
 
 def main(argv=None) -> None:

@@ -89,11 +89,15 @@ class ThrowawayPostgres:
     """A PostgreSQL server in a temp dir, for one test run. See the module docstring."""
 
     def __init__(self, dbname: str = "portal_test", bindir: str | None = None,
-                 os_user: str = "postgres", start_timeout: int = 60):
+                 os_user: str = "postgres", start_timeout: int = 60,
+                 settings: dict | None = None):
         self.dbname = _check_name(dbname)
         self.bindir = bindir or find_bindir()
         self.os_user = os_user
         self.start_timeout = start_timeout
+        # Extra postgresql.conf lines (name -> value as written there), added after ours;
+        # none by default (e.g. shared_preload_libraries for pg_stat_statements).
+        self.settings = dict(settings or {})
         self.as_root = os.geteuid() == 0
         self.tmpdir: str | None = None
         self.port: int | None = None
@@ -163,7 +167,8 @@ class ThrowawayPostgres:
             self._run("initdb", "-D", self.datadir, "-U", "postgres",
                       "--auth-local=trust", "--auth-host=trust",
                       "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
-            settings = dict(_SETTINGS, unix_socket_directories=f"'{self.sockdir}'")
+            settings = dict(_SETTINGS, unix_socket_directories=f"'{self.sockdir}'",
+                            **self.settings)
             with open(os.path.join(self.datadir, "postgresql.conf"), "a") as conf:
                 conf.write("\n# ThrowawayPostgres\n")
                 conf.writelines(f"{k} = {v}\n" for k, v in settings.items())

@@ -20,7 +20,7 @@ from models.registry import Registry
 from portal.calendar.recurrence import occurrence_starts, parse_stamp, utc_stamp
 from portal.calendar.security import details_clause, edit_clause
 from portal.core.i18n import zone_named
-from portal.security.filters import sql_filter
+from portal.security.filters import filter_key, sql_filter
 
 # Other areas' busy time in the team view (service jobs): ``fn(request, user_ids, start, end) ->
 # {user_id: [{"key": str, "title": str, "start": dt, "end": dt, "url": str | None}]}``.
@@ -42,6 +42,8 @@ class Occurrence:
     end: dt.datetime
     details: bool = True  # False: the viewer sees only that the time is taken
     editable: bool = False
+    # The viewer's answer to the invitation ("" when not invited; read when asked for).
+    answer: str = ""
 
     @property
     def stamp(self) -> str:
@@ -89,26 +91,31 @@ def row_in_window(ws: dt.datetime, we: dt.datetime):
         Event.status != "cancelled")
 
 
-# Up to this window (a day, a week), a person's events are found from the window's side: the
-# window's index entries are walked and kept when the person is invited, rather than each of the
-# person's invitations (1,400 for a busy one) being looked up with its event row. Beyond it (a
-# month) the invitations are fewer than the window's events, and they drive.
+# Up to this window (a day, a week), a person's events are found from their invitations'
+# copies of the event's window columns (two index ranges of the person's own rows). Beyond it
+# (a month) the invitations are tested row by row (`row_in_window`).
 SHORT_WINDOW = dt.timedelta(days=8)
 
 
-def personal_window_ids(ws: dt.datetime, we: dt.datetime, user_ids):
-    """Ids of events of the window [ws, we) that one of `user_ids` is invited to (declined or
-    not): the window's two index ranges (events.ix_events_short, ix_events_wide, read alone,
-    covering), each entry tested against the people's invitations, read once from their index
-    (event_attendees.ix_event_attendees_user_event, covering). The "+ 0" keeps the planner off
-    the primary key: looking up each invitation's event row is what this avoids."""
-    invited = sa.select(EventAttendee.event_id).where(EventAttendee.user_id.in_(sorted(user_ids)))
-    short = sa.select(Event.id).where(
-        Event.wide.is_(False), Event.start_at >= ws - WIDE_AFTER, Event.start_at < we,
-        Event.end_at > ws, (Event.id + 0).in_(invited))
-    wide = sa.select(Event.id).where(
-        Event.wide.is_(True), Event.series_end_at > ws, Event.start_at < we,
-        (Event.id + 0).in_(invited))
+def personal_window_ids(ws, we, user_ids, ws_short=None):
+    """Ids of events with an occurrence that may fall in [ws, we) that one of `user_ids` is
+    invited to (declined or not), at a cost that follows the people, not the company: the
+    ranges of the people's invitations whose copy of the event's window columns fits the window
+    (EventAttendee.short_start in event_attendees.ix_event_attendees_user_short, wide_until in
+    ix_event_attendees_user_wide; both covering), then each found event's other end by its key.
+    No index of events can start these joins (none leads with `end_at` or `start_at`), so the
+    planner cannot go back to walking the window's events. `ws`, `we` (and `ws_short`, the
+    window's start less WIDE_AFTER) may be bound parameters."""
+    people = sorted(user_ids)
+    # One person (My day): an equality, no list to expand on each execution.
+    invited = EventAttendee.user_id == people[0] if len(people) == 1 else EventAttendee.user_id.in_(people)
+    if ws_short is None:
+        ws_short = ws - WIDE_AFTER
+    short = sa.select(EventAttendee.event_id).join(Event, Event.id == EventAttendee.event_id).where(
+        invited, EventAttendee.short_start >= ws_short,
+        EventAttendee.short_start < we, Event.end_at > ws)
+    wide = sa.select(EventAttendee.event_id).join(Event, Event.id == EventAttendee.event_id).where(
+        invited, EventAttendee.wide_until > ws, Event.start_at < we)
     return sa.union_all(short, wide)
 
 
@@ -130,30 +137,36 @@ def expand(
     return out
 
 
+# Built once (read on every calendar page and My day): the ids come as the parameter :ids.
+_OVERRIDDEN = sa.select(Event.series_id, Event.recurrence_id).where(
+    Event.series_id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def overridden(dbsession, master_ids) -> dict[int, set[dt.datetime]]:
     """{master id: original starts replaced by a changed occurrence}."""
     out: dict[int, set[dt.datetime]] = defaultdict(set)
     if not master_ids:
         return out
-    for series_id, recurrence_id in dbsession.execute(
-        sa.select(Event.series_id, Event.recurrence_id).where(Event.series_id.in_(sorted(master_ids)))
-    ):
+    for series_id, recurrence_id in dbsession.execute(_OVERRIDDEN, {"ids": sorted(master_ids)}):
         out[series_id].add(recurrence_id)
     return out
 
 
-def occurrences(request, stmt: sa.Select, ws: dt.datetime, we: dt.datetime) -> list[Occurrence]:
-    """Run `stmt` (a select of Event plus `details` and `editable` columns) and expand it."""
-    rows = request.dbsession.execute(stmt).all()
+def occurrences(request, stmt: sa.Select, ws: dt.datetime, we: dt.datetime,
+                params: dict | None = None) -> list[Occurrence]:
+    """Run `stmt` (a select of Event plus `details` and `editable` columns, and maybe the
+    viewer's `answer`; with `params`) and expand it."""
+    rows = request.dbsession.execute(stmt, params).all()
     masters = {row[0].id for row in rows if row[0].rrule}
     skips = overridden(request.dbsession, masters)
     out, seen = [], set()
-    for event, details, editable in rows:
+    for event, details, editable, *answer in rows:
         if event.id in seen:
             continue
         seen.add(event.id)
+        answered = (answer[0] or "") if answer else ""
         for start, end in expand(event, ws, we, skips.get(event.id, set())):
-            out.append(Occurrence(event, start, end, bool(details), bool(editable)))
+            out.append(Occurrence(event, start, end, bool(details), bool(editable), answered))
     out.sort(key=lambda o: (o.start, o.event.id))
     return out
 
@@ -168,14 +181,24 @@ def visible_events(
     company: bool = False,
     room_ids=(),
     users=(),
+    answers: bool = False,
 ) -> list[Occurrence]:
     """Occurrences in [ws, we) of the chosen calendars that the viewer may see.
 
     Busy-only events of others come back with `details=False`; private ones of others do not
     come back, except as `details=False` when they book one of `room_ids` (the room is taken,
-    whoever holds it).
+    whoever holds it). `answers`: each comes with the viewer's answer to its invitation
+    (`Occurrence.answer`), read in the same statement.
     """
     identity = request.identity
+    # Only people's own calendars: their invitations are fewer than the window's events.
+    personal = not departments and not company and not room_ids
+    if personal and we - ws <= SHORT_WINDOW:
+        people = tuple(sorted(set(users) | ({identity.user.id} if mine else set())))
+        if not people:
+            return []
+        stmt = personal_statement(request, people, answers)
+        return occurrences(request, stmt, ws, we, {"ws": ws, "we": we, "ws_short": ws - WIDE_AFTER})
     sources = []
     if mine:
         sources.append(attending_clause(identity.user.id))
@@ -192,30 +215,56 @@ def visible_events(
         sources.append(attending_clause(uid))
     if not sources:
         return []
-    details = details_clause(request)
-    # Only people's own calendars: their invitations are fewer than the window's events.
-    personal = not departments and not company and not room_ids
-    if personal and we - ws <= SHORT_WINDOW:
-        # My day, a day or a week: the window's index entries of the people's invitations,
-        # then only those rows (the answer is read from the few invitations found, EXISTS:
-        # an IN here would let the planner start from the invitations again).
-        people = sorted(set(users) | ({identity.user.id} if mine else set()))
-        where = [Event.id.in_(personal_window_ids(ws, we, people)), Event.status != "cancelled",
-                 sa.exists().where(EventAttendee.event_id == Event.id,
-                                   EventAttendee.user_id.in_(people),
-                                   EventAttendee.answer != "declined")]
-    else:
-        where = [row_in_window(ws, we) if personal else in_window(ws, we), sa.or_(*sources)]
-    stmt = (
-        sa.select(Event, details.label("details"), edit_clause(request).label("editable"))
-        .where(
-            *where,
-            sql_filter(request, Event, "view"),
-            sa.or_(details, *shown_busy),
-        )
+    where = [row_in_window(ws, we) if personal else in_window(ws, we), sa.or_(*sources)]
+    stmt = _listing(request, where, details_clause(request), shown_busy, answers)
+    return occurrences(request, stmt, ws, we)
+
+
+def _listing(request, where: list, details, shown_busy: list, answers: bool) -> sa.Select:
+    """The events of `where` the viewer may see, with `details`, `editable` (and `answer`)."""
+    columns = [Event, details.label("details"), edit_clause(request).label("editable")]
+    if answers:
+        columns.append(sa.select(EventAttendee.answer).where(
+            EventAttendee.event_id == Event.id, EventAttendee.user_id == request.identity.user.id,
+        ).scalar_subquery().label("answer"))
+    return (
+        sa.select(*columns)
+        .where(*where, sql_filter(request, Event, "view"), sa.or_(details, *shown_busy))
         .order_by(Event.start_at, Event.id)
     )
-    return occurrences(request, stmt, ws, we)
+
+
+# The statements of people's own calendars for a day or a week, by what decides them (the
+# viewer, their rights to view and edit events, the people, the answers column): built once,
+# not on every My day (building one costs more than running it). The window comes as the
+# parameters :ws, :we and :ws_short. Bounded: cleared when full.
+_PERSONAL: dict[tuple, sa.Select] = {}
+_PERSONAL_KEPT = 4096
+
+
+def personal_statement(request, people: tuple[int, ...], answers: bool) -> sa.Select:
+    """The events of `people`'s invitations of the window :ws – :we that the viewer may see
+    (`personal_window_ids`, then only those rows; the answer is read from the few invitations
+    found, EXISTS: an IN here would let the planner start from the invitations again)."""
+    identity = request.identity
+    key = (identity.user.id, identity.is_admin, filter_key(request, Event, "view"),
+           filter_key(request, Event, "edit"), people, answers)
+    found = _PERSONAL.get(key)
+    if found is not None:
+        return found
+    ws, we, ws_short = sa.bindparam("ws"), sa.bindparam("we"), sa.bindparam("ws_short")
+    where = [Event.id.in_(personal_window_ids(ws, we, people, ws_short)), Event.status != "cancelled",
+             sa.exists().where(EventAttendee.event_id == Event.id,
+                               EventAttendee.user_id == people[0] if len(people) == 1
+                               else EventAttendee.user_id.in_(people),
+                               EventAttendee.answer != "declined")]
+    # A few rows: the viewer's invitation is looked up per row rather than listed whole.
+    stmt = _listing(request, where, details_clause(request, per_row=True),
+                    [Event.visibility == "busy"], answers)
+    if len(_PERSONAL) >= _PERSONAL_KEPT:
+        _PERSONAL.clear()
+    _PERSONAL[key] = stmt
+    return stmt
 
 
 class EventRow:

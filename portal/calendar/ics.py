@@ -100,7 +100,9 @@ def vevent(event: Event, base_url: str = "", recurrence_id: dt.datetime | None =
     """One VEVENT: times in the event's zone (VTIMEZONE added by the calendar), RRULE, EXDATE."""
     v = icalendar.Event()
     v.add("uid", event.ical_uid)
-    v.add("dtstamp", utcnow())
+    # The last change, as the tasks' and jobs' feeds say it: an unchanged feed is the same
+    # bytes (its ETag holds, a calendar program polling it gets 304).
+    v.add("dtstamp", event.updated_at or utcnow())
     v.add("sequence", event.sequence)
     v.add("summary", event.title)
     if event.description:

@@ -55,9 +55,12 @@ def edit_clause(request):
     )
 
 
-def details_clause(request):
+def details_clause(request, *, per_row: bool = False):
     """Rows whose details the viewer may see: public ones, their own and those they are invited
-    to, and busy-only ones they may edit; a private event only its people (and admin) read."""
+    to, and busy-only ones they may edit; a private event only its people (and admin) read.
+
+    `per_row`: the viewer's invitation is looked up for each row (a few rows) rather than all
+    their invitations listed once (many rows); the same rule."""
     identity = request.identity
     if identity is None:
         return sa.false()
@@ -67,6 +70,8 @@ def details_clause(request):
     return sa.or_(
         Event.visibility == "public",
         Event.organizer_id == me,
+        sa.exists().where(EventAttendee.event_id == Event.id, EventAttendee.user_id == me)
+        if per_row else
         Event.id.in_(sa.select(EventAttendee.event_id).where(EventAttendee.user_id == me)),
         sa.and_(Event.visibility == "busy", sql_filter(request, Event, "edit")),
     )

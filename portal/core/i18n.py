@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from babel import Locale
 from babel import dates as babel_dates
 from babel.core import get_global
-from pyramid.i18n import TranslationString, TranslationStringFactory, make_localizer
+from pyramid.i18n import Localizer, TranslationString, TranslationStringFactory, make_localizer
 from pyramid.interfaces import ILocalizer, ITranslationDirectories
 
 _ = TranslationStringFactory("portal")
@@ -152,15 +152,29 @@ def babel_locale(name: str) -> Locale:
 WIDTHS = ("short", "medium", "long", "full")
 
 
+# Formatting with Babel costs tens of microseconds a value, and pages show the same days and
+# moments again and again (today, this week's events, due dates): the texts are kept, per value,
+# pattern and language (and zone), for the whole process; bounded (least recently used).
+FORMATTED_KEPT = 8192
+
+
 def format_datetime(request, value: dt.datetime | None, fmt: str = "medium") -> str:
     """A moment in the reader's zone and language. A named width ("medium": "7 Dec 2026, 12:00")
     gives the day in that width and the time without seconds, which Babel's own "medium" shows
     ("12:00:00") and people do not read; any other `fmt` is a Babel pattern."""
     if value is None:
         return ""
-    zone = request.user_timezone
-    local = value.astimezone(zone)
-    locale = babel_locale(request.locale_name)
+    local = value.astimezone(request.user_timezone)
+    # The fold and the offset tell apart two moments of one wall time (the hour repeated when
+    # clocks go back), which compare equal in one zone.
+    return _formatted_datetime(local, local.fold, local.utcoffset(), local.tzinfo, fmt,
+                               request.locale_name)
+
+
+@lru_cache(maxsize=FORMATTED_KEPT)
+def _formatted_datetime(local: dt.datetime, _fold: int, _offset, zone, fmt: str,
+                        locale_name: str) -> str:
+    locale = babel_locale(locale_name)
     if fmt not in WIDTHS:
         return babel_dates.format_datetime(local, fmt, tzinfo=zone, locale=locale)
     time = babel_dates.format_time(local, "short", tzinfo=zone, locale=locale)
@@ -170,9 +184,18 @@ def format_datetime(request, value: dt.datetime | None, fmt: str = "medium") -> 
 
 
 def format_date(request, value: dt.date | None, fmt: str = "medium") -> str:
+    """A day in the reader's language: a named width ("medium": "7 Dec 2026") or a Babel
+    pattern ("d MMM")."""
     if value is None:
         return ""
+    if type(value) is dt.date:  # a moment is formatted as the day of its own zone: not kept
+        return _formatted_date(value, fmt, request.locale_name)
     return babel_dates.format_date(value, fmt, locale=babel_locale(request.locale_name))
+
+
+@lru_cache(maxsize=FORMATTED_KEPT)
+def _formatted_date(value: dt.date, fmt: str, locale_name: str) -> str:
+    return babel_dates.format_date(value, fmt, locale=babel_locale(locale_name))
 
 
 def local_today(request) -> dt.date:
@@ -218,13 +241,41 @@ def lend_messages(localizer) -> None:
                 catalog._catalog[str(message)] = ours
 
 
+class KeptLocalizer(Localizer):
+    """Pyramid's localizer that keeps what it translated without a mapping: a page asks for the
+    same few dozen words (the menu, the buttons of every row) on every request, and each ask
+    costs a catalog lookup and a translation string. Bounded (cleared when full): `|t` also
+    translates stored titles."""
+
+    KEPT = 8192
+
+    def __init__(self, locale_name, translations):
+        super().__init__(locale_name=locale_name, translations=translations)
+        self.kept: dict[tuple, str] = {}
+
+    def translate(self, tstring, domain=None, mapping=None):
+        if mapping or getattr(tstring, "mapping", None):
+            return super().translate(tstring, domain=domain, mapping=mapping)
+        key = (str(tstring), domain, getattr(tstring, "domain", None),
+               getattr(tstring, "default", None), getattr(tstring, "context", None),
+               hasattr(tstring, "interpolate"))
+        found = self.kept.get(key)
+        if found is None:
+            found = super().translate(tstring, domain=domain, mapping=mapping)
+            if len(self.kept) >= self.KEPT:
+                self.kept.clear()
+            self.kept[key] = found
+        return found
+
+
 def _make_localizers(registry) -> None:
     """The localizer of each language, made once at start-up with the lent messages (Pyramid
-    would make each on first use, without them)."""
+    would make each on first use, without them), keeping what it translates."""
     directories = registry.queryUtility(ITranslationDirectories, default=[])
     for name in LANGUAGES:
-        localizer = make_localizer(name, directories)
-        lend_messages(localizer)
+        made = make_localizer(name, directories)
+        lend_messages(made)
+        localizer = KeptLocalizer(made.locale_name, made.translations)
         registry.registerUtility(localizer, ILocalizer, name=name)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -39,12 +40,34 @@ DAY_GROUPS = (
 )
 
 
+class DayItem(NamedTuple):
+    """What the block reads of an interaction of the day: columns, not an ORM record (My day is
+    everyone's home page; the forms a row unfolds load the record itself)."""
+
+    id: int
+    kind: str
+    direction: str
+    planned_at: dt.datetime
+    organization_id: int | None
+    contact_id: int | None
+    author_id: int | None
+    subject: str | None
+    color: str | None
+    version: int
+
+
+DAY_ITEM_COLUMNS = (Interaction.id, Interaction.kind, Interaction.direction,
+                    Interaction.planned_at, Interaction.organization_id, Interaction.contact_id,
+                    Interaction.author_id, Interaction.subject, Interaction.color,
+                    Interaction.version)
+
+
 @dataclass
 class DayGroup:
     key: str
     title: TranslationString
     icon: str
-    items: list[Interaction]
+    items: list[DayItem]
     total: int
     overdue: int
     facts: dict = field(default_factory=dict)  # {interaction id: DayFacts}
@@ -157,7 +180,7 @@ def day_statements(mine_filter, org_filter, contact_filter) -> DayStatements:
                                              (Contact, Interaction.contact_id, contact_filter))]
     # The organization's and contact's names, the author's and the step before's result as
     # columns of outer joins (by primary key), not as four joined-loaded ORM objects per row.
-    rows = (sa.select(Interaction, phone, tried, *may_open, Organization.name,
+    rows = (sa.select(*DAY_ITEM_COLUMNS, phone, tried, *may_open, Organization.name,
                       Contact.organization_id, Contact.full_name, User.full_name,
                       PARENT.result_text)
             .outerjoin(Organization, Organization.id == Interaction.organization_id)
@@ -195,7 +218,8 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
     """My interactions to do, planned before `end` (the end of today), not done; grouped by kind,
     oldest (most overdue) first.
 
-    Everything runs on the index (responsible_id, done_at, planned_at, kind), index-only: the
+    The rows are DayItems (columns), not ORM records. Everything runs on the index
+    (responsible_id, done_at, planned_at, kind), index-only: the
     counts by kind; when more than a page, one walk in the index's own order (planned_at, kind,
     id) that stops as soon as every group has its first rows. (Asking for each group's first
     rows with `kind IN (...)` instead lets SQLite walk every open interaction of everyone by
@@ -203,7 +227,11 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
     contact, the number to dial and today's call attempts, in one statement. The statements are
     made once for each set of the viewer's filters (`statements_for`).
     """
-    db = request.dbsession
+    # Columns only: the statements run on the session's connection, without the ORM's
+    # execution (what is pending is flushed first, as the session's own execute would).
+    session = request.dbsession
+    session.flush()
+    db = session.connection()
     now = now or utcnow()
     statements = statements_for(
         request, user_id != request.identity.user.id or not sees_own(request))
@@ -236,10 +264,13 @@ def my_day(request, user_id: int, *, end: dt.datetime, now: dt.datetime | None =
         finally:
             result.close()
         rows = db.execute(statements.rows_of_ids, {"ids": ids, "since": since}).all()
-    wanted: dict[str, list[Interaction]] = {}
+    wanted: dict[str, list[DayItem]] = {}
     facts: dict[int, DayFacts] = {}
-    for (item, number, outcomes, org_open, contact_open, org_name, contact_org, contact_name,
-         author_name, parent_text) in rows:
+    width = len(DAY_ITEM_COLUMNS)
+    for row in rows:
+        item = DayItem(*row[:width])
+        (number, outcomes, org_open, contact_open, org_name, contact_org, contact_name,
+         author_name, parent_text) = row[width:]
         wanted.setdefault(group_of.get(item.kind, DAY_GROUPS[-1].key), []).append(item)
         names = DayNames(
             org_name if item.organization_id is not None else None,

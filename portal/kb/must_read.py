@@ -107,18 +107,39 @@ def must_read_pending(request, limit: int = 10) -> list[Article]:
     identity = request.identity
     if identity is None:
         return []
-    db = request.dbsession
     dept_scope = sorted(_dept_and_parents(request, identity.department_ids))
+    return list(request.dbsession.scalars(
+        _pending_statement(article_filter(request, "view"), limit),
+        {"me": identity.user.id, "departments": dept_scope}))
+
+
+# must_read_pending's statements by (the readable-articles filter, limit): made once per filter
+# (filters are shared by everyone with the same rights), not on every My day; bounded.
+_PENDING: dict[tuple, tuple] = {}
+_PENDING_KEPT = 1024
+
+
+def _pending_statement(readable, limit: int) -> sa.Select:
+    """Must-read articles among `readable` that "me" (bound), concerned through "departments"
+    (bound), has not confirmed as they are now."""
+    key = (id(readable), limit)
+    found = _PENDING.get(key)
+    if found is not None and found[0] is readable:  # the id of a live clause: the same clause
+        return found[1]
     confirmed = sa.exists().where(ArticleRead.article_id == Article.id,
-                                  ArticleRead.user_id == identity.user.id,
+                                  ArticleRead.user_id == sa.bindparam("me", type_=sa.Integer),
                                   ArticleRead.confirmed_at.is_not(None),
                                   ArticleRead.confirmed_version >= Article.version)
     concerned = sa.or_(Article.must_read_department_id.is_(None),
-                       Article.must_read_department_id.in_(dept_scope))
-    return list(db.scalars(sa.select(Article).where(
-        Article.must_read, Article.state == "published", concerned, ~confirmed,
-        article_filter(request, "view")).order_by(Article.must_read_at.desc(), Article.id.desc())
-        .limit(limit)))
+                       Article.must_read_department_id.in_(
+                           sa.bindparam("departments", expanding=True)))
+    statement = (sa.select(Article).where(
+        Article.must_read, Article.state == "published", concerned, ~confirmed, readable)
+        .order_by(Article.must_read_at.desc(), Article.id.desc()).limit(limit))
+    if len(_PENDING) >= _PENDING_KEPT:
+        _PENDING.clear()
+    _PENDING[key] = (readable, statement)
+    return statement
 
 
 def _dept_and_parents(request, dept_ids) -> set[int]:

@@ -121,17 +121,29 @@ class KbTree:
                 stack.extend((c, here) for c in self.children.get(fid, ()))
         return cached
 
-    def inherit_down(self, granted: dict[int, set[str]]) -> dict[int, set[str]]:
-        """{folder: roles} from roles granted on folders, passed down unless a folder blocks."""
-        out: dict[int, set[str]] = {}
+    def inherit_down(self, granted: dict[int, set[str]]) -> dict[int, frozenset[str]]:
+        """{folder: roles} from roles granted on folders, passed down unless a folder blocks.
+
+        The same grants give the same answer on one tree (a generation of the folders), so it
+        is walked once per distinct grants, not on every request: the answer is shared, and
+        must not be changed by its callers."""
+        key = frozenset((fid, frozenset(roles)) for fid, roles in granted.items() if roles)
+        memo = self.__dict__.setdefault("_inherited", {})
+        found = memo.get(key)
+        if found is not None:
+            return found
+        out: dict[int, frozenset[str]] = {}
         stack = [(fid, frozenset()) for fid in self.children.get(None, ())]
         while stack:
             fid, above = stack.pop()
             node = self.nodes[fid]
             here = (frozenset() if node.block_local_roles else above) | granted.get(fid, frozenset())
             if here:
-                out[fid] = set(here)
+                out[fid] = here
             stack.extend((c, here) for c in self.children.get(fid, ()))
+        if len(memo) >= _KEPT_PER_TREE:
+            memo.clear()
+        memo[key] = out
         return out
 
     def path(self, folder_id: int) -> list[str]:
@@ -160,6 +172,10 @@ class KbTree:
                 if depth < max_depth:
                     yield from self.walk(fid, depth + 1, only, max_depth)
 
+
+# What a tree keeps of the answers computed on it (local roles by grants, article filters by
+# rights): bounded, cleared when full.
+_KEPT_PER_TREE = 4096
 
 # Kept in memory per generation of the folders (models/generations.py).
 TREES = GenerationCache(KbTree.load)
@@ -206,8 +222,9 @@ def article_local_roles(article: Article) -> list[tuple[str, int]]:
 
 # --- local roles of one person on every folder --------------------------------------------------
 
-def local_roles_by_folder(request, identity: Identity) -> dict[int, set[str]]:
-    """{folder id: local role names} the person holds there, inherited unless blocked."""
+def local_roles_by_folder(request, identity: Identity) -> dict[int, frozenset[str]]:
+    """{folder id: local role names} the person holds there, inherited unless blocked (shared:
+    not to be changed)."""
     cache = request.__dict__.setdefault("_kb_local", {})
     key = identity.user.id
     if key in cache:
@@ -286,8 +303,32 @@ def article_filter(request, permission: str, identity: Identity | None = None):
     cache = request.__dict__.setdefault("_kb_filters", {})
     key = (identity.user.id, permission)
     if key not in cache:
-        cache[key] = _article_filter(request, permission, identity)
+        cache[key] = _shared_article_filter(request, permission, identity)
     return cache[key]
+
+
+def _folder_grants(identity: Identity) -> frozenset:
+    return frozenset((folder_id, frozenset(roles))
+                     for (container_type, folder_id), roles in identity.local_grants.items()
+                     if container_type == FOLDER_CONTAINER and roles)
+
+
+def _shared_article_filter(request, permission: str, identity: Identity):
+    """`_article_filter`, made once per tree (a generation of the folders) and role matrix for
+    everyone with the same rights: what decides it is the matrix, the tree, the person's id,
+    roles and local grants on folders. SQL expressions are immutable, so one is shared."""
+    tree = request.kb_tree
+    matrix = request.role_matrix
+    key = (id(matrix), permission, identity.user.id, identity.roles, _folder_grants(identity))
+    memo = tree.__dict__.setdefault("_filters", {})
+    found = memo.get(key)
+    if found is not None and found[0] is matrix:  # the id of a matrix still alive: the same one
+        return found[1]
+    clause = _article_filter(request, permission, identity)
+    if len(memo) >= _KEPT_PER_TREE:
+        memo.clear()
+    memo[key] = (matrix, clause)
+    return clause
 
 
 def _article_filter(request, permission: str, identity: Identity):

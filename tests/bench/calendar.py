@@ -133,6 +133,9 @@ def generate(engine, scale_name: str) -> None:
                         if uid == organizer
                         else rnd.choice(("accepted", "accepted", "tentative", "needs_action", "declined")),
                         "answered_at": None,
+                        # The event's window, copied on its invitations (models/calendar.py).
+                        "short_start": None if rule else start,
+                        "wide_until": series_end if rule else None,
                     }
                 )
             if rnd.random() < 0.1:

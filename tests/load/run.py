@@ -3,8 +3,9 @@
 Backends, one after the other (LOAD_BACKENDS, comma-separated; default both when PostgreSQL is
 installed, else sqlite):
 
-- ``sqlite``: one `portal serve` process (waitress, 8 threads, the ticker on, as `make serve`
-  runs it) on a copy of the demo data (`portal initdb` + `portal demo`, made once into
+- ``sqlite``: one `portal serve` process (waitress, LOAD_THREADS threads, default 1, the
+  ticker on, as `make serve` runs it) on a copy of the demo data (`portal initdb` +
+  `portal demo`, made once into
   var/load/demo.sqlite and again when the migrations change), or on a copy of a `make bench`
   data file when LOAD_DATA names one (``bench`` is var/bench-$SCALE.sqlite; log in then with
   LOAD_LOGINS=admin LOAD_PASSWORD=bench-pass-1).
@@ -25,6 +26,11 @@ requests: a status other than 2xx, or a write not answered with a redirect):
 
     load <backend> <req_per_s> req/s p50=<ms> p95=<ms> errors=<n>
 
+On PostgreSQL, LOAD_CPU=1 also prints the CPU used by the portal processes, PostgreSQL and
+locust (`cpu portal=..% postgres=..% locust=..%`, 100 % = one core), and LOAD_PG_STATS=1 runs
+the server with pg_stat_statements and writes the statements ranked by total time (execution
+and planning) to var/load/postgresql-statements.txt.
+
 Exit status 0 when every backend ran (whatever its errors), 1 otherwise.
 """
 from __future__ import annotations
@@ -38,6 +44,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -68,6 +75,9 @@ def write_ini(name: str, url: str, port: int) -> Path:
         "portal.files_dir": str(VAR / "files"),
         "portal.base_url": f"http://127.0.0.1:{port}",
         "pyramid.reload_templates": "false",
+        # One request at a time per process (LOAD_THREADS): on two cores, threads of one
+        # Python process only queue on its GIL.
+        "threads": os.environ.get("LOAD_THREADS", "1"),
         # The application's own loggers at INFO: no debug lines while under load.
     }
     for key, value in changes.items():
@@ -243,8 +253,114 @@ def load_sqlite(users: int, seconds: int) -> str:
         server.stop()
 
 
+# LOAD_PG_STATS=1: the throwaway server runs pg_stat_statements; after the run the statements
+# ranked by total time go to var/load/postgresql-statements.txt.
+PG_STATS = {"shared_preload_libraries": "'pg_stat_statements'",
+            "pg_stat_statements.track": "all", "pg_stat_statements.track_planning": "on",
+            "track_io_timing": "on"}
+TOP_STATEMENTS = """
+    SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
+           round(mean_exec_time::numeric, 3) AS mean_ms, round(total_plan_time::numeric, 1)
+           AS plan_ms, plans, rows, shared_blks_hit AS hit, shared_blks_read AS read,
+           regexp_replace(query, '\\s+', ' ', 'g') AS query
+    FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 60"""
+
+
+def pg_stats_reset(pg: ThrowawayPostgres) -> None:
+    with pg._connect(pg.dbname) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        conn.execute("SELECT pg_stat_statements_reset()")
+        conn.execute("SELECT pg_stat_reset()")
+
+
+def pg_stats_write(pg: ThrowawayPostgres, path: Path) -> None:
+    with pg._connect(pg.dbname) as conn:
+        rows = conn.execute(TOP_STATEMENTS).fetchall()
+        total = conn.execute("SELECT sum(calls), sum(total_exec_time), sum(total_plan_time), "
+                             "sum(plans), count(*) FROM pg_stat_statements").fetchone()
+        db = conn.execute("SELECT sessions, xact_commit, xact_rollback, round(session_time), "
+                          "round(active_time) FROM pg_stat_database WHERE datname = %s",
+                          (pg.dbname,)).fetchone()
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f"all: calls={total[0]} exec_ms={total[1]:.0f} plan_ms={total[2]:.0f} "
+                  f"plans={total[3]} statements={total[4]}\n")
+        out.write(f"database: sessions={db[0]} commits={db[1]} rollbacks={db[2]} "
+                  f"session_ms={db[3]} active_ms={db[4]}\n")
+        out.write("calls\ttotal_ms\tmean_ms\tplan_ms\tplans\trows\thit\tread\tquery\n")
+        for row in rows:
+            out.write("\t".join(str(v) for v in row[:-1]) + "\t" + row[-1][:600] + "\n")
+
+
+class CpuSampler:
+    """CPU used by each group of processes (this run's portal servers, its PostgreSQL server
+    and locust) over the measured run, from /proc/<pid>/stat (LOAD_CPU=1): printed as a line
+    `cpu portal=..% postgres=..% locust=..%` (100 % = one core). Other processes of the machine
+    are not counted."""
+
+    def __init__(self, servers: list[Server], postmaster: int, delay: float, window: float):
+        """Measures from `delay` seconds on (after the log-ins) for `window` seconds."""
+        self.servers = {s.process.pid for s in servers}
+        self.postmaster = postmaster
+        self.result = ""
+        self.thread = threading.Thread(target=self._run, args=(delay, window), daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _stat(pid: int) -> tuple[int, int] | None:
+        """(parent pid, CPU ticks used) of a process, None when it is gone."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[1]), int(fields[11]) + int(fields[12])
+
+    def snapshot(self) -> dict[int, tuple[str, int]]:
+        found = {}
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            pid = int(proc.name)
+            stat = self._stat(pid)
+            if stat is None:
+                continue
+            parent, used = stat
+            if pid in self.servers:
+                found[pid] = ("portal", used)
+            elif pid == self.postmaster or parent == self.postmaster:
+                found[pid] = ("postgres", used)
+            elif parent == os.getpid():
+                try:
+                    if b"locust" in (proc / "cmdline").read_bytes():
+                        found[pid] = ("locust", used)
+                except OSError:
+                    pass
+        return found
+
+    def _run(self, delay: float, window: float) -> None:
+        time.sleep(delay)
+        t0, before = time.monotonic(), self.snapshot()
+        time.sleep(window)
+        after, elapsed = self.snapshot(), time.monotonic() - t0
+        ticks = os.sysconf("SC_CLK_TCK")
+        share: dict[str, float] = {}
+        for pid, (group, used) in after.items():
+            share[group] = share.get(group, 0) + (used - before.get(pid, (group, 0))[1])
+        self.result = "cpu " + " ".join(
+            f"{g}={100 * share.get(g, 0) / ticks / elapsed:.0f}%"
+            for g in ("portal", "postgres", "locust"))
+
+    def line(self) -> str:
+        self.thread.join(timeout=0)
+        return self.result or "cpu (the run ended before the sample)"
+
+
+def postmaster_pid(pg: ThrowawayPostgres) -> int:
+    return int(Path(pg.datadir, "postmaster.pid").read_text().split()[0])
+
+
 def load_postgresql(users: int, seconds: int) -> str:
-    pg = ThrowawayPostgres(dbname="portal_load")
+    stats = os.environ.get("LOAD_PG_STATS") == "1"
+    pg = ThrowawayPostgres(dbname="portal_load", settings=PG_STATS if stats else None)
     servers: list[Server] = []
     try:
         url = pg.start()
@@ -259,7 +375,16 @@ def load_postgresql(users: int, seconds: int) -> str:
             servers.append(Server(ini, port, VAR / f"postgresql-serve{n}.log", ticker=n == 1))
         for server in servers:
             server.wait_ready()
-        return run_locust("postgresql-2proc", [s.url for s in servers], users, seconds)
+        if stats:
+            pg_stats_reset(pg)
+        cpu = CpuSampler(servers, postmaster_pid(pg), 15, seconds - 10) \
+            if os.environ.get("LOAD_CPU") == "1" else None
+        line = run_locust("postgresql-2proc", [s.url for s in servers], users, seconds)
+        if cpu is not None:
+            print(cpu.line(), flush=True)
+        if stats:
+            pg_stats_write(pg, VAR / "postgresql-statements.txt")
+        return line
     finally:
         for server in servers:
             server.stop()

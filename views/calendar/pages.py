@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 
-from models.calendar import EventAttendee, EventRoom, Room
+from models.calendar import EventRoom, Room
 from models.people import Department, Membership, User
 from portal.calendar.events import (
     CALENDAR_ENTRY_PROVIDERS,
@@ -131,18 +131,13 @@ def event_json(request, occ: Occurrence, tz, color: str | None = None, resource_
     return out
 
 
-def my_answers(request, event_ids) -> dict[int, str]:
-    """{event id: the viewer's answer} in one query."""
-    if not event_ids:
-        return {}
-    return dict(
-        request.dbsession.execute(
-            sa.select(EventAttendee.event_id, EventAttendee.answer).where(
-                EventAttendee.user_id == request.identity.user.id,
-                EventAttendee.event_id.in_(sorted(event_ids)),
-            )
-        ).all()
-    )
+# Built once (My day reads it on every visit): the events come as the parameter :ids.
+_ROOM_NAMES = (
+    sa.select(EventRoom.event_id, Room.name)
+    .join(Room, Room.id == EventRoom.room_id)
+    .where(EventRoom.event_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(EventRoom.event_id, EventRoom.id)
+)
 
 
 def room_names(request, event_ids) -> dict[int, str]:
@@ -150,12 +145,7 @@ def room_names(request, event_ids) -> dict[int, str]:
     if not event_ids:
         return {}
     names: dict[int, list[str]] = {}
-    for event_id, name in request.dbsession.execute(
-        sa.select(EventRoom.event_id, Room.name)
-        .join(Room, Room.id == EventRoom.room_id)
-        .where(EventRoom.event_id.in_(sorted(event_ids)))
-        .order_by(EventRoom.event_id, EventRoom.id)
-    ):
+    for event_id, name in request.dbsession.execute(_ROOM_NAMES, {"ids": sorted(event_ids)}):
         names.setdefault(event_id, []).append(name)
     return {event_id: ", ".join(found) for event_id, found in names.items()}
 
@@ -215,15 +205,14 @@ def events_json(request):
     ws, we = parse_window(request)
     src = sources_of(request)
     tz = request.user_timezone
-    occs = visible_events(request, ws, we, **src)
-    answers = my_answers(request, {o.event.id for o in occs})
+    occs = visible_events(request, ws, we, answers=True, **src)
     out = []
     for occ in occs:
         color = None
         if src["room_ids"] and not src["mine"] and not src["departments"] and not src["company"]:
             color = COLORS["room"]
         item = event_json(request, occ, tz, color)
-        answer = answers.get(occ.event.id)
+        answer = occ.answer
         if occ.details and occ.event.organizer_id != request.identity.user.id and answer:
             if answer == "needs_action":
                 item["classNames"].append("ec-invited")
@@ -363,21 +352,21 @@ def todays_events(request) -> DayBlock | None:
     """Today's events of the person (with the answer still owed, if any)."""
     today = local_today(request)
     ws, we = local_window(today, 1, request.user_timezone)
-    occs = visible_events(request, ws, we, mine=True)
+    occs = visible_events(request, ws, we, mine=True, answers=True)
     section = request.root["calendar"]
-    answers = my_answers(request, {o.event.id for o in occs})
     rooms = room_names(request, {o.event.id for o in occs})
+    base = request.resource_path(section)  # "/calendar/": the events' pages are under it
     rows = []
     for occ in occs:
         event = occ.event
-        url = request.resource_path(section, str(event.id))
+        url = f"{base}{event.id}"
         if event.rrule:
             url += "?at=" + occ.stamp
         rows.append(
             {
                 "occ": occ,
                 "url": url,
-                "answer": answers.get(event.id, ""),
+                "answer": occ.answer,
                 "rooms": rooms.get(event.id, ""),
             }
         )
@@ -386,7 +375,7 @@ def todays_events(request) -> DayBlock | None:
         {
             "rows": rows,
             "now": dt.datetime.now(dt.UTC),
-            "calendar_url": request.resource_path(section),
+            "calendar_url": base,
             "add_url": request.resource_path(section, "add"),
         },
         order=10,

@@ -10,8 +10,10 @@ with their organization, contact and phones in one go, and today's call attempts
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from typing import NamedTuple
+from urllib.parse import urlencode, urlsplit
 
 from pyramid.renderers import render_to_response
 from pyramid.view import view_config
@@ -28,13 +30,14 @@ from portal.core.i18n import _, format_date, local_today
 from portal.interactions.day import (
     DAY_GROUPS,
     DayFacts,
+    DayItem,
     day_bounds,
     my_day,
     phone_of,
     today_start,
 )
 from portal.interactions.resources import Interactions
-from portal.interactions.rules import ATTEMPT_ICONS, ATTEMPT_LABELS, attempt_counts
+from portal.interactions.rules import ATTEMPT_ICONS, ATTEMPT_LABELS, ATTEMPTS, attempt_counts
 from portal.resources import locate
 from views import _csrf_input as csrf_input
 from views.home import DayBlock, day_block
@@ -45,7 +48,6 @@ from views.interactions.helpers import (
     helpers,
     section_url,
     step_dates,
-    url_maker,
 )
 
 PER_GROUP = 10
@@ -53,13 +55,17 @@ FOLD_OVER = 5  # a group with more overdue rows of one's own than this folds the
 FOLD_AFTER = dt.timedelta(days=7)  # and so does one with a row overdue longer than this
 
 
-@dataclass
-class DayRow:
+class DayRow(NamedTuple):
     """One row of the block, ready to print (My day is everyone's home page: formatting and
-    permission checks happen once per row here, not many times over in the template)."""
+    permission checks happen once per row here, not many times over in the template, which
+    unpacks a row in this order: interactions/_day_row.jinja2 keeps in step with it)."""
 
-    item: Interaction
-    url: str  # the interaction's own URL (…/interactions/<id>/); actions append their name
+    item: Interaction | DayItem  # a record, or the block's columns of it
+    id: int
+    version: int
+    incoming: bool  # an incoming call or letter: marked so
+    url: str  # the interaction's own path (/…/interactions/<id>/); actions append their name
+    css: str  # the row's extra classes: " is-overdue", " mark-<colour>"
     time: str  # 14:30, in the user's zone
     day: str  # "20 Nov" when planned for an earlier day, else ""
     date_iso: str
@@ -74,6 +80,8 @@ class DayRow:
     subject: str
     parent_text: str
     attempts: dict  # today's call attempts by outcome
+    icon: str  # the kind's icon
+    tries: tuple  # a call's buttons: ((outcome, today's count), ...) in ATTEMPTS order; else ()
 
 
 @dataclass
@@ -99,8 +107,20 @@ def arrange(rows: list[DayRow], now: dt.datetime) -> GroupRows:
     return GroupRows(colleagues, late, rest, fold)
 
 
+# The block's words by localizer (one per language, kept by the registry): translated once
+# for each language, not on every home page.
+LABELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def labels(request) -> dict:
-    """The block's fixed words, translated once per request."""
+    """The block's fixed words, translated once per language."""
+    found = LABELS.get(request.localizer)
+    if found is None:
+        found = LABELS[request.localizer] = translated_labels(request)
+    return found
+
+
+def translated_labels(request) -> dict:
     tr = request.localizer.translate
     words = {
         "no_answer": ATTEMPT_LABELS["no_answer"], "could_not_talk": ATTEMPT_LABELS["could_not_talk"],
@@ -114,15 +134,19 @@ def labels(request) -> dict:
     return out
 
 
-def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[DayRow]:
-    """The rows of `items`; `facts` ({id: DayFacts}) when the block's statement read them."""
+def day_rows(request, items, now: dt.datetime, words: dict, facts=None,
+             items_base: str | None = None) -> list[DayRow]:
+    """The rows of `items`; `facts` ({id: DayFacts}) when the block's statement read them;
+    `items_base`: the interactions section's URL, when known."""
     zone = request.user_timezone
     today = local_today(request)
     me = request.identity.user.id
     seen: dict[tuple, str | None] = {}
     days: dict[dt.date, str] = {}
     url_of = client_url_maker(request)
-    item_url = url_maker(request)
+    # Each row's URL by string from the section's path (what url_maker gives, without its
+    # work; the scheme and host, the same for every link, left out: seven links a row).
+    items_base = urlsplit(items_base or section_url(request)).path
     # The links of client_url_maker, from the ids the block's statement read (no ORM objects).
     clients_base = request.resource_url(request.root["clients"])
 
@@ -170,14 +194,22 @@ def day_rows(request, items, now: dt.datetime, words: dict, facts=None) -> list[
                                    if contact_org is not None
                                    else f"{clients_base}contacts/{item.contact_id}/")
             author_name, parent_text = names.author, names.parent_text
+        overdue = item.planned_at < now
+        css = " is-overdue" if overdue else ""
+        if item.color:
+            css += f" mark-{item.color}"
         out.append(DayRow(
-            item=item, url=item_url(item), time=local.strftime("%H:%M"),
-            day=days.get(day, ""), date_iso=day.isoformat(), overdue=item.planned_at < now,
+            item=item, id=item.id, version=item.version, incoming=item.direction == "in",
+            url=f"{items_base}{item.id}/", css=css, time=local.strftime("%H:%M"),
+            day=days.get(day, ""), date_iso=day.isoformat(), overdue=overdue,
             org_url=org_url, contact_url=contact_url, org_name=org_name,
             contact_name=contact_name, phone=phone, dial=dial(phone),
             from_name=author_name if author_name is not None and item.author_id != me else "",
             subject=item.subject or words["kinds"].get(item.kind, ""),
-            parent_text=parent_text, attempts=fact.attempts))
+            parent_text=parent_text, attempts=fact.attempts,
+            icon=INTERACTION_KIND_ICONS.get(item.kind, "chat"),
+            tries=tuple((o, fact.attempts.get(o, 0)) for o in ATTEMPTS)
+            if item.kind == "call" else ()))
     return out
 
 
@@ -189,28 +221,40 @@ def day_context(request, *, message=None, error=None, open_id: int | None = None
     _start, end = day_bounds(request, local_today(request))
     groups = my_day(request, user.id, end=end, now=now, per_group=PER_GROUP)
     words = labels(request)
+    base = section_url(request)
+    # The rows of every group in one go (what is worked out per request, once), then split.
+    facts = {key: fact for g in groups for key, fact in g.facts.items()}
+    made = day_rows(request, [item for g in groups for item in g.items], now, words, facts,
+                    base)
+    if open_id is not None and open_what == "result":
+        # The row whose result form unfolds gets its record (the form shows more than the
+        # block's columns); row_form_choices below has it in the session already.
+        record = request.dbsession.get(Interaction, open_id)
+        made = [row._replace(item=record) if row.id == open_id and record is not None
+                else row for row in made]
+    made = iter(made)
     ctx = {
-        "groups": [(g, arrange(day_rows(request, g.items, now, words, g.facts), now))
-                   for g in groups],
+        "groups": [(g, arrange([next(made) for _item in g.items], now)) for g in groups],
         "total": sum(g.total for g in groups),
         "overdue_total": sum(g.overdue for g in groups),
         "message": message, "error": error, "open_id": open_id, "open_what": open_what,
         "form": form, "problems": problems or {}, "L": words, "csrf": csrf_input(request),
         "reminder_days": my_reminder_days(request),
-        "section_url": section_url(request), "attempt_icons": ATTEMPT_ICONS,
+        "section_url": base, "attempt_icons": ATTEMPT_ICONS,
         "kind_icons": INTERACTION_KIND_ICONS,
-        "more_url": {g.key: more_url(request, g.key) for g in groups},
+        "more_url": {g.key: more_url(request, g.key, base) for g in groups if g.total > len(g.items)},
     }
     if open_id is not None and open_what == "result":
         ctx.update(row_form_choices(request, open_id))
     return ctx
 
 
-def more_url(request, group_key: str) -> str:
+def more_url(request, group_key: str, base: str | None = None) -> str:
     """The list of what a group holds beyond the block: my interactions of its kinds still to
-    do and planned up to today (the overdue ones included), as the block counts them."""
+    do and planned up to today (the overdue ones included), as the block counts them. `base`:
+    the section's URL, when known."""
     kinds = next(spec.kinds for spec in DAY_GROUPS if spec.key == group_key)
-    return section_url(request) + "?" + urlencode({
+    return (base or section_url(request)) + "?" + urlencode({
         "state": "planned", "kind": ",".join(kinds),
         "end": local_today(request).isoformat()})
 

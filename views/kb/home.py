@@ -233,14 +233,31 @@ def folder_view(request):
 
 # --- My day: what the knowledge base asks of the person today -------------------------------------
 
+# kb_day_block's count by the review filter it counts with: filters are shared by everyone with
+# the same rights, so the statement is made once per filter, not on every My day; bounded.
+_REVIEW_COUNTS: dict[int, tuple] = {}
+_REVIEW_COUNTS_KEPT = 1024
+
+
+def _review_count_statement(may_review) -> sa.Select:
+    found = _REVIEW_COUNTS.get(id(may_review))
+    if found is not None and found[0] is may_review:  # the id of a live clause: the same one
+        return found[1]
+    statement = sa.select(sa.func.count()).select_from(Article).where(
+        Article.state == "pending", may_review)
+    if len(_REVIEW_COUNTS) >= _REVIEW_COUNTS_KEPT:
+        _REVIEW_COUNTS.clear()
+    _REVIEW_COUNTS[id(may_review)] = (may_review, statement)
+    return statement
+
+
 def kb_day_block(request):
     """Must-read articles to confirm and articles waiting for the person's review, if any."""
     must_read = must_read_pending(request, 5)
     may_review = article_filter(request, "review")
     # Most people review nothing: then there is nothing to count.
     review = 0 if isinstance(may_review, False_) else request.dbsession.scalar(
-        sa.select(sa.func.count()).select_from(Article).where(
-            Article.state == "pending", may_review))
+        _review_count_statement(may_review))
     if not must_read and not review:
         return None
     return DayBlock("kb/day_block.jinja2", {"must_read": must_read, "review": review,

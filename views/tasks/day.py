@@ -130,6 +130,7 @@ def tasks_today(request) -> DayBlock | None:
         return None
     found = day_tasks(request)
     now = utcnow()
+    tasks_url = request.resource_url(request.root["tasks"])
     return DayBlock(
         "tasks/day_today.jinja2",
         {
@@ -139,7 +140,8 @@ def tasks_today(request) -> DayBlock | None:
             "set_by": found.set_by or {},
             "due_today": found.due_today,
             "daily": found.daily,
-            "tasks_url": request.resource_url(request.root["tasks"]),
+            "tasks_url": tasks_url,
+            "task_base": tasks_url,  # + a task's id: its address (task_url, without the lookups)
             **task_helpers(request, now),
         },
         order=20,
@@ -163,6 +165,7 @@ def tasks_queue(request) -> DayBlock | None:
             "total": found.waiting_total,
             "set_by": found.set_by or {},
             "queue_url": request.resource_url(request.root["tasks"], query={"view": "queue"}),
+            "task_base": request.resource_url(request.root["tasks"]),
             **task_helpers(request),
         },
         order=10,

@@ -48,12 +48,11 @@ def test_initdb_adduser_demo_tick_on_an_empty_install(ini, capsys):
     engine.dispose()
 
 
-def test_serve_listens_where_the_ini_file_says(tmp_path):
-    from portal.cli import _ini_listen
-
+def test_serve_listens_and_threads_as_the_ini_file_says(tmp_path):
     ini = tmp_path / "site.ini"
     ini.write_text("[app:main]\nuse = egg:portal-crm\n\n[server:main]\nuse = egg:waitress#main\n"
-                   "listen = 127.0.0.1:6611\n")
-    assert _ini_listen(str(ini)) == "127.0.0.1:6611"
+                   "listen = 127.0.0.1:6611\nthreads = 3\n")
+    assert cli._ini_server(str(ini))["listen"] == "127.0.0.1:6611"
+    assert cli._ini_server(str(ini))["threads"] == "3"
     ini.write_text("[app:main]\nuse = egg:portal-crm\n\n[server:main]\nuse = egg:waitress#main\n")
-    assert _ini_listen(str(ini)) == "127.0.0.1:6543"
+    assert "listen" not in cli._ini_server(str(ini))

@@ -99,3 +99,31 @@ def test_rooms_booked_before_the_guard_are_filled_in(tmp_path):
         ("event:3", start + 5 * week),
     ]
     engine.dispose()
+
+
+def test_invitations_made_before_get_the_copy_of_their_events_window(tmp_path):
+    """Each invitation that exists gets its event's start (a short event) or the end of its
+    series (a wide one: repeating or long), as the calendar keeps them from then on."""
+    engine = models.get_engine({"sqlalchemy.url": f"sqlite:///{tmp_path / 'w.sqlite'}"})
+    upgrade(engine, "b7d3e9a41c52", "7c1e5a0d2b41")
+    start = dt.datetime(2031, 3, 3, 7, tzinfo=dt.UTC)
+    hour, week = dt.timedelta(hours=1), dt.timedelta(days=7)
+    with engine.begin() as conn:
+        add_anna(conn)
+        common = dict(exdates=[], organizer_id=1, timezone="Europe/Moscow", status="confirmed")
+        conn.execute(sa.insert(Event.__table__), [
+            dict(id=1, title="Серия", start_at=start, end_at=start + hour, rrule="FREQ=WEEKLY;COUNT=4",
+                 series_end_at=start + 3 * week + hour, wide=True, ical_uid="u1", **common),
+            dict(id=2, title="Одна", start_at=start, end_at=start + hour, rrule="",
+                 series_end_at=start + hour, wide=False, ical_uid="u2", **common),
+        ])
+        conn.execute(sa.text("INSERT INTO event_attendees (event_id, user_id, guest_name, guest_email, "
+                             "answer) VALUES (1, 1, '', '', 'accepted'), (2, 1, '', '', 'accepted')"))
+    upgrade(engine, "heads")
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT event_id, short_start, wide_until FROM event_attendees ORDER BY event_id")).all()
+    as_utc = [tuple(dt.datetime.fromisoformat(v).replace(tzinfo=dt.UTC) if isinstance(v, str) else v
+                    for v in row) for row in rows]
+    assert as_utc == [(1, None, start + 3 * week + hour), (2, start, None)]
+    engine.dispose()
