@@ -9,6 +9,7 @@ below a row are bound by portal/clients' includeme (`ROW_ACL`, `ROW_CHILDREN`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -407,20 +408,32 @@ def load_contact_points(dbsession, owners: list[Organization | Contact],
     contacts = {c.id: c for c in owners if isinstance(c, Contact)}
     if not orgs and not contacts:
         return
+    params = {"orgs": list(orgs), "contacts": list(contacts)}
     for attr in kinds:
-        model, order = CONTACT_POINTS[attr]
-        found: dict[tuple[str, int], list] = {}
-        parts = [sa.select(model.id).where(column.in_(sorted(ids)))
-                 for column, ids in ((model.organization_id, orgs), (model.contact_id, contacts))
-                 if ids]
-        rows = dbsession.scalars(sa.select(model).where(model.id.in_(
-            sa.union_all(*parts) if len(parts) > 1 else parts[0])).order_by(order, model.id))
-        for row in rows:
-            key = ("o", row.organization_id) if row.organization_id else ("c", row.contact_id)
-            found.setdefault(key, []).append(row)
-        for key, owner in [*((("o", i), o) for i, o in orgs.items()),
-                           *((("c", i), c) for i, c in contacts.items())]:
-            set_committed_value(owner, attr, found.get(key, []))
+        by_org: dict[int, list] = {}
+        by_contact: dict[int, list] = {}
+        for row in dbsession.scalars(contact_points_statement(attr, bool(orgs), bool(contacts)),
+                                     params):
+            if row.organization_id:
+                by_org.setdefault(row.organization_id, []).append(row)
+            else:
+                by_contact.setdefault(row.contact_id, []).append(row)
+        for found, records in ((by_org, orgs), (by_contact, contacts)):
+            for key, owner in records.items():
+                set_committed_value(owner, attr, found.get(key, []))
+
+
+@functools.cache
+def contact_points_statement(attr: str, of_orgs: bool, of_contacts: bool) -> sa.Select:
+    """The statement of `load_contact_points` for one kind and shape, built once: the ids come
+    as the expanding parameters `orgs` and `contacts`, so the page pays only for executing it."""
+    model, order = CONTACT_POINTS[attr]
+    parts = [sa.select(model.id).where(column.in_(sa.bindparam(name, expanding=True)))
+             for column, name, wanted in ((model.organization_id, "orgs", of_orgs),
+                                          (model.contact_id, "contacts", of_contacts))
+             if wanted]
+    return sa.select(model).where(model.id.in_(
+        sa.union_all(*parts) if len(parts) > 1 else parts[0])).order_by(order, model.id)
 
 
 class ClientMerge(Base):

@@ -12,17 +12,19 @@ request: the pages, the API and scripts call them alike.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from pyramid.traversal import quote_path_segment
 from sqlalchemy.orm import joinedload
 
 from models.clients import ClientFile, Contact, Organization
 from models.people import User
 from portal.clients.resources import organization_url
-from portal.clients.timeline import TimelineItem, timeline_provider
+from portal.clients.timeline import TimelineItem, message, timeline_provider
 from portal.core.i18n import _
 from portal.files.storage import UploadRefused, max_bytes, size_text, store
 from portal.resources import locate
 
 FILENAME_MAX = ClientFile.__table__.c.filename.type.length
+FILE_TITLE = _("File: ${name}")
 
 
 def attach(dbsession, actor: User, settings, org: Organization, filename: str, stream,
@@ -107,18 +109,25 @@ def files_timeline(request, target, *, planned: int, past: int) -> list[Timeline
         org, contact = target.organization, target
     else:
         return []
-    if not request.has_permission("view", locate(request, org)):
+    place = locate(request, org)
+    if not request.has_permission("view", place):
         return []
     translate = request.localizer.translate
+    title = message(translate, FILE_TITLE)
+    # file_url's, from the card's URL worked out once (every file here is the card's).
+    base = request.resource_url(place, "@@file") + "/"
+    sizes: dict[int, str] = {}
     out = []
     for item in files_shown(request, org, contact)[:past]:
+        size = sizes.get(item.size)
+        if size is None:
+            size = sizes[item.size] = translate(size_text(item.size))
         detail = " · ".join(p for p in (
-            translate(size_text(item.size)),
-            item.contact.full_name if item.contact and contact is None else "") if p)
+            size, item.contact.full_name if item.contact and contact is None else "") if p)
         out.append(TimelineItem(
-            at=item.uploaded_at, title=translate(_("File: ${name}", mapping={
-                "name": item.filename})),
-            url=file_url(request, item), kind="files", icon="paperclip", detail=detail,
+            at=item.uploaded_at, title=title(name=item.filename),
+            url=f"{base}{quote_path_segment(str(item.id))}/{quote_path_segment(item.filename)}",
+            kind="files", icon="paperclip", detail=detail,
             who=item.uploaded_by.full_name if item.uploaded_by else "",
             extra={"file_id": item.id}))
     return out

@@ -44,7 +44,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from babel import dates as babel_dates
-from translationstring import TranslationString
+from translationstring import TranslationString, _interp_regex
 
 from models.clients import Contact, Interaction, Organization
 from models.meta import in_first_of_each
@@ -127,18 +127,65 @@ def part_statement(key: tuple, build: Callable[[], sa.Select]) -> sa.Select:
     return statement
 
 
+# filter_key's answers by the clause (sql_filter shares one clause among the viewers with the
+# same rights: its key is worked out once, not on every card). Each entry keeps its clause, so
+# an id is not reused while it is here.
+KEYS_KEPT = 1000
+_clause_keys: dict[int, tuple] = {}
+
+
 def filter_key(*clauses: sa.ColumnElement) -> tuple | None:
     """What makes WHERE clauses (portal.security.filters.sql_filter's) the same: their shape and
     their values, such as the person's id and departments (None: they cannot be compared, and
     a statement with them is built each time)."""
     out = []
     for clause in clauses:
+        kept = _clause_keys.get(id(clause))
+        if kept is not None and kept[0] is clause:
+            out.append(kept[1])
+            continue
         cache_key = clause._generate_cache_key()
         if cache_key is None:
             return None
-        out.append((cache_key.key, tuple(_hashable(bind.effective_value)
-                                         for bind in cache_key.bindparams)))
+        key = (cache_key.key, tuple(_hashable(bind.effective_value)
+                                    for bind in cache_key.bindparams))
+        with _statements_lock:
+            if len(_clause_keys) >= KEYS_KEPT:
+                _clause_keys.clear()
+            _clause_keys[id(clause)] = (clause, key)
+        out.append(key)
     return tuple(out)
+
+
+def message(translate: Callable[[TranslationString], str],
+            text: TranslationString) -> Callable[..., str]:
+    """`fill(**mapping)`: what `translate(_(text, mapping=mapping))` gives, for the many items
+    of a timeline: the message translated once, then each item's values put in (as
+    translationstring does: one pass, an unknown name left as it is)."""
+    translated = translate(text)
+    if "$" not in translated:
+        return lambda **_mapping: translated
+
+    def fill(**mapping) -> str:
+        return _interp_regex.sub(
+            lambda match: str(mapping.get(match.group(2) or match.group(3), match.group(1))),
+            translated)
+
+    return fill
+
+
+def words(translate: Callable[[TranslationString], str]) -> Callable[[TranslationString], str]:
+    """`translate`, each message translated once (messages without a mapping)."""
+    done: dict[tuple, str] = {}
+
+    def word(text: TranslationString) -> str:
+        key = (str(text), getattr(text, "domain", None), getattr(text, "default", None))
+        found = done.get(key)
+        if found is None:
+            found = done[key] = translate(text)
+        return found
+
+    return word
 
 
 def _hashable(value):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 
 import sqlalchemy as sa
+from pyramid.traversal import quote_path_segment
 
 from models.clients import Contact, Organization
 from models.dispatch import OPEN_STATES, Job, JobAssignment, Resource
@@ -14,9 +15,11 @@ from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
     filter_key,
+    message,
     part_statement,
     planned_and_past,
     timeline_provider,
+    words,
 )
 from portal.core.i18n import _
 from portal.dispatch.security import visible_jobs
@@ -25,6 +28,7 @@ from workflows.job import JOB
 
 STATE_CLASSES = {"completed": "text-bg-success", "cancelled": "text-bg-secondary",
                  "on_hold": "text-bg-light", "unscheduled": "text-bg-warning"}
+JOB_TITLE = _("Service job ${number}: ${title}")
 CREW_SEP = "\x1f"  # between the technicians of a job read with the timeline
 
 
@@ -56,7 +60,8 @@ def jobs_timeline(request, target, *, planned: int, past: int) -> TimelineRows |
             .select_from(JobAssignment)
             .join(Resource, Resource.id == JobAssignment.resource_id)
             .where(JobAssignment.job_id == Job.id).correlate(Job).scalar_subquery())
-        return (sa.select(Job.id, Job.number, Job.title, Job.state, Job.starts_at,
+        return (sa.select(Job.id, Job.number, Job.title, Job.state,
+                          Job.starts_at.label("start_at"),  # as events name theirs
                           Job.created_at, Job.updated_at, Job.site_address.label("detail"),
                           crew.label("crew"))
                 .where(planned_and_past(Job.id, open_, done, planned, past)))
@@ -73,19 +78,21 @@ def crew_names(crew: str | None) -> list[str]:
 
 def _job_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
-    opened = translate(_("Open"))
+    word = words(translate)
+    opened = word(_("Open"))
+    title = message(translate, JOB_TITLE)
+    base = request.resource_url(section)  # what resource_url(section, number) starts with
     out = []
     for row in rows:
         is_open = row.state in OPEN_STATES
-        url = request.resource_url(section, row.number)
+        url = base + quote_path_segment(row.number)
         out.append(TimelineItem(
-            at=(row.starts_at or row.created_at) if is_open else row.updated_at,
-            title=translate(_("Service job ${number}: ${title}",
-                              mapping={"number": row.number, "title": row.title})),
+            at=(row.start_at or row.created_at) if is_open else row.updated_at,
+            title=title(number=row.number, title=row.title),
             url=url, kind="jobs", icon="truck",
             detail=row.detail,
             who=", ".join(crew_names(row.crew)),
-            badge=translate(JOB.states[row.state].title),
+            badge=word(JOB.states[row.state].title),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-info"),
             planned=is_open,
             actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],

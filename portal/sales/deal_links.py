@@ -8,6 +8,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
+from pyramid.traversal import quote_path_segment
 
 from models.clients import Contact, Organization
 from models.people import User
@@ -17,15 +18,18 @@ from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
     filter_key,
+    message,
     part_statement,
     planned_and_past,
     timeline_provider,
+    words,
 )
 from portal.core.i18n import _
 from portal.sales.security import visible_deals
 
 STATE_CLASSES = {"open": "text-bg-info", "won": "text-bg-success", "lost": "text-bg-secondary"}
 STATE_TITLES = {"open": _("Open"), "won": _("Won"), "lost": _("Lost")}
+DEAL_TITLE, DEAL_DETAIL = _("Deal: ${title}"), _("${stage} · ${amount}")
 
 
 @timeline_provider("deals")
@@ -52,7 +56,7 @@ def deals_timeline(request, target, *, planned: int, past: int) -> TimelineRows 
         return (sa.select(Deal.id, Deal.title, Deal.state, Deal.amount, Deal.created_at,
                           Deal.updated_at, Deal.stage_entered_at,
                           Stage.name.label("stage_name"),
-                          User.full_name.label("owner_name"))
+                          User.full_name.label("who"))
                 .select_from(Deal)
                 .join(Stage, Stage.id == Deal.stage_id)
                 .join(User, User.id == Deal.owner_id)
@@ -64,20 +68,28 @@ def deals_timeline(request, target, *, planned: int, past: int) -> TimelineRows 
 
 def _deal_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
-    opened = translate(_("Open"))
+    word = words(translate)
+    opened = word(_("Open"))
+    title, detail = message(translate, DEAL_TITLE), message(translate, DEAL_DETAIL)
+    base = request.resource_url(section)  # what resource_url(section, id) starts with
+    locale = request.locale_name
+    amounts: dict = {}  # each amount written once (Babel's call is the dear part of an item)
     out = []
     for row in rows:
         is_open = row.state == "open"
-        url = request.resource_url(section, str(row.id))
+        url = base + quote_path_segment(str(row.id))
+        amount = amounts.get(row.amount)
+        if amount is None:
+            amount = amounts[row.amount] = format_decimal(row.amount, format="#,##0.00",
+                                                          locale=locale)
+        state = STATE_TITLES.get(row.state)
         out.append(TimelineItem(
             at=(row.stage_entered_at or row.created_at) if is_open else row.updated_at,
-            title=translate(_("Deal: ${title}", mapping={"title": row.title})),
+            title=title(title=row.title),
             url=url, kind="deals", icon="graph-up-arrow",
-            detail=translate(_("${stage} · ${amount}", mapping={
-                "stage": row.stage_name,
-                "amount": format_decimal(row.amount, format="#,##0.00", locale=request.locale_name)})),
-            who=row.owner_name or "",
-            badge=translate(STATE_TITLES.get(row.state, row.state)),
+            detail=detail(stage=row.stage_name, amount=amount),
+            who=row.who or "",
+            badge=word(state) if state is not None else translate(row.state),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-light"),
             planned=is_open,
             actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],

@@ -60,9 +60,11 @@ from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
     filter_key,
+    message,
     part_statement,
     planned_and_past,
     timeline_provider,
+    words,
 )
 from portal.core.i18n import _
 from portal.files import storage
@@ -484,6 +486,9 @@ def visible_documents(request) -> sa.ColumnElement[bool]:
                SalesDocument.order_id.in_(sa.select(Order.id).where(visible_orders(request)))))
 
 
+DOCUMENT_TITLE = _("${kind} ${number}")
+
+
 @timeline_provider("sales_documents")
 def documents_timeline(request, target, *, planned: int, past: int) -> TimelineRows | list:
     """The client's documents on the card's timeline, newest first (none are planned)."""
@@ -508,20 +513,18 @@ def documents_timeline(request, target, *, planned: int, past: int) -> TimelineR
 
 def _document_items(request, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
+    word, title = words(translate), message(translate, DOCUMENT_TITLE)
+    docx, pdf = translate(_("Download .docx")), translate(_("Download PDF"))
     base = request.application_url + "/sales/documents/"
     out = []
     for row in rows:
         url = base + str(row.id)
-        actions = [TimelineAction(translate(_("Download .docx")), url, "file-earmark-word",
-                                  text=False)]
+        actions = [TimelineAction(docx, url, "file-earmark-word", text=False)]
         if row.pdf_sha256:
-            actions.append(TimelineAction(translate(_("Download PDF")), url + "/@@pdf",
-                                          "file-earmark-pdf", text=False))
+            actions.append(TimelineAction(pdf, url + "/@@pdf", "file-earmark-pdf", text=False))
         out.append(TimelineItem(
             at=row.created_at,
-            title=translate(_("${kind} ${number}",
-                              mapping={"kind": translate(KIND_TITLES.get(row.kind, row.kind)),
-                                       "number": row.number})),
+            title=title(kind=word(KIND_TITLES.get(row.kind, row.kind)), number=row.number),
             url=url, kind="sales_documents", icon="file-earmark-text", who=row.who or "",
             actions=actions))
     return out

@@ -12,6 +12,7 @@ from functools import partial
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
+from pyramid.traversal import quote_path_segment
 
 from models.clients import Contact, Organization
 from models.people import User
@@ -21,9 +22,11 @@ from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
     filter_key,
+    message,
     part_statement,
     planned_and_past,
     timeline_provider,
+    words,
 )
 from portal.core.i18n import _, local_today
 from portal.sales.security import visible_orders
@@ -31,6 +34,8 @@ from workflows.order import ORDER_STATE_TITLES
 
 STATE_CLASSES = {"draft": "text-bg-light", "confirmed": "text-bg-info",
                  "done": "text-bg-success", "cancelled": "text-bg-secondary"}
+ORDER_TITLE = _("Order ${number}")
+BREAKS_TERMS = _("breaks the client's terms")
 
 
 @timeline_provider("orders")
@@ -54,11 +59,14 @@ def orders_timeline(request, target, *, planned: int, past: int) -> TimelineRows
                                                                         Order.id)
         done = mine.where(Order.state.not_in(OPEN_ORDER_STATES)).order_by(
             Order.updated_at.desc(), Order.id.desc())
-        return (sa.select(Order.id, Order.number, Order.state, Order.total, Order.created_at,
+        # Named as the other parts name theirs ("amount", "who"): the stacked statement of the
+        # card's timeline has fewer columns to read in every row.
+        return (sa.select(Order.id, Order.number, Order.state, Order.total.label("amount"),
+                          Order.created_at,
                           Order.updated_at, Order.discount_breach, Order.deferral_breach,
                           Order.planned_ship_on, Order.planned_pay_on, Order.shipped_on,
                           Order.paid_on,
-                          User.full_name.label("manager_name"))
+                          User.full_name.label("who"))
                 .select_from(Order)
                 .join(User, User.id == Order.manager_id)
                 .where(planned_and_past(Order.id, open_, done, planned, past)))
@@ -78,7 +86,12 @@ def next_step_on(row, today: dt.date) -> dt.date | None:
 
 def _order_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
-    opened = translate(_("Open"))
+    word = words(translate)
+    opened = word(_("Open"))
+    title = message(translate, ORDER_TITLE)
+    base = request.resource_url(section)  # what resource_url(section, number) starts with
+    locale = request.locale_name
+    totals: dict = {}  # each total written once (Babel's call is the dear part of an item)
     today = local_today(request)
     zone = request.user_timezone
     out = []
@@ -88,16 +101,20 @@ def _order_items(request, section, rows) -> list[TimelineItem]:
             at = dt.datetime.combine(ahead, dt.time(0), zone)  # a day, no hour
         else:
             at = row.created_at if row.state in OPEN_ORDER_STATES else row.updated_at
-        url = request.resource_url(section, row.number)
-        detail = format_decimal(row.total, format="#,##0.00", locale=request.locale_name)
+        url = base + quote_path_segment(row.number)
+        detail = totals.get(row.amount)
+        if detail is None:
+            detail = totals[row.amount] = format_decimal(row.amount, format="#,##0.00",
+                                                         locale=locale)
         if row.discount_breach or row.deferral_breach:
-            detail += " · " + translate(_("breaks the client's terms"))
+            detail += " · " + word(BREAKS_TERMS)
+        state = ORDER_STATE_TITLES.get(row.state)
         out.append(TimelineItem(
             at=at,
-            title=translate(_("Order ${number}", mapping={"number": row.number})),
+            title=title(number=row.number),
             url=url, kind="orders", icon="cart3", detail=detail,
-            who=row.manager_name or "",
-            badge=translate(ORDER_STATE_TITLES.get(row.state, row.state)),
+            who=row.who or "",
+            badge=word(state) if state is not None else translate(row.state),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-light"),
             planned=ahead is not None,
             actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],

@@ -24,9 +24,11 @@ from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
     filter_key,
+    message,
     part_statement,
     planned_and_past,
     timeline_provider,
+    words,
 )
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
@@ -35,6 +37,7 @@ from portal.tasks.links import register_link_type, resolve_links
 
 EVENT_LINK_KINDS = {"client": "organization", "contact": "contact", "ticket": "ticket", "job": "job"}
 PICK_LIMIT = 12
+TASK_TITLE, EVENT_TITLE = _("Task: ${title}"), _("Event: ${title}")
 
 
 @register_link_type("organization")
@@ -146,6 +149,7 @@ def tasks_timeline(request, target, *, planned: int, past: int) -> TimelineRows 
 
 def _task_items(request, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
+    word, title = words(translate), message(translate, TASK_TITLE)
     now = utcnow()
     base = request.application_url + "/tasks/"
     out = []
@@ -163,12 +167,12 @@ def _task_items(request, rows) -> list[TimelineItem]:
         out.append(
             TimelineItem(
                 at=(row.due_at or row.created_at) if is_planned else (row.done_at or row.updated_at),
-                title=translate(_("Task: ${title}", mapping={"title": row.title})),
+                title=title(title=row.title),
                 url=f"{base}{row.id}",
                 kind="tasks",
                 icon="check2-square",
                 who=row.who or "",
-                badge=translate(badge),
+                badge=word(badge),
                 badge_class=css,
                 planned=is_planned,
                 overdue=overdue,
@@ -214,6 +218,8 @@ def events_timeline(request, target, *, planned: int, past: int) -> TimelineRows
 
 def _event_items(request, now, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
+    title = message(translate, EVENT_TITLE)
+    planned, gone = translate(_("Planned")), translate(_("Past"))
     # An event's place in the tree is /calendar/{id} (portal.calendar.resources.place_event).
     base = request.resource_url(request.root["calendar"])
     out = []
@@ -222,13 +228,13 @@ def _event_items(request, now, rows) -> list[TimelineItem]:
         out.append(
             TimelineItem(
                 at=row.start_at,
-                title=translate(_("Event: ${title}", mapping={"title": row.title})),
+                title=title(title=row.title),
                 url=f"{base}{row.id}/",
                 kind="events",
                 icon="calendar-event",
                 detail=row.detail or "",
                 who=row.who or "",
-                badge=translate(_("Planned") if is_planned else _("Past")),
+                badge=planned if is_planned else gone,
                 badge_class="text-bg-info" if is_planned else "text-bg-secondary",
                 planned=is_planned,
             )

@@ -15,6 +15,7 @@ from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
     filter_key,
+    message,
     part_statement,
     planned_and_past,
     timeline_provider,
@@ -23,6 +24,7 @@ from portal.core.i18n import _
 from portal.tickets.security import visible_tickets
 from workflows.ticket import TICKET
 
+TICKET_TITLE = _("Ticket ${number}: ${subject}")
 STATE_CLASSES = {"resolved": "text-bg-success", "closed": "text-bg-secondary",
                  "cancelled": "text-bg-secondary"}
 
@@ -58,6 +60,7 @@ def _ticket_items(request, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     base = request.application_url + "/tickets/"
     opened = translate(_("Open"))
+    title = message(translate, TICKET_TITLE)
     states: dict[str, str] = {}  # each state's name, translated once
     out = []
     for row in rows:
@@ -68,8 +71,7 @@ def _ticket_items(request, rows) -> list[TimelineItem]:
         url = base + row.number
         out.append(TimelineItem(
             at=row.created_at if is_open else row.updated_at,
-            title=translate(_("Ticket ${number}: ${subject}",
-                              mapping={"number": row.number, "subject": row.title})),
+            title=title(number=row.number, subject=row.title),
             url=url, kind="tickets", icon="life-preserver",
             who=row.who or "",
             badge=state,

@@ -13,9 +13,12 @@ files are attached, downloaded and deleted in views/clients/files.py.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
+from pyramid.encode import urlencode
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.traversal import quote_path_segment
 from pyramid.view import view_config
 from sqlalchemy.orm import selectinload
 
@@ -30,7 +33,7 @@ from models.clients import (
 )
 from portal.audit.log import history_for
 from portal.clients.audit import FIELDS as AUDIT_FIELDS
-from portal.clients.files import file_url, files_shown
+from portal.clients.files import files_shown
 from portal.clients.lists import (
     ContactFilter,
     OrganizationFilter,
@@ -67,7 +70,7 @@ from portal.core.i18n import _, format_date, local_today
 from portal.core.parsing import parse_int
 from portal.files.storage import ALLOWED_LIST, max_bytes, size_text
 from portal.resources import locate
-from portal.security.filters import sql_filter
+from portal.security.filters import clause_of, filter_key, sql_filter
 from views.clients.organizations import CARD_ACTIONS, CONTACT_ACTIONS, actions_for
 
 STAGE_LIST = [(s, STAGE_LABELS[s]) for s in STAGE_LABELS]
@@ -133,57 +136,86 @@ HISTORY_PAGE = 1000
 def client_interactions_url(request, org, state: str = "all") -> str | None:
     """The interaction list filtered to this client or contact (everything one may see), if
     one may open the list."""
+    urls = client_interactions_urls(request, org, (state,))
+    return urls[state] if urls else None
+
+
+def client_interactions_urls(request, record, states: tuple[str, ...]) -> dict[str, str] | None:
+    """`client_interactions_url` for several states (state → URL): the right to open the list
+    asked and its address worked out once."""
     try:
         section = request.root["clients"]["interactions"]
     except KeyError:  # the interactions area is not included
         return None
     if not request.has_permission("view", section):
         return None
-    key = "contact" if isinstance(org, Contact) else "organization"
-    return request.resource_url(section, query={"tab": "all", "state": state, key: org.id})
+    key = "contact" if isinstance(record, Contact) else "organization"
+    # What request.resource_url(section, query=...) writes, its traversal done once.
+    base = request.resource_url(section) + "?"
+    return {state: base + urlencode({"tab": "all", "state": state, key: record.id}, doseq=True)
+            for state in states}
+
+
+@functools.lru_cache(maxsize=256)
+def card_contacts_statement(key: tuple) -> sa.Select:
+    """The card's contact persons one may see (`key`: portal.security.filters.filter_key's),
+    built once per set of rights; the organization comes as the parameter `organization_id`."""
+    return (sa.select(Contact)
+            .where(Contact.organization_id == sa.bindparam("organization_id"),
+                   clause_of(Contact, key))
+            .order_by(Contact.full_name))
 
 
 @view_config(context=Organization, renderer="clients/card.jinja2", permission="view")
 def client_card(context, request):
-    """The client card. Its change history comes on demand (`@@history-part`)."""
+    """The client card. Its change history comes on demand (`@@history-part`).
+
+    Its cost does not grow with the contacts and the timeline's items beyond their rows: the
+    page asks for rights and addresses a fixed number of times (tests/functional/clients/
+    test_card_cost.py)."""
     org = context
     db = request.dbsession
-    contacts = list(db.scalars(
-        sa.select(Contact).where(Contact.organization_id == org.id,
-                                 sql_filter(request, Contact, "view"))
-        .order_by(Contact.full_name)))
+    contacts = list(db.scalars(card_contacts_statement(filter_key(request, Contact, "view")),
+                               {"organization_id": org.id}))
     # The card shows the contact persons' phones and e-mails; addresses and dates its own.
     load_contact_points(db, [org, *contacts], ("phones", "emails"))
     load_contact_points(db, [org], ("addresses", "important_dates"))
+    # The contacts' place (portal.clients.resources.place_contact), one section for all: the
+    # template writes their addresses from the section's.
+    section = org["contacts"]
     for contact in contacts:
-        locate(request, contact)
+        contact.__parent__, contact.__name__ = section, str(contact.id)
     today = local_today(request)
     # One more than shown of each: whether a "show all" link is needed; and how many of the
     # client's interactions the reader may not see, counted in the same statement.
     timeline = timelines(request, org, planned=CARD_PLANNED + 1, past=CARD_TIMELINE + 1,
                          count_hidden=True)
+    urls = client_interactions_urls(request, org, ("all", "planned")) or {}
+    may_edit = request.has_permission("edit", org)
     return {
         "title": org.name,
         "org": org,
+        "org_url": request.resource_url(org),
         "contacts": contacts,
+        "contacts_url": request.resource_url(section),
         "labels": LABELS,
         "stages": STAGE_LIST,
-        "may_edit": request.has_permission("edit", org),
+        "may_edit": may_edit,
         "may_terms": request.has_permission("view_terms", org),
         "may_merge": request.has_permission("merge", org),
-        "may_add_contact": request.has_permission("add", org["contacts"]),
+        "may_add_contact": request.has_permission("add", section),
         "planned": timeline.planned[:CARD_PLANNED],
         "timeline": timeline.past[:CARD_TIMELINE],
         "when": short_datetimes(request),
         "more_planned": len(timeline.planned) > CARD_PLANNED,
         "more_timeline": len(timeline.past) > CARD_TIMELINE,
         "hidden": timeline.hidden,
-        "interactions_url": client_interactions_url(request, org),
-        "planned_url": client_interactions_url(request, org, "planned"),
+        "interactions_url": urls.get("all"),
+        "planned_url": urls.get("planned"),
         "dates": upcoming_dates(org, today),
         "today": today,
         "actions": actions_for(CARD_ACTIONS, request, org),
-        **files_context(request, org, files_shown(request, org)),
+        **files_context(request, org, files_shown(request, org), may_attach=bool(may_edit)),
     }
 
 
@@ -230,13 +262,27 @@ def organization_history(context, request):
     }
 
 
-def files_context(request, org: Organization | None, files: list) -> dict:
-    """What the files card of the client card and the contact page needs."""
+def files_context(request, org: Organization | None, files: list,
+                  may_attach: bool | None = None) -> dict:
+    """What the files card of the client card and the contact page needs (`may_attach`: the
+    right to edit `org`, when the page knows it already)."""
+    if may_attach is None:
+        may_attach = org is not None and bool(request.has_permission("edit", locate(request, org)))
+    # portal.clients.files.file_url's, each organization's address worked out once.
+    bases: dict[int, str] = {}
+
+    def url_of(item) -> str:
+        base = bases.get(item.organization_id)
+        if base is None:
+            base = bases[item.organization_id] = organization_url(
+                request, item.organization, "@@file") + "/"
+        return f"{base}{quote_path_segment(str(item.id))}/{quote_path_segment(item.filename)}"
+
     return {
         "files": files,
-        "file_url": lambda item: file_url(request, item),
+        "file_url": url_of,
         "human_size": lambda n: request.localizer.translate(size_text(n)),
-        "may_attach": org is not None and request.has_permission("edit", locate(request, org)),
+        "may_attach": may_attach,
         "max_mb": max_bytes(request.registry.settings) // (1024 * 1024),
         "allowed_files": ALLOWED_LIST,
     }

@@ -19,6 +19,7 @@ from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
     filter_key,
+    message,
     part_statement,
     planned_and_past,
     timeline_provider,
@@ -30,6 +31,7 @@ from views.clients.organizations import Action, card_action, contact_action
 from views.interactions.helpers import url_maker
 
 DETAIL_MAX = 240
+ATTEMPTS = _("Attempts: ${list}")
 RESPONSIBLE, CONTACT, RESULT = aliased(User), aliased(Contact), aliased(Classifier)
 
 
@@ -67,12 +69,14 @@ def interactions_timeline(request, target, *, planned: int, past: int) -> Timeli
         may_edit = sa.case((edit, 1), else_=0)
         # Plain columns, not ORM objects: a card shows fifty of them on every visit.
         responsible, contact, result = RESPONSIBLE, CONTACT, RESULT
-        return (sa.select(Interaction.id, Interaction.kind, Interaction.subject, Interaction.text,
+        # "title" and "who" as the other parts name theirs: fewer columns in the stacked rows.
+        return (sa.select(Interaction.id, Interaction.kind, Interaction.subject.label("title"),
+                          Interaction.text,
                           Interaction.planned_at, Interaction.done_at, Interaction.result_text,
                           Interaction.color, Interaction.direction,
                           result.title.label("result_title"),
                           contact.full_name.label("contact_name"),
-                          responsible.full_name.label("responsible_name"),
+                          responsible.full_name.label("who"),
                           outcomes.label("tried"), may_edit.label("editable"))
                 .outerjoin(responsible, responsible.id == Interaction.responsible_id)
                 .outerjoin(contact, contact.id == Interaction.contact_id)
@@ -89,35 +93,45 @@ def _items(request, target, rows) -> list[TimelineItem]:
     came_from = {"came_from": request.path_qs}
     url = url_maker(request)
     kinds: dict[str, str] = {}
+    results: dict[str, str] = {}  # each result's name translated once
+    done_word, overdue_word, planned_word = (
+        translate(_("Done")), translate(_("Overdue")), translate(_("Planned")))
+    attempts_text = message(translate, ATTEMPTS)
+    titles = {title: translate(title) for title in ACTION_TITLES}
     out = []
     for row in rows:
         item_id, kind_key, subject, text, planned_at, done_at, result_text, color, direction = (
-            row.id, row.kind, row.subject, row.text, row.planned_at, row.done_at,
+            row.id, row.kind, row.title, row.text, row.planned_at, row.done_at,
             row.result_text, row.color, row.direction)
         result_title, contact_name, responsible_name, tried, editable = (
-            row.result_title, row.contact_name, row.responsible_name, row.tried, row.editable)
+            row.result_title, row.contact_name, row.who, row.tried, row.editable)
         kind = kinds.get(kind_key)
         if kind is None:
             kind = kinds[kind_key] = translate(
                 INTERACTION_KIND_LABELS.get(kind_key, _("Interaction")))
         title = f"{kind}: {subject}" if subject else kind
         if done_at is not None:
-            result_name = translate(_(result_title)) if result_title is not None else ""
+            if result_title is None:
+                result_name = ""
+            else:
+                result_name = results.get(result_title)
+                if result_name is None:
+                    result_name = results[result_title] = translate(_(result_title))
             detail = _short(result_text or text)
-            badge, badge_class = (result_name or translate(_("Done"))), "text-bg-success"
+            badge, badge_class = (result_name or done_word), "text-bg-success"
         else:
             detail = _short(text)
             overdue = planned_at < now
-            badge = translate(_("Overdue") if overdue else _("Planned"))
+            badge = overdue_word if overdue else planned_word
             badge_class = "text-bg-danger" if overdue else "text-bg-primary"
         if isinstance(target, Organization) and contact_name is not None:
             detail = " · ".join(p for p in (contact_name, detail) if p)
-        counts = Counter(tried.split(",")) if tried and kind_key == "call" else {}
-        # Worth telling when it took more than one try (one "talked" is every done call).
-        attempts = attempt_summary(request, counts) if sum(counts.values()) > 1 else ""
-        if attempts:
-            detail = " · ".join(p for p in (detail, translate(_(
-                "Attempts: ${list}", mapping={"list": attempts}))) if p)
+        # Worth telling when it took more than one try (one "talked" is every done call):
+        # when the outcomes are more than one, there is a comma between them.
+        if tried and kind_key == "call" and "," in tried:
+            attempts = attempt_summary(request, Counter(tried.split(",")))
+            if attempts:
+                detail = " · ".join(p for p in (detail, attempts_text(list=attempts)) if p)
         ref = Ref(item_id, done_at is not None)
         out.append(TimelineItem(
             at=done_at or planned_at, title=title, url=url(ref),
@@ -125,7 +139,7 @@ def _items(request, target, rows) -> list[TimelineItem]:
             detail=detail, who=responsible_name or "",
             badge=badge, badge_class=badge_class, color=color, planned=done_at is None,
             overdue=done_at is None and planned_at < now,
-            actions=_actions(url, ref, came_from) if editable else [],
+            actions=_actions(url, ref, came_from, titles) if editable else [],
             extra={"interaction_id": item_id, "direction": direction}))
     return out
 
@@ -137,15 +151,23 @@ class Ref(NamedTuple):
     done: bool
 
 
-def _actions(url, item: Ref, came_from: dict) -> list[TimelineAction]:
+NEXT_STEP, RESULT_TITLE, RESCHEDULE = ACTION_TITLES = (_("Next step"), _("Result"),
+                                                       _("Reschedule"))
+
+
+def _actions(url, item: Ref, came_from: dict, titles: dict | None = None) -> list[TimelineAction]:
     """What one may do from the timeline (who may edit it): give the result, reschedule, plan
-    the next step (`url`: views.interactions.helpers.url_maker's)."""
+    the next step (`url`: views.interactions.helpers.url_maker's; `titles`: the words of the
+    buttons in the reader's language, else the messages)."""
+    titles = titles or {}
     result = url(item, "result", query=came_from)
     if item.done:
-        return [TimelineAction(_("Next step"), result, "signpost-2")]
-    return [TimelineAction(_("Result"), result, "check2-circle", "btn-outline-success"),
-            TimelineAction(_("Reschedule"), url(item, "reschedule", query=came_from),
-                           "clock-history", text=False)]
+        return [TimelineAction(titles.get(NEXT_STEP, NEXT_STEP), result, "signpost-2")]
+    return [TimelineAction(titles.get(RESULT_TITLE, RESULT_TITLE), result, "check2-circle",
+                           "btn-outline-success"),
+            TimelineAction(titles.get(RESCHEDULE, RESCHEDULE),
+                           url(item, "reschedule", query=came_from), "clock-history",
+                           text=False)]
 
 
 # What the buttons of a client's page offer: (title, kind, mode, icon, id suffix).
