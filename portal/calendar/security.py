@@ -22,7 +22,7 @@ from models.calendar import Event, EventAttendee
 from models.people import Department
 from portal.core.i18n import _
 from portal.security.acl import row_acl
-from portal.security.filters import filter_key, sql_filter
+from portal.security.filters import Kept, filter_key, sql_filter
 
 
 def event_acl(event: Event) -> list:
@@ -57,9 +57,8 @@ def edit_clause(request):
 
 # details_clause's clauses by (the viewer, per row or not, the key of their edit filter): SQL
 # expressions are immutable, so a viewer's clause is made once, not on every page (and the
-# statements built on it are then kept by the clause's key). Bounded: cleared when full.
-_DETAILS: dict[tuple, sa.ColumnElement] = {}
-_DETAILS_KEPT = 4096
+# statements built on it are then kept by the clause's key).
+_DETAILS = Kept(4096)
 
 
 def details_clause(request, *, per_row: bool = False):
@@ -74,21 +73,14 @@ def details_clause(request, *, per_row: bool = False):
     if identity.is_admin:
         return sa.true()
     me = identity.user.id
-    key = (me, per_row, filter_key(request, Event, "edit"))
-    found = _DETAILS.get(key)
-    if found is None:
-        found = sa.or_(
-            Event.visibility == "public",
-            Event.organizer_id == me,
-            sa.exists().where(EventAttendee.event_id == Event.id, EventAttendee.user_id == me)
-            if per_row else
-            Event.id.in_(sa.select(EventAttendee.event_id).where(EventAttendee.user_id == me)),
-            sa.and_(Event.visibility == "busy", sql_filter(request, Event, "edit")),
-        )
-        if len(_DETAILS) >= _DETAILS_KEPT:
-            _DETAILS.clear()
-        _DETAILS[key] = found
-    return found
+    return _DETAILS.get((me, per_row, filter_key(request, Event, "edit")), lambda: sa.or_(
+        Event.visibility == "public",
+        Event.organizer_id == me,
+        sa.exists().where(EventAttendee.event_id == Event.id, EventAttendee.user_id == me)
+        if per_row else
+        Event.id.in_(sa.select(EventAttendee.event_id).where(EventAttendee.user_id == me)),
+        sa.and_(Event.visibility == "busy", sql_filter(request, Event, "edit")),
+    ))
 
 
 def may_edit_all(request) -> bool:

@@ -70,6 +70,7 @@ from portal.core.i18n import _
 from portal.files import storage
 from portal.sales import templates_default
 from portal.sales.security import visible_deals, visible_orders
+from portal.security.filters import Kept, rights_key
 
 KINDS = templates_default.KINDS
 KIND_TITLES = {
@@ -477,13 +478,16 @@ def source_of(dbsession, document: SalesDocument):
 
 def visible_documents(request) -> sa.ColumnElement[bool]:
     """WHERE for the documents of a client the user may see: those of the client card, and
-    those of deals and orders the user may view."""
-    return sa.and_(
+    those of deals and orders the user may view. Made once per set of rights."""
+    return _VISIBLE.get(rights_key(request), lambda: sa.and_(
         sa.or_(SalesDocument.deal_id.is_(None),
                SalesDocument.order_id.is_not(None),
                SalesDocument.deal_id.in_(sa.select(Deal.id).where(visible_deals(request)))),
         sa.or_(SalesDocument.order_id.is_(None),
-               SalesDocument.order_id.in_(sa.select(Order.id).where(visible_orders(request)))))
+               SalesDocument.order_id.in_(sa.select(Order.id).where(visible_orders(request))))))
+
+
+_VISIBLE = Kept(4096)
 
 
 DOCUMENT_TITLE = _("${kind} ${number}")

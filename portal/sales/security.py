@@ -18,7 +18,7 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from models.sales import Deal, Order, SalesFact
-from portal.security.filters import sql_filter
+from portal.security.filters import Kept, rights_key, sql_filter
 
 
 class FactRows:
@@ -38,7 +38,16 @@ class FactRows:
 def _narrowed_by_state(request, model, permission: str):
     """The matrix's clause, narrowed as the row ACL narrows it by the workflow state: in a state
     whose rule names roles (or () for nobody but administrators), only those roles count, and
-    "Owner" lets the row's owner. States without a rule take the matrix as it is."""
+    "Owner" lets the row's owner. States without a rule take the matrix as it is. Made once per
+    set of rights (`rights_key`)."""
+    return _NARROWED.get((model, permission, rights_key(request)),
+                         lambda: _narrowed_clause(request, model, permission))
+
+
+_NARROWED = Kept(4096)
+
+
+def _narrowed_clause(request, model, permission: str):
     identity = request.identity
     workflow = getattr(model, "workflow", None)
     clause = sql_filter(request, model, permission)

@@ -18,15 +18,20 @@ def _request_of(obj):
     return getattr(find_root(obj), "request", None)
 
 
-def container_acl(obj, type_name: str, permissions=("view", "add")) -> list:
-    """A section's ACL: whoever holds any scope of type.permission may list (view) or add."""
-    request = _request_of(obj)
-    acl = [ADMIN_ACE]
-    for permission in permissions:
-        for role, _scope in request.role_matrix.roles_with(type_name, permission):
-            acl.append((Allow, f"role:{role}", permission))
-            acl.append((Allow, f"local:{role}", permission))
-    acl.append(DENY_ALL)
+def container_acl(obj, type_name: str, permissions=("view", "add")) -> tuple:
+    """A section's ACL: whoever holds any scope of type.permission may list (view) or add.
+    It depends on the role matrix alone, so it is made once per matrix."""
+    matrix: RoleMatrix = _request_of(obj).role_matrix
+    key = ("container_acl", type_name, tuple(permissions))
+    acl = matrix.derived.get(key)
+    if acl is None:
+        entries = [ADMIN_ACE]
+        for permission in permissions:
+            for role, _scope in matrix.roles_with(type_name, permission):
+                entries.append((Allow, f"role:{role}", permission))
+                entries.append((Allow, f"local:{role}", permission))
+        entries.append(DENY_ALL)
+        acl = matrix.derived[key] = tuple(entries)
     return acl
 
 

@@ -3,10 +3,12 @@ all → no filter; department → the row's department among the user's; own →
 row; plus the departments where a local role of theirs grants the permission."""
 from __future__ import annotations
 
+import threading
+
 import sqlalchemy as sa
 
 from models.roles import SCOPE_RANK
-from portal.security.matrix import DepartmentTree
+from portal.security.matrix import DepartmentTree, security_token
 from portal.security.principals import Identity
 
 
@@ -46,11 +48,47 @@ def filter_key(request, model, permission: str, identity: Identity | None = None
     return (scope, departments, owner, local)
 
 
-# The clauses of sql_filter by (model, its key): a clause is made from the key alone, and SQL
-# expressions are immutable, so viewers with the same rights share one (made once, not on every
-# page). Bounded: cleared when full.
-_CLAUSES: dict[tuple, sa.ColumnElement] = {}
-_CLAUSES_KEPT = 4096
+class Kept:
+    """What is made from a key alone (a clause, a statement), made once and shared by every
+    request with that key: SQL expressions are immutable. Bounded: cleared when full."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._made: dict = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, make):
+        found = self._made.get(key)
+        if found is None:
+            found = make()
+            with self._lock:
+                if len(self._made) >= self.size:
+                    self._made.clear()
+                self._made[key] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+
+def rights_key(request) -> tuple:
+    """What decides every clause of the person's rights: the generation of roles and
+    departments (the role matrix, the tree), who they are, their roles, the departments their
+    department scope reaches and their local grants. Worked out once per identity."""
+    identity = request.identity
+    found = request.__dict__.get("_portal_rights_key")
+    if found is not None and found[0] is identity:
+        return found[1]
+    key = ("anonymous",) if identity is None else (
+        security_token(request), identity.user.id, identity.roles, identity.dept_scope_ids,
+        frozenset((place, frozenset(names)) for place, names in identity.local_grants.items()))
+    request.__dict__["_portal_rights_key"] = (identity, key)
+    return key
+
+
+# The clauses of sql_filter by (model, permission, filter_key): a clause is made from its key
+# alone, so viewers with the same rights share one (made once, not on every page).
+_CLAUSES = Kept(4096)
 
 
 def sql_filter(request, model, permission: str, identity: Identity | None = None):
@@ -61,12 +99,7 @@ def sql_filter(request, model, permission: str, identity: Identity | None = None
     articles: portal/kb/security.py's `article_filter`).
     """
     key = filter_key(request, model, permission, identity)
-    found = _CLAUSES.get((model, key))
-    if found is None:
-        if len(_CLAUSES) >= _CLAUSES_KEPT:
-            _CLAUSES.clear()
-        found = _CLAUSES[(model, key)] = clause_of(model, key)
-    return found
+    return _CLAUSES.get((model, key), lambda: clause_of(model, key))
 
 
 def clause_of(model, key: tuple):

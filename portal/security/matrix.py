@@ -28,6 +28,9 @@ class RoleMatrix:
 
     scopes: dict[str, dict[tuple[str, str], str]]
     by_permission: dict[tuple[str, str], list[tuple[str, str]]]
+    # What is worked out from the matrix alone (a section's ACL, the sections a set of
+    # principals sees), kept as long as the matrix: a new generation is a new matrix.
+    derived: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, dbsession) -> RoleMatrix:

@@ -16,9 +16,10 @@ import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
-from pyramid.authorization import ACLHelper
+from pyramid.authorization import ACLAllowed, ACLDenied, ACLHelper, Allow
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.request import RequestLocalCache
+from pyramid.traversal import lineage
 
 from models.generations import SECURITY, token_of
 from models.meta import ROW_ACL, utcnow
@@ -90,15 +91,27 @@ class SecurityPolicy:
 
     def permits(self, request, context, permission):
         # A page that only reads asks about one object several times (its buttons, its
-        # parts): the principals for an object are worked out once per request. The object is
-        # kept with them, so that its id names it for the whole request.
-        memo = request.__dict__.setdefault("_portal_principals", {}) \
-            if request.method in ("GET", "HEAD") else {}
-        found = memo.get(id(context))
+        # parts): the principals for an object, the ACL of each object of its lineage and each
+        # verdict are worked out once per request. The objects are kept with them, so that
+        # their ids name them for the whole request. A request that writes asks afresh.
+        if request.method not in ("GET", "HEAD"):
+            principals = principals_for(request.dbsession, self.identity(request), context,
+                                        request.department_tree)
+            return self.helper.permits(context, principals, permission)
+        kept = request.__dict__.get("_portal_rights")
+        if kept is None:
+            kept = request.__dict__["_portal_rights"] = ({}, {})
+        objects, acls = kept
+        found = objects.get(id(context))
         if found is None:
-            found = memo[id(context)] = (context, principals_for(
-                request.dbsession, self.identity(request), context, request.department_tree))
-        return self.helper.permits(context, found[1], permission)
+            found = objects[id(context)] = (context, principals_for(
+                request.dbsession, self.identity(request), context, request.department_tree),
+                {})
+        verdicts = found[2]
+        verdict = verdicts.get(permission)
+        if verdict is None:
+            verdict = verdicts[permission] = _verdict(acls, context, found[1], permission)
+        return verdict
 
     def remember(self, request, userid, **kw):
         """A new session (with a new id) for `userid`; the one before, if any, ends."""
@@ -109,6 +122,37 @@ class SecurityPolicy:
     def forget(self, request, **kw):
         request.session.invalidate()
         return []
+
+
+def _acl_kept(acls: dict, location):
+    """The ACL of `location` (None: it has none), computed once per request."""
+    found = acls.get(id(location))
+    if found is None:
+        acl = getattr(location, "__acl__", None)
+        if acl is not None and callable(acl):
+            acl = acl()
+        found = acls[id(location)] = (location, acl)
+    return found[1]
+
+
+def _verdict(acls: dict, context, principals, permission: str):
+    """Pyramid's ACL rule — the first entry, from the object up its lineage, that names one of
+    `principals` and `permission` decides; none: denied — over ACLs kept in `acls`."""
+    acl = "<No ACL found on any object in resource lineage>"
+    for location in lineage(context):
+        found = _acl_kept(acls, location)
+        if found is None:
+            continue
+        acl = found
+        for ace in acl:
+            action, principal, permissions = ace
+            if principal not in principals:
+                continue
+            if permissions == permission if isinstance(permissions, str) \
+                    else permission in permissions:
+                allowed = ACLAllowed if action == Allow else ACLDenied
+                return allowed(ace, acl, permission, principals, location)
+    return ACLDenied("<default deny>", acl, permission, principals, context)
 
 
 def _identity_column(user_id, name: str):

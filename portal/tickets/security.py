@@ -15,7 +15,7 @@ from pyramid.authorization import DENY_ALL, Allow
 
 from models.tickets import QueueAgent, Ticket
 from portal.security.acl import row_acl
-from portal.security.filters import sql_filter
+from portal.security.filters import Kept, rights_key, sql_filter
 
 AGENT_PERMISSIONS = ("view", "edit", "assign")
 
@@ -44,7 +44,16 @@ def my_queue_ids(request) -> sa.Select:
 
 
 def visible_tickets(request, permission: str = "view"):
-    """WHERE for the tickets the user may `permission` (view by default): `ticket_acl` as SQL."""
+    """WHERE for the tickets the user may `permission` (view by default): `ticket_acl` as SQL.
+    Made once per set of rights."""
+    return _VISIBLE.get((permission, rights_key(request)),
+                        lambda: _visible_clause(request, permission))
+
+
+_VISIBLE = Kept(4096)
+
+
+def _visible_clause(request, permission: str):
     identity = request.identity
     if identity is None:
         return sa.false()
