@@ -337,25 +337,40 @@ def _translate_words(request, items: list[TimelineItem]) -> None:
                             else replace(a, title=word(a.title)) for a in item.actions]
 
 
+# short_datetimes' pieces, by language: the words of each minute of a day and of each day
+# (the same for every reader of that language). Bounded: a language's days cleared when full.
+_TIMES: dict[str, dict[tuple[int, int], str]] = {}
+_DAYS: dict[str, dict[dt.date, str]] = {}
+DAYS_KEPT = 4096
+
+
 def short_datetimes(request) -> Callable[[dt.datetime], str]:
     """`portal.core.i18n.format_datetime(request, value, "short")` for the many items of a
-    timeline: the locale's patterns looked up once, each day written once (Babel's own call
-    costs some 35 µs, fifty on a card)."""
-    locale, zone = babel_locale(request.locale_name), request.user_timezone
+    timeline: the locale's patterns looked up once, each day and each time of day written once
+    per language (Babel's own call costs some 35 µs, fifty on a card)."""
+    name = request.locale_name
+    locale, zone = babel_locale(name), request.user_timezone
     # What babel.dates.format_datetime does, its lookups done here once.
     both = str(babel_dates.get_datetime_format("short", locale=locale)).replace("'", "")
     date_pattern = babel_dates.get_date_format("short", locale=locale)
     time_pattern = babel_dates.get_time_format("short", locale=locale)
-    days: dict[dt.date, str] = {}
+    days = _DAYS.setdefault(name, {})
+    times = _TIMES.setdefault(name, {})  # at most 1,440 (the short format has no seconds)
 
     def write(value: dt.datetime | None) -> str:
         if value is None:
             return ""
         local = value.astimezone(zone)
-        day = days.get(local.date())
+        date = local.date()
+        day = days.get(date)
         if day is None:
-            day = days[local.date()] = date_pattern.apply(local, locale)
-        return both.replace("{0}", time_pattern.apply(local, locale)).replace("{1}", day)
+            if len(days) >= DAYS_KEPT:
+                days.clear()
+            day = days[date] = date_pattern.apply(local, locale)
+        time = times.get((local.hour, local.minute))
+        if time is None:
+            time = times[local.hour, local.minute] = time_pattern.apply(local, locale)
+        return both.replace("{0}", time).replace("{1}", day)
 
     return write
 

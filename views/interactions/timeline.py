@@ -8,6 +8,7 @@ from functools import partial
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from pyramid.encode import urlencode
 from sqlalchemy.orm import aliased
 
 from models.clients import Classifier, Contact, Interaction, InteractionAttempt, Organization
@@ -192,10 +193,11 @@ def client_buttons(request, prefix: str, organization: Organization | None,
     client = {"organization": organization.id if organization is not None else "",
               "contact": contact.id if contact is not None else "", "came_from": request.path}
 
+    base = request.resource_url(section, "@@add")  # one address, nine queries
+
     def url(kind: str, mode: str) -> str:
         query = {"kind": kind, **({"mode": "plan"} if mode == "plan" else {}), **client}
-        return request.resource_url(section, "@@add", query={k: v for k, v in query.items()
-                                                             if v != ""})
+        return base + "?" + urlencode({k: v for k, v in query.items() if v != ""})
 
     (log_title, log_kind, log_mode, log_icon, log_id), (plan_title, plan_kind, plan_mode,
                                                          plan_icon, plan_id) = QUICK

@@ -41,6 +41,7 @@ BUDGETS = {
     "task_list_all": 8,
     "event_page": 8,
     "calendar_week_json": 6,
+    "calendar_rooms": 6,
     "kb_home": 12,
     "kb_article": 12,
     # Three for each kind of thing found (people, clients, contacts, events, articles, tasks).
@@ -115,6 +116,7 @@ def pages_for(dbsession, request_for, user: User) -> dict[str, str]:
         "task_list_all": "/tasks?view=all",
         "event_page": f"/calendar/{event.id}",
         "calendar_week_json": "/calendar/@@events.json?" + week_query(dt.date.today()),
+        "calendar_rooms": "/calendar/rooms",
         "kb_home": "/kb/",
         "kb_article": article_url(request, article).removeprefix(request.application_url),
         "search": "/search?q=" + urllib.parse.quote("договор"),
