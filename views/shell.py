@@ -2,6 +2,8 @@
 translate), template globals (the CSRF field, the workflow panel), the unread-notification count."""
 from __future__ import annotations
 
+import time
+
 import jinja2
 import sqlalchemy as sa
 from markupsafe import Markup
@@ -38,11 +40,29 @@ def _translate(ctx, value):
     return translate_deep(ctx["request"].localizer, value)
 
 
+# The layout's static URLs by (the application's address, the file): every page writes the
+# same six, so each is made at most once a second (a file rebuilt while the portal runs gets
+# its new fingerprint within that second). Bounded: cleared when full.
+_STATIC_URLS: dict[tuple[str, str], tuple[float, str]] = {}
+STATIC_URLS_KEPT = 1024
+STATIC_URL_SECONDS = 1.0
+
+
 @jinja2.pass_context
 def _static(ctx, path: str) -> str:
     """The fingerprinted URL of a file under static/ (`static('js/portal.js')`) or of an asset
     spec (`static('deform:static/css/form.css')`), cached by browsers for a year."""
-    return ctx["request"].static_url(path if ":" in path else f"{STATIC_DIR}/{path}")
+    request = ctx["request"]
+    key = (request.application_url, path)
+    now = time.monotonic()
+    found = _STATIC_URLS.get(key)
+    if found is not None and now - found[0] < STATIC_URL_SECONDS:
+        return found[1]
+    url = request.static_url(path if ":" in path else f"{STATIC_DIR}/{path}")
+    if len(_STATIC_URLS) >= STATIC_URLS_KEPT:
+        _STATIC_URLS.clear()
+    _STATIC_URLS[key] = (now, url)
+    return url
 
 
 @jinja2.pass_context

@@ -150,6 +150,32 @@ def test_static_urls_are_fingerprinted_by_content_and_cached_a_year(testapp, log
             assert token, url  # vendor files before `make assets`: still fingerprinted
 
 
+def test_a_rebuilt_file_gets_its_new_fingerprint_on_the_pages_within_a_second(
+        testapp, login_as, monkeypatch, tmp_path):
+    """The layout's static URLs are kept a moment (every page writes the same ones), not for
+    the life of the process: a stylesheet rebuilt while the portal runs is asked for anew."""
+    from views import shell
+
+    login_as("admin")
+    bundle = Path(STATIC_DIR) / "js" / "portal.js"
+    before = [u for u in static_urls(testapp.get("/").text) if "/static/js/portal.js" in u]
+    clock = [1000.0]
+    monkeypatch.setattr(shell.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(shell, "_STATIC_URLS", {})
+    assert [u for u in static_urls(testapp.get("/").text) if "js/portal.js" in u] == before
+    original = bundle.read_bytes()
+    try:
+        bundle.write_bytes(original + b"\n// rebuilt\n")
+        clock[0] += 0.5  # within the second: the kept URL
+        assert [u for u in static_urls(testapp.get("/").text) if "js/portal.js" in u] == before
+        clock[0] += 0.6  # after it: the new content's fingerprint
+        after = [u for u in static_urls(testapp.get("/").text) if "js/portal.js" in u]
+        token = hashlib.md5(bundle.read_bytes()).hexdigest()[:12]
+        assert after != before and all(u.endswith("v=" + token) for u in after)
+    finally:
+        bundle.write_bytes(original)
+
+
 def test_a_static_file_is_compressed_once_and_served_compressed(testapp):
     portal_js = (Path(STATIC_DIR) / "js" / "portal.js").read_bytes()
     assert len(portal_js) > MIN_SIZE
