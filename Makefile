@@ -18,10 +18,14 @@ serve: install assets i18n-compile db
 	@echo ""
 	$(PORTAL) serve $(INI)
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), each with its own SQLite files and
+# its own throwaway PostgreSQL; a module's tests stay together on one of them.
+TEST_WORKERS ?= 2
+
 test: install assets i18n-compile
 	.venv/bin/ruff check --quiet .
 	.venv/bin/lint-imports --no-cache
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadscope
 
 install: $(STAMP)
 

@@ -43,6 +43,7 @@ REQUIRES = [
 
 TESTS_REQUIRE = [
     "pytest==9.2.0",
+    "pytest-xdist==3.8.0",
     "WebTest==3.0.7",
     "playwright==1.65.2",
     "hypothesis==6.170.15",

@@ -80,7 +80,8 @@ def app_settings(url: str) -> dict:
         "sqlalchemy.url": url,
         "session.secret": "test-secret",
         "pyramid.default_locale_name": "en",
-        "portal.files_dir": "/tmp/portal-test-files",
+        # One folder per worker of a parallel run (pytest-xdist).
+        "portal.files_dir": "/tmp/portal-test-files" + os.environ.get("PYTEST_XDIST_WORKER", ""),
         "retry.attempts": "1",
     }
 

@@ -280,10 +280,12 @@ def hidden_interactions(request, target: Organization | Contact) -> TimelineRows
 
 
 def timelines(request, target: Organization | Contact, *, planned: int = 10,
-              past: int = 40, count_hidden: bool = False) -> Timeline:
+              past: int = 40, skip: int = 0, count_hidden: bool = False) -> Timeline:
     """Items of every provider for `target`, each provider asked once for both halves; the
     parts handed over as rows read in one statement for all of them (with `count_hidden`, the
-    count of the interactions the reader may not see too)."""
+    count of the interactions the reader may not see too). `skip`: the past half starts after
+    that many of the newest (each provider gives its newest `skip + past`: the next page of
+    all of them together is among those)."""
     todo: list[TimelineItem] = []
     done: list[TimelineItem] = []
 
@@ -292,7 +294,7 @@ def timelines(request, target: Organization | Contact, *, planned: int = 10,
             item.kind = item.kind or name
             (todo if item.planned else done).append(item)
 
-    given = [(name, provider(request, target, planned=planned, past=past))
+    given = [(name, provider(request, target, planned=planned, past=skip + past))
              for name, provider in TIMELINE_PROVIDERS.items()]
     parts = [part for _name, part in given if isinstance(part, TimelineRows)]
     counter = hidden_interactions(request, target) if count_hidden else None
@@ -309,7 +311,7 @@ def timelines(request, target: Organization | Contact, *, planned: int = 10,
         hidden = int(getattr(rows[0], HIDDEN) or 0) if rows else 0
     todo.sort(key=lambda i: i.at)
     done.sort(key=lambda i: i.at, reverse=True)
-    shown = Timeline(todo[:planned], done[:past], hidden)
+    shown = Timeline(todo[:planned], done[skip:skip + past], hidden)
     _translate_words(request, [*shown.planned, *shown.past])
     return shown
 

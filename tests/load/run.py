@@ -86,6 +86,7 @@ def write_ini(name: str, url: str, port: int) -> Path:
             raise RuntimeError(f"development.ini: expected one '{key} =' line, found {count}")
     text = re.sub(r"(?m)^(\[logger_portal\]\nlevel =) DEBUG$", r"\1 INFO", text)
     path = VAR / f"{name}.ini"
+    path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/load/ yet
     path.write_text(text, encoding="utf-8")
     return path
 

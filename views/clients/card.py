@@ -128,7 +128,15 @@ def may_merge_contact(request, contact: Contact) -> bool:
 
 # --- the client card ---------------------------------------------------------------------------
 
-CARD_PLANNED, CARD_TIMELINE, CARD_HISTORY = 10, 40, 30
+CARD_PLANNED, CARD_TIMELINE, CARD_HISTORY = 10, 15, 30
+# "Show earlier" brings CARD_TIMELINE more at a time (`@@timeline-more`); without script, the
+# card itself shows `?timeline=N` of them, up to TIMELINE_MOST.
+TIMELINE_MOST = 300
+
+
+def _bounded(value, least: int) -> int:
+    number = parse_int(value)
+    return least if number is None else min(max(number, least), TIMELINE_MOST)
 # The full change history page: the newest this many changes (transactions).
 HISTORY_PAGE = 1000
 
@@ -188,7 +196,8 @@ def client_card(context, request):
     today = local_today(request)
     # One more than shown of each: whether a "show all" link is needed; and how many of the
     # client's interactions the reader may not see, counted in the same statement.
-    timeline = timelines(request, org, planned=CARD_PLANNED + 1, past=CARD_TIMELINE + 1,
+    shown = _bounded(request.GET.get("timeline"), CARD_TIMELINE)
+    timeline = timelines(request, org, planned=CARD_PLANNED + 1, past=shown + 1,
                          count_hidden=True)
     urls = client_interactions_urls(request, org, ("all", "planned")) or {}
     may_edit = request.has_permission("edit", org)
@@ -205,10 +214,10 @@ def client_card(context, request):
         "may_merge": request.has_permission("merge", org),
         "may_add_contact": request.has_permission("add", section),
         "planned": timeline.planned[:CARD_PLANNED],
-        "timeline": timeline.past[:CARD_TIMELINE],
+        "timeline": timeline.past[:shown],
         "when": short_datetimes(request),
         "more_planned": len(timeline.planned) > CARD_PLANNED,
-        "more_timeline": len(timeline.past) > CARD_TIMELINE,
+        "more_timeline": len(timeline.past) > shown and shown < TIMELINE_MOST,
         "hidden": timeline.hidden,
         "interactions_url": urls.get("all"),
         "planned_url": urls.get("planned"),
@@ -217,6 +226,20 @@ def client_card(context, request):
         "actions": actions_for(CARD_ACTIONS, request, org),
         **files_context(request, org, files_shown(request, org), may_attach=bool(may_edit)),
     }
+
+
+@view_config(context=Organization, name="timeline-more", renderer="clients/timeline_more.jinja2",
+             permission="view")
+def client_timeline_more(context, request):
+    """The card's next CARD_TIMELINE past items after the `skip` newest ("Show earlier"),
+    added to its list, and the button for the ones after them."""
+    skip = _bounded(request.GET.get("skip"), 0)
+    timeline = timelines(request, context, planned=0, past=CARD_TIMELINE + 1, skip=skip)
+    shown = skip + min(len(timeline.past), CARD_TIMELINE)
+    return {"items": timeline.past[:CARD_TIMELINE], "when": short_datetimes(request),
+            "org_url": request.resource_url(context),
+            "more_timeline": len(timeline.past) > CARD_TIMELINE and shown < TIMELINE_MOST,
+            "shown": shown}
 
 
 @view_config(context=Organization, name="history-part", renderer="admin/audit/history_part.jinja2",

@@ -30,7 +30,7 @@ def test_a_long_timeline_leads_to_the_clients_interactions(testapp, login_as, cl
     clients.interaction(responsible=me, organization=other, subject="Чужой звонок",
                         planned_at=now - dt.timedelta(hours=1), done_at=now)
     card = testapp.get(f"/clients/{org.id}")
-    assert len(card.html.select("#timeline-list .timeline-item")) == 40
+    assert len(card.html.select("#timeline-list .timeline-item")) == 15
     assert len(card.html.select("#planned-list .timeline-item")) == 10
     assert card.html.select_one("#timeline-more") is not None
     url = card.html.select_one("#all-interactions")["href"]
@@ -39,6 +39,55 @@ def test_a_long_timeline_leads_to_the_clients_interactions(testapp, login_as, cl
     assert "План №11" in listed and "Чужой звонок" not in listed
     planned = testapp.get(card.html.select_one("#all-planned")["href"])
     assert "План №11" in planned.text and "Звонок №00" not in planned.text
+
+
+def subjects(html) -> list[str]:
+    return [a.get_text().removeprefix("Call: ") for a in html.select(".timeline-item .fw-semibold")]
+
+
+def test_show_earlier_brings_the_next_items_until_the_first(testapp, login_as, clients):
+    """The card shows the latest 15 of what happened; "Show earlier" adds the next 15 in place
+    (htmx) or opens the card with more of them (without script), newest first, none twice,
+    until the first; another client's are never among them."""
+    me = login_as("director")
+    org = clients.organization("Давний клиент", manager=me)
+    other = clients.organization("Другой клиент", manager=me)
+    now = utcnow()
+    for i in range(38):
+        at = now - dt.timedelta(days=i + 1)
+        clients.interaction(responsible=me, organization=org, planned_at=at, done_at=at,
+                            subject=f"Звонок №{i:02d}")
+        clients.interaction(responsible=me, organization=other, planned_at=at, done_at=at,
+                            subject=f"Чужой №{i:02d}")
+    card = testapp.get(f"/clients/{org.id}")
+    seen = subjects(card.html.select_one("#timeline-list"))
+    more = card.html.select_one("#timeline-earlier")
+    pages = 0
+    while more is not None:
+        part = testapp.get(more["hx-get"], headers={"HX-Request": "true"})
+        assert more["hx-target"] == "#timeline-list" and more["hx-swap"] == "beforeend"
+        seen += subjects(part.html)
+        swapped = part.html.select_one("#timeline-more[hx-swap-oob]")
+        assert swapped is not None
+        more = swapped.select_one("#timeline-earlier")
+        pages += 1
+    assert pages == 2 and seen == [f"Звонок №{i:02d}" for i in range(38)]
+    # Without script: the card itself with more of them.
+    fuller = testapp.get(card.html.select_one("#timeline-earlier")["href"])
+    assert subjects(fuller.html.select_one("#timeline-list")) == seen[:30]
+    assert "timeline=45" in fuller.html.select_one("#timeline-earlier")["href"]
+    # Hostile or absurd numbers: the nearest sensible page, never an error.
+    for skip in ("-5", "abc", "10000000000000000000000", ""):
+        part = testapp.get(f"/clients/{org.id}/@@timeline-more?skip={skip}")
+        assert subjects(part.html)[0] in ("Звонок №00", "Звонок №37") or not subjects(part.html)
+    assert testapp.get(f"/clients/{org.id}?timeline=-1").status_int == 200
+
+
+def test_show_earlier_needs_the_right_to_see_the_client(testapp, login_as, factory, clients):
+    stranger = factory.user(roles=["sales"])
+    org = clients.organization("Закрытый", manager=stranger)
+    login_as("sales")
+    testapp.get(f"/clients/{org.id}/@@timeline-more?skip=15", status=403)
 
 
 def test_a_short_timeline_has_no_show_more(testapp, login_as, clients):
