@@ -11,7 +11,6 @@ from pyramid.traversal import quote_path_segment
 from models.clients import Contact, Organization
 from models.dispatch import OPEN_STATES, Job, JobAssignment, Resource
 from portal.clients.timeline import (
-    TimelineAction,
     TimelineItem,
     TimelineRows,
     filter_key,
@@ -79,7 +78,6 @@ def crew_names(crew: str | None) -> list[str]:
 def _job_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     word = words(translate)
-    opened = word(_("Open"))
     title = message(translate, JOB_TITLE)
     base = request.resource_url(section)  # what resource_url(section, number) starts with
     out = []
@@ -95,7 +93,6 @@ def _job_items(request, section, rows) -> list[TimelineItem]:
             badge=word(JOB.states[row.state].title),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-info"),
             planned=is_open,
-            actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],
         ))
     return out
 

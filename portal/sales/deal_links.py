@@ -14,7 +14,6 @@ from models.clients import Contact, Organization
 from models.people import User
 from models.sales import Deal, Stage
 from portal.clients.timeline import (
-    TimelineAction,
     TimelineItem,
     TimelineRows,
     filter_key,
@@ -69,7 +68,6 @@ def deals_timeline(request, target, *, planned: int, past: int) -> TimelineRows 
 def _deal_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     word = words(translate)
-    opened = word(_("Open"))
     title, detail = message(translate, DEAL_TITLE), message(translate, DEAL_DETAIL)
     base = request.resource_url(section)  # what resource_url(section, id) starts with
     locale = request.locale_name
@@ -92,6 +90,5 @@ def _deal_items(request, section, rows) -> list[TimelineItem]:
             badge=word(state) if state is not None else translate(row.state),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-light"),
             planned=is_open,
-            actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],
         ))
     return out

@@ -18,7 +18,6 @@ from models.clients import Contact, Organization
 from models.people import User
 from models.sales import OPEN_ORDER_STATES, Order
 from portal.clients.timeline import (
-    TimelineAction,
     TimelineItem,
     TimelineRows,
     filter_key,
@@ -87,7 +86,6 @@ def next_step_on(row, today: dt.date) -> dt.date | None:
 def _order_items(request, section, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     word = words(translate)
-    opened = word(_("Open"))
     title = message(translate, ORDER_TITLE)
     base = request.resource_url(section)  # what resource_url(section, number) starts with
     locale = request.locale_name
@@ -117,6 +115,5 @@ def _order_items(request, section, rows) -> list[TimelineItem]:
             badge=word(state) if state is not None else translate(row.state),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-light"),
             planned=ahead is not None,
-            actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],
         ))
     return out

@@ -20,6 +20,7 @@ from pyramid.authorization import ACLAllowed, ACLDenied, ACLHelper, Allow
 from pyramid.csrf import SessionCSRFStoragePolicy
 from pyramid.request import RequestLocalCache
 from pyramid.traversal import lineage
+from sqlalchemy.orm import Session
 
 from models.generations import SECURITY, token_of
 from models.meta import ROW_ACL, utcnow
@@ -94,19 +95,21 @@ class SecurityPolicy:
         # parts): the principals for an object, the ACL of each object of its lineage and each
         # verdict are worked out once per request. The objects are kept with them, so that
         # their ids name them for the whole request. A request that writes asks afresh.
+        identity = self.identity(request)  # first: reading it may write the session's row
         if request.method not in ("GET", "HEAD"):
-            principals = principals_for(request.dbsession, self.identity(request), context,
+            principals = principals_for(request.dbsession, identity, context,
                                         request.department_tree)
             return self.helper.permits(context, principals, permission)
+        # Anything written in the meantime (a state moved, an owner changed) asks afresh.
+        writes = request.dbsession.info.get(WRITES, 0)
         kept = request.__dict__.get("_portal_rights")
-        if kept is None:
-            kept = request.__dict__["_portal_rights"] = ({}, {})
-        objects, acls = kept
+        if kept is None or kept[0] != writes:
+            kept = request.__dict__["_portal_rights"] = (writes, {}, {})
+        _writes, objects, acls = kept
         found = objects.get(id(context))
         if found is None:
             found = objects[id(context)] = (context, principals_for(
-                request.dbsession, self.identity(request), context, request.department_tree),
-                {})
+                request.dbsession, identity, context, request.department_tree), {})
         verdicts = found[2]
         verdict = verdicts.get(permission)
         if verdict is None:
@@ -122,6 +125,22 @@ class SecurityPolicy:
     def forget(self, request, **kw):
         request.session.invalidate()
         return []
+
+
+# How many times the session has written (flushed, or run an UPDATE, INSERT or DELETE): the
+# rights a request keeps hold only while this stays the same.
+WRITES = "portal.writes"
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _flushed(session, _context) -> None:
+    session.info[WRITES] = session.info.get(WRITES, 0) + 1
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _executed(state) -> None:
+    if state.is_update or state.is_delete or state.is_insert:
+        state.session.info[WRITES] = state.session.info.get(WRITES, 0) + 1
 
 
 def _acl_kept(acls: dict, location):

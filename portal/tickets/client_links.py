@@ -11,7 +11,6 @@ from models.clients import Contact, Organization
 from models.people import User
 from models.tickets import OPEN_STATES, Ticket
 from portal.clients.timeline import (
-    TimelineAction,
     TimelineItem,
     TimelineRows,
     filter_key,
@@ -59,7 +58,6 @@ def tickets_timeline(request, target, *, planned: int, past: int) -> TimelineRow
 def _ticket_items(request, rows) -> list[TimelineItem]:
     translate = request.localizer.translate
     base = request.application_url + "/tickets/"
-    opened = translate(_("Open"))
     title = message(translate, TICKET_TITLE)
     states: dict[str, str] = {}  # each state's name, translated once
     out = []
@@ -77,6 +75,5 @@ def _ticket_items(request, rows) -> list[TimelineItem]:
             badge=state,
             badge_class="text-bg-warning" if is_open else STATE_CLASSES.get(row.state, "text-bg-light"),
             planned=is_open,
-            actions=[TimelineAction(opened, url, "box-arrow-up-right", text=False)],
         ))
     return out
