@@ -14,6 +14,7 @@ from models.roles import Role
 from portal.core.i18n import _
 from portal.core.parsing import parse_int, parse_key
 from portal.security.acl import ADMIN_ACE, container_acl
+from portal.security.filters import Kept, rights_key
 
 # Where a row loaded by a query belongs in the tree: each area registers, per type, a function
 # (request, obj) that sets the row's __parent__ and __name__ (config.register(LOCATORS, Type, fn)).
@@ -159,13 +160,16 @@ class Root:
         return self.children[key](self, key)
 
     def visible_sections(self) -> list[Section]:
+        """The sections the person may enter. A section's ACL follows from the role matrix
+        and no local role reaches a section, so the answer follows from the person's set of
+        rights (`rights_key`): worked out once per set, not on every page."""
         request = self.request
-        out = []
-        for section in sections():
-            context = self if not section.name else self[section.name]
-            if request.has_permission("view", context):
-                out.append(section)
-        return out
+        return _SECTIONS_SEEN.get(rights_key(request), lambda: [
+            section for section in sections()
+            if request.has_permission("view", self if not section.name else self[section.name])])
+
+
+_SECTIONS_SEEN = Kept(4096)
 
 
 def root_factory(request) -> Root:

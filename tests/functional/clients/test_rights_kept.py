@@ -90,3 +90,32 @@ def test_a_sections_acl_is_made_once_per_role_matrix(factory, request_for, dbses
     fresh = container_acl(later.root["clients"], "organization", ("view", "add"))
     assert fresh is not acl
     assert any(p == "role:accountant" and m == "add" for _a, p, m in fresh)
+
+
+def test_the_menu_is_worked_out_once_per_set_of_rights(factory, request_for, dbsession):
+    """The sections a person sees follow from their rights alone (no local role reaches a
+    section): one list per set of rights, a new one when the matrix changes."""
+    from models.roles import LocalRoleGrant
+    from portal.resources import sections
+    from portal.security.principals import principals_for
+
+    dept = factory.department("Склад")
+    user = factory.user(roles=["accountant"], departments=[dept])
+    dbsession.add(LocalRoleGrant(container_type="department", container_id=dept.id,
+                                 role=factory.role("sales"), user=user))
+    dbsession.flush()
+    first, second = request_for(user), request_for(user)
+    for section in sections():
+        context = first.root if not section.name else first.root[section.name]
+        assert principals_for(dbsession, first.identity, context, first.department_tree) \
+            == first.identity.base_principals(), section.name
+    seen = first.root.visible_sections()
+    assert second.root.visible_sections() is seen
+    assert "clients" in [s.name for s in seen] and "admin" not in [s.name for s in seen]
+    had_dispatch = "dispatch" in [s.name for s in seen]  # accountants do not plan jobs
+    accountant = factory.role("accountant")
+    accountant.permissions.append(RolePermission(type="job", permission="view", scope="all"))
+    dbsession.flush()
+    later = request_for(user).root.visible_sections()
+    assert later is not seen and "dispatch" in [s.name for s in later]
+    assert not had_dispatch
