@@ -17,8 +17,8 @@ import colander
 from pyramid.i18n import TranslationStringFactory
 
 from models.kb import Article, ArticleTag, ArticleVersion, KbFolder
-from portal.core.forms import IdList
-from portal.core.parsing import parse_int
+from portal.core.forms import MULTI_LINE_KEEPS, IdList, without_controls
+from portal.core.parsing import CONTROL_CHARACTERS, parse_int
 from portal.kb.markdown import MAX_BODY
 
 _ = TranslationStringFactory("portal")
@@ -150,13 +150,18 @@ class TagList(colander.SchemaType):
 
 
 def one_line(value):
-    """Spaces and line breaks squeezed into single spaces, none at the ends."""
-    return " ".join(value.split()) if isinstance(value, str) else value
+    """Spaces and line breaks squeezed into single spaces, none at the ends, and no control
+    characters (nobody types them; PostgreSQL refuses a NUL)."""
+    return " ".join(without_controls(value, SPACES).split()) if isinstance(value, str) else value
+
+
+# The control characters that are spaces (tab, line ends...): squeezed with the others.
+SPACES = frozenset(ch for ch in CONTROL_CHARACTERS if ch.isspace())
 
 
 def address(value):
-    """An address as typed: no spaces around it, small letters."""
-    return value.strip().lower() if isinstance(value, str) else value
+    """An address as typed: no spaces around it, small letters, no control characters."""
+    return without_controls(value).strip().lower() if isinstance(value, str) else value
 
 
 def ticked(value) -> bool:
@@ -219,7 +224,8 @@ class ArticleSchema(colander.MappingSchema):
         validator=at_most(SUMMARY_MAX))
     body = colander.SchemaNode(
         colander.String(), title=_("Text"), validator=_article_body,
-        preparer=lambda value: value.replace("\r\n", "\n") if isinstance(value, str) else value,
+        preparer=lambda value: without_controls(value.replace("\r\n", "\n"), MULTI_LINE_KEEPS)
+        if isinstance(value, str) else value,
         missing_msg=_("Write the text of the article."))
     slug = colander.SchemaNode(
         colander.String(), title=_("Address"), missing="", preparer=address,

@@ -42,11 +42,14 @@ def helpers(request, now: dt.datetime | None = None) -> dict:
             return format_date(request, local.date(), "medium")
         return format_datetime(request, at, fmt)
 
-    def client_url(obj) -> str | None:
+    def client_url(obj, may_open: bool | None = None) -> str | None:
+        """The client's address, when the reader may open it (`may_open`: already known)."""
         if obj is None:
             return None
         locate(request, obj)
-        return request.resource_url(obj) if request.has_permission("view", obj) else None
+        if may_open is None:
+            may_open = bool(request.has_permission("view", obj))
+        return request.resource_url(obj) if may_open else None
 
     def overdue(item: Interaction) -> bool:
         return not item.done and item.planned_at < now

@@ -35,6 +35,7 @@ from models.clients import (
 )
 from models.errors import EditConflict
 from models.meta import utcnow
+from models.people import User
 from portal.audit.log import history_for
 from portal.clients.rules import INTERACTION_KIND_LABELS, REMINDER_DAYS, reminder_days, set_setting
 from portal.core.i18n import _
@@ -108,12 +109,17 @@ def interaction_list(request):
     where = list_conditions(request, f, now)
     offset = (f["page"] - 1) * PAGE_SIZE
     ids = page_ids(request.dbsession, where, f["state"], offset, now)
-    loaded = {i.id: i for i in request.dbsession.scalars(
-        sa.select(Interaction).where(Interaction.id.in_(ids)).options(
+    # Whether the reader may open each row's client: the clients' SQL filter (the rule of their
+    # ACL) as a column of the same statement, not an ACL worked out per row.
+    may_open = sa.exists().where(Organization.id == Interaction.organization_id,
+                                 sql_filter(request, Organization, "view")).label("may_open")
+    loaded = {row[0].id: row for row in request.dbsession.execute(
+        sa.select(Interaction, may_open).where(Interaction.id.in_(ids)).options(
             joinedload(Interaction.organization), joinedload(Interaction.contact),
             joinedload(Interaction.responsible), joinedload(Interaction.author),
-            joinedload(Interaction.result)))} if ids else {}
-    rows = [loaded[i] for i in ids]
+            joinedload(Interaction.result))).unique()} if ids else {}
+    opens = {i: bool(loaded[i].may_open) for i in ids}
+    rows = [loaded[i][0] for i in ids]
     has_next = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
     if f["page"] == 1 and len(rows) < PAGE_SIZE:
@@ -141,22 +147,34 @@ def interaction_list(request):
         exports = [(_("Excel"), export_url(request, "interactions", "xlsx", params),
                     "file-earmark-excel"),
                    (_("CSV"), export_url(request, "interactions", "csv", params), "filetype-csv")]
-    people = []
-    if f["tab"] == "all":
-        people = people_choices(request, keep_id=f["responsible"])
+    # The "Who does it" filter draws "Anyone" and the chosen person; everyone else comes when
+    # the field is about to be used (`@@responsible-options`): a company has thousands.
+    chosen = request.dbsession.get(User, f["responsible"]) \
+        if f["tab"] == "all" and f["responsible"] else None
     current_query = urlencode(query)
     return {
         "title": _("Interactions"), "rows": rows, "f": f, "total": total,
         "count_cap": COUNT_CAP, "has_next": has_next, "first": offset + 1 if rows else 0,
         "last": offset + len(rows), "page_url": page_url, "filter_url": filter_url,
         "tabs": TABS, "states": STATES, "organization": organization, "contact": contact,
-        "people": people,
+        "chosen": chosen, "opens": opens,
+        "responsible_options_url": request.resource_url(
+            request.context, "@@responsible-options",
+            query={"chosen": f["responsible"]} if f["responsible"] else None),
         "kind_groups": KIND_GROUPS,
         "may_add": request.has_permission("add", request.context), "exports": exports,
         "segments": my_segments(request, SEGMENT_AREA), "current_query": current_query,
         "segment_url": lambda s: section_url(request) + ("?" + s.query if s.query else ""),
         **helpers(request, now),
     }
+
+
+@view_config(context=Interactions, name="responsible-options",
+             renderer="interactions/_responsible_options.jinja2", permission="view")
+def responsible_options(request):
+    """Every choice of the list's "Who does it" filter, by department, asked for by the field."""
+    chosen = parse_int(request.GET.get("chosen", "")[:20])
+    return {"people": people_choices(request, keep_id=chosen), "chosen": chosen}
 
 
 @view_config(context=Interactions, name="segments", request_method="POST", permission="view")

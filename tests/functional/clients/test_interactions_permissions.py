@@ -108,3 +108,48 @@ def test_anonymous_is_sent_to_log_in(testapp, world):
     page = testapp.get(f"/clients/interactions/{items['popova'].id}", status=(302, 303, 403))
     assert page.status_int in (302, 303) or "log in" in page.text.lower()
     testapp.post("/clients/interactions/@@add", {"subject": "x"}, status=(302, 303, 400, 403))
+
+
+@pytest.mark.parametrize("who", sorted(EXPECTED))
+def test_a_rows_client_is_a_link_only_for_who_may_open_it(testapp, world, who, clients):
+    """The list tells from the clients' own SQL rule whether the reader may open each row's
+    client: the link is there exactly when the client's card opens for them."""
+    people, items = world
+    # Given to the courier, about a client of sales: his to do, not his client to open.
+    items["kiselev"] = clients.interaction(
+        responsible=people["kiselev"], author=people["popova"],
+        organization=items["popova"].organization, subject="Отвезти договор",
+        planned_at=items["popova"].planned_at)
+    testapp.login(people[who].login)
+    page = testapp.get("/clients/interactions?tab=all&state=all")
+    unlinked = 0
+    for row in page.html.select("#ix-list .ix-list-row"):
+        item = next(i for i in items.values() if i.id == int(row["data-id"]))
+        card = testapp.get(f"/clients/{item.organization_id}", status="*").status_int
+        link = row.select_one(".ix-list-meta a")
+        assert (link is not None) is (card == 200), (who, item.subject, card)
+        if link is not None:
+            assert link["href"].endswith(f"/clients/{item.organization_id}/")
+        unlinked += link is None
+    if who == "kiselev":
+        assert unlinked == 1  # his errand is listed, its client not his to open
+
+
+def test_the_who_does_it_filter_brings_everyone_when_it_is_used(testapp, world):
+    people, _items = world
+    testapp.login(people["director"].login)
+    page = testapp.get("/clients/interactions?tab=all&state=all")
+    field = page.html.select_one("#f-responsible")
+    assert [o["value"] for o in field.select("option")] == [""]  # the rest come on use
+    options = testapp.get(field["hx-get"]).html
+    assert {o.get_text() for o in options.select("option")} >= {
+        p.full_name for p in people.values()}
+    assert {g["label"] for g in options.select("optgroup")} >= {"Продажи", "Снабжение"}
+    chosen = people["golubev"]
+    page = testapp.get(f"/clients/interactions?tab=all&state=all&responsible={chosen.id}")
+    field = page.html.select_one("#f-responsible")
+    assert field.select_one("option[selected]").get_text() == chosen.full_name
+    assert "Закупка" in page.text and "Звонок Поповой" not in page.text
+    options = testapp.get(field["hx-get"]).html
+    assert options.select_one("option[selected]")["value"] == str(chosen.id)
+    testapp.get("/clients/interactions/@@responsible-options?chosen=abc", status=200)

@@ -179,6 +179,23 @@ def test_a_text_one_character_too_long_is_refused_and_nothing_is_saved(testapp, 
     assert "too long" in preview.text
 
 
+def test_control_characters_typed_into_an_article_are_left_out(testapp, dbsession, kb, factory):
+    """Nobody types a NUL or another control character, and PostgreSQL refuses a NUL: they are
+    left out of the title, summary, address, text and comment, on a new article and an edit."""
+    folder = kb.folder("Справочник", slug="ref")
+    kb.share(folder, "editor", user=factory.user("editor"))
+    article = kb.article(folder, "Почта", slug="mail")
+    testapp.login("editor")
+    testapp.post_csrf("/kb/ref/mail/edit", {
+        "title": "\x00По\x07чта\x00", "summary": "\x00Кратко\x1b", "slug": "ma\x00il",
+        "body": "Текст\x00.\r\nВторая\tстрока", "comment": "\x00правка", "version": "1"},
+        status=303)
+    dbsession.refresh(article)
+    assert (article.title, article.summary, article.slug) == ("Почта", "Кратко", "mail")
+    assert article.body == "Текст.\nВторая\tстрока"  # line ends and tabs kept
+    testapp.post_csrf("/kb/ref/add-article", {"title": "\x00", "body": "Текст."}, status=400)
+
+
 def test_editing_an_address_to_one_already_used_is_refused(testapp, dbsession, kb, factory):
     folder = kb.folder("IT", slug="it")
     kb.share(folder, "editor", user=factory.user("editor"))
