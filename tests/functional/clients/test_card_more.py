@@ -15,15 +15,21 @@ def commit_point(dbsession) -> None:
     versioning_manager.clear(dbsession)
 
 
+def calls_done(clients, me, org, n: int, subject: str) -> None:
+    """`n` calls done with `org`, one a day going back from yesterday ("<subject> №00" newest)."""
+    now = utcnow()
+    for i in range(n):
+        at = now - dt.timedelta(days=i + 1)
+        clients.interaction(responsible=me, organization=org, planned_at=at, done_at=at,
+                            subject=f"{subject} №{i:02d}")
+
+
 def test_a_long_timeline_leads_to_the_clients_interactions(testapp, login_as, clients):
     me = login_as("director")
     org = clients.organization("Давний клиент", manager=me)
     other = clients.organization("Другой клиент", manager=me)
     now = utcnow()
-    for i in range(45):
-        at = now - dt.timedelta(days=i + 1)
-        clients.interaction(responsible=me, organization=org, planned_at=at, done_at=at,
-                            subject=f"Звонок №{i:02d}")
+    calls_done(clients, me, org, 45, "Звонок")
     for i in range(12):
         clients.interaction(responsible=me, organization=org, subject=f"План №{i:02d}",
                             planned_at=now + dt.timedelta(days=i + 1))
@@ -52,13 +58,8 @@ def test_show_earlier_brings_the_next_items_until_the_first(testapp, login_as, c
     me = login_as("director")
     org = clients.organization("Давний клиент", manager=me)
     other = clients.organization("Другой клиент", manager=me)
-    now = utcnow()
-    for i in range(38):
-        at = now - dt.timedelta(days=i + 1)
-        clients.interaction(responsible=me, organization=org, planned_at=at, done_at=at,
-                            subject=f"Звонок №{i:02d}")
-        clients.interaction(responsible=me, organization=other, planned_at=at, done_at=at,
-                            subject=f"Чужой №{i:02d}")
+    calls_done(clients, me, org, 38, "Звонок")
+    calls_done(clients, me, other, 38, "Чужой")
     card = testapp.get(f"/clients/{org.id}")
     seen = subjects(card.html.select_one("#timeline-list"))
     more = card.html.select_one("#timeline-earlier")
