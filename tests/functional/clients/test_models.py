@@ -129,8 +129,11 @@ def test_a_list_with_many_matches_is_sorted_by_name(testapp, login_as, clients, 
     assert "Found: 3" in page.text
 
 
-def test_search_kinds_have_their_own_codes():
-    # Two kinds with one code refuse to start, like two kinds of one name.
+def test_search_kinds_have_their_own_codes(monkeypatch):
+    # Two kinds with one code refuse to start, like two kinds of one name. (The registries are
+    # swapped: a kind applied before the conflict is found must not reach later tests.)
+    monkeypatch.setattr(search.index, "KINDS", {})
+    monkeypatch.setattr(search.index, "INDEXED", {})
     config = Configurator()
     search.register(config, "organization", Organization, organization_document, code=1)
     search.register(config, "something", object, lambda obj: ("", ""), code=1)
