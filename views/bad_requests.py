@@ -8,6 +8,10 @@ request begins; when they cannot be decoded, the request is given a readable add
 bytes replaced, the query string dropped) so that the error page, its navigation and its links
 can be drawn, and BadAddress is raised. Found by the scan of `views` (a subscriber and an
 exception view), so no tween is needed.
+
+A NUL typed (or sent) into a form's field is left out before any view reads the form: nobody
+types one, PostgreSQL refuses it in a text column, and each form's own preparers remove the
+other control characters (portal/core/forms.py). Files sent with a form keep every byte.
 """
 from __future__ import annotations
 
@@ -38,6 +42,29 @@ def refuse_undecodable_addresses(event) -> None:
         request.__dict__.update(root=root, context=root, virtual_root=root, view_name="",
                                 subpath=(), traversed=(), virtual_root_path=())
         raise BadAddress() from None
+
+
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@subscriber(NewRequest)
+def leave_nul_out_of_forms(event) -> None:
+    """Remove NUL from the names and text values of a form sent with the request (the form
+    read here is the one every view and the CSRF check read after)."""
+    request = event.request
+    if request.method in ("GET", "HEAD") or request.content_type not in FORMS:
+        return
+    if request.content_type == FORMS[0] and b"%00" not in request.body:
+        return
+    form = request.POST
+    items = list(form.items())
+    if not any("\x00" in name or (isinstance(value, str) and "\x00" in value)
+               for name, value in items):
+        return
+    form.clear()
+    form.extend([(name.replace("\x00", ""),
+                  value.replace("\x00", "") if isinstance(value, str) else value)
+                 for name, value in items])
 
 
 def _readable_address(environ: dict) -> None:
