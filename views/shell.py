@@ -9,10 +9,19 @@ import sqlalchemy as sa
 from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
+from pyramid.threadlocal import get_current_request
+from pyramid_jinja2.i18n import GetTextWrapper
 
 from models.notifications import Notification
 from portal import STATIC_DIR
-from portal.core.i18n import LANGUAGES, _, format_date, format_datetime, translate_deep
+from portal.core.i18n import (
+    LANGUAGES,
+    KeptLocalizer,
+    _,
+    format_date,
+    format_datetime,
+    translate_deep,
+)
 from portal.security.sessions import PREAMBLE
 from views.workflow import workflow_panel
 
@@ -94,6 +103,17 @@ def unread_notifications(request) -> int:
     )
 
 
+class TemplateWords(GetTextWrapper):
+    """The templates' `_()`: a plain message is looked up by its id in the language's kept
+    words (portal.core.i18n.KeptLocalizer.word), not made into a translation string each time."""
+
+    def gettext(self, message, mapping=None):
+        localizer = get_current_request().localizer
+        if mapping is None and type(message) is str and isinstance(localizer, KeptLocalizer):
+            return localizer.word(message, self.domain)
+        return localizer.translate(message, domain=self.domain, mapping=mapping)
+
+
 @subscriber(BeforeRender)
 def add_globals(event):
     request = event.get("request")
@@ -114,5 +134,7 @@ def includeme(config) -> None:
         env.globals.update(csrf_input=csrf_input)
         env.globals.update(static=_static)
         env.globals.update(workflow_panel=_workflow_panel)
+        words = TemplateWords(domain=env.globals["gettext"].__self__.domain)
+        env.install_gettext_callables(words.gettext, words.ngettext, newstyle=False)
 
     config.action(None, setup_env, order=999)

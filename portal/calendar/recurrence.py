@@ -20,7 +20,7 @@ from dateutil import rrule as du
 from pyramid.i18n import TranslationString
 
 from models.errors import UserError
-from portal.core.i18n import _, zone_named
+from portal.core.i18n import _, babel_locale, zone_named
 from portal.core.mail import translate
 from portal.core.parsing import parse_int
 
@@ -320,7 +320,7 @@ class Recurrence:
 
     def describe(self, localizer, locale: str) -> str:
         """A short sentence such as "Every week: Mon, Wed, 10 times"."""
-        words = self.words(lambda d: format_date(d, "medium", locale=locale))
+        words = self.words(lambda d: format_date(d, "medium", locale=babel_locale(locale)))
         return translate(localizer, words) if words is not None else ""
 
 

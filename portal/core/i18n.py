@@ -252,6 +252,19 @@ class KeptLocalizer(Localizer):
     def __init__(self, locale_name, translations):
         super().__init__(locale_name=locale_name, translations=translations)
         self.kept: dict[tuple, str] = {}
+        self.words: dict[tuple[str, str | None], str] = {}
+
+    def word(self, message: str, domain: str | None = None) -> str:
+        """`translate` of a plain message id (a template's `_('...')`), kept by the id and the
+        domain alone: a page asks for a hundred of them."""
+        key = (message, domain)
+        found = self.words.get(key)
+        if found is None:
+            found = self.translate(message, domain=domain)
+            if len(self.words) >= self.KEPT:
+                self.words.clear()
+            self.words[key] = found
+        return found
 
     def translate(self, tstring, domain=None, mapping=None):
         if mapping or getattr(tstring, "mapping", None):

@@ -36,6 +36,7 @@ from babel import dates as babel_dates
 from pyramid.i18n import TranslationString
 
 from models.notifications import Message
+from portal.core.i18n import babel_locale
 
 DOMAIN = "portal"
 # The message of a value shown alone (a moment, a list): nothing in it to translate.
@@ -138,7 +139,7 @@ _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
 @lru_cache(maxsize=8)
 def _months(locale: str, width: str) -> dict[int, str]:
-    return dict(babel_dates.get_month_names(width, locale=locale))
+    return dict(babel_dates.get_month_names(width, locale=babel_locale(locale)))
 
 
 def _template(localizer, msgid: str, domain: str) -> str:

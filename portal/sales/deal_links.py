@@ -23,7 +23,7 @@ from portal.clients.timeline import (
     timeline_provider,
     words,
 )
-from portal.core.i18n import _
+from portal.core.i18n import _, babel_locale
 from portal.sales.security import visible_deals
 
 STATE_CLASSES = {"open": "text-bg-info", "won": "text-bg-success", "lost": "text-bg-secondary"}
@@ -70,7 +70,7 @@ def _deal_items(request, section, rows) -> list[TimelineItem]:
     word = words(translate)
     title, detail = message(translate, DEAL_TITLE), message(translate, DEAL_DETAIL)
     base = request.resource_url(section)  # what resource_url(section, id) starts with
-    locale = request.locale_name
+    locale = babel_locale(request.locale_name)
     amounts: dict = {}  # each amount written once (Babel's call is the dear part of an item)
     out = []
     for row in rows:

@@ -27,7 +27,7 @@ from portal.clients.timeline import (
     timeline_provider,
     words,
 )
-from portal.core.i18n import _, local_today
+from portal.core.i18n import _, babel_locale, local_today
 from portal.sales.security import visible_orders
 from workflows.order import ORDER_STATE_TITLES
 
@@ -88,7 +88,7 @@ def _order_items(request, section, rows) -> list[TimelineItem]:
     word = words(translate)
     title = message(translate, ORDER_TITLE)
     base = request.resource_url(section)  # what resource_url(section, number) starts with
-    locale = request.locale_name
+    locale = babel_locale(request.locale_name)
     totals: dict = {}  # each total written once (Babel's call is the dear part of an item)
     today = local_today(request)
     zone = request.user_timezone

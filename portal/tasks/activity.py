@@ -11,13 +11,12 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from babel import dates as babel_dates
 from markupsafe import Markup, escape
 
 from models.people import User
 from models.tasks import Task, TaskComment
 from models.workflow import WorkflowHistory
-from portal.core.i18n import _
+from portal.core.i18n import _, format_date, format_datetime
 from portal.tasks.links import resolve_links
 from portal.tasks.service import MENTION_RE
 
@@ -58,11 +57,11 @@ def due_text(
     local = due_at.astimezone(zone)
     day = due_on if (not has_time and due_on) else local.date()
     this_year = day.year == dt.datetime.now(zone).year
-    locale = request.locale_name
     pattern = "d MMM" if fmt == "short" and this_year else "d MMM y"
+    # Kept per day (and moment), pattern and language: lists show the same few days.
     if not has_time:
-        return babel_dates.format_date(day, pattern, locale=locale)
-    return babel_dates.format_datetime(local, pattern + ", HH:mm", tzinfo=zone, locale=locale)
+        return format_date(request, day, pattern)
+    return format_datetime(request, due_at, pattern + ", HH:mm")
 
 
 @dataclass

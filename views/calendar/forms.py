@@ -27,7 +27,7 @@ from portal.calendar.recurrence import (
 )
 from portal.calendar.schemas import EventSchema, field_errors
 from portal.calendar.security import calendar_choices
-from portal.core.i18n import _, timezone_choices, timezone_options, zone_named
+from portal.core.i18n import _, babel_locale, timezone_choices, timezone_options, zone_named
 from portal.core.mail import translate
 from portal.core.parsing import parse_date, parse_int
 from portal.tasks.client_links import contacts
@@ -242,7 +242,7 @@ def monthly_options(request, values: dict) -> tuple[list[tuple[str, str]], dict[
 def form_context(request, form: EventForm) -> dict:
     """What the form template needs besides the values: rooms, departments, choices."""
     db = request.dbsession
-    names = get_day_names("abbreviated", locale=request.locale_name)
+    names = get_day_names("abbreviated", locale=babel_locale(request.locale_name))
     monthly = monthly_options(request, form.values)
     if not form.people and form.values.get("people"):
         form.people = _people(request, form.values["people"])

@@ -230,9 +230,11 @@ def client_card(context, request):
 
 @view_config(context=Organization, name="timeline-more", renderer="clients/timeline_more.jinja2",
              permission="view")
+@view_config(context=Contact, name="timeline-more", renderer="clients/timeline_more.jinja2",
+             permission="view")
 def client_timeline_more(context, request):
-    """The card's next CARD_TIMELINE past items after the `skip` newest ("Show earlier"),
-    added to its list, and the button for the ones after them."""
+    """The card's (or a contact's page's) next CARD_TIMELINE past items after the `skip`
+    newest ("Show earlier"), added to its list, and the button for the ones after them."""
     skip = _bounded(request.GET.get("skip"), 0)
     timeline = timelines(request, context, planned=0, past=CARD_TIMELINE + 1, skip=skip)
     shown = skip + min(len(timeline.past), CARD_TIMELINE)
@@ -327,7 +329,10 @@ def contact_page(context, request):
                                      ContactEmployment.id.desc())))
     org = locate(request, contact.organization) if contact.organization else None
     load_contact_points(db, [contact])
-    timeline = timelines(request, contact, planned=10, past=40, count_hidden=True)
+    # As the card: the latest CARD_TIMELINE of what happened, "Show earlier" for the rest.
+    shown = _bounded(request.GET.get("timeline"), CARD_TIMELINE)
+    timeline = timelines(request, contact, planned=CARD_PLANNED, past=shown + 1,
+                         count_hidden=True)
     return {
         "title": contact.full_name,
         "contact": contact,
@@ -338,7 +343,9 @@ def contact_page(context, request):
         "may_edit": request.has_permission("edit", contact),
         "may_merge": may_merge_contact(request, contact),
         "planned": timeline.planned,
-        "timeline": timeline.past,
+        "timeline": timeline.past[:shown],
+        "contact_url": request.resource_url(contact),
+        "more_timeline": len(timeline.past) > shown and shown < TIMELINE_MOST,
         "hidden": timeline.hidden,
         "when": short_datetimes(request),
         "interactions_url": client_interactions_url(request, contact),

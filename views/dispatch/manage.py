@@ -46,6 +46,7 @@ from models.people import Department, User, fold
 from portal.core.forms import DateText, flag_field, id_field, read_fields, schema_of, squeezed, text
 from portal.core.i18n import (
     _,
+    babel_locale,
     local_today,
     timezone_choices,
     timezone_label,
@@ -282,7 +283,7 @@ def resource_page(request, resource: Resource, problems=None, values=None, *,
     again ("details", "hours" or "time_off")."""
     db = request.dbsession
     zone = manage.zone_of(resource)
-    names = get_day_names("wide", locale=request.locale_name)
+    names = get_day_names("wide", locale=babel_locale(request.locale_name))
     today = local_today(request)
     soon = today + dt.timedelta(days=EXPIRING_DAYS)
     may = request.has_permission("manage", resource)

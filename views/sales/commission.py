@@ -13,7 +13,7 @@ from models.errors import UserError
 from models.sales import ProductGroup
 from portal.clients.schemas import parse_decimal
 from portal.core.forms import Choice, Reference
-from portal.core.i18n import _
+from portal.core.i18n import _, babel_locale
 from portal.sales.reports import commission as service
 from portal.sales.resources import SalesSettings
 from views.forms import read_form
@@ -35,7 +35,7 @@ def rules_page(context, request):
                         .order_by(ProductGroup.path)).all()
     return {"rules": service.rules(db), "groups": groups,
             "title": request.translate(_("Commission rules")),
-            "percent": lambda v: format_decimal(v, format="0.00", locale=request.locale_name)}
+            "percent": lambda v: format_decimal(v, format="0.00", locale=babel_locale(request.locale_name))}
 
 
 @view_config(context=SalesSettings, name="commission", permission="manage",

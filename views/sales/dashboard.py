@@ -17,7 +17,7 @@ LIGHTS = {GREEN: ("text-bg-success", _("Good")), YELLOW: ("text-bg-warning", _("
 
 def money_text(request, value) -> str:
     """A sum as the reader writes it: 1 234 567,50 in Russian, 1,234,567.50 in English."""
-    return format_decimal(value, format="#,##0.00", locale=request.locale_name)
+    return format_decimal(value, format="#,##0.00", locale=babel_locale(request.locale_name))
 
 
 def shown(request, kpi) -> str:

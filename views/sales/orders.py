@@ -27,7 +27,7 @@ from models.people import User
 from models.sales import ORDER_STATES, Deal, Order, Payment, Product, Shipment
 from models.workflow import WorkflowHistory
 from portal.core.forms import DateText, flag_field, id_field, lines, read_fields, schema_of, squeezed, text
-from portal.core.i18n import _, local_today
+from portal.core.i18n import _, babel_locale, local_today
 from portal.core.parsing import parse_date, parse_int
 from portal.resources import locate
 from portal.sales.orders import (
@@ -78,7 +78,7 @@ FORM_FIELDS = {"organization": "organization", "contact": "contact", "manager": 
 def qty_text(request, value) -> str:
     if value is None:
         return ""
-    return format_decimal(Decimal(value), format="#,##0.###", locale=request.locale_name)
+    return format_decimal(Decimal(value), format="#,##0.###", locale=babel_locale(request.locale_name))
 
 
 def plain_number(value) -> str:

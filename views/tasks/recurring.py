@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from models.errors import UserError
 from models.tasks import Task, TaskRecurrence
-from portal.core.i18n import _, format_date, local_today, zone_named
+from portal.core.i18n import _, babel_locale, format_date, local_today, zone_named
 from portal.core.parsing import parse_date, parse_int
 from portal.tasks.activity import ngettext, pluralize
 from portal.tasks.recurring import (
@@ -126,7 +126,7 @@ def rule_text(request, rec: TaskRecurrence) -> str:
 
 def short_date(request, day) -> str:
     """"23 Nov 2026" / "23 нояб. 2026" (no trailing "г." to clash with a sentence's full stop)."""
-    return babel_dates.format_date(day, "d MMM y", locale=request.locale_name) if day else ""
+    return babel_dates.format_date(day, "d MMM y", locale=babel_locale(request.locale_name)) if day else ""
 
 
 @view_config(context=Recurrences, renderer="tasks/recurring.jinja2", permission="view")

@@ -5,7 +5,7 @@ from babel.dates import format_timedelta
 from markupsafe import Markup, escape
 
 from models.tickets import PRIORITIES
-from portal.core.i18n import _
+from portal.core.i18n import _, babel_locale
 from portal.tickets.service import CHANNEL_TITLES, PRIORITY_TITLES
 from workflows.ticket import TICKET
 
@@ -37,7 +37,7 @@ def ticket_helpers(request) -> dict:
     def span(seconds: int | None) -> str:
         if seconds is None:
             return ""
-        return format_timedelta(abs(seconds), threshold=1.5, locale=request.locale_name,
+        return format_timedelta(abs(seconds), threshold=1.5, locale=babel_locale(request.locale_name),
                                 format="short")
 
     def clock_badge(clock) -> Markup:

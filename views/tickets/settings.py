@@ -29,7 +29,7 @@ from portal.core.forms import (
     squeezed,
     text,
 )
-from portal.core.i18n import _, timezone_choices, timezone_options
+from portal.core.i18n import _, babel_locale, timezone_choices, timezone_options
 from portal.core.parsing import parse_int
 from portal.tickets.hours import DAYS
 from portal.tickets.resources import TicketSettings
@@ -64,7 +64,7 @@ def page_data(request, edit: Queue | None, problems=None, values=None) -> dict:
     for p in db.scalars(sa.select(SlaPolicy)):
         policies[(p.queue_id, p.priority)] = p
     hours = (edit.hours if edit is not None and edit.hours else DEFAULT_HOURS)
-    names = get_day_names("wide", locale=request.locale_name)  # Monday is 0
+    names = get_day_names("wide", locale=babel_locale(request.locale_name))  # Monday is 0
     return {
         "title": _("Queues and SLA"),
         "queues": queues,

@@ -15,13 +15,14 @@ def commit_point(dbsession) -> None:
     versioning_manager.clear(dbsession)
 
 
-def calls_done(clients, me, org, n: int, subject: str) -> None:
-    """`n` calls done with `org`, one a day going back from yesterday ("<subject> №00" newest)."""
+def calls_done(clients, me, org, n: int, subject: str, contact=None) -> None:
+    """`n` calls done with `org` (and `contact`), one a day going back from yesterday
+    ("<subject> №00" newest)."""
     now = utcnow()
     for i in range(n):
         at = now - dt.timedelta(days=i + 1)
-        clients.interaction(responsible=me, organization=org, planned_at=at, done_at=at,
-                            subject=f"{subject} №{i:02d}")
+        clients.interaction(responsible=me, organization=org, contact=contact, planned_at=at,
+                            done_at=at, subject=f"{subject} №{i:02d}")
 
 
 def test_a_long_timeline_leads_to_the_clients_interactions(testapp, login_as, clients):
@@ -89,6 +90,36 @@ def test_show_earlier_needs_the_right_to_see_the_client(testapp, login_as, facto
     org = clients.organization("Закрытый", manager=stranger)
     login_as("sales")
     testapp.get(f"/clients/{org.id}/@@timeline-more?skip=15", status=403)
+
+
+def test_a_contacts_page_shows_earlier_items_of_that_person_only(testapp, login_as, clients,
+                                                                factory):
+    """A contact person's page, like the card: the latest 15, "Show earlier" for the next ones
+    until the first, never another person's calls; only for those who may see the person."""
+    me = login_as("director")
+    org = clients.organization("Клиент с людьми", manager=me)
+    anna = clients.contact("Анна Контактная", organization=org)
+    boris = clients.contact("Борис Другой", organization=org)
+    calls_done(clients, me, org, 33, "Анне", contact=anna)
+    calls_done(clients, me, org, 20, "Борису", contact=boris)
+    page = testapp.get(f"/clients/{org.id}/contacts/{anna.id}")
+    seen = subjects(page.html.select_one("#timeline-list"))
+    assert len(seen) == 15
+    more = page.html.select_one("#timeline-earlier")
+    assert more["hx-get"].endswith(f"/contacts/{anna.id}/@@timeline-more?skip=15")
+    while more is not None:
+        part = testapp.get(more["hx-get"], headers={"HX-Request": "true"})
+        seen += subjects(part.html)
+        more = part.html.select_one("#timeline-more[hx-swap-oob] #timeline-earlier")
+    assert seen == [f"Анне №{i:02d}" for i in range(33)]
+    fuller = testapp.get(page.html.select_one("#timeline-earlier")["href"])
+    assert subjects(fuller.html.select_one("#timeline-list")) == seen[:30]
+    stranger = factory.user(roles=["sales"])
+    closed = clients.organization("Закрытый", manager=stranger)
+    hidden = clients.contact("Скрытая Персона", organization=closed)
+    login_as("sales")
+    testapp.get(f"/clients/{closed.id}/contacts/{hidden.id}/@@timeline-more?skip=15",
+                status=403)
 
 
 def test_a_short_timeline_has_no_show_more(testapp, login_as, clients):

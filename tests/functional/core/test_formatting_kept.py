@@ -100,3 +100,31 @@ def test_words_are_translated_once_and_filled_in_each_time(factory, request_for,
     assert "Анна" in named[0] and "Пётр" in named[1]
     # English stays English.
     assert request_for(factory.user(locale="en")).localizer.translate(word) == "Log out"
+
+
+def test_a_templates_words_are_looked_up_once_per_language(testapp, login_as, app, monkeypatch):
+    """The templates' `_()` keeps each plain message per language (views/shell.py TemplateWords):
+    the second page asks the catalog for none of the words the first one did, and each
+    language shows its own words."""
+    from pyramid.interfaces import ILocalizer
+
+    login_as("admin")
+    ru = app.registry.getUtility(ILocalizer, name="ru")
+    ru.words.clear()
+    asked = []
+    real = type(ru).translate
+
+    def counted(self, tstring, domain=None, mapping=None):
+        asked.append(str(tstring))
+        return real(self, tstring, domain=domain, mapping=mapping)
+
+    monkeypatch.setattr(type(ru), "translate", counted)
+    testapp.post_csrf("/language", {"lang": "ru", "came_from": "/"}, status=303)
+    first = testapp.get("/")
+    assert "Skip to main content" in asked and "Перейти к основному содержимому" in first.text
+    assert any(message == "Skip to main content" for message, _domain in ru.words)
+    asked.clear()
+    again = testapp.get("/")
+    assert "Skip to main content" not in asked and "Перейти к основному содержимому" in again.text
+    testapp.post_csrf("/language", {"lang": "en", "came_from": "/"}, status=303)
+    assert "Skip to main content" in testapp.get("/").text
