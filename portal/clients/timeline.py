@@ -19,8 +19,11 @@ with the kinds of record on it)::
         done = sa.select(Ticket.id).where(..., closed).order_by(...)
         rows = sa.select(Ticket.id, Ticket.subject, User.full_name.label("who"), ...)
             .outerjoin(User, ...).where(planned_and_past(Ticket.id, to_do, done, planned, past))
-        return TimelineRows(rows, lambda rows: [TimelineItem(...) for row in rows])
-        # (portal/tickets/client_links.py builds `rows` once per filter: `part_statement`)
+        return TimelineRows(rows, lambda rows: [TimelineItem(...) for row in rows],
+                            when=lambda row: (row.state == "open", row.created_at))
+        # (portal/tickets/client_links.py builds `rows` once per filter: `part_statement`;
+        # `when` gives the (planned, at) of a row's item without making it, so that only the
+        # rows that can be shown are made into items)
 
     @timeline_provider("files")
     def files(request, target, *, planned, past):
@@ -95,12 +98,17 @@ class TimelineRows:
 
     `key` and `params`: a part whose statement `part_statement` keeps (built once for each key,
     with `sa.bindparam` for what differs between pages: the client's id, the time) gives its
-    key and the values of those parameters; the stacked statement is then kept too."""
+    key and the values of those parameters; the stacked statement is then kept too.
+
+    `when`: (planned, at) of the item a row makes, the same as `items` gives it, one item a
+    row. When every part says it, `timelines` makes items only of the rows that can be shown
+    (each part reads as many as the page shows, and most of them are not)."""
 
     select: sa.Select
     items: Callable[[Sequence[sa.Row]], list[TimelineItem]]
     key: tuple | None = None
     params: dict = field(default_factory=dict)
+    when: Callable[[sa.Row], tuple[bool, dt.datetime]] | None = None
 
 
 # Statements of parts and of their stacks, by key: building one costs more Python than the
@@ -298,22 +306,45 @@ def timelines(request, target: Organization | Contact, *, planned: int = 10,
              for name, provider in TIMELINE_PROVIDERS.items()]
     parts = [part for _name, part in given if isinstance(part, TimelineRows)]
     counter = hidden_interactions(request, target) if count_hidden else None
-    read = iter(read_together(request.dbsession, [*parts, counter] if counter else parts))
+    read = read_together(request.dbsession, [*parts, counter] if counter else parts)
+    rows_of = _showable(parts, read[:len(parts)], planned, skip + past)
     for name, part in given:  # in the providers' order: items of one moment keep theirs
         if isinstance(part, TimelineRows):
-            rows = next(read)
+            rows = rows_of[id(part)]
             add(name, part.items(rows) if rows else ())
         else:
             add(name, part)
     hidden = 0
     if counter is not None:
-        rows = next(read)
+        rows = read[-1]
         hidden = int(getattr(rows[0], HIDDEN) or 0) if rows else 0
     todo.sort(key=lambda i: i.at)
     done.sort(key=lambda i: i.at, reverse=True)
     shown = Timeline(todo[:planned], done[skip:skip + past], hidden)
     _translate_words(request, [*shown.planned, *shown.past])
     return shown
+
+
+def _showable(parts: Sequence[TimelineRows], read: Sequence[list[sa.Row]], planned: int,
+              past: int) -> dict[int, list[sa.Row]]:
+    """Each part's rows (by the part's id) that can make one of the `planned` first planned
+    items or the `past` newest past ones: the items are sorted as `timelines` sorts them (by
+    their moment, the providers' order and each part's order keeping ties), so a row outside
+    the first of its rows alone is outside the first of all the items. Every row when a part
+    does not say `when`."""
+    if any(part.when is None for part in parts):
+        return {id(part): rows for part, rows in zip(parts, read, strict=True)}
+    ahead, gone = [], []
+    for part, rows in zip(parts, read, strict=True):
+        when = part.when
+        for row in rows:
+            is_planned, at = when(row)
+            (ahead if is_planned else gone).append((at, row))
+    ahead.sort(key=lambda entry: entry[0])
+    gone.sort(key=lambda entry: entry[0], reverse=True)
+    kept = {id(row) for _at, row in (*ahead[:planned], *gone[:past])}
+    return {id(part): [row for row in rows if id(row) in kept]
+            for part, rows in zip(parts, read, strict=True)}
 
 
 def _translate_words(request, items: list[TimelineItem]) -> None:

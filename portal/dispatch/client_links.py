@@ -3,6 +3,7 @@ what is still to be done, finished and cancelled ones in the history) and as wha
 about (portal/tasks/links.py), for the jobs the user may see."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
@@ -66,13 +67,20 @@ def jobs_timeline(request, target, *, planned: int, past: int) -> TimelineRows |
                 .where(planned_and_past(Job.id, open_, done, planned, past)))
 
     return TimelineRows(part_statement(key, build), partial(_job_items, request, section), key,
-                        {"job_about": target.id})
+                        {"job_about": target.id}, when=_job_when)
 
 
 def crew_names(crew: str | None) -> list[str]:
     """The names in `crew` ("id:name" joined by CREW_SEP) in the order of the ids."""
     pairs = (part.split(":", 1) for part in (crew or "").split(CREW_SEP) if part)
     return [name for _id, name in sorted(pairs, key=lambda pair: int(pair[0]))]
+
+
+def _job_when(row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of a job's item: an open job at its start (or when it was made); a
+    closed one when it closed."""
+    is_open = row.state in OPEN_STATES
+    return is_open, (row.start_at or row.created_at) if is_open else row.updated_at
 
 
 def _job_items(request, section, rows) -> list[TimelineItem]:
@@ -82,10 +90,10 @@ def _job_items(request, section, rows) -> list[TimelineItem]:
     base = request.resource_url(section)  # what resource_url(section, number) starts with
     out = []
     for row in rows:
-        is_open = row.state in OPEN_STATES
+        is_open, at = _job_when(row)
         url = base + quote_path_segment(row.number)
         out.append(TimelineItem(
-            at=(row.start_at or row.created_at) if is_open else row.updated_at,
+            at=at,
             title=title(number=row.number, title=row.title),
             url=url, kind="jobs", icon="truck",
             detail=row.detail,

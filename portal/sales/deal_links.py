@@ -4,6 +4,7 @@ still to be done (by the day they are expected to close), won and lost ones in t
 statement. The card's "New deal" button is views/sales/deals.py's (`card_action`)."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
@@ -62,7 +63,14 @@ def deals_timeline(request, target, *, planned: int, past: int) -> TimelineRows 
                 .where(planned_and_past(Deal.id, open_, done, planned, past)))
 
     return TimelineRows(part_statement(key, build), partial(_deal_items, request, section), key,
-                        {"deal_about": target.id})
+                        {"deal_about": target.id}, when=_deal_when)
+
+
+def _deal_when(row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of a deal's item: an open deal from when it entered its stage; a closed
+    one when it closed."""
+    is_open = row.state == "open"
+    return is_open, (row.stage_entered_at or row.created_at) if is_open else row.updated_at
 
 
 def _deal_items(request, section, rows) -> list[TimelineItem]:
@@ -74,7 +82,7 @@ def _deal_items(request, section, rows) -> list[TimelineItem]:
     amounts: dict = {}  # each amount written once (Babel's call is the dear part of an item)
     out = []
     for row in rows:
-        is_open = row.state == "open"
+        is_open, at = _deal_when(row)
         url = base + quote_path_segment(str(row.id))
         amount = amounts.get(row.amount)
         if amount is None:
@@ -82,7 +90,7 @@ def _deal_items(request, section, rows) -> list[TimelineItem]:
                                                           locale=locale)
         state = STATE_TITLES.get(row.state)
         out.append(TimelineItem(
-            at=(row.stage_entered_at or row.created_at) if is_open else row.updated_at,
+            at=at,
             title=title(title=row.title),
             url=url, kind="deals", icon="graph-up-arrow",
             detail=detail(stage=row.stage_name, amount=amount),

@@ -512,7 +512,12 @@ def documents_timeline(request, target, *, planned: int, past: int) -> TimelineR
                 .where(planned_and_past(SalesDocument.id, None, done, 0, past)))
 
     return TimelineRows(part_statement(key, build), partial(_document_items, request), key,
-                        {"document_org": target.id})
+                        {"document_org": target.id}, when=_document_when)
+
+
+def _document_when(row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of a document's item: past, when it was made."""
+    return False, row.created_at
 
 
 def _document_items(request, rows) -> list[TimelineItem]:
@@ -527,7 +532,7 @@ def _document_items(request, rows) -> list[TimelineItem]:
         if row.pdf_sha256:
             actions.append(TimelineAction(pdf, url + "/@@pdf", "file-earmark-pdf", text=False))
         out.append(TimelineItem(
-            at=row.created_at,
+            at=_document_when(row)[1],
             title=title(kind=word(KIND_TITLES.get(row.kind, row.kind)), number=row.number),
             url=url, kind="sales_documents", icon="file-earmark-text", who=row.who or "",
             actions=actions))

@@ -71,7 +71,8 @@ def orders_timeline(request, target, *, planned: int, past: int) -> TimelineRows
                 .where(planned_and_past(Order.id, open_, done, planned, past)))
 
     return TimelineRows(part_statement(key, build), partial(_order_items, request, section), key,
-                        {"order_about": target.id})
+                        {"order_about": target.id},
+                        when=partial(_order_when, local_today(request), request.user_timezone))
 
 
 def next_step_on(row, today: dt.date) -> dt.date | None:
@@ -81,6 +82,15 @@ def next_step_on(row, today: dt.date) -> dt.date | None:
                                   (row.planned_pay_on, row.paid_on))
             if day is not None and done is None and day >= today]
     return min(days, default=None)
+
+
+def _order_when(today: dt.date, zone, row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of an order's item: an open order with a next step (a shipment or a
+    payment due) planned on that day; else when it was made, or when it closed."""
+    ahead = next_step_on(row, today) if row.state in OPEN_ORDER_STATES else None
+    if ahead is not None:
+        return True, dt.datetime.combine(ahead, dt.time(0), zone)  # a day, no hour
+    return False, row.created_at if row.state in OPEN_ORDER_STATES else row.updated_at
 
 
 def _order_items(request, section, rows) -> list[TimelineItem]:
@@ -94,11 +104,7 @@ def _order_items(request, section, rows) -> list[TimelineItem]:
     zone = request.user_timezone
     out = []
     for row in rows:
-        ahead = next_step_on(row, today) if row.state in OPEN_ORDER_STATES else None
-        if ahead is not None:
-            at = dt.datetime.combine(ahead, dt.time(0), zone)  # a day, no hour
-        else:
-            at = row.created_at if row.state in OPEN_ORDER_STATES else row.updated_at
+        is_planned, at = _order_when(today, zone, row)
         url = base + quote_path_segment(row.number)
         detail = totals.get(row.amount)
         if detail is None:
@@ -114,6 +120,6 @@ def _order_items(request, section, rows) -> list[TimelineItem]:
             who=row.who or "",
             badge=word(state) if state is not None else translate(row.state),
             badge_class=STATE_CLASSES.get(row.state, "text-bg-light"),
-            planned=ahead is not None,
+            planned=is_planned,
         ))
     return out

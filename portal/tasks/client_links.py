@@ -8,6 +8,7 @@ event's link type to the task link type whose resolver names it.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
@@ -144,7 +145,15 @@ def tasks_timeline(request, target, *, planned: int, past: int) -> TimelineRows 
         )
 
     return TimelineRows(part_statement(key, build), partial(_task_items, request), key,
-                        {"task_about": about[1]})
+                        {"task_about": about[1]}, when=_task_when)
+
+
+def _task_when(row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of a task's item: an open task at its due time (or when it was set); a
+    closed one when it was done or closed."""
+    is_planned = row.state in OPEN_STATES
+    return is_planned, ((row.due_at or row.created_at) if is_planned
+                        else (row.done_at or row.updated_at))
 
 
 def _task_items(request, rows) -> list[TimelineItem]:
@@ -154,7 +163,7 @@ def _task_items(request, rows) -> list[TimelineItem]:
     base = request.application_url + "/tasks/"
     out = []
     for row in rows:
-        is_planned = row.state in OPEN_STATES
+        is_planned, at = _task_when(row)
         overdue = is_planned and row.due_at is not None and row.due_at < now  # Task.is_overdue
         if row.state == "done":
             badge, css = _("Done"), "text-bg-success"
@@ -166,7 +175,7 @@ def _task_items(request, rows) -> list[TimelineItem]:
             badge, css = _("Task"), "text-bg-primary"
         out.append(
             TimelineItem(
-                at=(row.due_at or row.created_at) if is_planned else (row.done_at or row.updated_at),
+                at=at,
                 title=title(title=row.title),
                 url=f"{base}{row.id}",
                 kind="tasks",
@@ -213,7 +222,13 @@ def events_timeline(request, target, *, planned: int, past: int) -> TimelineRows
 
     now = utcnow()
     return TimelineRows(part_statement(key, build), partial(_event_items, request, now), key,
-                        {"event_about": about[1], "event_now": now})
+                        {"event_about": about[1], "event_now": now},
+                        when=partial(_event_when, now))
+
+
+def _event_when(now: dt.datetime, row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of an event's item: at its start; planned while the series goes on."""
+    return row.series_end_at > now, row.start_at
 
 
 def _event_items(request, now, rows) -> list[TimelineItem]:
@@ -224,10 +239,10 @@ def _event_items(request, now, rows) -> list[TimelineItem]:
     base = request.resource_url(request.root["calendar"])
     out = []
     for row in rows:
-        is_planned = row.series_end_at > now
+        is_planned, at = _event_when(now, row)
         out.append(
             TimelineItem(
-                at=row.start_at,
+                at=at,
                 title=title(title=row.title),
                 url=f"{base}{row.id}/",
                 kind="events",

@@ -3,6 +3,7 @@ is still to be done, the resolved and closed ones in the history, for the ticket
 see."""
 from __future__ import annotations
 
+import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
@@ -52,7 +53,14 @@ def tickets_timeline(request, target, *, planned: int, past: int) -> TimelineRow
                 .where(planned_and_past(Ticket.id, open_, done, planned, past)))
 
     return TimelineRows(part_statement(key, build), partial(_ticket_items, request), key,
-                        {"ticket_about": target.id})
+                        {"ticket_about": target.id}, when=_ticket_when)
+
+
+def _ticket_when(row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of a ticket's item: an open ticket when it came; a closed one when it
+    closed."""
+    is_open = row.state in OPEN_STATES
+    return is_open, row.created_at if is_open else row.updated_at
 
 
 def _ticket_items(request, rows) -> list[TimelineItem]:
@@ -62,13 +70,13 @@ def _ticket_items(request, rows) -> list[TimelineItem]:
     states: dict[str, str] = {}  # each state's name, translated once
     out = []
     for row in rows:
-        is_open = row.state in OPEN_STATES
+        is_open, at = _ticket_when(row)
         state = states.get(row.state)
         if state is None:
             state = states[row.state] = translate(TICKET.states[row.state].title)
         url = base + row.number
         out.append(TimelineItem(
-            at=row.created_at if is_open else row.updated_at,
+            at=at,
             title=title(number=row.number, subject=row.title),
             url=url, kind="tickets", icon="life-preserver",
             who=row.who or "",

@@ -3,6 +3,7 @@ planned next steps, oldest first, overdue marked, each with its actions) and the
 of the client card and the contact page: "Log a call", "Plan a meeting" and more."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from functools import partial
 from typing import NamedTuple
@@ -85,7 +86,13 @@ def interactions_timeline(request, target, *, planned: int, past: int) -> Timeli
                 .where(planned_and_past(Interaction.id, to_do, done, planned, past)))
 
     return TimelineRows(part_statement(key, build), partial(_items, request, target), key,
-                        {"interaction_about": target.id})
+                        {"interaction_about": target.id}, when=_when)
+
+
+def _when(row) -> tuple[bool, dt.datetime]:
+    """(planned, at) of an interaction's item: planned until done, at when it was done (or is
+    planned)."""
+    return row.done_at is None, row.done_at or row.planned_at
 
 
 def _items(request, target, rows) -> list[TimelineItem]:
@@ -135,7 +142,7 @@ def _items(request, target, rows) -> list[TimelineItem]:
                 detail = " · ".join(p for p in (detail, attempts_text(list=attempts)) if p)
         ref = Ref(item_id, done_at is not None)
         out.append(TimelineItem(
-            at=done_at or planned_at, title=title, url=url(ref),
+            at=_when(row)[1], title=title, url=url(ref),
             kind="interactions", icon=INTERACTION_KIND_ICONS.get(kind_key, "chat"),
             detail=detail, who=responsible_name or "",
             badge=badge, badge_class=badge_class, color=color, planned=done_at is None,

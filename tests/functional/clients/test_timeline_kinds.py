@@ -169,3 +169,45 @@ def test_people_who_see_different_records_never_share_a_kept_statement(testapp, 
         testapp.login(who.login)
         page = testapp.get(f"/clients/{shop.client.id}")
         assert f"Задача {who.login}" in page.text and f"Задача {other.login}" not in page.text
+
+
+def test_items_are_made_only_of_the_rows_that_can_be_shown(request_for, card, clients,
+                                                          monkeypatch):
+    """Each kind reads as many rows as the page shows, and most of them are not shown: only the
+    rows that can be among the first planned and the newest past items are made into items,
+    and the timeline is the same as when every row is (portal.clients.timeline._showable)."""
+    import portal.clients.timeline as timeline_module
+
+    me, org = card["me"], card["org"]
+    now = utcnow()
+    for i in range(12):  # newer than every other kind's past, later than its planned
+        at = now - dt.timedelta(minutes=i + 1)
+        clients.interaction(responsible=me, organization=org, planned_at=at, done_at=at,
+                            subject=f"Звонок {i}")
+        clients.interaction(responsible=me, organization=org, subject=f"План {i}",
+                            planned_at=now + dt.timedelta(days=30 + i))
+    request = request_for(me)
+    made = []
+    real = timeline_module._showable
+
+    def counted(parts, read, planned, past):
+        kept = real(parts, read, planned, past)
+        made.append((sum(len(rows) for rows in kept.values()), sum(len(rows) for rows in read)))
+        return kept
+
+    def shape(timeline):
+        return ([(i.kind, i.title, i.at) for i in timeline.planned],
+                [(i.kind, i.title, i.at) for i in timeline.past])
+
+    monkeypatch.setattr(timeline_module, "_showable", counted)
+    for planned, past, skip in ((2, 3, 0), (3, 5, 2), (10, 15, 0), (1, 1, 13)):
+        trimmed = timelines(request, org, planned=planned, past=past, skip=skip)
+        items, rows = made[-1]
+        assert items <= planned + skip + past < rows
+        monkeypatch.setattr(timeline_module, "_showable", lambda parts, read, *_: {
+            id(part): rows for part, rows in zip(parts, read, strict=True)})
+        every = timelines(request, org, planned=planned, past=past, skip=skip)
+        monkeypatch.setattr(timeline_module, "_showable", counted)
+        assert shape(trimmed) == shape(every)
+    # 2 + 3 items of 13 rows: the calls' 2 planned and 3 past, each other kind's 2.
+    assert made[0] == (5, 13)
