@@ -29,6 +29,9 @@ class DayBlock:
 # Areas add blocks to My day (today's calls, events, tasks...): functions(request) -> DayBlock
 # or None, registered with @day_block. They must be fast: My day is everyone's home page.
 DAY_BLOCKS: Registry[Callable] = Registry("My day blocks")
+# A big company has dozens of birthdays a week: My day and the directory show the nearest ones,
+# and how many more.
+BIRTHDAYS_SHOWN = 8
 
 
 def day_block(fn: Callable) -> Callable:
@@ -137,10 +140,13 @@ def my_day(request):
                 else _("Good evening"))
     birthdays, colleagues = people_of_the_week(request, today)
     return {
+        # A big company has dozens of birthdays a week: the nearest, and how many more (the
+        # directory shows the week's).
+        "birthdays_more": max(0, len(birthdays) - BIRTHDAYS_SHOWN),
         "title": _("My day"),
         "greeting": greeting,
         "today": today,
-        "birthdays": birthdays,
+        "birthdays": birthdays[:BIRTHDAYS_SHOWN],
         "notifications": notes,
         "departments": request.department_tree.named(identity.department_ids),
         "colleagues": colleagues,

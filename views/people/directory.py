@@ -16,12 +16,10 @@ from portal.core.i18n import _, local_today
 from portal.core.parsing import parse_int
 from portal.resources import People
 from portal.security.filters import sql_filter
-from views.home import birthdays_between
+from views.home import BIRTHDAYS_SHOWN, birthdays_between
 
 PAGE_SIZE = 48
 COLLEAGUES_SHOWN = 12
-# A big company has dozens of birthdays a week: the nearest ones, and how many more.
-BIRTHDAYS_SHOWN = 8
 # A query made only of digits and phone punctuation is looked up among phone digits.
 PHONE_QUERY_RE = re.compile(r"^[\d\s()+\-.]*\d[\d\s()+\-.]*$")
 MAX_QUERY_WORDS = 8

@@ -65,3 +65,25 @@ def test_my_day_names_only_the_birthdays_of_people_one_may_see(testapp, factory,
     page = testapp.get("/")
     assert "Коллега Свой" in page.text
     assert "Коллега Чужой" not in page.text
+
+
+def test_a_week_of_many_birthdays_shows_the_nearest_and_how_many_more(testapp, factory):
+    """A big company has dozens of birthdays a week: My day names the nearest eight, soonest
+    first, and says how many more, leading to the directory."""
+    from views.home import BIRTHDAYS_SHOWN
+
+    today = dt.date.today()
+    days = [today + dt.timedelta(days=i % 7) for i in range(BIRTHDAYS_SHOWN + 3)]
+    people = [factory.user(full_name=f"Именинник {i:02d}",
+                           birthday=dt.date(1992, day.month, day.day))  # 1992: a leap year
+              for i, day in enumerate(days)]
+    testapp.login(factory.user().login)
+    page = testapp.get("/")
+    names = [a.text for a in page.html.select("#home-birthdays a[href*='/people/']")]
+    # The nearest eight: today's two, tomorrow's two, ... the fourth day's two.
+    assert sorted(names) == sorted(p.full_name for p, day in zip(people, days, strict=True)
+                                   if (day - today).days < 4)
+    more = page.html.select_one("#home-birthdays-more")
+    assert more.text == "and 3 more this week" and more["href"].endswith("/people#birthdays")
+    testapp.post_csrf("/language", {"lang": "ru", "came_from": "/"}, status=303)
+    assert "ещё 3 на этой неделе" in testapp.get("/").html.select_one("#home-birthdays-more").text
