@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from models.calendar import WIDE_AFTER, Event, EventAttendee, EventRoom
+from models.calendar import WIDE_AFTER, Event, EventAttendee, EventRoom, Room
 from models.registry import Registry
 from portal.calendar.recurrence import occurrence_starts, parse_stamp, utc_stamp
 from portal.calendar.security import details_clause, edit_clause
@@ -152,13 +152,50 @@ def overridden(dbsession, master_ids) -> dict[int, set[dt.datetime]]:
     return out
 
 
+# overridden's statement and the names of the rooms the events book, in one: "event_id", then
+# "at" (an original start replaced, for a series) or "room" (a room's name, in booking order).
+_OVERRIDDEN_AND_ROOMS = sa.union_all(
+    sa.select(Event.series_id.label("event_id"), Event.recurrence_id.label("at"),
+              sa.cast(sa.null(), Room.name.type).label("room"), sa.literal(0).label("seq"))
+    .where(Event.series_id.in_(sa.bindparam("masters", expanding=True))),
+    sa.select(EventRoom.event_id, sa.cast(sa.null(), Event.recurrence_id.type),
+              Room.name, EventRoom.id)
+    .join(Room, Room.id == EventRoom.room_id)
+    .where(EventRoom.event_id.in_(sa.bindparam("events", expanding=True))),
+).order_by("event_id", "seq")
+
+
+def overridden_and_rooms(dbsession, master_ids, event_ids
+                         ) -> tuple[dict[int, set[dt.datetime]], dict[int, str]]:
+    """(`overridden(master_ids)`, {event id: "Room A, Room B"} for those of `event_ids` that
+    book rooms), in one statement."""
+    skips: dict[int, set[dt.datetime]] = defaultdict(set)
+    names: dict[int, list[str]] = {}
+    if not master_ids and not event_ids:
+        return skips, {}
+    for event_id, at, room, _seq in dbsession.execute(
+            _OVERRIDDEN_AND_ROOMS, {"masters": sorted(master_ids), "events": sorted(event_ids)}):
+        if room is None:
+            skips[event_id].add(at)
+        else:
+            names.setdefault(event_id, []).append(room)
+    return skips, {event_id: ", ".join(found) for event_id, found in names.items()}
+
+
 def occurrences(request, stmt: sa.Select, ws: dt.datetime, we: dt.datetime,
-                params: dict | None = None) -> list[Occurrence]:
+                params: dict | None = None, rooms: dict[int, str] | None = None
+                ) -> list[Occurrence]:
     """Run `stmt` (a select of Event plus `details` and `editable` columns, and maybe the
-    viewer's `answer`; with `params`) and expand it."""
+    viewer's `answer`; with `params`) and expand it. `rooms`, when given, receives the names
+    of the rooms each event booked (read with the series' changed occurrences)."""
     rows = request.dbsession.execute(stmt, params).all()
     masters = {row[0].id for row in rows if row[0].rrule}
-    skips = overridden(request.dbsession, masters)
+    if rooms is None:
+        skips = overridden(request.dbsession, masters)
+    else:
+        skips, names = overridden_and_rooms(request.dbsession, masters,
+                                            {row[0].id for row in rows})
+        rooms.update(names)
     out, seen = [], set()
     for event, details, editable, *answer in rows:
         if event.id in seen:
@@ -182,13 +219,15 @@ def visible_events(
     room_ids=(),
     users=(),
     answers: bool = False,
+    rooms: dict[int, str] | None = None,
 ) -> list[Occurrence]:
     """Occurrences in [ws, we) of the chosen calendars that the viewer may see.
 
     Busy-only events of others come back with `details=False`; private ones of others do not
     come back, except as `details=False` when they book one of `room_ids` (the room is taken,
     whoever holds it). `answers`: each comes with the viewer's answer to its invitation
-    (`Occurrence.answer`), read in the same statement.
+    (`Occurrence.answer`), read in the same statement. `rooms`: filled with the names of the
+    rooms the events book (`occurrences`).
     """
     identity = request.identity
     # Only people's own calendars: their invitations are fewer than the window's events.
@@ -198,7 +237,8 @@ def visible_events(
         if not people:
             return []
         stmt = personal_statement(request, people, answers)
-        return occurrences(request, stmt, ws, we, {"ws": ws, "we": we, "ws_short": ws - WIDE_AFTER})
+        return occurrences(request, stmt, ws, we, {"ws": ws, "we": we, "ws_short": ws - WIDE_AFTER},
+                           rooms)
     sources = []
     if mine:
         sources.append(attending_clause(identity.user.id))
@@ -217,7 +257,7 @@ def visible_events(
         return []
     where = [row_in_window(ws, we) if personal else in_window(ws, we), sa.or_(*sources)]
     stmt = _listing(request, where, details_clause(request), shown_busy, answers)
-    return occurrences(request, stmt, ws, we)
+    return occurrences(request, stmt, ws, we, rooms=rooms)
 
 
 def _listing(request, where: list, details, shown_busy: list, answers: bool) -> sa.Select:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.view import view_config
 
-from models.calendar import EventRoom, Room
+from models.calendar import Room
 from models.people import Department, Membership, User
 from portal.calendar.events import (
     CALENDAR_ENTRY_PROVIDERS,
@@ -132,24 +132,6 @@ def event_json(request, occ: Occurrence, tz, color: str | None = None, resource_
 
 
 # Built once (My day reads it on every visit): the events come as the parameter :ids.
-_ROOM_NAMES = (
-    sa.select(EventRoom.event_id, Room.name)
-    .join(Room, Room.id == EventRoom.room_id)
-    .where(EventRoom.event_id.in_(sa.bindparam("ids", expanding=True)))
-    .order_by(EventRoom.event_id, EventRoom.id)
-)
-
-
-def room_names(request, event_ids) -> dict[int, str]:
-    """{event id: "Room A, Room B"} for the events that book rooms, in one query."""
-    if not event_ids:
-        return {}
-    names: dict[int, list[str]] = {}
-    for event_id, name in request.dbsession.execute(_ROOM_NAMES, {"ids": sorted(event_ids)}):
-        names.setdefault(event_id, []).append(name)
-    return {event_id: ", ".join(found) for event_id, found in names.items()}
-
-
 def my_department_ids(request) -> list[int]:
     return sorted(request.identity.department_ids)
 
@@ -352,9 +334,9 @@ def todays_events(request) -> DayBlock | None:
     """Today's events of the person (with the answer still owed, if any)."""
     today = local_today(request)
     ws, we = local_window(today, 1, request.user_timezone)
-    occs = visible_events(request, ws, we, mine=True, answers=True)
+    rooms: dict[int, str] = {}  # read with the events' other facts, in one statement
+    occs = visible_events(request, ws, we, mine=True, answers=True, rooms=rooms)
     section = request.root["calendar"]
-    rooms = room_names(request, {o.event.id for o in occs})
     base = request.resource_path(section)  # "/calendar/": the events' pages are under it
     rows = []
     for occ in occs:

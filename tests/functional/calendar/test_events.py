@@ -260,6 +260,34 @@ def test_my_day_lists_todays_events(testapp, factory, cal):
     assert "Завтрашняя встреча" not in block
 
 
+def test_my_day_names_the_rooms_and_shows_a_series_moved_occurrence_once(testapp, factory, cal,
+                                                                        request_for):
+    """Today's events on My day: the rooms each books, and a
+    daily series whose today was moved shows the moved occurrence, not the original (the
+    rooms and the series' changes read in one statement)."""
+    from zoneinfo import ZoneInfo
+
+    from portal.calendar.changes import EventInput, update_event
+    from portal.calendar.recurrence import utc_stamp
+
+    zone = ZoneInfo("Europe/Moscow")
+    me = factory.user(timezone=zone.key)
+    today = dt.datetime.now(zone).date()
+    at = dt.datetime.combine(today, dt.time(9, 0), zone)
+    first, second = cal.room("Зал «Ладога»"), cal.room("Зал «Онега»")
+    cal.event(me, "Разбор заявок", start=at + dt.timedelta(hours=4), room_ids=[second.id, first.id])
+    series = cal.event(me, "Утренняя планёрка", start=at - dt.timedelta(days=1),
+                       rrule="FREQ=DAILY;COUNT=5")
+    update_event(request_for(me), series, EventInput(
+        title="Планёрка позже", start=at + dt.timedelta(hours=2), timezone=zone.key,
+        end=at + dt.timedelta(hours=3), rrule="FREQ=DAILY;COUNT=5"),
+        scope="this", stamp=utc_stamp(at.astimezone(dt.UTC)))
+    testapp.login(me.login)
+    text = testapp.get("/").html.select_one("#home-events").text
+    assert "Планёрка позже" in text and "Утренняя планёрка" not in text
+    assert "Зал «Ладога», Зал «Онега»" in text  # booked in this order by the service
+
+
 def test_guest_of_an_event_is_linked_to_a_client_record(testapp, factory, cal, dbsession):
     from tests.functional.clients.conftest import ClientFactory
 
