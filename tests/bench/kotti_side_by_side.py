@@ -55,7 +55,15 @@ import urllib.parse
 from pathlib import Path
 
 from tests.bench.hot import upgrade
-from tests.load.run import demo_template, free_port, remove_sqlite, stored_heads, up_to_date, write_ini
+from tests.load.run import (
+    demo_template,
+    free_port,
+    process_stat,
+    remove_sqlite,
+    stored_heads,
+    up_to_date,
+    write_ini,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "var" / "kotti"
@@ -228,12 +236,9 @@ def timed(browser: Browser, path: str) -> float:
 
 
 def cpu_seconds(process: subprocess.Popen) -> float:
-    """The CPU time (user and system) the server process has used so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """The CPU time (user and system) the server process has used so far."""
+    stat = process_stat(process.pid)
+    return float("nan") if stat is None else stat[1] / os.sysconf("SC_CLK_TCK")
 
 
 def compare(name: str, kotti: Browser, kotti_path: str, ours: Browser, ours_path: str,

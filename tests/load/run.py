@@ -292,6 +292,15 @@ def pg_stats_write(pg: ThrowawayPostgres, path: Path) -> None:
             out.write("\t".join(str(v) for v in row[:-1]) + "\t" + row[-1][:600] + "\n")
 
 
+def process_stat(pid: int) -> tuple[int, int] | None:
+    """(parent pid, CPU ticks used: user and system) of a process, None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), int(fields[11]) + int(fields[12])
+
+
 class CpuSampler:
     """CPU used by each group of processes (this run's portal servers, its PostgreSQL server
     and locust) over the measured run, from /proc/<pid>/stat (LOAD_CPU=1): printed as a line
@@ -306,22 +315,13 @@ class CpuSampler:
         self.thread = threading.Thread(target=self._run, args=(delay, window), daemon=True)
         self.thread.start()
 
-    @staticmethod
-    def _stat(pid: int) -> tuple[int, int] | None:
-        """(parent pid, CPU ticks used) of a process, None when it is gone."""
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        return int(fields[1]), int(fields[11]) + int(fields[12])
-
     def snapshot(self) -> dict[int, tuple[str, int]]:
         found = {}
         for proc in Path("/proc").iterdir():
             if not proc.name.isdigit():
                 continue
             pid = int(proc.name)
-            stat = self._stat(pid)
+            stat = process_stat(pid)
             if stat is None:
                 continue
             parent, used = stat

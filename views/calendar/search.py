@@ -13,7 +13,6 @@ import datetime as dt
 from math import ceil
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from pyramid.view import view_config
 
 from models import search
@@ -22,7 +21,7 @@ from models.meta import utcnow
 from portal.calendar.recurrence import Recurrence
 from portal.calendar.resources import CalendarSection
 from portal.calendar.security import details_clause
-from portal.core.i18n import _, zone_named
+from portal.core.i18n import _, format_date, zone_named
 from portal.core.parsing import parse_int
 from portal.security.filters import sql_filter
 from views.people.directory import count_of
@@ -60,11 +59,11 @@ def event_detail(request, event: Event) -> str:
     t = request.translate
     locale = request.locale_name
     if event.all_day:
-        when = format_date(event.start_at.astimezone(zone_named(event.timezone)).date(), "medium",
-                           locale=locale)
+        when = format_date(request, event.start_at.astimezone(zone_named(event.timezone)).date(),
+                           "medium")
     else:
         local = event.start_at.astimezone(request.user_timezone)
-        when = format_date(local.date(), "medium", locale=locale) + local.strftime(", %H:%M")
+        when = format_date(request, local.date(), "medium") + local.strftime(", %H:%M")
     parts = [when]
     if event.rrule:
         parts.append(Recurrence.from_rrule(event.rrule, zone_named(event.timezone))
