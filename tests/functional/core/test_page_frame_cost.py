@@ -3,6 +3,7 @@ CSRF field of each language's form and of log-out, the portal's address in every
 made once per page (issue 11)."""
 from __future__ import annotations
 
+from pyramid.request import Request
 from webob.request import BaseRequest
 
 import views.shell
@@ -19,7 +20,8 @@ def test_the_bar_makes_one_csrf_field_and_reads_the_address_once(testapp, login_
         return get_csrf_token(request)
 
     def count_address(self):
-        addresses.append(self)
+        if isinstance(self, Request):  # the portal's requests, not the test client's cookie jar
+            addresses.append(self)
         return application_url.fget(self)
 
     monkeypatch.setattr(views.shell, "get_csrf_token", count_field)
@@ -32,5 +34,7 @@ def test_the_bar_makes_one_csrf_field_and_reads_the_address_once(testapp, login_
     links = [a["href"] for a in page.html.select("nav a[href^='http://example.com/']")]
     assert len(links) >= 10
     # A budget for the whole 404 page: the bar reads it once (it read it at each of its links
-    # and forms: 27 in all); the six static files and the page's own links read it too.
-    assert len(addresses) <= 12
+    # and forms: 27 in all); the six static files and the page's own link read it too. The test
+    # client's cookie jar reads its own request's address as often as it has cookies to match, so
+    # only the portal's requests are counted.
+    assert len(addresses) <= 8
