@@ -78,15 +78,23 @@ _PEOPLE_STATEMENTS: dict[tuple, sa.Select] = {}
 _PEOPLE_STATEMENTS_KEPT = 512
 
 
-def _people_statement(request, colleagues_shown: int) -> sa.Select:
-    """Birthdays (bound "mds") among the people the viewer may see, and the first colleagues of
-    "me" in "departments" (bound), one statement."""
-    key = (filter_key(request, User, "view"), colleagues_shown)
+def _people_statement(request, days: int, colleagues_shown: int) -> sa.Select:
+    """The nearest birthdays (within the `days` days bound as "md0", "md1"..., month * 100 +
+    day) among the people the viewer may see, how many there are in all, and the first colleagues
+    of "me" in "departments" (bound), one statement."""
+    key = (filter_key(request, User, "view"), days, colleagues_shown)
     found = _PEOPLE_STATEMENTS.get(key)
     if found is not None:
         return found
-    birthday = sa.and_(User.birth_md.in_(sa.bindparam("mds", expanding=True)),
-                       sql_filter(request, User, "view"))
+    mds = [sa.bindparam(f"md{i}", type_=sa.Integer) for i in range(days)]
+    birthday = sa.and_(User.active, User.birth_md.in_(mds), sql_filter(request, User, "view"))
+    # The week's order (it may run into January): the day's place in the window.
+    soonest = sa.case(*((User.birth_md == md, i) for i, md in enumerate(mds)), else_=days)
+    # A big company has dozens of birthdays a week: only the nearest shown are read whole.
+    first_birthdays = User.id.in_(sa.select(User.id).where(birthday)
+                                  .order_by(soonest, User.full_name, User.id)
+                                  .limit(BIRTHDAYS_SHOWN))
+    birthdays = sa.select(sa.func.count()).select_from(User).where(birthday).scalar_subquery()
     colleague = sa.and_(
         User.id != sa.bindparam("me", type_=sa.Integer),
         User.id.in_(sa.select(Membership.user_id).where(
@@ -95,8 +103,9 @@ def _people_statement(request, colleagues_shown: int) -> sa.Select:
     first_colleagues = User.id.in_(sa.select(User.id).where(User.active, colleague)
                                    .order_by(User.full_name, User.id).limit(colleagues_shown))
     statement = (sa.select(*(getattr(User, name) for name in Person.COLUMNS),
-                           birthday.label("is_birthday"), colleague.label("is_colleague"))
-                 .where(User.active, sa.or_(birthday, first_colleagues))
+                           first_birthdays.label("is_birthday"), colleague.label("is_colleague"),
+                           birthdays.label("birthdays"))
+                 .where(User.active, sa.or_(first_birthdays, first_colleagues))
                  .order_by(User.full_name, User.id))
     if len(_PEOPLE_STATEMENTS) >= _PEOPLE_STATEMENTS_KEPT:
         _PEOPLE_STATEMENTS.clear()
@@ -105,22 +114,25 @@ def _people_statement(request, colleagues_shown: int) -> sa.Select:
 
 
 def people_of_the_week(request, start: dt.date, days: int = 7, colleagues_shown: int = 8
-                       ) -> tuple[list[Person], list[Person]]:
-    """(birthdays within `days` days from `start` among the people the viewer may see in the
-    directory; colleagues: active people of the viewer's departments), in one statement."""
+                       ) -> tuple[list[Person], int, list[Person]]:
+    """(the nearest `BIRTHDAYS_SHOWN` birthdays within `days` days from `start` among the
+    people the viewer may see in the directory, how many birthdays there are in all;
+    colleagues: active people of the viewer's departments), in one statement."""
     identity = request.identity
     mds = [(start + dt.timedelta(days=i)).month * 100 + (start + dt.timedelta(days=i)).day
            for i in range(days)]
     rows = request.dbsession.execute(
-        _people_statement(request, colleagues_shown),
-        {"mds": mds, "me": identity.user.id,
+        _people_statement(request, days, colleagues_shown),
+        {**{f"md{i}": md for i, md in enumerate(mds)}, "me": identity.user.id,
          "departments": sorted(identity.department_ids)}).all()
     people = [(Person(*row[:len(Person.COLUMNS)]), row.is_birthday, row.is_colleague)
               for row in rows]
     order = {md: i for i, md in enumerate(mds)}
     birthdays = sorted((p for p, is_birthday, _c in people if is_birthday),
                        key=lambda p: order[p.birth_md])
-    return birthdays, [p for p, _b, is_colleague in people if is_colleague][:colleagues_shown]
+    total = rows[0].birthdays if rows else 0
+    return birthdays, total, [p for p, _b, is_colleague in people if is_colleague
+                              ][:colleagues_shown]
 
 
 @view_config(context=Root, renderer="home/index.jinja2", permission="view")
@@ -138,15 +150,15 @@ def my_day(request):
     hour = dt.datetime.now(request.user_timezone).hour
     greeting = (_("Good morning") if 5 <= hour < 12 else _("Good afternoon") if hour < 18
                 else _("Good evening"))
-    birthdays, colleagues = people_of_the_week(request, today)
+    birthdays, birthdays_total, colleagues = people_of_the_week(request, today)
     return {
         # A big company has dozens of birthdays a week: the nearest, and how many more (the
         # directory shows the week's).
-        "birthdays_more": max(0, len(birthdays) - BIRTHDAYS_SHOWN),
+        "birthdays_more": birthdays_total - len(birthdays),
         "title": _("My day"),
         "greeting": greeting,
         "today": today,
-        "birthdays": birthdays[:BIRTHDAYS_SHOWN],
+        "birthdays": birthdays,
         "notifications": notes,
         "departments": request.department_tree.named(identity.department_ids),
         "colleagues": colleagues,
