@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased
 
 from models.meta import in_first_of_each, utcnow
-from models.people import User
+from models.people import Department, User
 from models.tasks import OPEN_STATES, Task
 from portal.core.i18n import local_today
 from portal.tasks.lists import day_bounds
@@ -31,13 +31,39 @@ FOLD_AFTER = dt.timedelta(days=7)  # and so are overdue lists with one older tha
 AUTHOR = aliased(User, name="task_author")
 
 
+@dataclass(frozen=True, slots=True)
+class DayTask:
+    """What My day shows of a task: a few columns, not a Task (reading whole tasks, with their
+    descriptions, cost more than the rest of the block)."""
+
+    id: int
+    title: str
+    state: str
+    priority: int
+    author_id: int | None
+    assignee_id: int | None
+    due_at: dt.datetime | None
+    due_has_time: bool
+    due_on: dt.date | None
+    daily: bool
+    created_at: dt.datetime
+    department_name: str | None
+
+    COLUMNS = ("id", "title", "state", "priority", "author_id", "assignee_id", "due_at",
+               "due_has_time", "due_on", "daily", "created_at")
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
 @dataclass
 class DayTasks:
-    overdue: list[Task]
+    overdue: list[DayTask]
     overdue_total: int
-    due_today: list[Task]
-    daily: list[Task]
-    waiting: list[Task]
+    due_today: list[DayTask]
+    daily: list[DayTask]
+    waiting: list[DayTask]
     waiting_total: int
     set_by: dict[int, str] | None = None  # {task id: who set it}, for those set by others
 
@@ -48,7 +74,7 @@ class DayTasks:
             t.due_at < now - FOLD_AFTER for t in own))
 
 
-def colleagues_first(tasks: list[Task], me: int) -> list[Task]:
+def colleagues_first(tasks: list[DayTask], me: int) -> list[DayTask]:
     """Those set by someone else first, each part in its own order (a stable sort)."""
     return sorted(tasks, key=lambda t: t.author_id in (None, me))
 
@@ -76,11 +102,13 @@ def _day_tasks_statement(with_queue: bool) -> sa.Select:
                                    Task.id) if queue is not None else None, QUEUE_SHOWN),
     ])
     count = sa.select(sa.func.count()).select_from(Task)
-    return (sa.select(Task, count.where(late).scalar_subquery(),
+    return (sa.select(*(getattr(Task, name) for name in DayTask.COLUMNS), Department.name,
+                      count.where(late).scalar_subquery(),
                       count.where(queue).scalar_subquery() if queue is not None
                       else sa.literal(0), AUTHOR.full_name)
             .outerjoin(AUTHOR, AUTHOR.id == Task.author_id)
-            .where(wanted).options(joinedload(Task.department)))
+            .outerjoin(Department, Department.id == Task.department_id)
+            .where(wanted))
 
 
 # Built once (with and without the departments' queue): My day is everyone's home page, and
@@ -101,10 +129,12 @@ def day_tasks(request) -> DayTasks:
     if identity.department_ids:
         params["departments"] = sorted(identity.department_ids)
     rows = request.dbsession.execute(DAY_TASKS[bool(identity.department_ids)], params).all()
-    tasks = [row[0] for row in rows]
-    overdue_total, waiting_total = (rows[0][1], rows[0][2]) if rows else (0, 0)
+    width = len(DayTask.COLUMNS) + 1
+    tasks = [DayTask(*row[:width]) for row in rows]
+    overdue_total, waiting_total = (rows[0][width], rows[0][width + 1]) if rows else (0, 0)
     me = identity.user.id
-    set_by = {row[0].id: row[3] for row in rows if row[0].author_id not in (None, me)}
+    set_by = {task.id: row[width + 2] for task, row in zip(tasks, rows, strict=True)
+              if task.author_id not in (None, me)}
     far = dt.datetime.max.replace(tzinfo=dt.UTC)
     mine_now = [t for t in tasks if t.assignee_id == me]
     overdue = sorted((t for t in mine_now if t.due_at is not None and t.due_at < now),
