@@ -185,25 +185,26 @@ def overridden_and_rooms(dbsession, master_ids, event_ids
 def occurrences(request, stmt: sa.Select, ws: dt.datetime, we: dt.datetime,
                 params: dict | None = None, rooms: dict[int, str] | None = None
                 ) -> list[Occurrence]:
-    """Run `stmt` (a select of Event plus `details` and `editable` columns, and maybe the
-    viewer's `answer`; with `params`) and expand it. `rooms`, when given, receives the names
+    """Run `stmt` (`_listing`'s: the `EventRow` columns and `details` and `editable`, and maybe
+    the viewer's `answer`; with `params`) and expand it. `rooms`, when given, receives the names
     of the rooms each event booked (read with the series' changed occurrences)."""
     rows = request.dbsession.execute(stmt, params).all()
-    masters = {row[0].id for row in rows if row[0].rrule}
+    events = {}
+    for row in rows:
+        if row.id not in events:
+            events[row.id] = (EventRow(row), row)
+    masters = {event.id for event, _row in events.values() if event.rrule}
     if rooms is None:
         skips = overridden(request.dbsession, masters)
     else:
-        skips, names = overridden_and_rooms(request.dbsession, masters,
-                                            {row[0].id for row in rows})
+        skips, names = overridden_and_rooms(request.dbsession, masters, set(events))
         rooms.update(names)
-    out, seen = [], set()
-    for event, details, editable, *answer in rows:
-        if event.id in seen:
-            continue
-        seen.add(event.id)
-        answered = (answer[0] or "") if answer else ""
+    out = []
+    for event, row in events.values():
+        details, editable = bool(row.details), bool(row.editable)
+        answered = getattr(row, "answer", None) or ""  # the column is there when asked for
         for start, end in expand(event, ws, we, skips.get(event.id, set())):
-            out.append(Occurrence(event, start, end, bool(details), bool(editable), answered))
+            out.append(Occurrence(event, start, end, details, editable, answered))
     out.sort(key=lambda o: (o.start, o.event.id))
     return out
 
@@ -261,8 +262,10 @@ def visible_events(
 
 
 def _listing(request, where: list, details, shown_busy: list, answers: bool) -> sa.Select:
-    """The events of `where` the viewer may see, with `details`, `editable` (and `answer`)."""
-    columns = [Event, details.label("details"), edit_clause(request).label("editable")]
+    """The events of `where` the viewer may see (their `EventRow` columns: not whole events, a
+    week holds hundreds), with `details`, `editable` (and `answer`)."""
+    columns = [*EventRow.columns(), details.label("details"),
+               edit_clause(request).label("editable")]
     if answers:
         columns.append(sa.select(EventAttendee.answer).where(
             EventAttendee.event_id == Event.id, EventAttendee.user_id == request.identity.user.id,
