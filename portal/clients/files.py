@@ -11,9 +11,12 @@ request: the pages, the API and scripts call them alike.
 """
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from pyramid.traversal import quote_path_segment
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
 
 from models.clients import ClientFile, Contact, Organization
 from models.people import User
@@ -56,6 +59,29 @@ def detach(dbsession, item: ClientFile) -> str:
     return name
 
 
+@dataclass(frozen=True, slots=True)
+class FileRow:
+    """What the files card and the timeline show of a file: columns and two names, not a
+    ClientFile with its uploader and contact person as objects (every client card reads its
+    files, most often none)."""
+
+    id: int
+    organization_id: int
+    contact_id: int | None
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: dt.datetime
+    uploaded_by_name: str | None
+    contact_name: str | None
+
+    COLUMNS = ("id", "organization_id", "contact_id", "filename", "content_type", "size",
+               "uploaded_at")
+
+
+_UPLOADER = aliased(User, name="file_uploader")
+_ABOUT = aliased(Contact, name="file_contact")
+
 # files_of's statements by (about a contact person, limit): built once with bound parameters
 # ("org_id", "contact_id"), not on every client card (building one cost more than running it).
 _FILES_STATEMENTS: dict[tuple[bool, int], sa.Select] = {}
@@ -64,9 +90,11 @@ _FILES_STATEMENTS: dict[tuple[bool, int], sa.Select] = {}
 def _files_statement(about_contact: bool, limit: int) -> sa.Select:
     found = _FILES_STATEMENTS.get((about_contact, limit))
     if found is None:
-        stmt = (sa.select(ClientFile)
-                .where(ClientFile.organization_id == sa.bindparam("org_id", type_=sa.Integer))
-                .options(joinedload(ClientFile.uploaded_by), joinedload(ClientFile.contact)))
+        stmt = (sa.select(*(getattr(ClientFile, name) for name in FileRow.COLUMNS),
+                          _UPLOADER.full_name, _ABOUT.full_name)
+                .outerjoin(_UPLOADER, _UPLOADER.id == ClientFile.uploaded_by_id)
+                .outerjoin(_ABOUT, _ABOUT.id == ClientFile.contact_id)
+                .where(ClientFile.organization_id == sa.bindparam("org_id", type_=sa.Integer)))
         if about_contact:
             stmt = stmt.where(ClientFile.contact_id == sa.bindparam("contact_id",
                                                                     type_=sa.Integer))
@@ -76,15 +104,16 @@ def _files_statement(about_contact: bool, limit: int) -> sa.Select:
 
 
 def files_of(dbsession, org: Organization, contact: Contact | None = None,
-             limit: int = 200) -> list[ClientFile]:
+             limit: int = 200) -> list[FileRow]:
     """An organization's files (or those about one of its contact persons), the newest first."""
     params = {"org_id": org.id}
     if contact is not None:
         params["contact_id"] = contact.id
-    return list(dbsession.scalars(_files_statement(contact is not None, limit), params))
+    return [FileRow(*row) for row in dbsession.execute(_files_statement(contact is not None,
+                                                                        limit), params)]
 
 
-def files_shown(request, org: Organization, contact: Contact | None = None) -> list[ClientFile]:
+def files_shown(request, org: Organization, contact: Contact | None = None) -> list[FileRow]:
     """`files_of` once per request: the files card and the timeline show the same rows."""
     memo = request.environ.setdefault("portal.client_files", {})
     key = (org.id, contact.id if contact is not None else None)
@@ -123,11 +152,11 @@ def files_timeline(request, target, *, planned: int, past: int) -> list[Timeline
         if size is None:
             size = sizes[item.size] = translate(size_text(item.size))
         detail = " · ".join(p for p in (
-            size, item.contact.full_name if item.contact and contact is None else "") if p)
+            size, item.contact_name if item.contact_name and contact is None else "") if p)
         out.append(TimelineItem(
             at=item.uploaded_at, title=title(name=item.filename),
             url=f"{base}{quote_path_segment(str(item.id))}/{quote_path_segment(item.filename)}",
             kind="files", icon="paperclip", detail=detail,
-            who=item.uploaded_by.full_name if item.uploaded_by else "",
+            who=item.uploaded_by_name or "",
             extra={"file_id": item.id}))
     return out

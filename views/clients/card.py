@@ -297,10 +297,10 @@ def files_context(request, org: Organization | None, files: list,
     bases: dict[int, str] = {}
 
     def url_of(item) -> str:
+        # The files shown are `org`'s (files_of reads one organization's).
         base = bases.get(item.organization_id)
         if base is None:
-            base = bases[item.organization_id] = organization_url(
-                request, item.organization, "@@file") + "/"
+            base = bases[item.organization_id] = organization_url(request, org, "@@file") + "/"
         return f"{base}{quote_path_segment(str(item.id))}/{quote_path_segment(item.filename)}"
 
     return {
