@@ -10,6 +10,8 @@ from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import BooleanClauseList
+from sqlalchemy.sql.operators import or_
 
 import models.search as search
 from models.clients import (
@@ -112,6 +114,52 @@ def organization_query(request, flt: OrganizationFilter) -> sa.Select:
     else:
         stmt = stmt.order_by(*ORGANIZATION_SORTS[flt.sort or "name"])
     return stmt
+
+
+def count_of_visible(dbsession, flt: OrganizationFilter, stmt: sa.Select) -> tuple[int, int]:
+    """(how many organizations `stmt` finds, the highest id of all: about how many there are),
+    in one statement.
+
+    The list as it opens, of someone the permission filter lets see the organizations of a few
+    departments or those they manage (`A OR B`): SQLite gathers the rows of both indexes and
+    reads each row (9,120 of a sales manager: 3.3 ms). Counted as `A` plus `B and not A`, each
+    part is counted in its own index without reading a row (0.4 ms).
+    """
+    where = stmt.whereclause
+    everyone = sa.select(sa.func.max(Organization.id)).scalar_subquery()
+    if (not flt.active and isinstance(where, BooleanClauseList) and where.operator is or_
+            and len(where.clauses) > 1 and dbsession.get_bind().dialect.name == "sqlite"):
+        terms = list(where.clauses)
+        parts = [sa.select(sa.func.count()).select_from(Organization).where(
+            term if i == 0 else sa.and_(term, sa.not_(sa.func.coalesce(sa.or_(*terms[:i]),
+                                                                         False))))
+            .scalar_subquery() for i, term in enumerate(terms)]
+        found, highest = dbsession.execute(sa.select(sum(parts[1:], parts[0]), everyone)).one()
+    else:
+        found, highest = dbsession.execute(sa.select(sa.func.count(), everyone).select_from(
+            stmt.order_by(None).subquery())).one()
+    return found, highest or 0
+
+
+def page_ids(dbsession, flt: OrganizationFilter, stmt: sa.Select, total: int, everyone: int,
+             offset: int, size: int) -> sa.Select:
+    """The statement of the ids of one page of `stmt` (`total` rows of about `everyone`).
+
+    The list as it opens (no filter, by name) of someone who may see many organizations of
+    many more: SQLite would read every one they may see through the permission filter's
+    indexes and sort them all (9,120 of 100,000 for a sales manager: 4 ms), where walking the
+    name index and testing the filter on each row finds a page after reading about
+    `everyone / total` rows per row shown (0.3 ms). The filter is then left out of the index
+    choice (an expression no index serves). The walk costs about 2.4 times more per row read
+    than the sort does per row sorted: walked while it reads fewer than a third as many.
+    """
+    window = stmt.with_only_columns(Organization.id).limit(size).offset(offset)
+    if (flt.active or flt.sort not in ("", "name", "-name") or stmt.whereclause is None
+            or dbsession.get_bind().dialect.name != "sqlite"
+            or 3 * (offset + size) * everyone >= total * total):
+        return window
+    return (sa.select(Organization.id).where(sa.func.coalesce(stmt.whereclause, False))
+            .order_by(*ORGANIZATION_SORTS[flt.sort or "name"]).limit(size).offset(offset))
 
 
 def _matching(request, stmt: sa.Select, model, kind: str, flt):

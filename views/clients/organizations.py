@@ -44,7 +44,9 @@ from portal.clients.lists import (
     OrganizationFilter,
     contact_query,
     count_of,
+    count_of_visible,
     organization_query,
+    page_ids,
 )
 from portal.clients.resources import Clients, contact_url, organization_url
 from portal.clients.rules import (
@@ -241,13 +243,14 @@ def list_rows(request, ids: list[int]) -> list[ListRow]:
 def organization_list(context, request):
     flt = OrganizationFilter.from_params(request.GET)
     stmt = organization_query(request, flt)
-    total = count_of(request.dbsession, stmt)
+    total, everyone = count_of_visible(request.dbsession, flt, stmt)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(page_number(request), pages)
-    # The page's ids are chosen by sorting narrow index entries, and only its 50 rows are
-    # read, as plain columns: sorting (or making ORM objects of) whole rows costs more.
-    window = stmt.with_only_columns(Organization.id).limit(PAGE_SIZE).offset(
-        (page - 1) * PAGE_SIZE)
+    # The page's ids are chosen by sorting narrow index entries (or walking the name index:
+    # page_ids), and only its 50 rows are read, as plain columns: sorting (or making ORM
+    # objects of) whole rows costs more.
+    window = page_ids(request.dbsession, flt, stmt, total, everyone, (page - 1) * PAGE_SIZE,
+                      PAGE_SIZE)
     orgs = list_rows(request, list(request.dbsession.scalars(window)))
     base = request.resource_url(context)
     sorts = [("", _("By relevance") if flt.q else _("By name")), ("name", _("Name A–Z")),
