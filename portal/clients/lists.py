@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import BooleanClauseList
+from sqlalchemy.sql.elements import BooleanClauseList, True_
 from sqlalchemy.sql.operators import or_
 
 import models.search as search
@@ -116,6 +116,12 @@ def organization_query(request, flt: OrganizationFilter) -> sa.Select:
     return stmt
 
 
+def _everything(where) -> bool:
+    """Whether a statement's WHERE lets every row through: none, or the permission filter's
+    `true` (which a WHERE holds as a boolean of it)."""
+    return where is None or isinstance(getattr(where, "element", where), True_)
+
+
 def count_of_visible(dbsession, flt: OrganizationFilter, stmt: sa.Select) -> tuple[int, int]:
     """(how many organizations `stmt` finds, the highest id of all: about how many there are),
     in one statement.
@@ -127,7 +133,14 @@ def count_of_visible(dbsession, flt: OrganizationFilter, stmt: sa.Select) -> tup
     """
     where = stmt.whereclause
     everyone = sa.select(sa.func.max(Organization.id)).scalar_subquery()
-    if (not flt.active and isinstance(where, BooleanClauseList) and where.operator is or_
+    if not flt.active and _everything(where):
+        # Everyone's (an administrator's list): a count with no WHERE at all, which SQLite
+        # answers from the smallest index's pages (100,000: 0.01 ms, against 1.8 ms for a
+        # count of the rows where 1 = 1).
+        found, highest = dbsession.execute(sa.select(
+            sa.select(sa.func.count()).select_from(Organization).scalar_subquery(),
+            everyone)).one()
+    elif (not flt.active and isinstance(where, BooleanClauseList) and where.operator is or_
             and len(where.clauses) > 1 and dbsession.get_bind().dialect.name == "sqlite"):
         terms = list(where.clauses)
         parts = [sa.select(sa.func.count()).select_from(Organization).where(
@@ -154,7 +167,7 @@ def page_ids(dbsession, flt: OrganizationFilter, stmt: sa.Select, total: int, ev
     than the sort does per row sorted: walked while it reads fewer than a third as many.
     """
     window = stmt.with_only_columns(Organization.id).limit(size).offset(offset)
-    if (flt.active or flt.sort not in ("", "name", "-name") or stmt.whereclause is None
+    if (flt.active or flt.sort not in ("", "name", "-name") or _everything(stmt.whereclause)
             or dbsession.get_bind().dialect.name != "sqlite"
             or 3 * (offset + size) * everyone >= total * total):
         return window
