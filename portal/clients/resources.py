@@ -84,10 +84,10 @@ class ContactsSection(Container):
         return load_by_id(self.request, Contact, key)
 
 
-# What an organization's pages show of it besides its own columns, read with it.
-ORGANIZATION_LOADS = (joinedload(Organization.department), joinedload(Organization.manager),
-                      *(joinedload(getattr(Organization, name)) for name in
-                        ("industry", "region", "group", "category", "source")))
+# What an organization's pages show of it besides its own columns, read with it: its manager
+# (its department's and its lists' names are kept in memory: request.department_tree,
+# request.classifier_lists).
+ORGANIZATION_LOADS = (joinedload(Organization.manager),)
 
 
 class Clients(Container):

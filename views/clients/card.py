@@ -204,6 +204,11 @@ def client_card(context, request):
     return {
         "title": org.name,
         "org": org,
+        # Its department's and its lists' names from what the portal keeps in memory (the
+        # department tree, the admin-editable lists), not read with the card.
+        "department_name": request.department_tree.names.get(org.department_id)
+        if org.department_id is not None else None,
+        "classifier": classifier_titles(request),
         "org_url": request.resource_url(org),
         "contacts": contacts,
         "contacts_url": request.resource_url(section),
@@ -226,6 +231,18 @@ def client_card(context, request):
         "actions": actions_for(CARD_ACTIONS, request, org),
         **files_context(request, org, files_shown(request, org), may_attach=bool(may_edit)),
     }
+
+
+def classifier_titles(request):
+    """A list entry's title (of the admin-editable lists kept in memory) in the reader's
+    language, or "—" for none."""
+    title, translate = request.classifier_lists.title, request.localizer.translate
+
+    def named(entry_id: int | None) -> str:
+        text = title(entry_id)
+        return translate(_(text)) if text else "—"
+
+    return named
 
 
 @view_config(context=Organization, name="timeline-more", renderer="clients/timeline_more.jinja2",

@@ -147,3 +147,26 @@ def test_the_card_lists_organizations_created_by_the_form(testapp, login_as, dbs
     assert card.html.select_one("#org-name").get_text(" ", strip=True).startswith("Новая фирма")
     listed = testapp.get("/clients", {"q": "Новая фирма"})
     assert f'data-id="{org.id}"' in listed.text
+
+
+def test_the_card_names_its_lists_entries_and_department_from_memory(testapp, login_as, clients,
+                                                                      factory, dbsession):
+    """The card's industry, region, group, category, source and department, named from what the
+    portal keeps in memory (the lists, the department tree): a retired entry still names the
+    client that uses it, an empty one shows a dash."""
+    login_as("admin")
+    wholesale = clients.classifier("industry", "Оптовая торговля")
+    region = clients.classifier("region", "Казань")
+    retired = clients.classifier("source", "Выставка 2019")
+    retired.active = False
+    org = clients.organization("ООО «Вектор»", industry_id=wholesale.id, region_id=region.id,
+                               source_id=retired.id,
+                               department=factory.department("Отдел продаж на Волге"))
+    dbsession.flush()
+    page = testapp.get(f"/clients/{org.id}/")
+    facts = {dt.text: dt.find_next_sibling("dd").text.strip()
+             for dt in page.html.select("dl.facts-grid dt")}
+    assert facts["Industry"] == "Оптовая торговля" and facts["Region"] == "Казань"
+    assert facts["Advertising source"] == "Выставка 2019"
+    assert facts["Group"] == "—" and facts["Category"] == "—"
+    assert "Отдел продаж на Волге" in page.html.select_one("h1 ~ div.small").text
