@@ -8,6 +8,7 @@ one query tells, per row, whether the viewer sees the details or just "busy".
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Callable
@@ -339,9 +340,11 @@ class EventRow:
         self.exdates = (json.loads(raw) if isinstance(raw, str) else raw) or []
 
     @classmethod
-    def columns(cls) -> list:
-        return [*(getattr(Event, c) for c in cls.COLUMNS),
-                sa.type_coerce(Event.exdates, sa.Text).label("exdates_text")]
+    @functools.cache
+    def columns(cls) -> tuple:
+        """The columns (made once: the calendar's listings ask on every request)."""
+        return (*(getattr(Event, c) for c in cls.COLUMNS),
+                sa.type_coerce(Event.exdates, sa.Text).label("exdates_text"))
 
     @property
     def is_recurring(self) -> bool:
