@@ -12,7 +12,6 @@ import datetime as dt
 from functools import partial
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from models.calendar import Event
 from models.clients import Contact, Organization
@@ -20,7 +19,6 @@ from models.meta import UTCDateTime, utcnow
 from models.people import Department, User
 from models.tasks import OPEN_STATES, Task
 from portal.calendar.security import details_clause
-from portal.clients.resources import contact_url, organization_url
 from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
@@ -43,25 +41,31 @@ TASK_TITLE, EVENT_TITLE = _("Task: ${title}"), _("Event: ${title}")
 
 @register_link_type("organization")
 def organizations(request, ids: list[int]) -> dict[int, tuple[str, str]]:
-    """{id: (name, address)} of the organizations among `ids` that the user may view."""
-    rows = request.dbsession.scalars(
-        sa.select(Organization).where(Organization.id.in_(ids), sql_filter(request, Organization, "view"))
-    )
-    return {o.id: (o.name, organization_url(request, o)) for o in rows}
+    """{id: (name, address)} of the organizations among `ids` that the user may view (their
+    names and ids only: a list of tasks names dozens)."""
+    rows = request.dbsession.execute(
+        sa.select(Organization.id, Organization.name)
+        .where(Organization.id.in_(ids), sql_filter(request, Organization, "view")))
+    base = request.resource_url(request.root["clients"])  # an organization is /clients/<id>/
+    return {org_id: (name, f"{base}{org_id}/") for org_id, name in rows}
 
 
 @register_link_type("contact")
 def contacts(request, ids: list[int]) -> dict[int, tuple[str, str]]:
-    """{id: (name, address)} of the contact persons among `ids` that the user may view."""
-    rows = request.dbsession.scalars(
-        sa.select(Contact)
-        .where(Contact.id.in_(ids), sql_filter(request, Contact, "view"))
-        .options(joinedload(Contact.organization))
-    )
+    """{id: (name, address)} of the contact persons among `ids` that the user may view: a
+    person of an organization is /clients/<org>/contacts/<id>/, a private one
+    /clients/contacts/<id>/ (portal.clients.resources.place_contact)."""
+    rows = request.dbsession.execute(
+        sa.select(Contact.id, Contact.full_name, Contact.organization_id, Organization.name)
+        .outerjoin(Organization, Organization.id == Contact.organization_id)
+        .where(Contact.id.in_(ids), sql_filter(request, Contact, "view")))
+    base = request.resource_url(request.root["clients"])
     out = {}
-    for c in rows:
-        label = f"{c.full_name} ({c.organization.name})" if c.organization is not None else c.full_name
-        out[c.id] = (label, contact_url(request, c))
+    for contact_id, full_name, org_id, org_name in rows:
+        if org_id is not None:
+            out[contact_id] = (f"{full_name} ({org_name})", f"{base}{org_id}/contacts/{contact_id}/")
+        else:
+            out[contact_id] = (full_name, f"{base}contacts/{contact_id}/")
     return out
 
 

@@ -136,3 +136,26 @@ def test_the_client_card_lists_its_tasks_and_events_and_offers_new_ones(
     page = testapp.get(new_event["href"])
     assert page.html.select_one("#link_type option[selected]")["value"] == "client"
     assert page.html.select_one("#link_id")["value"] == str(org.id)
+
+
+def test_a_task_about_a_contact_person_links_to_their_page(testapp, world, dbsession, factory):
+    """A person of an organization is named with it and lives under its card; a private person
+    lives in the contacts section. Both addresses open their pages."""
+    private = ClientFactory(dbsession, factory).contact("Сидорова Анна", manager=world["me"])
+    testapp.login(world["me"].login)
+    for contact in (world["contact"], private):
+        task_form(testapp, world["me"], link_type="contact", link_id=str(contact.id)).submit(
+            "save", status=302)
+    tasks = dbsession.scalars(sa.select(Task).order_by(Task.id.desc()).limit(2)).all()
+    expected = {
+        private.id: ("Сидорова Анна", f"/clients/contacts/{private.id}/"),
+        world["contact"].id: ("Петров Пётр (ЗАО «Лютик»)",
+                              f"/clients/{world['contact'].organization_id}/contacts/"
+                              f"{world['contact'].id}/"),
+    }
+    for task in tasks:
+        label, path = expected[task.link_id]
+        page = testapp.get(f"/tasks/{task.id}")
+        links = [a for a in page.html.select("a") if a.get("href", "").endswith(path)]
+        assert links and label in links[0].text, (label, path)
+        assert testapp.get(links[0]["href"]).status_int == 200
