@@ -93,9 +93,14 @@ def run(app, work) -> tuple[list, list, list]:
         try:
             try:
                 tm = transaction.TransactionManager()
-                with tm:
-                    db = models.get_tm_session(app.registry["dbsession_factory"], tm)
-                    done.append(fn(db))
+                # As pyramid_tm runs a request: a transaction PostgreSQL ends as a deadlock or a
+                # serialization conflict (SQLSTATE 40...) is run again, up to three times (two
+                # bookings checked against each other's exclusion constraint can deadlock).
+                for attempt in tm.attempts(3):
+                    with attempt:
+                        db = models.get_tm_session(app.registry["dbsession_factory"], tm)
+                        result = fn(db)
+                done.append(result)
             except service.PlanRefused as refusal:
                 refused.append({p.code for p in refusal.problems})
         except BaseException as error:
