@@ -22,7 +22,7 @@ from models.clients import (
     Organization,
 )
 from portal.core.parsing import parse_int
-from portal.security.filters import sql_filter
+from portal.security.filters import Kept, sql_filter
 
 ORGANIZATION_SORTS = {
     # The folded name without legal form: «ООО Ромашка» sorts under Р, case does not matter.
@@ -125,8 +125,7 @@ def _everything(where) -> bool:
 # count_of_visible's statements of the list as it opens, by its WHERE (the permission
 # filter's clause, itself kept per set of rights: portal.security.filters): built once, not on
 # every list page. Bounded: emptied when full.
-_COUNTS: dict[object, sa.Select] = {}
-_COUNTS_KEPT = 512
+_COUNTS = Kept(512)
 
 
 def _opening_count(where) -> sa.Select | None:
@@ -161,14 +160,8 @@ def count_of_visible(dbsession, flt: OrganizationFilter, stmt: sa.Select) -> tup
     where = stmt.whereclause
     counted = None
     if not flt.active and dbsession.get_bind().dialect.name == "sqlite":
-        key = "everything" if _everything(where) else where
-        counted = _COUNTS.get(key)
-        if counted is None:
-            counted = _opening_count(where)
-            if counted is not None:
-                if len(_COUNTS) >= _COUNTS_KEPT:
-                    _COUNTS.clear()
-                _COUNTS[key] = counted
+        counted = _COUNTS.get("everything" if _everything(where) else where,
+                              lambda: _opening_count(where))
     if counted is None:
         everyone = sa.select(sa.func.max(Organization.id)).scalar_subquery()
         counted = sa.select(sa.func.count(), everyone).select_from(stmt.order_by(None).subquery())
