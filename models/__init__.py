@@ -4,7 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 import zope.sqlalchemy
 from sqlalchemy import engine_from_config, event
-from sqlalchemy.orm import configure_mappers, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+from zope.sqlalchemy.datamanager import ZopeTransactionEvents
 
 from models import (  # noqa: F401  (area modules: they define their own models)
     booking,
@@ -88,14 +89,46 @@ def _prepared_max(dbapi_connection, connection_record) -> None:
     dbapi_connection.prepared_max = PREPARED_MAX
 
 
+class PortalSession(Session):
+    """The portal's sessions: zope.sqlalchemy's events are listened to once, on this class, and
+    each session's own (its transaction manager) are in its `info`. zope.sqlalchemy's
+    `register` on each new session cost every request seven event registrations, 3 % of a
+    light page."""
+
+
+# The session's info key of its zope.sqlalchemy events (ZopeTransactionEvents).
+TM_EVENTS = "zope_events"
+
+
+def _events_of(session) -> ZopeTransactionEvents | None:
+    return session.info.get(TM_EVENTS)
+
+
+def _forward(event_name: str, session_of) -> None:
+    def listener(*args):
+        events = _events_of(session_of(*args))
+        if events is not None:
+            getattr(events, event_name)(*args)
+    event.listen(PortalSession, event_name, listener)
+
+
+for _name in ("after_begin", "after_attach", "after_flush", "before_commit"):
+    _forward(_name, lambda session, *rest: session)
+for _name in ("after_bulk_update", "after_bulk_delete"):
+    _forward(_name, lambda context: context.session)
+_forward("do_orm_execute", lambda state: state.session)
+
+
 def get_session_factory(engine: sa.Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    return sessionmaker(bind=engine, expire_on_commit=False, class_=PortalSession)
 
 
 def get_tm_session(session_factory: sessionmaker, transaction_manager, request=None):
     """A session joined to `transaction_manager`: committed or aborted with it."""
-    dbsession = session_factory(info={"request": request})
-    zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
+    events = ZopeTransactionEvents(transaction_manager=transaction_manager)
+    dbsession = session_factory(info={"request": request, TM_EVENTS: events})
+    if not isinstance(dbsession, PortalSession):  # a factory of plain sessions
+        zope.sqlalchemy.register(dbsession, transaction_manager=transaction_manager)
     return dbsession
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import sqlalchemy as sa
 from pyramid.authorization import ALL_PERMISSIONS, Deny, Everyone
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy_continuum import make_versioned, versioning_manager
 
@@ -137,6 +138,27 @@ def in_first_of_each(id_column, parts) -> sa.ColumnElement[bool]:
     if len(subqueries) == 1:
         return id_column.in_(sa.select(subqueries[0].c[0]))
     return id_column.in_(sa.union_all(*(sa.select(sub.c[0]) for sub in subqueries)))
+
+
+class joined_strings(sa.sql.functions.GenericFunction):
+    """The strings of a group joined by a separator: `aggregate_strings(expr, sep)` with the
+    separator a bound parameter. SQLAlchemy's own writes the separator into the SQL at each
+    execution, so a statement that has it is rendered again every time it runs (the session's
+    statement runs on every request)."""
+
+    type = sa.String()
+    name = "joined_strings"
+    inherit_cache = True
+
+
+@compiles(joined_strings)
+def _joined_strings(element, compiler, **kw) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(joined_strings, "sqlite")
+def _joined_strings_sqlite(element, compiler, **kw) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)})"
 
 
 def insert_ignoring(dbsession, table, values):

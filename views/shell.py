@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
+from pyramid.interfaces import IRendererFactory
 from pyramid.threadlocal import get_current_request
+from pyramid_jinja2 import IJinja2Environment, Jinja2TemplateRenderer
 from pyramid_jinja2.i18n import GetTextWrapper
 
 from models.notifications import Notification
@@ -26,6 +28,40 @@ from portal.security.sessions import PREAMBLE
 from views.workflow import workflow_panel
 
 UNREAD = "unread_notifications"
+
+
+# The name each renderer's template was found under, by (package, name): as many entries as
+# the code names templates.
+_FOUND_AS: dict[tuple[str, str], str] = {}
+
+
+def template_renderer(info) -> Jinja2TemplateRenderer:
+    """The `.jinja2` renderer: pyramid_jinja2's, which looks a view's template up first beside
+    the view's package (`views.calendar:calendar/index.jinja2`) and then in the templates'
+    folder. Ours live in the folder, so the first look failed on every page (Pyramid makes the
+    renderer anew for each request), and a failure is not cached: the file system was asked
+    again each time. Here the name that was found is used from then on."""
+    env = info.registry.queryUtility(IJinja2Environment, name=".jinja2")
+    package = info.package.__name__ if info.package is not None else ""
+    key = (package, info.name)
+
+    def template_loader():
+        found = _FOUND_AS.get(key)
+        if found is not None:
+            return env.get_template(found)
+        if ":" not in info.name and package:
+            try:
+                template = env.get_template(f"{package}:{info.name}")
+            except jinja2.TemplateNotFound:
+                pass
+            else:
+                _FOUND_AS[key] = f"{package}:{info.name}"
+                return template
+        template = env.get_template(info.name)
+        _FOUND_AS[key] = info.name
+        return template
+
+    return Jinja2TemplateRenderer(template_loader)
 
 
 @jinja2.pass_context
@@ -130,6 +166,7 @@ def includeme(config) -> None:
 
     def setup_env():
         env = config.get_jinja2_environment(".jinja2")
+        config.registry.registerUtility(template_renderer, IRendererFactory, name=".jinja2")
         env.filters.update(datetime=_datetime, date=_date, t=_translate)
         env.globals.update(csrf_input=csrf_input)
         env.globals.update(static=_static)

@@ -11,6 +11,7 @@ from pyramid.traversal import quote_path_segment
 
 from models.clients import Contact, Organization
 from models.dispatch import OPEN_STATES, Job, JobAssignment, Resource
+from models.meta import joined_strings
 from portal.clients.timeline import (
     TimelineItem,
     TimelineRows,
@@ -55,7 +56,7 @@ def jobs_timeline(request, target, *, planned: int, past: int) -> TimelineRows |
                                                                   Job.id.desc())
         # Who does it, in the same statement: "assignment id:name" of each, put in order
         # below (an aggregate's order is not the same on every database).
-        crew = (sa.select(sa.func.aggregate_strings(
+        crew = (sa.select(joined_strings(
             sa.cast(JobAssignment.id, sa.String) + ":" + Resource.name, CREW_SEP))
             .select_from(JobAssignment)
             .join(Resource, Resource.id == JobAssignment.resource_id)

@@ -16,7 +16,7 @@ from pyramid.i18n import TranslationString
 from sqlalchemy.orm import aliased
 
 from models.clients import Contact, Interaction, InteractionAttempt, Organization, Phone
-from models.meta import utcnow
+from models.meta import joined_strings, utcnow
 from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS
 from portal.core.i18n import _, local_today, zone_of
@@ -168,7 +168,7 @@ def day_statements(mine_filter, org_filter, contact_filter) -> DayStatements:
     if mine_filter is not None:
         mine.append(mine_filter)
     late_case = sa.func.sum(sa.case((Interaction.planned_at < now, 1), else_=0))
-    tried = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
+    tried = (sa.select(joined_strings(InteractionAttempt.outcome, ","))
              .where(InteractionAttempt.interaction_id == Interaction.id,
                     InteractionAttempt.at >= since).correlate(Interaction).scalar_subquery())
     phone = sa.func.coalesce(first_phone(Phone.contact_id, Interaction.contact_id),

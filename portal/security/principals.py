@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from pyramid.authorization import Authenticated, Everyone
 from pyramid.location import lineage
 
+from models.meta import joined_strings
 from models.people import Department, Membership, User
 from models.roles import ADMIN_ROLE, LocalRoleGrant, Role, RoleGrant
 from portal.security.matrix import DepartmentTree
@@ -103,14 +104,14 @@ def identity_columns(user_id) -> dict[str, sa.ColumnElement]:
              + FIELD + Role.name)
     return {
         IDENTITY_USER: user_id,
-        IDENTITY_DEPARTMENTS: sa.select(sa.func.aggregate_strings(
+        IDENTITY_DEPARTMENTS: sa.select(joined_strings(
             sa.cast(Membership.department_id, sa.String), SEP))
         .where(Membership.user_id == user_id).scalar_subquery(),
-        IDENTITY_ROLES: sa.select(sa.func.aggregate_strings(Role.name, SEP))
+        IDENTITY_ROLES: sa.select(joined_strings(Role.name, SEP))
         .select_from(RoleGrant).join(Role, Role.id == RoleGrant.role_id)
         .where(sa.or_(RoleGrant.user_id == user_id,
                       RoleGrant.department_id.in_(my_departments))).scalar_subquery(),
-        IDENTITY_LOCAL: sa.select(sa.func.aggregate_strings(local, SEP))
+        IDENTITY_LOCAL: sa.select(joined_strings(local, SEP))
         .select_from(LocalRoleGrant).join(Role, Role.id == LocalRoleGrant.role_id)
         .where(sa.or_(LocalRoleGrant.user_id == user_id,
                       LocalRoleGrant.department_id.in_(my_departments))).scalar_subquery(),

@@ -13,7 +13,7 @@ from pyramid.encode import urlencode
 from sqlalchemy.orm import aliased
 
 from models.clients import Classifier, Contact, Interaction, InteractionAttempt, Organization
-from models.meta import utcnow
+from models.meta import joined_strings, utcnow
 from models.people import User
 from portal.clients.rules import INTERACTION_KIND_ICONS, INTERACTION_KIND_LABELS
 from portal.clients.timeline import (
@@ -63,7 +63,7 @@ def interactions_timeline(request, target, *, planned: int, past: int) -> Timeli
         done = mine.where(Interaction.done_at.is_not(None)).order_by(
             Interaction.done_at.desc(), Interaction.id.desc())
         # Every attempt of every day, as "outcome,outcome,...": the page lists them one by one.
-        outcomes = (sa.select(sa.func.aggregate_strings(InteractionAttempt.outcome, ","))
+        outcomes = (sa.select(joined_strings(InteractionAttempt.outcome, ","))
                     .where(InteractionAttempt.interaction_id == Interaction.id)
                     .correlate(Interaction).scalar_subquery())
         # Whether the viewer may change each one: the SQL filter of `edit`, which agrees with

@@ -13,6 +13,7 @@ from babel import dates as babel_dates
 from pyramid.view import view_config
 
 from models.errors import UserError
+from models.meta import joined_strings
 from models.people import Membership, User
 from models.tasks import LINK_TYPES, PRIORITIES, Task
 from portal.core.i18n import _, babel_locale, zone_of
@@ -55,7 +56,7 @@ def assign_values(request, restrict_to: set[int] | None = None) -> list:
     # Active people with their departments' ids ("3,7"), in one statement; names from the tree.
     people = db.execute(
         sa.select(User.id, User.full_name,
-                  sa.func.aggregate_strings(sa.cast(Membership.department_id, sa.String), ","))
+                  joined_strings(sa.cast(Membership.department_id, sa.String), ","))
         .outerjoin(Membership, Membership.user_id == User.id)
         .where(User.active).group_by(User.id, User.full_name).order_by(User.full_name, User.id)
     ).all()
