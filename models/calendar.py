@@ -77,6 +77,10 @@ class Event(Base):
         # Both indexes cover their range's test, so finding the ids reads no event rows.
         sa.Index("ix_events_short", "wide", "start_at", "end_at"),
         sa.Index("ix_events_wide", "wide", "series_end_at", "start_at"),
+        # The same ranges within one calendar: the company's, a department's (a month of a
+        # few calendars is read from them, not from the whole company's window).
+        sa.Index("ix_events_calendar_window", "calendar", "wide", "start_at", "end_at"),
+        sa.Index("ix_events_department_window", "department_id", "wide", "start_at", "end_at"),
         sa.Index("ix_events_series", "series_id", "recurrence_id"),
         sa.Index("ix_events_link", "link_type", "link_id", "start_at"),
     )

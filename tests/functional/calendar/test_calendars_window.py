@@ -1,0 +1,103 @@
+"""A week or a month of several calendars (one's own, the company's, one's departments') is read
+from each chosen calendar's own index, not from the whole company's window (issue 11): a month
+of the default calendar page read every event of the company in that month (tens of thousands)
+to keep the few of the chosen calendars. What is shown must not change."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from portal.calendar.events import visible_events
+from tests.functional.calendar.conftest import MONDAY
+
+DAY = dt.timedelta(days=1)
+WEEK = dt.timedelta(days=7)
+
+
+@pytest.fixture
+def calendars(cal, factory, dbsession):
+    """Events of every kind around the four weeks from MONDAY; the titles of those the viewer
+    must see in that month and in its first week."""
+    mine_dept, other_dept = factory.department("Снабжение"), factory.department("Бухгалтерия")
+    me = factory.user(departments=[mine_dept])
+    colleague = factory.user(departments=[mine_dept])
+    stranger = factory.user(departments=[other_dept])
+    in_month, in_week = set(), set()
+
+    def event(organizer, title, start, shown_month, shown_week=None, **fields):
+        made = cal.event(organizer, title, start, **fields)
+        if shown_month:
+            in_month.add(title)
+        if shown_week if shown_week is not None else shown_month and start < MONDAY + WEEK:
+            in_week.add(title)
+        return made
+
+    event(me, "моё", MONDAY + DAY, True)
+    event(me, "моё через три недели", MONDAY + 3 * WEEK, True)
+    event(me, "моё после месяца", MONDAY + 5 * WEEK, False)
+    event(colleague, "приглашён", MONDAY + 2 * DAY, True, user_ids=[me.id])
+    declined = event(colleague, "отказался", MONDAY + 2 * DAY, False, user_ids=[me.id])
+    for attendee in declined.attendees:
+        if attendee.user_id == me.id:
+            attendee.answer = "declined"
+    event(colleague, "чужое личное", MONDAY + DAY, False)
+    event(stranger, "компании", MONDAY + 9 * DAY, True, calendar="company")
+    event(stranger, "компании до месяца", MONDAY - 3 * DAY, False, calendar="company")
+    event(stranger, "компании каждую неделю", MONDAY - 20 * WEEK, True, shown_week=True,
+          calendar="company", rrule="FREQ=WEEKLY;COUNT=40")
+    cancelled = event(stranger, "компании отменено", MONDAY + DAY, False, calendar="company")
+    cancelled.status = "cancelled"
+    event(colleague, "отдела", MONDAY + 4 * DAY, True, calendar="department",
+          department_id=mine_dept.id)
+    event(stranger, "чужого отдела", MONDAY + 4 * DAY, False, calendar="department",
+          department_id=other_dept.id)
+    event(colleague, "отдела длиной в три дня", MONDAY + 10 * DAY, True, minutes=3 * 24 * 60,
+          calendar="department", department_id=mine_dept.id)
+    dbsession.flush()
+    return me, mine_dept, in_month, in_week
+
+
+def test_a_month_and_a_week_of_several_calendars_show_what_they_showed(calendars, request_for):
+    me, dept, in_month, in_week = calendars
+    request = request_for(me)
+    for start, end, expected in ((MONDAY, MONDAY + 4 * WEEK, in_month),
+                                 (MONDAY, MONDAY + WEEK, in_week)):
+        shown = visible_events(request, start, end, mine=True, company=True,
+                               departments=[dept.id])
+        assert {o.event.title for o in shown} == expected
+    # The weekly series of the company: once in each of the four weeks.
+    month = visible_events(request, MONDAY, MONDAY + 4 * WEEK, mine=True, company=True,
+                           departments=[dept.id])
+    assert sum(o.event.title == "компании каждую неделю" for o in month) == 4
+    # Without the department: its events are gone, the rest stays.
+    shown = visible_events(request, MONDAY, MONDAY + 4 * WEEK, mine=True, company=True)
+    assert {o.event.title for o in shown} == in_month - {"отдела", "отдела длиной в три дня"}
+
+
+def test_a_month_of_several_calendars_does_not_read_the_company_window(calendars, request_for,
+                                                                        dbsession):
+    """On SQLite, the plan: the chosen calendars' ranges, never the window's of everyone."""
+    if dbsession.get_bind().dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL plans with its statistics")
+    me, dept, _, _ = calendars
+    request = request_for(me)
+    caught = []
+
+    def catch(conn, cursor, statement, params, context, many):
+        if "FROM events" in statement and "events.title" in statement:
+            caught.append((statement, params))
+
+    engine = dbsession.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", catch)
+    try:
+        visible_events(request, MONDAY, MONDAY + 4 * WEEK, mine=True, company=True,
+                       departments=[dept.id])
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", catch)
+    statement, params = caught[-1]
+    plan = " | ".join(row[3] for row in dbsession.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, params))
+    assert "ix_events_calendar_window" in plan
+    assert "ix_events_short" not in plan and "ix_events_wide" not in plan, plan
