@@ -207,9 +207,10 @@ class EventAttendee(Base):
     __table_args__ = (
         sa.UniqueConstraint("event_id", "user_id"),
         sa.Index("ix_event_attendees_user_event", "user_id", "event_id"),
-        # A person's events of a window: two ranges (see `short_start` and `wide_until`).
-        sa.Index("ix_event_attendees_user_short", "user_id", "short_start", "event_id"),
-        sa.Index("ix_event_attendees_user_wide", "user_id", "wide_until", "event_id"),
+        # A person's events of a window: two ranges (see `short_start` and `wide_until`); with
+        # the answer, so a team's week (who attends what, declined left out) reads no row.
+        sa.Index("ix_event_attendees_user_short", "user_id", "short_start", "event_id", "answer"),
+        sa.Index("ix_event_attendees_user_wide", "user_id", "wide_until", "event_id", "answer"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

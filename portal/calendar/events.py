@@ -129,7 +129,8 @@ def personal_window_ids(ws, we, user_ids, ws_short=None):
     return sa.union_all(*_personal_ranges(ws, we, user_ids, ws_short))
 
 
-def _personal_ranges(ws, we, user_ids, ws_short=None) -> list[sa.Select]:
+def _personal_ranges(ws, we, user_ids, ws_short=None, columns=(EventAttendee.event_id,),
+                     *where) -> list[sa.Select]:
     """The two selects of the ids of events with an occurrence that may fall in [ws, we) that
     one of `user_ids` is invited to (declined or not), at a cost that follows the people, not the company: the
     ranges of the people's invitations whose copy of the event's window columns fits the window
@@ -137,17 +138,18 @@ def _personal_ranges(ws, we, user_ids, ws_short=None) -> list[sa.Select]:
     ix_event_attendees_user_wide; both covering), then each found event's other end by its key.
     No index of events can start these joins (none leads with `end_at` or `start_at`), so the
     planner cannot go back to walking the window's events. `ws`, `we` (and `ws_short`, the
-    window's start less WIDE_AFTER) may be bound parameters."""
+    window's start less WIDE_AFTER) may be bound parameters. `columns`: of the invitation (its
+    event's id); `where`: more tests of it."""
     people = sorted(user_ids)
     # One person (My day): an equality, no list to expand on each execution.
     invited = EventAttendee.user_id == people[0] if len(people) == 1 else EventAttendee.user_id.in_(people)
     if ws_short is None:
         ws_short = ws - WIDE_AFTER
-    short = sa.select(EventAttendee.event_id).join(Event, Event.id == EventAttendee.event_id).where(
+    short = sa.select(*columns).join(Event, Event.id == EventAttendee.event_id).where(
         invited, EventAttendee.short_start >= ws_short,
-        EventAttendee.short_start < we, Event.end_at > ws)
-    wide = sa.select(EventAttendee.event_id).join(Event, Event.id == EventAttendee.event_id).where(
-        invited, EventAttendee.wide_until > ws, Event.start_at < we)
+        EventAttendee.short_start < we, Event.end_at > ws, *where)
+    wide = sa.select(*columns).join(Event, Event.id == EventAttendee.event_id).where(
+        invited, EventAttendee.wide_until > ws, Event.start_at < we, *where)
     return [short, wide]
 
 
@@ -395,24 +397,26 @@ class EventRow:
         return False  # cancelled events are left out of the busy view
 
 
+def attending_pairs(connection, user_ids, ws: dt.datetime, we: dt.datetime) -> list:
+    """(event id, person) of the invitations of `user_ids`, not declined, to the events with an
+    occurrence that may fall in [ws, we): read from the people's own invitations
+    (`_personal_ranges`), whose indexes hold the answer, not from the whole company's window."""
+    return connection.execute(sa.union_all(*_personal_ranges(
+        ws, we, user_ids, None, (EventAttendee.event_id, EventAttendee.user_id),
+        EventAttendee.answer != "declined"))).all()
+
+
 def busy_of(request, user_ids, ws: dt.datetime, we: dt.datetime) -> dict[int, list[Occurrence]]:
     """{person: their occurrences in the window} for the team view (busy time of everyone,
     details only where the viewer may see them).
 
     Two plain queries (no ORM objects: a department's week is hundreds of events): who attends
-    which event of the window, then those events' columns, each event once.
+    which event of the window (`attending_pairs`), then those events' columns, each event once.
     """
     if not user_ids:
         return {}
     conn = request.dbsession.connection()
-    pairs = conn.execute(
-        sa.select(EventAttendee.event_id, EventAttendee.user_id).where(
-            # Start from the events of the window, then their attendees ("+ 0": not the user index).
-            EventAttendee.event_id.in_(window_ids(ws, we)),
-            (EventAttendee.user_id + 0).in_(sorted(user_ids)),
-            EventAttendee.answer != "declined",
-        )
-    ).all()
+    pairs = attending_pairs(conn, user_ids, ws, we)
     if not pairs:
         return {}
     events: dict[int, tuple[EventRow, bool, bool]] = {}

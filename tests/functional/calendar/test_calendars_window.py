@@ -9,7 +9,8 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from portal.calendar.events import visible_events
+from models.calendar import Event, EventAttendee
+from portal.calendar.events import attending_pairs, visible_events, window_ids
 from tests.functional.calendar.conftest import MONDAY
 
 DAY = dt.timedelta(days=1)
@@ -100,4 +101,46 @@ def test_a_month_of_several_calendars_does_not_read_the_company_window(calendars
     plan = " | ".join(row[3] for row in dbsession.connection().exec_driver_sql(
         "EXPLAIN QUERY PLAN " + statement, params))
     assert "ix_events_calendar_window" in plan
+    assert "ix_events_short" not in plan and "ix_events_wide" not in plan, plan
+
+
+def test_a_teams_week_reads_who_attends_what_from_the_peoples_invitations(calendars, factory,
+                                                                          dbsession):
+    """The team view's pairs (event, person; declined left out) are the same as those of the
+    whole company's window, for a day, a week and a month; on SQLite they are read from the
+    people's invitation indexes alone (with the answer), not from the events' window."""
+    me, dept, _, _ = calendars
+    people = [me.id, *(m.user_id for m in dept.memberships if m.user_id != me.id)]
+    assert len(people) == 2
+    conn = dbsession.connection()
+    for start, end in ((MONDAY + DAY, MONDAY + 2 * DAY), (MONDAY, MONDAY + WEEK),
+                       (MONDAY, MONDAY + 4 * WEEK), (MONDAY - 30 * WEEK, MONDAY - 29 * WEEK)):
+        expected = set(conn.execute(
+            sa.select(EventAttendee.event_id, EventAttendee.user_id).where(
+                EventAttendee.event_id.in_(window_ids(start, end)),
+                EventAttendee.user_id.in_(people), EventAttendee.answer != "declined")).all())
+        assert set(attending_pairs(conn, people, start, end)) == expected
+        assert len(attending_pairs(conn, people, start, end)) == len(expected)
+    month = {event_id for event_id, _ in attending_pairs(conn, people, MONDAY, MONDAY + 4 * WEEK)}
+    titles = set(dbsession.scalars(sa.select(Event.title).where(Event.id.in_(month))))
+    assert "отказался" in titles  # the colleague organizes it; only my invitation is declined
+    assert "моё после месяца" not in titles and "компании" not in titles
+    if dbsession.get_bind().dialect.name != "sqlite":
+        return
+    caught = []
+
+    def catch(conn_, cursor, statement, params, context, many):
+        caught.append((statement, params))
+
+    engine = dbsession.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", catch)
+    try:
+        attending_pairs(conn, people, MONDAY, MONDAY + WEEK)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", catch)
+    statement, params = caught[-1]
+    plan = " | ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                              params))
+    assert "COVERING INDEX ix_event_attendees_user_short" in plan, plan
+    assert "COVERING INDEX ix_event_attendees_user_wide" in plan, plan
     assert "ix_events_short" not in plan and "ix_events_wide" not in plan, plan
