@@ -106,7 +106,14 @@ def scope_parts(where: list) -> tuple[list, list]:
     interaction of everyone."""
     scope, rest = where[0], where[1:]
     if isinstance(scope, BooleanClauseList) and scope.operator is operators.or_:
-        return list(scope.clauses), rest
+        parts = list(scope.clauses)
+        # A part the other conditions already ask for (the "mine" tab asks for the rows one is
+        # responsible for, which one always sees): those conditions are all within it, so it
+        # alone is read; the other parts would only read its rows again.
+        for part in parts:
+            if any(part.compare(condition) for condition in rest):
+                return [part], rest
+        return parts, rest
     return [scope], rest
 
 

@@ -153,3 +153,38 @@ def test_the_who_does_it_filter_brings_everyone_when_it_is_used(testapp, world):
     options = testapp.get(field["hx-get"]).html
     assert options.select_one("option[selected]")["value"] == str(chosen.id)
     testapp.get("/clients/interactions/@@responsible-options?chosen=abc", status=200)
+
+
+def test_the_mine_tab_reads_only_the_rows_one_is_responsible_for(testapp, world, clients,
+                                                                  dbsession):
+    """One always sees what one is responsible for, so the "mine" tab's count and page read
+    those rows alone, not every part of what one may see (the department's, what one wrote)
+    to keep them: the count of a busy sales manager's tab took 21 ms at the large scale."""
+    import sqlalchemy as sa
+
+    people, items = world
+    supply_org = items["golubev"].organization
+    elsewhere = clients.interaction(responsible=people["popova"], author=people["golubev"],
+                                    organization=supply_org, subject="Поставка для Поповой",
+                                    planned_at=utcnow() + dt.timedelta(days=2))
+    assert elsewhere.department_id != people["popova"].memberships[0].department_id
+    testapp.login(people["popova"].login)
+    statements = []
+
+    def catch(conn, cursor, statement, params, context, many):
+        if "FROM interactions" in statement:
+            statements.append(statement)
+
+    engine = dbsession.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", catch)
+    try:
+        page = testapp.get("/clients/interactions")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", catch)
+    assert "Звонок Поповой" in page.text and "Поставка для Поповой" in page.text
+    assert "Закупка" not in page.text.replace("Поставка для Поповой", "")
+    assert re.search(r"1–2 of 2\b", page.text)
+    assert statements and not [s for s in statements if "UNION" in s], statements
+    # The tab of everything still unites the parts, and still shows only what she may see.
+    page = testapp.get("/clients/interactions?tab=all")
+    assert "Поставка для Поповой" in page.text and re.search(r"1–3 of 3\b", page.text)
