@@ -85,6 +85,13 @@ def write_ini(name: str, url: str, port: int) -> Path:
         if count != 1:
             raise RuntimeError(f"development.ini: expected one '{key} =' line, found {count}")
     text = re.sub(r"(?m)^(\[logger_portal\]\nlevel =) DEBUG$", r"\1 INFO", text)
+    # Under a load of more people than threads, waitress warns "Task queue depth is N" at each
+    # request that waits: a log line per request, written by the thread that reads the sockets.
+    text, count = re.subn(r"(?m)^(\[loggers\]\nkeys = .*)$", r"\1, waitress_queue", text)
+    if count != 1:
+        raise RuntimeError("development.ini: expected one [loggers] section")
+    text += ("\n[logger_waitress_queue]\nlevel = ERROR\nhandlers =\n"
+             "qualname = waitress.queue\n")
     path = VAR / f"{name}.ini"
     path.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/load/ yet
     path.write_text(text, encoding="utf-8")
