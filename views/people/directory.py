@@ -93,7 +93,8 @@ def department_nodes(request, include_inactive: bool = False) -> list[DeptNode]:
     if not include_inactive:
         member_stmt = member_stmt.where(User.active)
     members: dict[int, set[int]] = defaultdict(set)
-    for dept_id, user_id in db.execute(member_stmt):
+    # Two plain columns of every membership: read without the ORM's processing of each row.
+    for dept_id, user_id in db.connection().execute(member_stmt):
         members[dept_id].add(user_id)
     nodes = {id_: DeptNode(id_, name) for id_, name, _parent in rows}
     roots: list[DeptNode] = []
