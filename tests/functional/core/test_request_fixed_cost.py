@@ -95,3 +95,16 @@ def test_a_pages_template_is_looked_up_once_not_on_every_request(testapp, login_
     # A name that is nowhere still says so.
     with pytest.raises(jinja2.TemplateNotFound):
         env.get_template("no/such/page.jinja2")
+
+
+@pytest.mark.parametrize(("path", "section"), [("/", "home"), ("/calendar", "calendar"),
+                                               ("/clients/", "clients"), ("/tasks", "tasks")])
+def test_the_bar_marks_the_section_one_is_in(testapp, login_as, path, section):
+    """The bar reads the page's path once for all its links: it still marks the one section
+    the page belongs to, and only that one."""
+    login_as("admin")
+    page = testapp.get(path, status=200)
+    current = page.html.select("#sections a[aria-current='page']")
+    assert [a["data-section"] for a in current] == [section]
+    assert "active" in current[0]["class"]
+    assert len(page.html.select("#sections a.active")) == 1
