@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from models import search
+from models.people import Department, User
 from models.tasks import OPEN_STATES, PRIORITIES, Task, TaskChecklistItem, TaskComment, TaskWatcher
 from portal.core.i18n import _
 from portal.core.parsing import parse_int
@@ -199,7 +200,10 @@ def ordered(stmt: sa.Select, sort: str) -> sa.Select:
 
 
 def with_people(stmt: sa.Select) -> sa.Select:
-    return stmt.options(joinedload(Task.assignee), joinedload(Task.department), joinedload(Task.author))
+    """The list's people and department, joined: only what a row shows of them (names)."""
+    return stmt.options(joinedload(Task.assignee).load_only(User.full_name, User.login),
+                        joinedload(Task.department).load_only(Department.name),
+                        joinedload(Task.author).load_only(User.full_name, User.login))
 
 
 COUNT_CAP = 5000

@@ -72,3 +72,35 @@ def test_the_rows_link_and_post_to_their_task(testapp, factory, login_as, make_t
     # Taking it through the block's own form still works.
     forms = [f for f in testapp.get("/").forms.values() if f.action == take["action"]]
     assert forms[0].submit().status_int in (302, 303)
+
+
+def test_the_task_list_reads_only_the_names_of_its_people(testapp, factory, login_as, make_task,
+                                                           dbsession):
+    """The list joins each row's author, assignee and department for their names: not every
+    column of three more records per row (password hashes, search texts...)."""
+    import sqlalchemy as sa
+
+    me = login_as("employee")
+    boss = factory.user(full_name="Волков Андрей")
+    for n in range(3):
+        make_task(boss, me, title=f"Сверка {n}", due_in=dt.timedelta(days=n + 1))
+    statements = []
+
+    def catch(conn, cursor, statement, params, context, many):
+        if statement.lstrip().startswith("SELECT tasks.id") and "JOIN users" in statement:
+            statements.append(statement)
+
+    engine = dbsession.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", catch)
+    try:
+        page = testapp.get("/tasks")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", catch)
+    assert [statement for statement in statements if "users_1.full_name" in statement]
+    assert not [statement for statement in statements
+                if "password_hash" in statement or "search_text_1" in statement]
+    assert "Сверка 0" in page.text and "Сверка 2" in page.text
+    # Where the author is shown (tasks one set for others), by name, from those columns.
+    testapp.login(boss.login)
+    page = testapp.get("/tasks?view=created")
+    assert "Сверка 1" in page.text and me.full_name in page.text
