@@ -19,6 +19,8 @@ BOOKKEEPING = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT", "BEGIN
 class Counts:
     statements: list[str] = field(default_factory=list)
     lazy: list[str] = field(default_factory=list)
+    # Each statement as sent, with its parameters (to ask the database for its plan).
+    sent: list[tuple[str, object]] = field(default_factory=list)
 
     @property
     def queries(self) -> int:
@@ -39,6 +41,7 @@ def counting(engine: sa.engine.Engine):
     def on_execute(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith(BOOKKEEPING):
             counts.statements.append(" ".join(statement.split()))
+            counts.sent.append((statement, parameters))
 
     def on_orm_execute(state):
         if not state.is_select:

@@ -129,8 +129,8 @@ def personal_window_ids(ws, we, user_ids, ws_short=None):
     return sa.union_all(*_personal_ranges(ws, we, user_ids, ws_short))
 
 
-def _personal_ranges(ws, we, user_ids, ws_short=None, columns=(EventAttendee.event_id,),
-                     *where) -> list[sa.Select]:
+def _personal_ranges(ws, we, user_ids, ws_short=None, *, columns=(EventAttendee.event_id,),
+                     where=()) -> list[sa.Select]:
     """The two selects of the ids of events with an occurrence that may fall in [ws, we) that
     one of `user_ids` is invited to (declined or not), at a cost that follows the people, not the company: the
     ranges of the people's invitations whose copy of the event's window columns fits the window
@@ -402,8 +402,8 @@ def attending_pairs(connection, user_ids, ws: dt.datetime, we: dt.datetime) -> l
     occurrence that may fall in [ws, we): read from the people's own invitations
     (`_personal_ranges`), whose indexes hold the answer, not from the whole company's window."""
     return connection.execute(sa.union_all(*_personal_ranges(
-        ws, we, user_ids, None, (EventAttendee.event_id, EventAttendee.user_id),
-        EventAttendee.answer != "declined"))).all()
+        ws, we, user_ids, columns=(EventAttendee.event_id, EventAttendee.user_id),
+        where=(EventAttendee.answer != "declined",)))).all()
 
 
 def busy_of(request, user_ids, ws: dt.datetime, we: dt.datetime) -> dict[int, list[Occurrence]]:

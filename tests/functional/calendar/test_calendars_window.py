@@ -12,9 +12,17 @@ import sqlalchemy as sa
 from models.calendar import Event, EventAttendee
 from portal.calendar.events import attending_pairs, visible_events, window_ids
 from tests.functional.calendar.conftest import MONDAY
+from tests.querycount import counting
 
 DAY = dt.timedelta(days=1)
 WEEK = dt.timedelta(days=7)
+
+
+def plan_of(dbsession, sent: tuple) -> str:
+    """SQLite's plan of a statement as it was sent (`Counts.sent`), its steps joined by |."""
+    statement, parameters = sent
+    return " | ".join(row[3] for row in dbsession.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, parameters))
 
 
 @pytest.fixture
@@ -84,22 +92,11 @@ def test_a_month_of_several_calendars_does_not_read_the_company_window(calendars
         pytest.skip("the plan is SQLite's; PostgreSQL plans with its statistics")
     me, dept, _, _ = calendars
     request = request_for(me)
-    caught = []
-
-    def catch(conn, cursor, statement, params, context, many):
-        if "FROM events" in statement and "events.title" in statement:
-            caught.append((statement, params))
-
-    engine = dbsession.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", catch)
-    try:
+    with counting(dbsession.get_bind()) as counts:
         visible_events(request, MONDAY, MONDAY + 4 * WEEK, mine=True, company=True,
                        departments=[dept.id])
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", catch)
-    statement, params = caught[-1]
-    plan = " | ".join(row[3] for row in dbsession.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement, params))
+    plan = plan_of(dbsession, [sent for sent in counts.sent
+                               if "FROM events" in sent[0] and "events.title" in sent[0]][-1])
     assert "ix_events_calendar_window" in plan
     assert "ix_events_short" not in plan and "ix_events_wide" not in plan, plan
 
@@ -127,20 +124,9 @@ def test_a_teams_week_reads_who_attends_what_from_the_peoples_invitations(calend
     assert "моё после месяца" not in titles and "компании" not in titles
     if dbsession.get_bind().dialect.name != "sqlite":
         return
-    caught = []
-
-    def catch(conn_, cursor, statement, params, context, many):
-        caught.append((statement, params))
-
-    engine = dbsession.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", catch)
-    try:
+    with counting(dbsession.get_bind()) as counts:
         attending_pairs(conn, people, MONDAY, MONDAY + WEEK)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", catch)
-    statement, params = caught[-1]
-    plan = " | ".join(row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
-                                                              params))
+    plan = plan_of(dbsession, counts.sent[-1])
     assert "COVERING INDEX ix_event_attendees_user_short" in plan, plan
     assert "COVERING INDEX ix_event_attendees_user_wide" in plan, plan
     assert "ix_events_short" not in plan and "ix_events_wide" not in plan, plan

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from models.meta import utcnow
+from tests.querycount import counting
 
 
 @pytest.fixture
@@ -160,8 +161,6 @@ def test_the_mine_tab_reads_only_the_rows_one_is_responsible_for(testapp, world,
     """One always sees what one is responsible for, so the "mine" tab's count and page read
     those rows alone, not every part of what one may see (the department's, what one wrote)
     to keep them: the count of a busy sales manager's tab took 21 ms at the large scale."""
-    import sqlalchemy as sa
-
     people, items = world
     supply_org = items["golubev"].organization
     elsewhere = clients.interaction(responsible=people["popova"], author=people["golubev"],
@@ -169,18 +168,9 @@ def test_the_mine_tab_reads_only_the_rows_one_is_responsible_for(testapp, world,
                                     planned_at=utcnow() + dt.timedelta(days=2))
     assert elsewhere.department_id != people["popova"].memberships[0].department_id
     testapp.login(people["popova"].login)
-    statements = []
-
-    def catch(conn, cursor, statement, params, context, many):
-        if "FROM interactions" in statement:
-            statements.append(statement)
-
-    engine = dbsession.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", catch)
-    try:
+    with counting(dbsession.get_bind()) as counts:
         page = testapp.get("/clients/interactions")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", catch)
+    statements = [s for s in counts.statements if "FROM interactions" in s]
     assert "Звонок Поповой" in page.text and "Поставка для Поповой" in page.text
     assert "Закупка" not in page.text.replace("Поставка для Поповой", "")
     assert re.search(r"1–2 of 2\b", page.text)

@@ -27,6 +27,12 @@ def test_the_sessions_statement_is_rendered_once_not_at_each_request(app):
     assert ("string_agg(" if dialect.name == "postgresql" else "group_concat(") in compiled.string
 
 
+def stored_token(engine, name: str) -> str | None:
+    """The generation's token as committed (read on a connection of its own)."""
+    with engine.connect() as conn:
+        return conn.scalar(sa.select(Generation.token).where(Generation.name == name))
+
+
 def test_a_request_session_joins_its_transaction_without_registering_events(app, monkeypatch):
     """zope.sqlalchemy's events are listened to once, on the session class; each session only
     names its transaction manager. The session still commits with its transaction manager,
@@ -43,8 +49,7 @@ def test_a_request_session_joins_its_transaction_without_registering_events(app,
             db = models.get_tm_session(factory, manager)
             db.add(Generation(name=name, token="one"))
         assert listened == []
-        with engine.connect() as conn:
-            assert conn.scalar(sa.select(Generation.token).where(Generation.name == name)) == "one"
+        assert stored_token(engine, name) == "one"
 
         manager = transaction.TransactionManager(explicit=True)
         manager.begin()
@@ -52,8 +57,7 @@ def test_a_request_session_joins_its_transaction_without_registering_events(app,
         db.get(Generation, name).token = "two"
         db.flush()
         manager.abort()
-        with engine.connect() as conn:
-            assert conn.scalar(sa.select(Generation.token).where(Generation.name == name)) == "one"
+        assert stored_token(engine, name) == "one"
 
         manager = transaction.TransactionManager(explicit=True)
         manager.begin()
@@ -67,8 +71,7 @@ def test_a_request_session_joins_its_transaction_without_registering_events(app,
         with manager:
             db = models.get_tm_session(factory, manager)
             db.execute(sa.update(Generation).where(Generation.name == name).values(token="four"))
-        with engine.connect() as conn:
-            assert conn.scalar(sa.select(Generation.token).where(Generation.name == name)) == "four"
+        assert stored_token(engine, name) == "four"
     finally:
         with engine.begin() as conn:
             conn.execute(sa.delete(Generation).where(Generation.name == name))

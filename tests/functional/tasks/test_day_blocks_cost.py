@@ -9,6 +9,7 @@ import datetime as dt
 from pyramid.url import URLMethodsMixin
 
 import views.shell
+from tests.querycount import counting
 
 
 def counted_page(testapp, monkeypatch) -> tuple[str, int, int]:
@@ -78,24 +79,13 @@ def test_the_task_list_reads_only_the_names_of_its_people(testapp, factory, logi
                                                            dbsession):
     """The list joins each row's author, assignee and department for their names: not every
     column of three more records per row (password hashes, search texts...)."""
-    import sqlalchemy as sa
-
     me = login_as("employee")
     boss = factory.user(full_name="Волков Андрей")
     for n in range(3):
         make_task(boss, me, title=f"Сверка {n}", due_in=dt.timedelta(days=n + 1))
-    statements = []
-
-    def catch(conn, cursor, statement, params, context, many):
-        if statement.lstrip().startswith("SELECT tasks.id") and "JOIN users" in statement:
-            statements.append(statement)
-
-    engine = dbsession.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", catch)
-    try:
+    with counting(dbsession.get_bind()) as counts:
         page = testapp.get("/tasks")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", catch)
+    statements = [s for s in counts.statements if s.startswith("SELECT tasks.id") and "JOIN users" in s]
     assert [statement for statement in statements if "users_1.full_name" in statement]
     assert not [statement for statement in statements
                 if "password_hash" in statement or "search_text_1" in statement]
